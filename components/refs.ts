@@ -1,0 +1,41 @@
+// The typed values that flow between components (DESIGN.md, "Typed wiring").
+import * as pulumi from "@pulumi/pulumi";
+
+export interface RegistryCredentials {
+  readonly username: string;
+  readonly password: string;
+}
+
+/** How everything else reaches the private registry. Produced by PrivateRegistry. */
+export interface RegistryRef {
+  /** `host:port` that nodes, the image builder and pods use. */
+  readonly endpoint: pulumi.Output<string>;
+  /** Secret output: htpasswd user and password. */
+  readonly credentials: pulumi.Output<RegistryCredentials>;
+  /** True when the registry speaks plain HTTP (no TLS): nodes must be told to allow it. */
+  readonly insecure: boolean;
+  /** `host:port` of the Docker Hub pull-through cache, when enabled. */
+  readonly mirrorEndpoint?: pulumi.Output<string>;
+}
+
+/** The Spark + PyTorch image, as consumers must use it. Produced by SparkImage. */
+export interface SparkImageRef {
+  /** Digest-pinned reference `host:port/repo@sha256:…`. */
+  readonly imageRef: pulumi.Output<string>;
+  /** `host:port/repo:tag`, for people. */
+  readonly imageName: pulumi.Output<string>;
+  readonly sparkVersion: string;
+  readonly pythonVersion: string;
+}
+
+/** Node runtimes configured. Produced by NodeRuntimeConfig; the Spark workload waits on `ready`. */
+export interface NodesReadyRef {
+  /** Resolves once every node has applied its configuration; holds the applied hashes. */
+  readonly ready: pulumi.Output<string>;
+}
+
+/** HDFS as Spark jobs address it. Produced by HdfsCluster. */
+export interface HdfsRef {
+  /** `hdfs://host:8020`. */
+  readonly defaultFs: pulumi.Output<string>;
+}

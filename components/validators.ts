@@ -1,0 +1,99 @@
+// Building blocks for the stack's zod schema. Every validator carries its own "expected …"
+// message, so an error reads `registry.port: expected an integer 1–65535, got "abc"`.
+import { isIPv4 } from "node:net";
+import { z } from "zod";
+
+/** One message for the type check and every refinement of a schema. */
+const expecting = (what: string) => ({ error: `expected ${what}` });
+
+export const integer = (min: number, max: number) => {
+  const e = expecting(`an integer ${min}–${max}`);
+  return z.int(e).min(min, e).max(max, e);
+};
+
+export const port = () => integer(1, 65535);
+
+export const nonEmptyString = (what = "a non-empty string") => z.string(expecting(what)).min(1, expecting(what));
+
+/** RFC 1123 DNS label (Kubernetes object names, namespaces). */
+export const dnsLabel = () => {
+  const e = expecting("a DNS label (lower-case letters, digits and '-', at most 63, starting and ending alphanumeric)");
+  return z.string(e).regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, e);
+};
+
+const HOSTNAME = /^(?=.{1,253}$)([A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?)*$/;
+
+export function isHost(value: string): boolean {
+  return isIPv4(value) || HOSTNAME.test(value);
+}
+
+export const ipv4 = () => {
+  const e = expecting("an IPv4 address");
+  return z.string(e).refine((v) => isIPv4(v), e);
+};
+
+/** An IPv4 address or a DNS name. */
+export const host = () => {
+  const e = expecting("an IPv4 address or a DNS name");
+  return z.string(e).refine(isHost, e);
+};
+
+/** `host:port`, as the registry endpoint and the API server address are written. */
+export const hostAndPort = () => {
+  const e = expecting("host:port (an IPv4 address or DNS name, then a port 1–65535)");
+  return z.string(e).refine((v) => {
+    const m = /^(.+):(\d{1,5})$/.exec(v);
+    return m !== null && isHost(m[1]) && Number(m[2]) >= 1 && Number(m[2]) <= 65535;
+  }, e);
+};
+
+export function isCidr(value: string): boolean {
+  const m = /^(\d{1,3}(?:\.\d{1,3}){3})\/(\d{1,2})$/.exec(value);
+  if (!m || !isIPv4(m[1]) || Number(m[2]) > 32) return false;
+  // The address must be the network address itself: 10.0.0.1/8 is almost always a typo.
+  const bits = Number(m[2]);
+  const addr = m[1].split(".").reduce((acc, octet) => acc * 256 + Number(octet), 0);
+  const hostBits = 2 ** (32 - bits);
+  return addr % hostBits === 0;
+}
+
+export const cidr = () => {
+  const e = expecting("an IPv4 CIDR whose address is the network address (e.g. 10.244.0.0/16)");
+  return z.string(e).refine(isCidr, e);
+};
+
+/** http(s) URL with a host, no credentials inside (they are secrets of their own). */
+export const httpUrl = () => {
+  const e = expecting("an http:// or https:// URL with a host and no user:password inside (e.g. http://proxy.example.com:8080)");
+  return z.string(e).refine((v) => {
+    try {
+      const u = new URL(v);
+      return (u.protocol === "http:" || u.protocol === "https:") && u.hostname !== "" && u.username === "" && u.password === "" && /^https?:\/\//.test(v);
+    } catch {
+      return false;
+    }
+  }, e);
+};
+
+/** Kubernetes quantity with a binary unit, as storage sizes and memory are written (e.g. 50Gi). */
+export const byteQuantity = () => {
+  const e = expecting("a size with a unit Ki, Mi, Gi or Ti (e.g. 50Gi)");
+  return z.string(e).regex(/^[1-9][0-9]*(Ki|Mi|Gi|Ti)$/, e);
+};
+
+/** Five-field cron schedule, as CronJob takes it. */
+export const cronSchedule = () => {
+  const e = expecting('a five-field cron schedule (e.g. "0 3 * * 0")');
+  return z.string(e).refine((v) => v.trim().split(/\s+/).length === 5 && /^[0-9*/,\-\sA-Za-z?]+$/.test(v), e);
+};
+
+/** An image tag that pins a version: never `latest`, never empty. */
+export const pinnedTag = () => {
+  const e = expecting("a pinned image tag (not 'latest')");
+  return z.string(e).regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, e).refine((v) => v !== "latest", e);
+};
+
+export const enumOf = <const T extends readonly [string, ...string[]]>(values: T) =>
+  z.enum(values, expecting(`one of ${values.map((v) => `"${v}"`).join(", ")}`));
+
+export const bool = () => z.boolean(expecting("true or false"));

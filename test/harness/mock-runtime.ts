@@ -1,0 +1,178 @@
+// Pulumi's mock runtime, recording what the program registers exactly as the engine would receive
+// it: type, name, parent, dependencies and inputs with secrets still marked. Shared by the unit
+// tests and by `npm run render`.
+import { createHash } from "node:crypto";
+import * as pulumi from "@pulumi/pulumi";
+
+// Wire signatures of the Pulumi RPC protocol (sdk/nodejs/runtime/rpc.ts).
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+const RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+export const SECRET_PLACEHOLDER = "[secret]";
+
+export interface RecordedResource {
+  readonly type: string;
+  readonly name: string;
+  readonly urn: string;
+  readonly custom: boolean;
+  /** URN of the parent, or undefined for a top-level resource. */
+  readonly parent?: string;
+  /** URNs this resource depends on (explicit dependsOn and inputs' resources). */
+  readonly dependencies: string[];
+  /** Inputs as sent to the engine, secrets still wrapped. Use `plain` or `masked` to read them. */
+  readonly wire: unknown;
+}
+
+type Wire = unknown;
+
+function isSig(value: unknown, sig: string): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && (value as Record<string, unknown>)[SIG_KEY] === sig;
+}
+
+/** True when this wire value (or a value inside it) is a secret. */
+export function containsSecret(value: Wire): boolean {
+  if (isSig(value, SECRET_SIG)) return true;
+  if (Array.isArray(value)) return value.some(containsSecret);
+  if (typeof value === "object" && value !== null) return Object.values(value).some(containsSecret);
+  return false;
+}
+
+/** True when this wire value is itself a secret. */
+export function isSecret(value: Wire): boolean {
+  return isSig(value, SECRET_SIG);
+}
+
+function convert(value: Wire, secret: (inner: Wire) => unknown): unknown {
+  if (isSig(value, SECRET_SIG)) return secret(value.value);
+  if (isSig(value, RESOURCE_SIG)) return value.urn;
+  if (value === UNKNOWN) return "[unknown]";
+  if (Array.isArray(value)) return value.map((v) => convert(v, secret));
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, convert(v, secret)]));
+  }
+  return value;
+}
+
+/** The wire value with secrets unwrapped: what the provider would receive. */
+export function plain(value: Wire): any {
+  return convert(value, (inner) => plain(inner));
+}
+
+/** The wire value with every secret replaced by "[secret]": what may be shown to people. */
+export function masked(value: Wire): any {
+  return convert(value, () => SECRET_PLACEHOLDER);
+}
+
+function secretWire(value: unknown): Record<string, unknown> {
+  return { [SIG_KEY]: SECRET_SIG, value };
+}
+
+const shortHash = (value: unknown, length = 64) => createHash("sha256").update(JSON.stringify(value)).digest("hex").slice(0, length);
+
+/**
+ * What providers compute and the program reads back. Deterministic, so renders are stable.
+ * Kubernetes objects echo their inputs; the rest get the fields the stack consumes.
+ */
+function providerState(type: string, name: string, inputs: any): Record<string, unknown> {
+  switch (type) {
+    case "docker:index/image:Image": {
+      const imageName = String(inputs.imageName ?? name);
+      const repo = imageName.replace(/:[^:/]+$/, "");
+      return { ...inputs, repoDigest: `${repo}@sha256:${shortHash(inputs.build ?? inputs)}` };
+    }
+    case "random:index/randomPassword:RandomPassword":
+      return { ...inputs, result: secretWire(`mock-${shortHash(name, 24)}`), bcryptHash: secretWire(`$2a$10$${shortHash(name, 53)}`) };
+    case "random:index/randomBytes:RandomBytes":
+      return { ...inputs, hex: secretWire(shortHash(name, (inputs.length ?? 32) * 2)), base64: secretWire(Buffer.from(shortHash(name)).toString("base64")) };
+    case "random:index/randomId:RandomId":
+      return { ...inputs, hex: shortHash(name, (inputs.byteLength ?? 8) * 2), b64Url: shortHash(name, 16) };
+    default:
+      if (type.startsWith("kubernetes:")) {
+        return { ...inputs, metadata: { ...(inputs.metadata ?? {}), name: inputs.metadata?.name ?? name } };
+      }
+      if (type.startsWith("command:")) return { ...inputs, stdout: "", stderr: "" };
+      return inputs;
+  }
+}
+
+/** Wraps the mock monitor's registerResource to keep what the engine would have received. */
+function recordRegistrations(monitor: any, log: RecordedResource[]): void {
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req: any, callback: (err: unknown, response: any) => void) =>
+    register(req, (err: unknown, response: any) => {
+      if (!err) {
+        log.push({
+          type: req.getType(),
+          name: req.getName(),
+          urn: response.getUrn(),
+          custom: req.getCustom(),
+          parent: req.getParent() || undefined,
+          dependencies: req.getDependenciesList(),
+          wire: req.getObject()?.toJavaScript() ?? {},
+        });
+      }
+      callback(err, response);
+    });
+}
+
+export interface MockRuntime {
+  /** Every resource registered so far, in registration order. */
+  readonly resources: RecordedResource[];
+  /** Waits until every pending registration has reached the mock engine. */
+  settle(): Promise<void>;
+  /** Resources of one type, optionally filtered by name. */
+  ofType(type: string, name?: string): RecordedResource[];
+  /** The one resource of this type (and name): fails loudly when there is not exactly one. */
+  one(type: string, name?: string): RecordedResource;
+}
+
+export interface MockRuntimeOptions {
+  readonly project?: string;
+  readonly stack?: string;
+  /** Config values without the project prefix; objects are JSON-encoded as Pulumi does. */
+  readonly config?: Record<string, unknown>;
+  /** Config keys (without prefix) that are secrets. */
+  readonly secretKeys?: readonly string[];
+  readonly preview?: boolean;
+}
+
+/**
+ * Installs the recording mock runtime. Must run before any resource is constructed: under vitest,
+ * call it first and import the program or components afterwards with `await import()`.
+ */
+export function startMockRuntime(options: MockRuntimeOptions = {}): MockRuntime {
+  const project = options.project ?? "spark-gpu-stack";
+  const log: RecordedResource[] = [];
+  const mocks: pulumi.runtime.Mocks = {
+    newResource: (args) => ({ id: args.custom === false ? undefined : `${args.name}-id`, state: providerState(args.type, args.name, args.inputs) }),
+    call: (args) => args.inputs,
+  };
+  const stack = options.stack ?? "test";
+  const preview = options.preview ?? false;
+  void pulumi.runtime.setMocks(mocks, project, stack, preview); // synchronous up to its end
+  recordRegistrations(pulumi.runtime.getMonitor(), log);
+  const config = Object.fromEntries(
+    Object.entries(options.config ?? {}).map(([k, v]) => [`${project}:${k}`, typeof v === "string" ? v : JSON.stringify(v)]),
+  );
+  pulumi.runtime.setAllConfig(config, (options.secretKeys ?? []).map((k) => `${project}:${k}`));
+  const ofType = (type: string, name?: string) => log.filter((r) => r.type === type && (name === undefined || r.name === name));
+  return {
+    resources: log,
+    settle: () => (require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> }).waitForRPCs(),
+    ofType,
+    one(type, name) {
+      const found = ofType(type, name);
+      if (found.length !== 1) throw new Error(`expected one ${type}${name ? ` named ${name}` : ""}, found ${found.length}: ${log.map((r) => `${r.type}::${r.name}`).join(", ")}`);
+      return found[0];
+    },
+  };
+}
+
+/** Resolves an Output in tests, also telling whether it is secret. */
+export async function resolve<T>(output: pulumi.Output<T>): Promise<{ value: T; secret: boolean }> {
+  const o = output as any;
+  const [value, secret] = await Promise.all([o.promise(true), o.isSecret]);
+  return { value, secret };
+}
