@@ -1,0 +1,33 @@
+// The harness itself against the real programs: if these fail, every integration test would.
+import { afterAll, describe, expect, it } from "vitest";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { freePort, startContainerd, startDockerd, startRegistryServer, tempDir, type Daemon } from "./daemons";
+
+const started: Daemon[] = [];
+afterAll(async () => {
+  await Promise.all(started.map((d) => d.stop()));
+});
+
+describe("real daemons", () => {
+  it("starts and stops Debian's registry, dockerd and containerd", async () => {
+    const dir = tempDir("harness");
+    const port = await freePort();
+    const config = join(dir, "config.yml");
+    writeFileSync(config, `version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: ${dir}/data\nhttp:\n  addr: 127.0.0.1:${port}\n`);
+    const registry = await startRegistryServer(config);
+    started.push(registry);
+    expect((await fetch(`http://127.0.0.1:${port}/v2/`)).status).toBe(200);
+
+    const dockerd = await startDockerd();
+    started.push(dockerd);
+    expect((await dockerd.docker(["info", "--format", "{{.Driver}}"])).stdout.trim()).toBe("vfs");
+
+    const containerd = await startContainerd();
+    started.push(containerd);
+    expect((await containerd.ctr(["version"])).code).toBe(0);
+
+    await registry.stop();
+    await expect(fetch(`http://127.0.0.1:${port}/v2/`)).rejects.toThrow();
+  });
+});
