@@ -2,5 +2,8 @@
 import { z } from "zod";
 import type { CrossCheck } from "../config";
 
-export const hdfsSchema = z.strictObject({});
+export const hdfsSchema = z.strictObject({
+  /** Deploy HDFS. @default false */
+  enabled: z.boolean().default(false),
+});
 export const hdfsCrossCheck: CrossCheck = () => {};

@@ -1,0 +1,53 @@
+// Composition root: load config -> build components -> export outputs. Nothing else lives here.
+import { loadConfig } from "./components/config";
+import { PrivateRegistry } from "./components/registry";
+import { SparkImage } from "./components/image";
+import { NodeRuntimeConfig } from "./components/nodes";
+import { SparkWorkload } from "./components/workload";
+import { HdfsCluster } from "./components/hdfs";
+
+const { config, secrets } = loadConfig();
+
+const registry = new PrivateRegistry("registry", {
+  config: config.registry,
+  proxy: config.proxy,
+  proxyCredentials: secrets.proxyCredentials,
+  password: secrets.registryPassword,
+});
+
+// Node configuration and the image build run side by side; the workload waits for both.
+const nodes = new NodeRuntimeConfig("nodes", {
+  config: config.nodes,
+  cluster: config.cluster,
+  proxy: config.proxy,
+  proxyCredentials: secrets.proxyCredentials,
+  dns: config.dns,
+  registry: registry.ref,
+  sshPrivateKey: secrets.sshPrivateKey,
+});
+
+const image = new SparkImage("spark-image", { config: config.image, registry: registry.ref });
+
+const hdfs = config.hdfs.enabled ? new HdfsCluster("hdfs", { config: config.hdfs }) : undefined;
+
+const workload = new SparkWorkload("spark", {
+  config: config.spark,
+  gpu: config.gpu,
+  cluster: config.cluster,
+  proxy: config.proxy,
+  proxyCredentials: secrets.proxyCredentials,
+  dns: config.dns,
+  image: image.ref,
+  registry: registry.ref,
+  nodes: nodes.ref,
+  hdfs: hdfs?.ref,
+});
+
+export const registryEndpoint = registry.ref.endpoint;
+export const registryCredentials = registry.ref.credentials;
+export const registryNamespace = registry.namespace;
+export const registryUiUrl = registry.uiUrl;
+export const imageRef = image.ref.imageRef;
+export const nodesReady = nodes.ref.ready;
+export const sparkNamespace = workload.namespace;
+export const hdfsDefaultFs = hdfs?.ref.defaultFs;
