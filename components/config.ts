@@ -84,18 +84,21 @@ function pathOf(path: readonly PropertyKey[]): string {
   return path.reduce<string>((acc, part) => (typeof part === "number" ? `${acc}[${part}]` : acc === "" ? String(part) : `${acc}.${String(part)}`), "");
 }
 
+/** A bad value as quoted in an error: credentials inside URLs are never echoed. */
 function shown(value: unknown): string {
   if (value === undefined) return "nothing";
-  const text = JSON.stringify(value);
+  const text = JSON.stringify(value).replace(/\/\/[^/@\s"]*@/g, "//***@");
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
+
+const TYPE_NAMES: Record<string, string> = { object: "a mapping", array: "a list", string: "a string", number: "a number", boolean: "true or false" };
 
 function describe(issue: z.core.$ZodIssue): string {
   const at = pathOf(issue.path);
   if (issue.code === "unrecognized_keys") {
     return issue.keys.map((k) => `${at === "" ? "" : `${at}.`}${k}: unknown key (check the spelling against the configuration reference)`).join("\n");
   }
-  const message = issue.message.startsWith("Invalid input") ? `expected ${"expected" in issue ? String(issue.expected) : "a valid value"}` : issue.message;
+  const message = issue.message.startsWith("Invalid input") ? `expected ${"expected" in issue ? TYPE_NAMES[String(issue.expected)] ?? String(issue.expected) : "a valid value"}` : issue.message;
   return `${at}: ${message}, got ${shown(issue.input)}`;
 }
 
@@ -110,15 +113,15 @@ export function parseStackConfig(raw: Record<string, unknown>, secretsPresent: R
       problems.push(`${key}: unknown configuration key (expected one of ${[...SECTION_KEYS, ...SECRET_KEYS].join(", ")})`);
     }
   }
+  const report = (path: string, message: string) => problems.push(`${path}: ${message}`);
+  if (secretsPresent.has("proxyUsername") !== secretsPresent.has("proxyPassword")) {
+    report(secretsPresent.has("proxyUsername") ? "proxyPassword" : "proxyUsername", "expected both proxyUsername and proxyPassword (secrets) or neither");
+  }
   const sections = Object.fromEntries(Object.entries(raw).filter(([k]) => (SECTION_KEYS as string[]).includes(k)));
   const parsed = stackSchema.safeParse(sections, { reportInput: true });
   if (!parsed.success) {
     problems.push(...parsed.error.issues.flatMap((issue) => describe(issue).split("\n")));
     return { problems };
-  }
-  const report = (path: string, message: string) => problems.push(`${path}: ${message}`);
-  if (secretsPresent.has("proxyUsername") !== secretsPresent.has("proxyPassword")) {
-    report(secretsPresent.has("proxyUsername") ? "proxyPassword" : "proxyUsername", "expected both proxyUsername and proxyPassword (secrets) or neither");
   }
   if (parsed.data.proxy === undefined && secretsPresent.has("proxyUsername")) {
     report("proxy", "expected a proxy section (http URL) when proxy credentials are set");

@@ -97,8 +97,13 @@ function providerState(type: string, name: string, inputs: any): Record<string, 
   }
 }
 
-/** Wraps the mock monitor's registerResource to keep what the engine would have received. */
-function recordRegistrations(monitor: any, log: RecordedResource[]): void {
+/** Wraps the mock monitor to keep what the engine would have received. */
+function recordRegistrations(monitor: any, log: RecordedResource[], outputs: Map<string, unknown>): void {
+  const registerOutputs = monitor.registerResourceOutputs.bind(monitor);
+  monitor.registerResourceOutputs = (req: any, callback: (err: unknown, response: unknown) => void) => {
+    outputs.set(req.getUrn(), req.getOutputs()?.toJavaScript() ?? {});
+    registerOutputs(req, callback);
+  };
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req: any, callback: (err: unknown, response: any) => void) =>
     register(req, (err: unknown, response: any) => {
@@ -120,6 +125,8 @@ function recordRegistrations(monitor: any, log: RecordedResource[]): void {
 export interface MockRuntime {
   /** Every resource registered so far, in registration order. */
   readonly resources: RecordedResource[];
+  /** Outputs registered by components (`registerOutputs`), by URN, as wire values. */
+  readonly outputs: ReadonlyMap<string, unknown>;
   /** Waits until every pending registration has reached the mock engine. */
   settle(): Promise<void>;
   /** Resources of one type, optionally filtered by name. */
@@ -152,7 +159,8 @@ export function startMockRuntime(options: MockRuntimeOptions = {}): MockRuntime 
   const stack = options.stack ?? "test";
   const preview = options.preview ?? false;
   void pulumi.runtime.setMocks(mocks, project, stack, preview); // synchronous up to its end
-  recordRegistrations(pulumi.runtime.getMonitor(), log);
+  const outputs = new Map<string, unknown>();
+  recordRegistrations(pulumi.runtime.getMonitor(), log, outputs);
   const config = Object.fromEntries(
     Object.entries(options.config ?? {}).map(([k, v]) => [`${project}:${k}`, typeof v === "string" ? v : JSON.stringify(v)]),
   );
@@ -160,6 +168,7 @@ export function startMockRuntime(options: MockRuntimeOptions = {}): MockRuntime 
   const ofType = (type: string, name?: string) => log.filter((r) => r.type === type && (name === undefined || r.name === name));
   return {
     resources: log,
+    outputs,
     settle: () => (require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> }).waitForRPCs(),
     ofType,
     one(type, name) {

@@ -1,0 +1,54 @@
+// The stack-wide part of the schema: sections, cluster, proxy, DNS, secrets, and how problems read.
+// Section-specific bad inputs are tested beside each component.
+import { describe, expect, it } from "vitest";
+import { parseStackConfig, type SecretKey } from "../../components/config";
+
+function problems(raw: Record<string, unknown>, secrets: SecretKey[] = []): string[] {
+  const result = parseStackConfig(raw, new Set(secrets));
+  if (!("problems" in result)) throw new Error("expected the config to be rejected");
+  return result.problems;
+}
+
+describe("stack config", () => {
+  it("accepts an empty config and fills every default in one place", () => {
+    const result = parseStackConfig({}, new Set());
+    expect("config" in result && result.config.cluster).toEqual({ domain: "cluster.local", podCidr: "10.244.0.0/16", serviceCidr: "10.96.0.0/12" });
+    expect("config" in result && result.config.dns).toEqual([]);
+    expect("config" in result && result.config.proxy).toBeUndefined();
+  });
+
+  it.each([
+    [{ cluster: { podCidr: "10.244.0.1/16" } }, 'cluster.podCidr: expected an IPv4 CIDR whose address is the network address (e.g. 10.244.0.0/16), got "10.244.0.1/16"'],
+    [{ cluster: { serviceCidr: "10.96.0.0/33" } }, 'cluster.serviceCidr: expected an IPv4 CIDR whose address is the network address (e.g. 10.244.0.0/16), got "10.96.0.0/33"'],
+    [{ cluster: "abc" }, 'cluster: expected a mapping, got "abc"'],
+    [{ cluster: { domain: "cluster..local" } }, 'cluster.domain: expected a DNS domain (e.g. cluster.local), got "cluster..local"'],
+    [{ cluster: { apiServer: "https://192.0.2.1:6443" } }, 'cluster.apiServer: expected host or host:port of the API server, got "https://192.0.2.1:6443"'],
+    [{ cluster: { domian: "x" } }, "cluster.domian: unknown key (check the spelling against the configuration reference)"],
+    [{ proxy: { http: "proxy.example.com:8080" } }, 'proxy.http: expected an http:// or https:// URL with a host and no user:password inside (e.g. http://proxy.example.com:8080), got "proxy.example.com:8080"'],
+    [{ proxy: { https: "http://proxy.example.com:8080" } }, "proxy.http: expected an http:// or https:// URL with a host and no user:password inside (e.g. http://proxy.example.com:8080), got nothing"],
+    [{ proxy: { http: "http://proxy.example.com:8080", noProxy: ["a b"] } }, 'proxy.noProxy[0]: expected a host, domain, .suffix or CIDR without spaces or commas, got "a b"'],
+    [{ dns: ["192.0.2.300"] }, 'dns[0]: expected an IPv4 address, got "192.0.2.300"'],
+    [{ dns: "192.0.2.53" }, 'dns: expected a list, got "192.0.2.53"'],
+    [{ registy: {} }, "registy: unknown configuration key (expected one of cluster, proxy, dns, registry, image, nodes, spark, gpu, hdfs, registryPassword, proxyUsername, proxyPassword, sshPrivateKey)"],
+  ])("rejects %j", (raw, message) => {
+    expect(problems(raw)).toEqual([message]);
+  });
+
+  it("never echoes credentials written into a proxy URL", () => {
+    const [message] = problems({ proxy: { http: "http://alice:s3cret@proxy.example.com:8080" } });
+    expect(message).toContain('got "http://***@proxy.example.com:8080"');
+    expect(message).not.toContain("s3cret");
+    expect(message).not.toContain("alice");
+  });
+
+  it("wants proxy credentials in pairs, with a proxy to use them", () => {
+    expect(problems({}, ["proxyUsername"])).toEqual([
+      "proxyPassword: expected both proxyUsername and proxyPassword (secrets) or neither",
+      "proxy: expected a proxy section (http URL) when proxy credentials are set",
+    ]);
+  });
+
+  it("lists every problem at once", () => {
+    expect(problems({ cluster: { podCidr: "x", serviceCidr: "y" }, dns: ["z"], bogus: 1 })).toHaveLength(4);
+  });
+});

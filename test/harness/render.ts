@@ -1,0 +1,233 @@
+// Offline render: runs the real program (bin/index.js) under Pulumi's mock runtime with a stack's
+// config and writes what would be deployed. Usage:
+//   npm run render -- <stack name | path to Pulumi.<stack>.yaml> [--out DIR]
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { basename, dirname, join, resolve as resolvePath } from "node:path";
+import { stringify as toYaml, parse as parseYaml } from "yaml";
+import { masked, plain, resolve, SECRET_PLACEHOLDER, startMockRuntime, type MockRuntime, type RecordedResource } from "./mock-runtime";
+
+const PROJECT = "spark-gpu-stack";
+/** The project root: the nearest folder above this file holding Pulumi.yaml (source or bin/). */
+const ROOT = (() => {
+  let dir = __dirname;
+  while (!existsSync(join(dir, "Pulumi.yaml"))) {
+    if (dirname(dir) === dir) throw new Error(`no Pulumi.yaml above ${__dirname}`);
+    dir = dirname(dir);
+  }
+  return dir;
+})();
+
+export interface StackFile {
+  readonly stack: string;
+  /** Config values without the project prefix: objects as parsed, secure values as placeholders. */
+  readonly config: Record<string, unknown>;
+  readonly secretKeys: string[];
+  /** Placeholders standing for `secure:` values that cannot be decrypted here. */
+  readonly placeholders: Record<string, string>;
+}
+
+/** Reads `stacks/Pulumi.<stack>.yaml` (or a path) the way the Pulumi CLI hands config to a program. */
+export function readStackFile(stackOrPath: string): StackFile {
+  const path = existsSync(stackOrPath) ? stackOrPath : join(ROOT, "stacks", `Pulumi.${stackOrPath}.yaml`);
+  if (!existsSync(path)) throw new Error(`no stack file ${path} (give a stack name from stacks/ or a path to a Pulumi.<stack>.yaml)`);
+  const stack = /^Pulumi\.(.+)\.ya?ml$/.exec(basename(path))?.[1];
+  if (!stack) throw new Error(`${path}: a stack file is named Pulumi.<stack>.yaml`);
+  const document = (parseYaml(readFileSync(path, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+  const config: Record<string, unknown> = {};
+  const secretKeys: string[] = [];
+  const placeholders: Record<string, string> = {};
+  for (const [fullKey, value] of Object.entries(document.config ?? {})) {
+    const key = fullKey.startsWith(`${PROJECT}:`) ? fullKey.slice(PROJECT.length + 1) : fullKey.includes(":") ? undefined : fullKey;
+    if (key === undefined) continue; // another package's config (e.g. kubernetes:context)
+    if (typeof value === "object" && value !== null && "secure" in value) {
+      placeholders[key] = `undecrypted-secure-${key}`;
+      config[key] = placeholders[key];
+      secretKeys.push(key);
+    } else {
+      config[key] = value;
+    }
+  }
+  return { stack, config, secretKeys, placeholders };
+}
+
+/** Every plaintext a secret can hold in a render: undecrypted placeholders and mock provider secrets. */
+function secretLeaves(runtime: MockRuntime, placeholders: Record<string, string>): string[] {
+  const leaves = new Set(Object.values(placeholders));
+  const collect = (value: unknown, inSecret: boolean): void => {
+    const v = value as Record<string, unknown>;
+    if (typeof value === "string" && inSecret && value.length >= 8) leaves.add(value);
+    else if (Array.isArray(value)) value.forEach((x) => collect(x, inSecret));
+    else if (typeof value === "object" && value !== null) {
+      const secret = v["4dabf18193072939515e22adb298388d"] === "1b47061264138c4ac30d75fd1eb44270";
+      if (secret) collect(v.value, true);
+      else Object.values(v).forEach((x) => collect(x, inSecret));
+    }
+  };
+  // Provider-generated secrets (random passwords, keys) are leaves of the resources' recorded state.
+  for (const r of runtime.resources) if (r.type.startsWith("random:")) collect(runtime.outputs.get(r.urn) ?? {}, false);
+  return [...leaves].sort((a, b) => b.length - a.length);
+}
+
+function redact(text: string, leaves: readonly string[]): string {
+  return leaves.reduce((acc, leaf) => acc.split(leaf).join(SECRET_PLACEHOLDER), text);
+}
+
+const K8S_TYPE = /^kubernetes:([^:]+):([^:]+)$/;
+
+function kubernetesObjects(resources: readonly RecordedResource[]) {
+  return resources
+    .filter((r) => r.custom && K8S_TYPE.test(r.type) && !r.type.startsWith("kubernetes:helm.sh/") && r.type !== "pulumi:providers:kubernetes")
+    .map((r) => ({ resource: r, object: masked(r.wire) as { kind: string; metadata?: { name?: string; namespace?: string } } }));
+}
+
+function mermaid(resources: readonly RecordedResource[]): string {
+  const id = new Map(resources.map((r, i) => [r.urn, `r${i}`]));
+  const label = (r: RecordedResource) => `${r.type.split(":").pop()}: ${r.name}`.replace(/"/g, "'");
+  const children = new Map<string | undefined, RecordedResource[]>();
+  for (const r of resources) {
+    const parent = r.parent && id.has(r.parent) ? r.parent : undefined;
+    children.set(parent, [...(children.get(parent) ?? []), r]);
+  }
+  const lines = ["flowchart LR"];
+  const emit = (r: RecordedResource, indent: string): void => {
+    const kids = children.get(r.urn);
+    if (kids) {
+      lines.push(`${indent}subgraph ${id.get(r.urn)}["${label(r)}"]`);
+      kids.forEach((k) => emit(k, `${indent}  `));
+      lines.push(`${indent}end`);
+    } else {
+      lines.push(`${indent}${id.get(r.urn)}["${label(r)}"]`);
+    }
+  };
+  (children.get(undefined) ?? []).forEach((r) => emit(r, "  "));
+  for (const r of resources) {
+    for (const dep of new Set(r.dependencies)) if (id.has(dep) && dep !== r.parent) lines.push(`  ${id.get(dep)} --> ${id.get(r.urn)}`);
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+function writeFile(path: string, content: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, content);
+}
+
+const safeName = (s: string) => s.replace(/[^A-Za-z0-9_.-]/g, "_");
+
+export interface RenderResult {
+  readonly outDir: string;
+  readonly resources: readonly RecordedResource[];
+  readonly summary: string;
+}
+
+/** Runs the program for one stack and writes out/<stack>/. Throws ConfigError on bad config. */
+export async function render(stackOrPath: string, outRoot = join(ROOT, "out")): Promise<RenderResult> {
+  const started = process.hrtime.bigint();
+  const stackFile = readStackFile(stackOrPath);
+  const runtime = startMockRuntime({ stack: stackFile.stack, config: stackFile.config, secretKeys: stackFile.secretKeys });
+  const program = require(join(ROOT, "bin", "index.js")) as Record<string, unknown>;
+  await runtime.settle();
+  const exported: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(program)) {
+    if (value === undefined) continue;
+    const { value: resolved, secret } = await resolve(value as never);
+    exported[name] = secret ? SECRET_PLACEHOLDER : resolved;
+  }
+  await runtime.settle();
+  const leaves = secretLeaves(runtime, stackFile.placeholders);
+
+  const outDir = join(outRoot, stackFile.stack);
+  rmSync(outDir, { recursive: true, force: true });
+  const resources = runtime.resources;
+  const byUrn = new Map(resources.map((r) => [r.urn, r]));
+  const nameOf = (urn: string | undefined) => (urn && byUrn.has(urn) ? `${byUrn.get(urn)!.type}::${byUrn.get(urn)!.name}` : undefined);
+  writeFile(
+    join(outDir, "resources.json"),
+    redact(
+      JSON.stringify(
+        {
+          stack: stackFile.stack,
+          undecryptedSecrets: Object.keys(stackFile.placeholders),
+          outputs: exported,
+          resources: resources.map((r) => ({
+            type: r.type,
+            name: r.name,
+            parent: nameOf(r.parent),
+            dependencies: [...new Set(r.dependencies)].map(nameOf).filter((d) => d !== undefined && d !== nameOf(r.parent)),
+            inputs: masked(r.wire),
+          })),
+        },
+        null,
+        2,
+      ),
+      leaves,
+    ) + "\n",
+  );
+  for (const { object } of kubernetesObjects(resources)) {
+    const file = [object.kind, object.metadata?.namespace, object.metadata?.name].filter(Boolean).map((s) => safeName(String(s))).join(".");
+    writeFile(join(outDir, "kubernetes", `${file}.yaml`), redact(toYaml(object, { lineWidth: 0 }), leaves));
+  }
+  for (const r of resources.filter((x) => x.type.startsWith("kubernetes:helm.sh/"))) {
+    writeFile(join(outDir, "files", "helm", `${safeName(r.name)}.yaml`), redact(toYaml(masked(r.wire), { lineWidth: 0 }), leaves));
+  }
+  // Components publish what they place on nodes or in containers as a `files` output: path -> content.
+  for (const r of resources.filter((x) => !x.custom)) {
+    const files = plain(runtime.outputs.get(r.urn) ?? {}).files as Record<string, string> | undefined;
+    for (const [path, content] of Object.entries(files ?? {})) writeFile(join(outDir, "files", safeName(r.name), path), redact(content, leaves));
+  }
+  writeFile(join(outDir, "graph.mmd"), mermaid(resources));
+
+  const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
+  return { outDir, resources, summary: summarize(stackFile, resources, outDir, elapsedMs) };
+}
+
+function summarize(stackFile: StackFile, resources: readonly RecordedResource[], outDir: string, elapsedMs: number): string {
+  const component = (r: RecordedResource): string => {
+    let current: RecordedResource | undefined = r;
+    const byUrn = new Map(resources.map((x) => [x.urn, x]));
+    while (current?.parent && byUrn.get(current.parent)?.parent) current = byUrn.get(current.parent);
+    return current?.parent ? `${byUrn.get(current.parent)?.name ?? "?"}` : current === r && !r.custom ? r.name : "(top level)";
+  };
+  const counts = new Map<string, Map<string, number>>();
+  for (const r of resources.filter((x) => x.custom)) {
+    const c = component(r);
+    const types = counts.get(c) ?? new Map<string, number>();
+    types.set(r.type, (types.get(r.type) ?? 0) + 1);
+    counts.set(c, types);
+  }
+  const lines = [`Rendered stack "${stackFile.stack}": ${resources.filter((r) => r.custom).length} resources in ${resources.filter((r) => !r.custom).length} components, ${elapsedMs.toFixed(0)} ms -> ${outDir}`];
+  for (const [c, types] of [...counts].sort()) {
+    lines.push(`  ${c}: ${[...types.values()].reduce((a, b) => a + b, 0)}`);
+    for (const [t, n] of [...types].sort()) lines.push(`    ${n} x ${t}`);
+  }
+  if (Object.keys(stackFile.placeholders).length > 0) {
+    lines.push(`  secure values not decrypted (placeholders, shown as ${SECRET_PLACEHOLDER}): ${Object.keys(stackFile.placeholders).join(", ")}`);
+  }
+  return lines.join("\n");
+}
+
+async function main(argv: string[]): Promise<number> {
+  const positional: string[] = [];
+  let outRoot: string | undefined;
+  let usageError = false;
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === "--out") usageError ||= (outRoot = argv[++i]) === undefined;
+    else positional.push(argv[i]);
+  }
+  if (usageError || positional.length !== 1) {
+    console.error("usage: npm run render -- <stack name | path to Pulumi.<stack>.yaml> [--out DIR]");
+    return 2;
+  }
+  try {
+    const result = await render(positional[0], outRoot ? resolvePath(outRoot) : undefined);
+    console.log(result.summary);
+    return 0;
+  } catch (error) {
+    // ConfigError lists every problem; anything else is a bug worth its stack trace.
+    console.error(error instanceof Error && error.name === "ConfigError" ? error.message : error);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  void main(process.argv.slice(2)).then((code) => process.exit(code));
+}

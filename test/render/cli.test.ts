@@ -1,0 +1,47 @@
+// `npm run render` as a newcomer meets it: the compiled CLI in a child process.
+import { existsSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { run, tempDir } from "../harness/daemons";
+
+const CLI = join(__dirname, "..", "..", "bin", "test", "harness", "render.js");
+
+describe("render CLI", () => {
+  it("exits non-zero with every config problem, declares nothing and never prints a secret", async () => {
+    const dir = tempDir("render-cli");
+    const stackFile = join(dir, "Pulumi.broken.yaml");
+    writeFileSync(
+      stackFile,
+      [
+        "config:",
+        "  spark-gpu-stack:cluster:",
+        "    podCidr: 10.244.0.1/16",
+        "  spark-gpu-stack:dns: [192.0.2.300]",
+        "  spark-gpu-stack:proxyUsername:",
+        "    secure: v1:AAAA",
+      ].join("\n"),
+    );
+    const result = await run("node", [CLI, stackFile, "--out", join(dir, "out")]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("Invalid configuration for spark-gpu-stack (3 problems)");
+    expect(result.stderr).toContain("cluster.podCidr: expected an IPv4 CIDR");
+    expect(result.stderr).toContain('dns[0]: expected an IPv4 address, got "192.0.2.300"');
+    expect(result.stderr).toContain("proxyPassword: expected both proxyUsername and proxyPassword (secrets) or neither");
+    expect(result.stderr + result.stdout).not.toContain("undecrypted-secure-");
+    expect(existsSync(join(dir, "out"))).toBe(false);
+  });
+
+  it("renders a stack by name into --out and prints a summary", async () => {
+    const dir = tempDir("render-cli");
+    const result = await run("node", [CLI, "dev", "--out", dir]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^Rendered stack "dev": \d+ resources in \d+ components, \d+ ms/);
+    expect(existsSync(join(dir, "dev", "resources.json"))).toBe(true);
+  });
+
+  it("explains its usage", async () => {
+    const result = await run("node", [CLI]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("usage: npm run render -- <stack name | path to Pulumi.<stack>.yaml> [--out DIR]");
+  });
+});
