@@ -1,4 +1,126 @@
-// Placeholder: the owner of this component replaces it with the section's real schema.
+// The `registry` config section: the private registry, its web UI, its garbage collection and the
+// optional Docker Hub pull-through cache. Defaults live here and only here.
+import { isIP } from "node:net";
 import { z } from "zod";
+import { bool, byteQuantity, cronSchedule, dnsLabel, host, integer, nonEmptyString, port } from "../validators";
 
-export const registrySchema = z.strictObject({});
+/** A distribution 2.8.x tag: that line reads /etc/docker/registry/config.yml, as Debian's 2.8.2 does. */
+const distributionTag = () => {
+  const e = { error: "expected a registry image tag of the 2.8 line (e.g. 2.8.3): the component mounts its config at /etc/docker/registry/config.yml, where 2.x reads it" };
+  return z.string(e).regex(/^2\.8\.\d+$/, e);
+};
+
+/** A joxit/docker-registry-ui 2.x tag: proxy mode (NGINX_PROXY_PASS_URL) and non-root nginx need 2.2+. */
+const registryUiTag = () => {
+  const e = { error: "expected a joxit/docker-registry-ui tag 2.x.y from 2.2.0 on (e.g. 2.6.0): proxy mode on 8080 as non-root needs it" };
+  return z.string(e).regex(/^2\.([2-9]|\d{2,})\.\d+$/, e);
+};
+
+/** A kubectl image tag `v1.x.y` (registry.k8s.io/kubectl, published from 1.28 on). */
+const kubectlTag = () => {
+  const e = { error: "expected a registry.k8s.io/kubectl tag v1.x.y from v1.28.0 on, within one minor version of the cluster (e.g. v1.32.4)" };
+  return z.string(e).regex(/^v1\.(2[89]|[3-9]\d)\.\d+$/, e);
+};
+
+/** Kubernetes resource names (Secrets, StorageClasses): DNS subdomains. */
+const objectName = (what: string) => {
+  const e = { error: `expected ${what}: a Kubernetes object name (lower-case letters, digits, '-' and '.')` };
+  return z.string(e).regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, e).max(253, e);
+};
+
+const storageSchema = (size: string) =>
+  z.strictObject({
+    /** Size of the PersistentVolumeClaim. */
+    size: byteQuantity().default(size),
+    /** StorageClass of the claim. @default the cluster's default StorageClass */
+    storageClass: objectName("a StorageClass name").optional(),
+  });
+
+/** A loopback host only works on a single-node cluster, where the registry cannot land elsewhere. */
+const isLoopback = (address: string) => address === "localhost" || (isIP(address) === 4 && address.startsWith("127."));
+
+export const registrySchema = z
+  .strictObject({
+    /** Namespace of the registry, its UI, its GC job and the mirror. @default "registry" */
+    namespace: dnsLabel().default("registry"),
+    /** Tag of the `registry` image (CNCF distribution), pinned on the 2.8 line. @default "2.8.3" */
+    version: distributionTag().default("2.8.3"),
+    /**
+     * Address (IP or DNS name) of the node running the registry, as the other nodes and the image
+     * builder reach it; the endpoint is `host:port`. @default "127.0.0.1" (a single-node cluster)
+     */
+    host: host().default("127.0.0.1"),
+    /** Port the registry answers on at `host` (a hostPort of its pod). @default 6001 */
+    port: port().default(6001),
+    /**
+     * Kubernetes node name the registry pod is pinned to, the node `host` points at. Required unless
+     * `host` is loopback (single-node cluster). @default unpinned
+     */
+    node: host().optional(),
+    /** The registry's volume. @default { size: "50Gi" } */
+    storage: storageSchema("50Gi").prefault({}),
+    /** htpasswd user; the password is the secret `registryPassword` (generated when absent). @default "admin" */
+    username: nonEmptyString("a user name without ':' or whitespace")
+      .regex(/^[^:\s]+$/, { error: "expected a user name without ':' or whitespace" })
+      .default("admin"),
+    /** Allow deleting manifests through the API (and the UI); garbage collection then reclaims their blobs. @default true */
+    deleteEnabled: bool().default(true),
+    /**
+     * Serve HTTPS with the certificate of an existing `kubernetes.io/tls` Secret in `namespace`
+     * (valid for `host`). @default absent: plain HTTP, nodes are told the registry is insecure
+     */
+    tls: z.strictObject({ secretName: objectName("the name of a kubernetes.io/tls Secret") }).optional(),
+    /** Web UI (joxit/docker-registry-ui) proxying the registry, so no CORS is needed. */
+    ui: z
+      .strictObject({
+        /** @default true */
+        enabled: bool().default(true),
+        /** Image tag. @default "2.6.0" */
+        version: registryUiTag().default("2.6.0"),
+        /** NodePort the UI is reached on at `http://<host>:<nodePort>/`. @default 30601 */
+        nodePort: integer(30000, 32767).default(30601),
+      })
+      .prefault({}),
+    /** Scheduled garbage collection, run with the registry read-only (README, "Garbage collection"). */
+    gc: z
+      .strictObject({
+        /** @default true */
+        enabled: bool().default(true),
+        /** When to collect. @default "0 3 * * 0" (Sundays 03:00) */
+        schedule: cronSchedule().default("0 3 * * 0"),
+        /**
+         * Also delete manifests no tag points at. Off by default: distribution 2.8 then also deletes
+         * the per-platform manifests of multi-arch images (distribution #3178). @default false
+         */
+        deleteUntagged: bool().default(false),
+        /** Tag of registry.k8s.io/kubectl for the GC job; keep it within one minor of the cluster. @default "v1.32.4" */
+        kubectlVersion: kubectlTag().default("v1.32.4"),
+      })
+      .prefault({}),
+    /** Docker Hub pull-through cache, reaching Docker Hub through the corporate proxy. */
+    mirror: z
+      .strictObject({
+        /** @default false */
+        enabled: bool().default(false),
+        /** Port of the cache at `host` (a hostPort on the registry's node). @default 6002 */
+        port: port().default(6002),
+        /** The cache's volume. @default { size: "20Gi" } */
+        storage: storageSchema("20Gi").prefault({}),
+      })
+      .prefault({}),
+  })
+  .superRefine((registry, ctx) => {
+    if (registry.node === undefined && !isLoopback(registry.host)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["node"],
+        input: undefined,
+        message: `expected the name of the Kubernetes node whose address is registry.host (${registry.host}), so the registry's hostPort lands there`,
+      });
+    }
+    if (registry.mirror.enabled && registry.mirror.port === registry.port) {
+      ctx.addIssue({ code: "custom", path: ["mirror", "port"], input: registry.mirror.port, message: `expected a port other than registry.port (${registry.port}): both listen on the same node` });
+    }
+  });
+
+export type RegistryConfig = z.output<typeof registrySchema>;

@@ -1,0 +1,124 @@
+// Pure renderers for what the registry's containers read: distribution's config.yml, the htpasswd
+// file and the garbage-collection procedure. No Pulumi here: plain values in, text out.
+import bcrypt from "bcryptjs";
+import { stringify } from "yaml";
+
+/** Where distribution 2.x reads its configuration, and where the component mounts it. */
+export const CONFIG_DIR = "/etc/docker/registry";
+export const CONFIG_FILE = "config.yml";
+/** The same configuration with `storage.maintenance.readonly` on: served while GC runs. */
+export const READONLY_CONFIG_FILE = "config-readonly.yml";
+export const HTPASSWD_FILE = "htpasswd";
+/** Docker Hub's registry API, the upstream of the pull-through cache. */
+export const DOCKER_HUB_URL = "https://registry-1.docker.io";
+
+export interface RegistryConfigInput {
+  /** Directory holding the blobs and repositories (the volume). */
+  readonly rootDirectory: string;
+  /** `http.addr`, e.g. ":5000" in a pod, "127.0.0.1:PORT" in a test. */
+  readonly httpAddr: string;
+  /** `http.secret`: signs upload state; explicit and stable, or every restart breaks resumable uploads. */
+  readonly httpSecret: string;
+  /** Allow `DELETE` of manifests and blobs through the API. */
+  readonly deleteEnabled: boolean;
+  /** Refuse every write (maintenance mode during garbage collection). */
+  readonly readOnly: boolean;
+  /** htpasswd file for basic auth; absent means anonymous access (the pull-through cache). */
+  readonly htpasswdPath?: string;
+  /** Serve HTTPS with this certificate and key. */
+  readonly tls?: { readonly certificate: string; readonly key: string };
+  /** Act as a pull-through cache of this upstream (such an instance refuses pushes). */
+  readonly proxyRemoteUrl?: string;
+}
+
+/** distribution's `config.yml`. */
+export function renderRegistryConfig(input: RegistryConfigInput): string {
+  const config = {
+    version: 0.1,
+    log: { level: "info", fields: { service: "registry" } },
+    storage: {
+      filesystem: { rootdirectory: input.rootDirectory },
+      delete: { enabled: input.deleteEnabled },
+      // The blob descriptor cache outlives a GC in a running process (distribution #4702): the GC
+      // procedure therefore always ends with a restart.
+      cache: { blobdescriptor: "inmemory" },
+      maintenance: { readonly: { enabled: input.readOnly } },
+    },
+    http: {
+      addr: input.httpAddr,
+      secret: input.httpSecret,
+      headers: { "X-Content-Type-Options": ["nosniff"] },
+      ...(input.tls ? { tls: { certificate: input.tls.certificate, key: input.tls.key } } : {}),
+    },
+    ...(input.htpasswdPath ? { auth: { htpasswd: { realm: "registry", path: input.htpasswdPath } } } : {}),
+    // A failing storage driver turns every answer, `GET /` included, into 503: the probes see it.
+    health: { storagedriver: { enabled: true, interval: "10s", threshold: 3 } },
+    ...(input.proxyRemoteUrl ? { proxy: { remoteurl: input.proxyRemoteUrl } } : {}),
+  };
+  return stringify(config, { lineWidth: 0 });
+}
+
+const BCRYPT_COST = 10;
+/** Bytes of bcrypt salt (encoded as 22 characters). */
+export const BCRYPT_SALT_BYTES = 16;
+
+/**
+ * One htpasswd line (distribution accepts bcrypt only). The salt is given, not drawn, so the same
+ * password yields the same file and the registry pod does not roll on every deployment.
+ */
+export function renderHtpasswd(username: string, password: string, salt: Uint8Array): string {
+  if (salt.length < BCRYPT_SALT_BYTES) throw new Error(`bcrypt needs ${BCRYPT_SALT_BYTES} bytes of salt, got ${salt.length}`);
+  if (bcrypt.truncates(password)) throw new Error("the registry password is longer than bcrypt's 72 bytes: choose a shorter registryPassword");
+  const saltText = `$2b$${BCRYPT_COST}$${bcrypt.encodeBase64([...salt.subarray(0, BCRYPT_SALT_BYTES)], BCRYPT_SALT_BYTES)}`;
+  return `${username}:${bcrypt.hashSync(password, saltText)}\n`;
+}
+
+export interface GcScriptInput {
+  readonly namespace: string;
+  readonly deployment: string;
+  /** Name of the registry container in the pod (its args select the config file). */
+  readonly container: string;
+  readonly deleteUntagged: boolean;
+  /** How long to wait for each switch of the registry pod. */
+  readonly rolloutTimeoutSeconds: number;
+}
+
+const shellQuote = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;
+
+/** JSON strategic-merge patch giving the registry container the args that serve `configFile`. */
+function serveArgsPatch(container: string, configFile: string): string {
+  return JSON.stringify({ spec: { template: { spec: { containers: [{ name: container, args: ["serve", `${CONFIG_DIR}/${configFile}`] }] } } } });
+}
+
+/**
+ * The garbage-collection procedure the CronJob runs with kubectl:
+ * 1. restart the registry serving the read-only config (Recreate: the read-write pod is gone before
+ *    the read-only one starts, so no push is in flight; pulls keep working);
+ * 2. `registry garbage-collect` inside that pod, on the same volume;
+ * 3. restart it read-write, whatever happened in 2 (a fresh process also drops the stale blob cache).
+ */
+export function renderGcScript(input: GcScriptInput): string {
+  const gcArgs = ["registry", "garbage-collect", ...(input.deleteUntagged ? ["--delete-untagged"] : []), `${CONFIG_DIR}/${READONLY_CONFIG_FILE}`];
+  return `#!/bin/sh
+# Garbage collection of the private registry without racing a push (distribution #3045, #3899):
+# read-only while collecting, restarted read-write afterwards (stale blob cache: distribution #4702).
+set -eu
+
+serve() {
+  echo "registry: serving $1"
+  kubectl --namespace ${shellQuote(input.namespace)} patch deployment ${shellQuote(input.deployment)} --type strategic --patch "$2"
+  kubectl --namespace ${shellQuote(input.namespace)} rollout status deployment ${shellQuote(input.deployment)} --timeout ${input.rolloutTimeoutSeconds}s
+}
+
+read_write() {
+  serve ${CONFIG_FILE} ${shellQuote(serveArgsPatch(input.container, CONFIG_FILE))}
+}
+
+# Back to read-write on every exit: success, failure, or the job being stopped.
+trap read_write EXIT
+trap 'exit 143' TERM INT
+
+serve ${READONLY_CONFIG_FILE} ${shellQuote(serveArgsPatch(input.container, READONLY_CONFIG_FILE))}
+kubectl --namespace ${shellQuote(input.namespace)} exec deployment/${input.deployment} --container ${shellQuote(input.container)} -- ${gcArgs.join(" ")}
+`;
+}
