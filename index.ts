@@ -28,7 +28,7 @@ const nodes = new NodeRuntimeConfig("nodes", {
 
 const image = new SparkImage("spark-image", { config: config.image, registry: registry.ref });
 
-const hdfs = config.hdfs.enabled ? new HdfsCluster("hdfs", { config: config.hdfs }) : undefined;
+const hdfs = config.hdfs.enabled ? new HdfsCluster("hdfs", { config: config.hdfs, cluster: config.cluster }) : undefined;
 
 const workload = new SparkWorkload("spark", {
   config: config.spark,
@@ -51,3 +51,4 @@ export const imageRef = image.ref.imageRef;
 export const nodesReady = nodes.ref.ready;
 export const sparkNamespace = workload.namespace;
 export const hdfsDefaultFs = hdfs?.ref.defaultFs;
+export const hdfsWebUiUrl = hdfs?.webUiUrl;

@@ -21,6 +21,12 @@ export const dnsLabel = () => {
   return z.string(e).regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, e);
 };
 
+/** RFC 1123 DNS subdomain (most Kubernetes object names, e.g. a StorageClass). */
+export const dnsSubdomain = () => {
+  const e = expecting("a DNS subdomain (lower-case letters, digits, '-' and '.', at most 253, starting and ending alphanumeric)");
+  return z.string(e).max(253, e).regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, e);
+};
+
 const HOSTNAME = /^(?=.{1,253}$)([A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?)*$/;
 
 export function isHost(value: string): boolean {

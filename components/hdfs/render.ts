@@ -1,0 +1,134 @@
+// Pure renderers for what lands in the Hadoop containers: core-site.xml, hdfs-site.xml, the
+// NameNode start script and the script creating the Spark directories.
+import type { HdfsDirectory } from "./schema";
+
+/** Where the official apache/hadoop image reads its configuration (HADOOP_CONF_DIR). */
+export const HADOOP_CONF_DIR = "/opt/hadoop/etc/hadoop";
+/** The image's `hadoop` user and its primary group `users`; the NameNode's user is the HDFS superuser. */
+export const HADOOP_USER = { name: "hadoop", uid: 1000, gid: 100 } as const;
+
+/** Hadoop 3 default ports. */
+export const PORTS = {
+  nameNodeRpc: 8020,
+  nameNodeHttp: 9870,
+  secondaryNameNodeHttp: 9868,
+  dataNodeTransfer: 9866,
+  dataNodeHttp: 9864,
+  dataNodeIpc: 9867,
+} as const;
+
+/** Each role's volume is mounted here; HDFS keeps its files in a subdirectory so a `lost+found` at the volume root never counts as data. */
+export const VOLUME_MOUNT = "/data";
+export const STORAGE_DIRS = {
+  name: `${VOLUME_MOUNT}/name`,
+  blocks: `${VOLUME_MOUNT}/blocks`,
+  checkpoint: `${VOLUME_MOUNT}/checkpoint`,
+} as const;
+
+/** Hadoop configuration properties, in the order they are written. */
+export type HadoopProperties = Readonly<Record<string, string>>;
+
+export interface HadoopSiteValues {
+  /** DNS name of the NameNode's Service, as every pod reaches it. */
+  readonly nameNodeHost: string;
+  /** dfs.replication */
+  readonly replication: number;
+  /** dfs.blocksize in bytes. */
+  readonly blockSizeBytes: number;
+}
+
+export const defaultFsUri = (nameNodeHost: string) => `hdfs://${nameNodeHost}:${PORTS.nameNodeRpc}`;
+export const nameNodeWebUiUrl = (nameNodeHost: string) => `http://${nameNodeHost}:${PORTS.nameNodeHttp}`;
+
+const ALL_INTERFACES = "0.0.0.0";
+
+export function coreSiteProperties(values: HadoopSiteValues): HadoopProperties {
+  return { "fs.defaultFS": defaultFsUri(values.nameNodeHost) };
+}
+
+export function hdfsSiteProperties(values: HadoopSiteValues): HadoopProperties {
+  return {
+    "dfs.replication": String(values.replication),
+    "dfs.blocksize": String(values.blockSizeBytes),
+    "dfs.namenode.name.dir": `file://${STORAGE_DIRS.name}`,
+    "dfs.datanode.data.dir": `file://${STORAGE_DIRS.blocks}`,
+    "dfs.namenode.checkpoint.dir": `file://${STORAGE_DIRS.checkpoint}`,
+    // Advertised through the Service name; bound on every interface, since the Service's address is
+    // not one of the pod's own.
+    "dfs.namenode.rpc-address": `${values.nameNodeHost}:${PORTS.nameNodeRpc}`,
+    "dfs.namenode.rpc-bind-host": ALL_INTERFACES,
+    "dfs.namenode.http-address": `${values.nameNodeHost}:${PORTS.nameNodeHttp}`,
+    "dfs.namenode.http-bind-host": ALL_INTERFACES,
+    "dfs.namenode.secondary.http-address": `${ALL_INTERFACES}:${PORTS.secondaryNameNodeHttp}`,
+    "dfs.datanode.address": `${ALL_INTERFACES}:${PORTS.dataNodeTransfer}`,
+    "dfs.datanode.http.address": `${ALL_INTERFACES}:${PORTS.dataNodeHttp}`,
+    "dfs.datanode.ipc.address": `${ALL_INTERFACES}:${PORTS.dataNodeIpc}`,
+    // Pod IPs have no reverse DNS: without this the NameNode rejects every DataNode's registration.
+    "dfs.namenode.datanode.registration.ip-hostname-check": "false",
+    // Pod IPs are reachable from every pod while pod hostnames resolve nowhere: address DataNodes by IP.
+    "dfs.client.use.datanode.hostname": "false",
+    "dfs.datanode.use.datanode.hostname": "false",
+  };
+}
+
+const XML_ESCAPES: Readonly<Record<string, string>> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" };
+// Characters XML 1.0 cannot carry at all, escaped or not.
+const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
+
+function escapeXml(text: string): string {
+  if (NOT_XML.test(text)) throw new Error(`cannot write ${JSON.stringify(text)} into Hadoop XML: it holds a control character XML 1.0 forbids`);
+  return text.replace(/[&<>"']/g, (c) => XML_ESCAPES[c]);
+}
+
+/** A Hadoop `*-site.xml` file holding these properties. */
+export function renderHadoopXml(properties: HadoopProperties): string {
+  const entries = Object.entries(properties).map(
+    ([name, value]) => `  <property>\n    <name>${escapeXml(name)}</name>\n    <value>${escapeXml(value)}</value>\n  </property>\n`,
+  );
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<!-- Rendered by spark-gpu-stack (components/hdfs). -->\n<configuration>\n${entries.join("")}</configuration>\n`;
+}
+
+/** Single-quoted for POSIX sh: nothing inside is expanded. */
+export function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The NameNode's entrypoint. Formats only when the metadata directory holds no filesystem yet
+ * (no `current/VERSION`); `-nonInteractive` makes a format refuse, and fail, on a directory that
+ * holds anything, so a damaged volume stops the pod instead of being wiped.
+ */
+export function renderNameNodeStartScript(nameDir: string): string {
+  return `#!/bin/sh
+# NameNode entrypoint, rendered by spark-gpu-stack (components/hdfs).
+set -eu
+name_dir=${shellQuote(nameDir)}
+if [ -f "$name_dir/current/VERSION" ]; then
+  echo "HDFS metadata found in $name_dir: starting the NameNode without formatting"
+else
+  echo "No HDFS metadata in $name_dir: formatting a new filesystem"
+  if ! hdfs namenode -format -nonInteractive; then
+    echo "Format refused: $name_dir holds data but no current/VERSION; it is left untouched for inspection" >&2
+    exit 1
+  fi
+fi
+exec hdfs namenode
+`;
+}
+
+/** The one-shot Job's script: creates each directory with its owner, group and mode. Idempotent. */
+export function renderCreateDirectoriesScript(directories: readonly HdfsDirectory[]): string {
+  const calls = directories.map((d) => `ensure_directory ${shellQuote(d.path)} ${shellQuote(`${d.owner}:${d.group}`)} ${shellQuote(d.mode)}\n`);
+  return `#!/bin/sh
+# Creates the HDFS directories the Spark jobs use; rendered by spark-gpu-stack (components/hdfs).
+# Runs as the NameNode's user, the HDFS superuser, so it may hand directories to other users.
+set -eu
+# The NameNode refuses namespace changes while in safe mode, where it starts.
+hdfs dfsadmin -safemode wait
+ensure_directory() {
+  hdfs dfs -mkdir -p "$1"
+  hdfs dfs -chown "$2" "$1"
+  hdfs dfs -chmod "$3" "$1"
+}
+${calls.join("")}`;
+}
