@@ -2,7 +2,7 @@
 // optional Docker Hub pull-through cache. Defaults live here and only here.
 import { isIP } from "node:net";
 import { z } from "zod";
-import { bool, byteQuantity, cronSchedule, dnsLabel, host, integer, nonEmptyString, port } from "../validators";
+import { bool, byteQuantity, cronSchedule, dnsLabel, host, isHost, integer, nonEmptyString, port } from "../validators";
 
 /** A distribution 2.8.x tag: that line reads /etc/docker/registry/config.yml, as Debian's 2.8.2 does. */
 const distributionTag = () => {
@@ -110,7 +110,8 @@ export const registrySchema = z
       .prefault({}),
   })
   .superRefine((registry, ctx) => {
-    if (registry.node === undefined && !isLoopback(registry.host)) {
+    // zod runs this even when a field failed: judge only a host that is one.
+    if (registry.node === undefined && isHost(registry.host) && !isLoopback(registry.host)) {
       ctx.addIssue({
         code: "custom",
         path: ["node"],

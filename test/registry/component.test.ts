@@ -1,0 +1,286 @@
+// PrivateRegistry under the recording mock runtime: the child resources' inputs as the engine would
+// receive them, every Kubernetes object against its schema, and secrets kept secret.
+import { describe, expect, it } from "vitest";
+import bcrypt from "bcryptjs";
+import { parse as parseYaml } from "yaml";
+import { parseStackConfig, type SecretKey, type StackConfig } from "../../components/config";
+import type { PrivateRegistry } from "../../components/registry";
+import { CONFIG_DIR, CONFIG_FILE, HTPASSWD_FILE, READONLY_CONFIG_FILE } from "../../components/registry/render";
+import { containsSecret, isSecret, masked, plain, resolve, startMockRuntime, type MockRuntime } from "../harness/mock-runtime";
+import { validateKubernetesObject } from "../harness/kubernetes-schema";
+
+const PASSWORD = "s3cret-registry-pw";
+const PROXY = { username: "alice", password: "p@ss:w/rd" };
+
+function configOf(raw: Record<string, unknown>, secrets: SecretKey[] = []): StackConfig {
+  const parsed = parseStackConfig(raw, new Set(secrets));
+  if ("problems" in parsed) throw new Error(parsed.problems.join("\n"));
+  return parsed.config;
+}
+
+const PROD = {
+  proxy: { http: "http://proxy.example.com:8080" },
+  registry: { host: "192.0.2.21", node: "gpu-node-1", mirror: { enabled: true }, storage: { storageClass: "local-path" } },
+};
+
+interface Rendered {
+  readonly rt: MockRuntime;
+  readonly component: PrivateRegistry;
+}
+
+async function renderRegistry(raw: Record<string, unknown>, options: { password?: string; proxy?: boolean } = {}): Promise<Rendered> {
+  const rt = startMockRuntime();
+  const pulumi = await import("@pulumi/pulumi");
+  const { PrivateRegistry } = await import("../../components/registry/index.js");
+  const config = configOf(raw, options.proxy ? ["proxyUsername", "proxyPassword"] : []);
+  const component = new PrivateRegistry("registry", {
+    config: config.registry,
+    proxy: config.proxy,
+    proxyCredentials: options.proxy ? pulumi.secret(PROXY) : undefined,
+    password: options.password === undefined ? undefined : pulumi.secret(options.password),
+  });
+  await resolve(component.ref.endpoint);
+  await rt.settle();
+  return { rt, component };
+}
+
+const kubernetes = (rt: MockRuntime) => rt.resources.filter((r) => r.custom && r.type.startsWith("kubernetes:"));
+const wireOf = (rt: MockRuntime, type: string, name: string) => rt.one(type, name).wire as any;
+const deployment = (rt: MockRuntime, name: string) => plain(wireOf(rt, "kubernetes:apps/v1:Deployment", name));
+const secretData = (rt: MockRuntime, name: string) => plain(wireOf(rt, "kubernetes:core/v1:Secret", name)).stringData as Record<string, string>;
+
+describe("PrivateRegistry (prod-like: pinned node, mirror behind an authenticated proxy, given password)", async () => {
+  const { rt, component } = await renderRegistry(PROD, { password: PASSWORD, proxy: true });
+
+  it("declares valid Kubernetes objects, each with an explicit name in the registry namespace", () => {
+    const objects = kubernetes(rt);
+    expect(objects.map((r) => `${r.type.split(":").pop()}/${r.name}`).sort()).toEqual([
+      "ConfigMap/registry-gc",
+      "CronJob/registry-gc",
+      "Deployment/registry",
+      "Deployment/registry-mirror",
+      "Deployment/registry-ui",
+      "Namespace/registry",
+      "PersistentVolumeClaim/registry-data",
+      "PersistentVolumeClaim/registry-mirror-data",
+      "Role/registry-gc",
+      "RoleBinding/registry-gc",
+      "Secret/registry-config",
+      "Secret/registry-mirror-config",
+      "Secret/registry-mirror-proxy",
+      "Service/registry",
+      "Service/registry-ui",
+      "ServiceAccount/registry-gc",
+    ]);
+    for (const r of objects) {
+      const object = plain(r.wire);
+      validateKubernetesObject(object);
+      expect(object.metadata.name, r.name).toBe(r.name);
+      if (object.kind !== "Namespace") expect(object.metadata.namespace, r.name).toBe("registry");
+    }
+  });
+
+  it("gives the endpoint, secret credentials and flags that the other components consume", async () => {
+    expect(await resolve(component.ref.endpoint)).toEqual({ value: "192.0.2.21:6001", secret: false });
+    expect(await resolve(component.ref.credentials)).toEqual({ value: { username: "admin", password: PASSWORD }, secret: true });
+    expect(component.ref.insecure).toBe(true);
+    expect((await resolve(component.ref.mirrorEndpoint!)).value).toBe("192.0.2.21:6002");
+    expect((await resolve(component.uiUrl!)).value).toBe("http://192.0.2.21:30601/");
+    // The endpoint waits for the registry: consumers depend on the Deployment through it.
+    const endpointResources = await (component.ref.endpoint as any).allResources();
+    expect([...endpointResources].map((r: any) => r.__name)).toContain("registry");
+  });
+
+  it("keeps config.yml and htpasswd in a Secret, with http.secret and a bcrypt hash of the password", () => {
+    const wire = wireOf(rt, "kubernetes:core/v1:Secret", "registry-config");
+    expect(isSecret(wire.stringData)).toBe(true);
+    const data = secretData(rt, "registry-config");
+    const config = parseYaml(data[CONFIG_FILE]);
+    expect(config.http.secret).toMatch(/^[0-9a-f]{64}$/);
+    expect(config.http.addr).toBe(":5000");
+    expect(config.storage.filesystem.rootdirectory).toBe("/var/lib/registry");
+    expect(config.storage.delete.enabled).toBe(true);
+    expect(config.auth.htpasswd.path).toBe(`${CONFIG_DIR}/${HTPASSWD_FILE}`);
+    expect(config.storage.maintenance.readonly.enabled).toBe(false);
+    expect(parseYaml(data[READONLY_CONFIG_FILE])).toEqual({ ...config, storage: { ...config.storage, maintenance: { readonly: { enabled: true } } } });
+    const [user, hash] = data[HTPASSWD_FILE].trim().split(":");
+    expect(user).toBe("admin");
+    expect(bcrypt.compareSync(PASSWORD, hash)).toBe(true);
+  });
+
+  it("runs the registry pinned to its node on hostPort 6001, non-root, read-only root, Recreate, probing GET /", () => {
+    const d = deployment(rt, "registry");
+    const pod = d.spec.template.spec;
+    const [container] = pod.containers;
+    expect(d.spec.strategy.type).toBe("Recreate");
+    expect(pod.nodeSelector).toEqual({ "kubernetes.io/hostname": "gpu-node-1" });
+    expect(container.image).toBe("registry:2.8.3");
+    expect(container.ports).toEqual([{ name: "http", containerPort: 5000, hostPort: 6001, protocol: "TCP" }]);
+    expect([container.command, container.args]).toEqual([["registry"], ["serve", `${CONFIG_DIR}/${CONFIG_FILE}`]]);
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, fsGroup: 1000 });
+    expect(container.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } });
+    expect(container.readinessProbe.httpGet).toEqual({ path: "/", port: "http", scheme: "HTTP" });
+    expect(container.livenessProbe.httpGet).toEqual({ path: "/", port: "http", scheme: "HTTP" });
+    expect(container.resources.requests).toBeDefined();
+    expect(container.resources.limits).toBeDefined();
+    // The config Secret is mounted where 2.x reads it, the claim holds the rootdirectory.
+    const mounts = Object.fromEntries(container.volumeMounts.map((m: any) => [m.name, m.mountPath]));
+    const volumes = Object.fromEntries(pod.volumes.map((v: any) => [v.name, v]));
+    expect(mounts.config).toBe(CONFIG_DIR);
+    expect(volumes.config.secret.secretName).toBe("registry-config");
+    expect(mounts.data).toBe(parseYaml(secretData(rt, "registry-config")[CONFIG_FILE]).storage.filesystem.rootdirectory);
+    expect(volumes.data.persistentVolumeClaim.claimName).toBe("registry-data");
+    const claim = plain(wireOf(rt, "kubernetes:core/v1:PersistentVolumeClaim", "registry-data"));
+    expect(claim.spec).toEqual({ accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "50Gi" } }, storageClassName: "local-path" });
+  });
+
+  it("puts a plain config checksum on the pod and nothing secret in the Deployment", () => {
+    const wire = wireOf(rt, "kubernetes:apps/v1:Deployment", "registry");
+    expect(containsSecret(wire)).toBe(false);
+    expect(plain(wire).spec.template.metadata.annotations["spark-gpu-stack/config-checksum"]).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("runs the UI in proxy mode against the registry Service, delete enabled as the registry allows", () => {
+    const d = deployment(rt, "registry-ui");
+    const [container] = d.spec.template.spec.containers;
+    const env = Object.fromEntries(container.env.map((e: any) => [e.name, e.value]));
+    const service = plain(wireOf(rt, "kubernetes:core/v1:Service", "registry"));
+    expect(env).toMatchObject({
+      SINGLE_REGISTRY: "true",
+      NGINX_PROXY_PASS_URL: `http://${service.metadata.name}.registry:${service.spec.ports[0].port}`,
+      DELETE_IMAGES: "true",
+      PULL_URL: "192.0.2.21:6001",
+    });
+    expect(container.image).toBe("joxit/docker-registry-ui:2.6.0");
+    expect(container.ports[0].containerPort).toBe(8080);
+    expect(d.spec.template.spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 101 });
+    const ui = plain(wireOf(rt, "kubernetes:core/v1:Service", "registry-ui"));
+    expect(ui.spec).toMatchObject({ type: "NodePort", ports: [{ nodePort: 30601, targetPort: "http" }] });
+    expect(ui.spec.selector).toEqual(d.spec.template.metadata.labels);
+  });
+
+  it("gives the GC job only what its procedure uses: switch, watch and exec into the registry", () => {
+    const role = plain(wireOf(rt, "kubernetes:rbac.authorization.k8s.io/v1:Role", "registry-gc"));
+    expect(role.rules).toEqual([
+      { apiGroups: ["apps"], resources: ["deployments"], resourceNames: ["registry"], verbs: ["get", "list", "watch", "patch"] },
+      { apiGroups: [""], resources: ["pods"], verbs: ["get", "list"] },
+      { apiGroups: [""], resources: ["pods/exec"], verbs: ["create", "get"] },
+    ]);
+    const binding = plain(wireOf(rt, "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", "registry-gc"));
+    expect(binding.subjects).toEqual([{ kind: "ServiceAccount", name: "registry-gc", namespace: "registry" }]);
+    const cron = plain(wireOf(rt, "kubernetes:batch/v1:CronJob", "registry-gc"));
+    expect(cron.spec).toMatchObject({ schedule: "0 3 * * 0", concurrencyPolicy: "Forbid" });
+    const pod = cron.spec.jobTemplate.spec.template.spec;
+    expect(pod.serviceAccountName).toBe("registry-gc");
+    expect(pod.containers[0].image).toBe("registry.k8s.io/kubectl:v1.32.4");
+    expect(pod.volumes[0].configMap.name).toBe("registry-gc");
+  });
+
+  it("has a GC script that names the Deployment, container and config files that really exist", () => {
+    const script = plain(wireOf(rt, "kubernetes:core/v1:ConfigMap", "registry-gc")).data["gc.sh"] as string;
+    const registry = deployment(rt, "registry");
+    const patches = [...script.matchAll(/'(\{"spec".*?\})'/g)].map((m) => JSON.parse(m[1]));
+    expect(patches).toHaveLength(2);
+    const containerNames = registry.spec.template.spec.containers.map((c: any) => c.name);
+    const mounted = Object.keys(secretData(rt, "registry-config")).map((file) => `${CONFIG_DIR}/${file}`);
+    for (const patch of patches) {
+      const [container] = patch.spec.template.spec.containers;
+      expect(containerNames).toContain(container.name);
+      expect(mounted).toContain(container.args[1]);
+    }
+    expect(script).toContain(`patch deployment '${registry.metadata.name}'`);
+    expect(script).toContain(`--namespace '${registry.metadata.namespace}'`);
+  });
+
+  it("runs the mirror anonymous, as a pull-through cache of Docker Hub, with the proxy only through secretKeyRef", () => {
+    const config = parseYaml(secretData(rt, "registry-mirror-config")[CONFIG_FILE]);
+    expect(config.proxy).toEqual({ remoteurl: "https://registry-1.docker.io" });
+    expect(config.auth).toBeUndefined();
+    const d = deployment(rt, "registry-mirror");
+    const [container] = d.spec.template.spec.containers;
+    expect(container.ports[0].hostPort).toBe(6002);
+    expect(d.spec.template.spec.nodeSelector).toEqual({ "kubernetes.io/hostname": "gpu-node-1" });
+    expect(container.env).toEqual([
+      { name: "HTTP_PROXY", valueFrom: { secretKeyRef: { name: "registry-mirror-proxy", key: "HTTP_PROXY" } } },
+      { name: "HTTPS_PROXY", valueFrom: { secretKeyRef: { name: "registry-mirror-proxy", key: "HTTPS_PROXY" } } },
+    ]);
+    const proxyWire = wireOf(rt, "kubernetes:core/v1:Secret", "registry-mirror-proxy");
+    expect(isSecret(proxyWire.stringData)).toBe(true);
+    expect(secretData(rt, "registry-mirror-proxy").HTTPS_PROXY).toBe("http://alice:p%40ss%3Aw%2Frd@proxy.example.com:8080");
+  });
+
+  it("shows no credential anywhere once secrets are masked, published files included", async () => {
+    const registryOutputs = rt.outputs.get(rt.one("spark-gpu-stack:registry:PrivateRegistry").urn) as any;
+    const shown = JSON.stringify([...rt.resources.map((r) => masked(r.wire)), masked(registryOutputs)]);
+    const httpSecret = parseYaml(secretData(rt, "registry-config")[CONFIG_FILE]).http.secret;
+    for (const leaked of [PASSWORD, PROXY.password, encodeURIComponent(PROXY.password), httpSecret, secretData(rt, "registry-config")[HTPASSWD_FILE].trim()]) {
+      expect(shown).not.toContain(leaked);
+    }
+    expect(isSecret(registryOutputs.credentials)).toBe(true);
+    const files = masked(registryOutputs).files as Record<string, string>;
+    expect(Object.keys(files).sort()).toEqual(["registry-gc/gc.sh", "registry-mirror/config.yml", "registry/config-readonly.yml", "registry/config.yml"]);
+    // The published copy is the real file with http.secret shown as a placeholder.
+    expect(files["registry/config.yml"]).toBe(secretData(rt, "registry-config")[CONFIG_FILE].replace(httpSecret, '"[secret]"'));
+  });
+});
+
+describe("PrivateRegistry (defaults: single-node dev, no password, no proxy)", async () => {
+  const { rt, component } = await renderRegistry({});
+
+  it("generates the password (kept in state) and serves on loopback, unpinned, without a mirror", async () => {
+    const password = rt.one("random:index/randomPassword:RandomPassword", "registry-password");
+    expect(plain(password.wire)).toMatchObject({ length: 32, special: false });
+    const { value, secret } = await resolve(component.ref.credentials);
+    expect(secret).toBe(true);
+    const [, hash] = secretData(rt, "registry-config")[HTPASSWD_FILE].trim().split(":");
+    expect(bcrypt.compareSync(value.password, hash)).toBe(true);
+    expect((await resolve(component.ref.endpoint)).value).toBe("127.0.0.1:6001");
+    expect(deployment(rt, "registry").spec.template.spec.nodeSelector).toBeUndefined();
+    expect(component.mirrorEndpoint).toBeUndefined();
+    expect(rt.ofType("kubernetes:apps/v1:Deployment", "registry-mirror")).toHaveLength(0);
+  });
+});
+
+describe("PrivateRegistry variations", () => {
+  const checksum = (rt: MockRuntime) => deployment(rt, "registry").spec.template.metadata.annotations["spark-gpu-stack/config-checksum"];
+
+  it("renders the same checksum for the same inputs, and a new one when the config changes", async () => {
+    const first = checksum((await renderRegistry({}, { password: PASSWORD })).rt);
+    const again = checksum((await renderRegistry({}, { password: PASSWORD })).rt);
+    const otherPassword = checksum((await renderRegistry({}, { password: "another-password" })).rt);
+    const noDelete = checksum((await renderRegistry({ registry: { deleteEnabled: false } }, { password: PASSWORD })).rt);
+    expect(again).toBe(first);
+    expect(new Set([first, otherPassword, noDelete]).size).toBe(3);
+  });
+
+  it("serves HTTPS from an existing TLS Secret: secure ref, HTTPS probes, certificate mounted where config.yml points", async () => {
+    const { rt, component } = await renderRegistry({ registry: { tls: { secretName: "registry-tls" } } });
+    expect(component.ref.insecure).toBe(false);
+    const pod = deployment(rt, "registry").spec.template.spec;
+    const [container] = pod.containers;
+    expect(container.readinessProbe.httpGet.scheme).toBe("HTTPS");
+    const tlsMount = container.volumeMounts.find((m: any) => m.name === "tls").mountPath;
+    expect(pod.volumes.find((v: any) => v.name === "tls").secret.secretName).toBe("registry-tls");
+    expect(parseYaml(secretData(rt, "registry-config")[CONFIG_FILE]).http.tls).toEqual({ certificate: `${tlsMount}/tls.crt`, key: `${tlsMount}/tls.key` });
+    const env = deployment(rt, "registry-ui").spec.template.spec.containers[0].env;
+    expect(env.find((e: any) => e.name === "NGINX_PROXY_PASS_URL").value).toBe("https://registry.registry:5000");
+  });
+
+  it("disables UI deletes with registry deletes, and leaves out the UI and GC when disabled", async () => {
+    const { rt, component } = await renderRegistry({ registry: { deleteEnabled: false, gc: { enabled: false } } });
+    const env = deployment(rt, "registry-ui").spec.template.spec.containers[0].env;
+    expect(env.find((e: any) => e.name === "DELETE_IMAGES").value).toBe("false");
+    expect(parseYaml(secretData(rt, "registry-config")[CONFIG_FILE]).storage.delete.enabled).toBe(false);
+    expect(rt.ofType("kubernetes:batch/v1:CronJob")).toHaveLength(0);
+    expect(component.uiUrl).toBeDefined();
+    const withoutUi = await renderRegistry({ registry: { ui: { enabled: false } } });
+    expect(withoutUi.rt.ofType("kubernetes:apps/v1:Deployment").map((r) => r.name)).toEqual(["registry"]);
+    expect(withoutUi.component.uiUrl).toBeUndefined();
+  });
+
+  it("runs the mirror without proxy variables when there is no corporate proxy", async () => {
+    const { rt } = await renderRegistry({ registry: { mirror: { enabled: true } } });
+    expect(deployment(rt, "registry-mirror").spec.template.spec.containers[0].env).toBeUndefined();
+    expect(rt.ofType("kubernetes:core/v1:Secret", "registry-mirror-proxy")).toHaveLength(0);
+  });
+});

@@ -1,0 +1,96 @@
+// The registry's pure renderers on their own, checked with the real tools that read their output
+// (Apache's htpasswd verifier, shellcheck); the real server reads config.yml in real-registry.test.ts.
+import { describe, expect, it } from "vitest";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse as parseYaml } from "yaml";
+import { CONFIG_DIR, READONLY_CONFIG_FILE, renderGcScript, renderHtpasswd, renderRegistryConfig, type RegistryConfigInput } from "../../components/registry/render";
+import { run, tempDir } from "../harness/daemons";
+
+const BASE: RegistryConfigInput = {
+  rootDirectory: "/var/lib/registry",
+  httpAddr: ":5000",
+  httpSecret: "0123456789abcdef",
+  deleteEnabled: true,
+  readOnly: false,
+  htpasswdPath: "/etc/docker/registry/htpasswd",
+};
+const SALT = Uint8Array.from({ length: 16 }, (_, i) => i * 7);
+
+describe("renderRegistryConfig", () => {
+  it("renders distribution's keys: storage, delete, http.addr/secret, htpasswd auth, storage health", () => {
+    expect(parseYaml(renderRegistryConfig(BASE))).toEqual({
+      version: 0.1,
+      log: { level: "info", fields: { service: "registry" } },
+      storage: {
+        filesystem: { rootdirectory: "/var/lib/registry" },
+        delete: { enabled: true },
+        cache: { blobdescriptor: "inmemory" },
+        maintenance: { readonly: { enabled: false } },
+      },
+      http: { addr: ":5000", secret: "0123456789abcdef", headers: { "X-Content-Type-Options": ["nosniff"] } },
+      auth: { htpasswd: { realm: "registry", path: "/etc/docker/registry/htpasswd" } },
+      health: { storagedriver: { enabled: true, interval: "10s", threshold: 3 } },
+    });
+  });
+
+  it("differs in read-only mode only by storage.maintenance.readonly", () => {
+    const readWrite = parseYaml(renderRegistryConfig(BASE));
+    const readOnly = parseYaml(renderRegistryConfig({ ...BASE, readOnly: true }));
+    expect(readOnly).toEqual({ ...readWrite, storage: { ...readWrite.storage, maintenance: { readonly: { enabled: true } } } });
+  });
+
+  it("renders a pull-through cache without auth, and TLS when given", () => {
+    const mirror = parseYaml(renderRegistryConfig({ ...BASE, htpasswdPath: undefined, proxyRemoteUrl: "https://registry-1.docker.io", tls: { certificate: "/certs/tls.crt", key: "/certs/tls.key" } }));
+    expect(mirror.auth).toBeUndefined();
+    expect(mirror.proxy).toEqual({ remoteurl: "https://registry-1.docker.io" });
+    expect(mirror.http.tls).toEqual({ certificate: "/certs/tls.crt", key: "/certs/tls.key" });
+  });
+
+  it("is stable: the same inputs give the same bytes", () => {
+    expect(renderRegistryConfig(BASE)).toBe(renderRegistryConfig({ ...BASE }));
+  });
+});
+
+describe("renderHtpasswd", () => {
+  it("renders a bcrypt line that Apache's htpasswd verifies, and only for the right password", async () => {
+    const file = join(tempDir("htpasswd"), "htpasswd");
+    writeFileSync(file, renderHtpasswd("builder", "correct horse", SALT));
+    expect((await run("htpasswd", ["-vb", file, "builder", "correct horse"])).code).toBe(0);
+    expect((await run("htpasswd", ["-vb", file, "builder", "wrong horse"])).code).not.toBe(0);
+  });
+
+  it("is deterministic for a given salt (no roll of the pod) and changes with the salt or the password", () => {
+    const line = renderHtpasswd("admin", "pw", SALT);
+    expect(line).toMatch(/^admin:\$2b\$10\$[./A-Za-z0-9]{53}\n$/);
+    expect(renderHtpasswd("admin", "pw", SALT)).toBe(line);
+    expect(renderHtpasswd("admin", "pw", SALT.map((b) => b ^ 1))).not.toBe(line);
+    expect(renderHtpasswd("admin", "pw2", SALT)).not.toBe(line);
+  });
+
+  it("refuses passwords bcrypt would silently truncate, without echoing them", () => {
+    const long = "x".repeat(73);
+    expect(() => renderHtpasswd("admin", long, SALT)).toThrow(/longer than bcrypt's 72 bytes/);
+    expect(() => renderHtpasswd("admin", long, SALT)).not.toThrow(new RegExp(long));
+    expect(() => renderHtpasswd("admin", "pw", SALT.subarray(0, 8))).toThrow(/16 bytes of salt/);
+  });
+});
+
+describe("renderGcScript", () => {
+  const input = { namespace: "registry", deployment: "registry", container: "registry", deleteUntagged: false, rolloutTimeoutSeconds: 300 };
+
+  it("passes shellcheck", async () => {
+    const dir = tempDir("gc-script");
+    for (const [name, variant] of [["plain.sh", input], ["untagged.sh", { ...input, deleteUntagged: true, namespace: "it's-quoted" }]] as const) {
+      writeFileSync(join(dir, name), renderGcScript(variant));
+      const checked = await run("shellcheck", ["--shell=sh", join(dir, name)]);
+      expect(checked.code, checked.stdout).toBe(0);
+    }
+  });
+
+  it("collects against the read-only config, and only with --delete-untagged when asked", () => {
+    const gcLine = (script: string) => script.split("\n").find((l) => l.includes("garbage-collect"))!;
+    expect(gcLine(renderGcScript(input))).toMatch(new RegExp(`-- registry garbage-collect ${CONFIG_DIR}/${READONLY_CONFIG_FILE}$`));
+    expect(gcLine(renderGcScript({ ...input, deleteUntagged: true }))).toMatch(/garbage-collect --delete-untagged /);
+  });
+});
