@@ -1,30 +1,189 @@
-// Placeholder with the contract's shape; the workload owner replaces the body.
+// The Spark workload: a namespace with the `spark` service account (namespaced Role, registry pull
+// secret), and every configured application, run either by a Job that calls spark-submit (submit
+// mode) or by the kubeflow Spark operator (operator mode). Objects come from the render-* modules.
+import * as k8s from "@pulumi/kubernetes";
+import type { input as Input } from "@pulumi/kubernetes/types";
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterConfig, ProxyConfig, StackConfig } from "../config";
+import { proxyUrlWithCredentials } from "../image/render";
+import { computeNoProxy, type NoProxyNodes } from "../nodes/no-proxy";
 import type { HdfsRef, NodesReadyRef, RegistryRef, SparkImageRef } from "../refs";
+import type { GpuNodesRef } from "./gpu";
+import { renderDockerConfigJson, renderRole, renderRoleBinding, renderUiService } from "./render-access";
+import { OPERATOR_CHART, SPARK_OPERATOR_API_VERSION, renderOperatorValues, renderSparkApplication } from "./render-operator";
+import { PROXY_SECRET_KEYS } from "./render-pods";
+import { SERVICE_ACCOUNT, type WorkloadContext } from "./render-spark";
+import { renderSubmission, renderSubmitFiles } from "./render-submit";
+import type { SparkApplicationConfig } from "./schema";
+
+const PULL_SECRET = "spark-registry";
+const PROXY_SECRET = "spark-proxy";
 
 export interface SparkWorkloadArgs {
   /** The validated `spark` section. */
   readonly config: StackConfig["spark"];
-  /** The validated `gpu` section. */
-  readonly gpu: StackConfig["gpu"];
+  /** GPU support, present when `gpu.enabled`: where GPU pods go, and when the device plugin is up. */
+  readonly gpu?: GpuNodesRef;
   readonly cluster: ClusterConfig;
   readonly proxy?: ProxyConfig;
+  /** Secret proxy credentials; they reach pods only through a Kubernetes Secret. */
   readonly proxyCredentials?: pulumi.Input<{ username: string; password: string }>;
+  /** DNS servers pods get after the cluster DNS. */
   readonly dns: readonly string[];
   readonly image: SparkImageRef;
   readonly registry: RegistryRef;
+  /** Applications start only once every node is configured. */
   readonly nodes: NodesReadyRef;
+  /** The validated `nodes` section: its hosts (or subnet) are part of the pods' NO_PROXY. */
+  readonly nodeNetwork: NoProxyNodes;
+  /** When set, `spark.hadoop.fs.defaultFS` points at it. */
   readonly hdfs?: HdfsRef;
+}
+
+/** How to find one application's run in the cluster. */
+export interface SparkApplicationOutput {
+  readonly kind: "Job" | "CronJob" | "SparkApplication" | "ScheduledSparkApplication";
+  readonly name: string;
+  /** Service in front of the running driver's UI (port 4040). */
+  readonly uiService: string;
 }
 
 export class SparkWorkload extends pulumi.ComponentResource {
   public readonly namespace: pulumi.Output<string>;
+  public readonly serviceAccount: pulumi.Output<string>;
+  /** Per application name: the object that runs it and its UI Service. */
+  public readonly applications: pulumi.Output<Record<string, SparkApplicationOutput>>;
+  /** Submit mode: the files the submitter pods mount, per application (`<app>/<file>`). */
+  public readonly files: pulumi.Output<Record<string, string>>;
 
   constructor(name: string, args: SparkWorkloadArgs, opts?: pulumi.ComponentResourceOptions) {
     super("spark-gpu-stack:workload:SparkWorkload", name, {}, opts);
-    void args;
-    this.namespace = pulumi.output("spark");
-    this.registerOutputs({ namespace: this.namespace });
+    const { config } = args;
+
+    const namespaceObject = new k8s.core.v1.Namespace("namespace", { metadata: { name: config.namespace } }, { parent: this });
+    const inNamespace = { parent: this, dependsOn: [namespaceObject] };
+    this.namespace = namespaceObject.metadata.name;
+
+    const pullSecret = new k8s.core.v1.Secret(
+      "registry-pull",
+      {
+        metadata: { name: PULL_SECRET, namespace: this.namespace },
+        type: "kubernetes.io/dockerconfigjson",
+        stringData: {
+          ".dockerconfigjson": pulumi.secret(pulumi.all([args.registry.endpoint, args.registry.credentials]).apply(([endpoint, credentials]) => renderDockerConfigJson(endpoint, credentials))),
+        },
+      },
+      { parent: this },
+    );
+    const serviceAccount = new k8s.core.v1.ServiceAccount(
+      "service-account",
+      { metadata: { name: SERVICE_ACCOUNT, namespace: this.namespace }, imagePullSecrets: [{ name: pullSecret.metadata.name }] },
+      { parent: this },
+    );
+    this.serviceAccount = serviceAccount.metadata.name;
+    const role = new k8s.rbac.v1.Role("driver-role", renderRole(SERVICE_ACCOUNT, config.namespace), inNamespace);
+    const roleBinding = new k8s.rbac.v1.RoleBinding("driver-role-binding", renderRoleBinding(SERVICE_ACCOUNT, config.namespace, SERVICE_ACCOUNT), {
+      parent: this,
+      dependsOn: [role, serviceAccount],
+    });
+
+    const proxySecret = args.proxy !== undefined ? this.proxySecret(args.proxy, args.proxyCredentials) : undefined;
+
+    const context = pulumi
+      .all([
+        args.image.imageRef,
+        args.registry.endpoint,
+        pulumi.output(args.registry.mirrorEndpoint),
+        pulumi.output(args.hdfs?.defaultFs),
+        // Carried for ordering only: applications wait for the nodes and the device plugin.
+        args.nodes.ready,
+        pulumi.output(args.gpu?.ready),
+      ])
+      .apply(([image, endpoint, mirror, defaultFs]): WorkloadContext => {
+        const proxy = args.proxy;
+        const registryHosts = mirror !== undefined ? [endpoint, mirror] : [endpoint];
+        return {
+          namespace: config.namespace,
+          serviceAccount: SERVICE_ACCOUNT,
+          pullSecret: PULL_SECRET,
+          image,
+          sparkVersion: args.image.sparkVersion,
+          jobTtlSeconds: config.jobTtlSeconds,
+          ...(defaultFs !== undefined ? { defaultFs } : {}),
+          ...(proxy !== undefined
+            ? {
+                proxy: {
+                  secretName: PROXY_SECRET,
+                  noProxy: computeNoProxy({ cluster: args.cluster, nodes: args.nodeNetwork, registryHosts, extra: proxy.noProxy }).join(","),
+                },
+              }
+            : {}),
+          dns: args.dns,
+          ...(args.gpu !== undefined ? { gpu: args.gpu.scheduling } : {}),
+        };
+      });
+
+    const runs = { parent: this, dependsOn: [roleBinding, serviceAccount, ...(proxySecret ? [proxySecret] : [])] };
+    const operator =
+      config.mode === "operator"
+        ? new k8s.helm.v3.Release(
+            "spark-operator",
+            {
+              name: OPERATOR_CHART.release,
+              chart: OPERATOR_CHART.chart,
+              version: config.operatorChartVersion,
+              repositoryOpts: { repo: OPERATOR_CHART.repo },
+              namespace: this.namespace,
+              values: renderOperatorValues(config.namespace),
+            },
+            { parent: this },
+          )
+        : undefined;
+
+    const applications: Record<string, pulumi.Input<SparkApplicationOutput>> = {};
+    for (const app of config.applications) {
+      const ui = new k8s.core.v1.Service(`${app.name}-ui`, renderUiService(app.name, config.namespace), inNamespace);
+      const run = operator !== undefined ? this.operatorRun(app, context, { ...runs, dependsOn: [...runs.dependsOn, operator] }) : this.submitRun(app, context, runs);
+      applications[app.name] = pulumi.output({ kind: run.kind, name: run.name, uiService: ui.metadata.name });
+    }
+    this.applications = pulumi.output(applications);
+    this.files = context.apply((ctx) =>
+      config.mode === "submit"
+        ? Object.fromEntries(config.applications.flatMap((app) => Object.entries(renderSubmitFiles(app, ctx)).map(([file, content]) => [`${app.name}/${file}`, content])))
+        : {},
+    );
+
+    this.registerOutputs({ namespace: this.namespace, serviceAccount: this.serviceAccount, applications: this.applications, files: this.files });
+  }
+
+  /** Proxy URLs with their credentials, as a Secret that pod templates reference by key. */
+  private proxySecret(proxy: ProxyConfig, credentials: SparkWorkloadArgs["proxyCredentials"]): k8s.core.v1.Secret {
+    const urls = pulumi.output(credentials).apply((c) => ({
+      [PROXY_SECRET_KEYS.http]: proxyUrlWithCredentials(proxy.http, c),
+      [PROXY_SECRET_KEYS.https]: proxyUrlWithCredentials(proxy.https ?? proxy.http, c),
+    }));
+    return new k8s.core.v1.Secret("proxy", { metadata: { name: PROXY_SECRET, namespace: this.namespace }, stringData: pulumi.secret(urls) }, { parent: this });
+  }
+
+  /** Submit mode: the submitter's ConfigMap and its Job, or CronJob when scheduled. */
+  private submitRun(app: SparkApplicationConfig, context: pulumi.Output<WorkloadContext>, opts: pulumi.CustomResourceOptions) {
+    const rendered = context.apply((ctx) => renderSubmission(app, ctx));
+    const configMap = new k8s.core.v1.ConfigMap(`${app.name}-submit`, { metadata: rendered.configMap.metadata, data: rendered.configMap.data }, opts);
+    const runOpts = { ...opts, dependsOn: [...(opts.dependsOn as pulumi.Resource[]), configMap] };
+    const metadata = rendered.run.metadata;
+    const spec = rendered.run.spec as pulumi.Output<unknown>;
+    const run =
+      app.schedule !== undefined
+        ? new k8s.batch.v1.CronJob(app.name, { metadata, spec: spec as pulumi.Output<Input.batch.v1.CronJobSpec> }, runOpts)
+        : new k8s.batch.v1.Job(app.name, { metadata, spec: spec as pulumi.Output<Input.batch.v1.JobSpec> }, runOpts);
+    return { kind: app.schedule !== undefined ? ("CronJob" as const) : ("Job" as const), name: run.metadata.name };
+  }
+
+  /** Operator mode: a SparkApplication, or ScheduledSparkApplication when scheduled. */
+  private operatorRun(app: SparkApplicationConfig, context: pulumi.Output<WorkloadContext>, opts: pulumi.CustomResourceOptions) {
+    const rendered = context.apply((ctx) => renderSparkApplication(app, ctx));
+    const kind = app.schedule !== undefined ? ("ScheduledSparkApplication" as const) : ("SparkApplication" as const);
+    const resource = new k8s.apiextensions.CustomResource(app.name, { apiVersion: SPARK_OPERATOR_API_VERSION, kind, metadata: rendered.metadata, spec: rendered.spec }, opts);
+    return { kind, name: resource.metadata.name };
   }
 }

@@ -1,7 +1,211 @@
-// Placeholder: the owner of this component replaces it with the section's real schema.
+// The `spark` section (the applications and how they are run) and the `gpu` section (NVIDIA device
+// plugin and GPU node scheduling). Defaults live here and only here.
 import { z } from "zod";
 import type { CrossCheck } from "../config";
+import { bool, byteQuantity, cronSchedule, dnsLabel, enumOf, integer, nonEmptyString } from "../validators";
+import { MANAGED_ENV_NAMES } from "./render-pods";
+import { MANAGED_SPARK_CONF_KEYS } from "./render-spark";
 
-export const sparkSchema = z.strictObject({});
-export const gpuSchema = z.strictObject({});
-export const workloadCrossCheck: CrossCheck = () => {};
+/** A chart version pinned exactly on one major line, e.g. `2.5.1`. */
+const chartVersion = (chart: string, major: number, example: string) => {
+  const e = { error: `expected a pinned ${chart} chart version ${major}.x.y (e.g. ${example})` };
+  return z.string(e).regex(new RegExp(`^${major}\\.\\d+\\.\\d+$`), e);
+};
+
+/**
+ * Application names become Service names (DNS-1035: a letter first) and, with a hash suffix, Job
+ * names whose pods and drivers must stay within Kubernetes' 63-character label limit.
+ */
+const applicationName = () => {
+  const e = { error: "expected an application name of at most 40 characters: lower-case letters, digits and '-', starting with a letter, ending alphanumeric" };
+  return z.string(e).regex(/^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$/, e);
+};
+
+/** Where Spark fetches the main file from: inside the image (`local://`), HDFS, S3 or HTTP. */
+const mainFile = () => {
+  const e = { error: "expected the URI of a .py or .jar file, with a scheme (e.g. local:///opt/spark/work-dir/app.py, hdfs:///jobs/app.jar)" };
+  return z.string(e).regex(/^(local|file|hdfs|s3a|https?):\/\/\S*\/[^/\s]+\.(py|jar)$/, e);
+};
+
+const javaClassName = () => {
+  const e = { error: "expected a fully qualified Java class name (e.g. org.apache.spark.examples.SparkPi)" };
+  return z.string(e).regex(/^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/, e);
+};
+
+/** Spark's own suffixes are binary too (1g = 1 GiB), so `2Gi` converts exactly to `2g`. */
+const memory = byteQuantity;
+
+/**
+ * A mapping whose keys are checked one by one: a bad key is reported at its own path, with what is
+ * expected (zod's key schemas would only say "Invalid key in record").
+ */
+const mapping = <V extends z.ZodType>(isKey: (key: string) => boolean, expectedKey: string, value: V) =>
+  z.record(z.string(), value, { error: "expected a mapping" }).superRefine((record, ctx) => {
+    for (const key of Object.keys(record)) if (!isKey(key)) ctx.issues.push({ code: "custom", path: [key], input: key, message: expectedKey });
+  });
+
+const isEnvName = (name: string) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && !MANAGED_ENV_NAMES.includes(name);
+const ENV_NAME = `expected an environment variable name (letters, digits and '_', not starting with a digit) other than those the stack sets (${MANAGED_ENV_NAMES.join(", ")})`;
+
+const isSparkConfKey = (key: string) => /^spark\.[A-Za-z0-9_.-]+$/.test(key) && !MANAGED_SPARK_CONF_KEYS.includes(key);
+const SPARK_CONF_KEY = "expected a spark.* key the stack does not set itself (namespace, image, service account, resources, GPUs and pod templates come from the application's own fields)";
+
+/** YAML writes `200` and `true` unquoted; Spark reads every value as text. */
+const sparkConfValue = () =>
+  z.union([z.string(), z.number(), z.boolean()], { error: "expected a string, a number or true/false" }).transform(String);
+
+/** Spark accepts a fractional GPU share per task only up to one half (ResourceUtils). */
+const taskGpuAmount = () => {
+  const e = { error: "expected a GPU share per task: a whole number, or a fraction up to 0.5 (e.g. 0.25 lets four tasks share a GPU)" };
+  return z.number(e).positive(e).refine((v) => Number.isInteger(v) || v <= 0.5, e);
+};
+
+const podResources = (defaults: { memory: string }) => ({
+  /** CPU cores (`spark.<role>.cores`). @default 1 */
+  cores: integer(1, 64).default(1),
+  /** Heap memory with a unit, Ki/Mi/Gi/Ti (`spark.<role>.memory`). */
+  memory: memory().default(defaults.memory),
+  /** NVIDIA GPUs per pod (`spark.<role>.resource.gpu.amount`). @default 0 */
+  gpus: integer(0, 16).default(0),
+});
+
+const restartPolicySchema = z.strictObject({
+  /** Operator mode: when the operator re-runs the application; `Always` keeps a streaming app up. @default "Never" */
+  type: enumOf(["Never", "OnFailure", "Always"]).default("Never"),
+  /** Re-runs after a failed run (not `Never`). @default 3 */
+  onFailureRetries: integer(0, 1000).default(3),
+  /** Seconds between re-runs after a failure. @default 10 */
+  onFailureRetryInterval: integer(1, 86400).default(10),
+  /** Re-submissions after a failed submission (not `Never`). @default 5 */
+  onSubmissionFailureRetries: integer(0, 1000).default(5),
+  /** Seconds between re-submissions. @default 20 */
+  onSubmissionFailureRetryInterval: integer(1, 86400).default(20),
+});
+
+const applicationSchema = z
+  .strictObject({
+    /** Application name: Job/SparkApplication name, driver label, UI Service `<name>-ui`. */
+    name: applicationName(),
+    /** `.py` or `.jar` URI; `local://` means a path inside the image. */
+    mainFile: mainFile(),
+    /** Main class of a `.jar` application; none for Python. */
+    mainClass: javaClassName().optional(),
+    /** Arguments passed to the application. @default [] */
+    arguments: z.array(z.string({ error: "expected a string" })).default([]),
+    driver: z.strictObject(podResources({ memory: "1Gi" })).prefault({}),
+    executor: z
+      .strictObject({
+        ...podResources({ memory: "2Gi" }),
+        /** Executor count (`spark.executor.instances`). @default 2 */
+        instances: integer(1, 1000).default(2),
+      })
+      .prefault({}),
+    /** GPU share of one task (`spark.task.resource.gpu.amount`), when executors have GPUs. @default 1 */
+    taskGpus: taskGpuAmount().default(1),
+    /** Extra Spark configuration; keys the stack sets itself are refused. @default {} */
+    sparkConf: mapping(isSparkConfKey, SPARK_CONF_KEY, sparkConfValue()).default({}),
+    /** Extra environment variables for the driver and executors. @default {} */
+    env: mapping(isEnvName, ENV_NAME, z.string({ error: "expected a string" })).default({}),
+    /** Five-field cron schedule: the application then runs as a CronJob / ScheduledSparkApplication. */
+    schedule: cronSchedule().optional(),
+    /** Operator mode only: the operator's restart policy. */
+    restartPolicy: restartPolicySchema.prefault({}),
+  })
+  .superRefine((app, ctx) => {
+    const jar = app.mainFile.endsWith(".jar");
+    if (jar && app.mainClass === undefined) {
+      ctx.issues.push({ code: "custom", path: ["mainClass"], input: undefined, message: `expected a main class for the .jar main file ${app.mainFile}` });
+    }
+    if (!jar && app.mainClass !== undefined) {
+      ctx.issues.push({ code: "custom", path: ["mainClass"], input: app.mainClass, message: `expected no main class for the Python main file ${app.mainFile}` });
+    }
+  });
+
+export type SparkApplicationConfig = z.output<typeof applicationSchema>;
+
+export const sparkSchema = z.strictObject({
+  /** Namespace of the jobs, the `spark` service account and (operator mode) the operator. @default "spark" */
+  namespace: dnsLabel().default("spark"),
+  /** `submit`: a Job runs spark-submit; `operator`: the kubeflow Spark operator runs SparkApplications. @default "submit" */
+  mode: enumOf(["submit", "operator"]).default("submit"),
+  /** kubeflow `spark-operator` Helm chart version (operator mode). @default "2.5.1" */
+  operatorChartVersion: chartVersion("spark-operator", 2, "2.5.1").default("2.5.1"),
+  /** Seconds a finished run (Job, SparkApplication) and its pods are kept for `kubectl logs`. @default 86400 */
+  jobTtlSeconds: integer(60, 30 * 86400).default(86400),
+  /** The applications. @default [] */
+  applications: z.array(applicationSchema).default([]),
+});
+
+const isLabelKey = (key: string) => /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/.test(key);
+
+const labelValue = () => {
+  const e = { error: "expected a label value (at most 63 letters, digits, '-', '_' or '.', starting and ending alphanumeric)" };
+  return z.string(e).regex(/^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/, e);
+};
+
+const tolerationSchema = z
+  .strictObject({
+    key: nonEmptyString("a taint key"),
+    /** @default "Exists" */
+    operator: enumOf(["Exists", "Equal"]).default("Exists"),
+    /** The taint's value, with `Equal` only. */
+    value: z.string({ error: "expected a string" }).optional(),
+    /** @default every effect */
+    effect: enumOf(["NoSchedule", "PreferNoSchedule", "NoExecute"]).optional(),
+  })
+  .superRefine((t, ctx) => {
+    if ((t.operator === "Equal") !== (t.value !== undefined)) {
+      ctx.issues.push({ code: "custom", path: ["value"], input: t.value, message: "expected a value with operator Equal and none with Exists" });
+    }
+  });
+
+export type Toleration = z.output<typeof tolerationSchema>;
+
+export const gpuSchema = z.strictObject({
+  /** Install the NVIDIA device plugin and allow applications to ask for GPUs. @default false */
+  enabled: bool().default(false),
+  /** `nvidia-device-plugin` Helm chart version. @default "0.20.0" */
+  devicePluginChartVersion: chartVersion("nvidia-device-plugin", 0, "0.20.0").default("0.20.0"),
+  /** Labels that mark GPU nodes: the device plugin and GPU pods go there only. @default {"nvidia.com/gpu.present": "true"} */
+  nodeSelector: mapping(isLabelKey, "expected a node label key (e.g. nvidia.com/gpu.present)", labelValue())
+    .refine((labels) => Object.keys(labels).length > 0, { error: 'expected at least one label that marks the GPU nodes (e.g. nvidia.com/gpu.present: "true")' })
+    .default({ "nvidia.com/gpu.present": "true" }),
+  /** Taints of GPU nodes that GPU pods and the device plugin tolerate. @default [{key: nvidia.com/gpu, operator: Exists, effect: NoSchedule}] */
+  tolerations: z.array(tolerationSchema).default([{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }]),
+  /**
+   * Create RuntimeClass `nvidia` (handler `nvidia`) and run GPU pods and the device plugin with it:
+   * for nodes whose containerd has an `nvidia` runtime that is not the default. @default false
+   */
+  runtimeClass: bool().default(false),
+});
+
+/** Pods add the configured servers after the cluster DNS; resolv.conf keeps three nameservers. */
+const MAX_POD_DNS_SERVERS = 2;
+
+export const workloadCrossCheck: CrossCheck = (config, report) => {
+  const { spark, gpu } = config;
+  const firstIndexOf = new Map<string, number>();
+  spark.applications.forEach((app, i) => {
+    const at = `spark.applications[${i}]`;
+    const first = firstIndexOf.get(app.name);
+    if (first !== undefined) report(`${at}.name`, `expected a name no other application uses, got "${app.name}" (spark.applications[${first}] has it)`);
+    else firstIndexOf.set(app.name, i);
+    for (const role of ["driver", "executor"] as const) {
+      if (app[role].gpus > 0 && !gpu.enabled) {
+        report(`${at}.${role}.gpus`, `expected 0 while gpu.enabled is false (set gpu.enabled: true to schedule GPU pods), got ${app[role].gpus}`);
+      }
+    }
+    if (app.executor.gpus > 0 && app.taskGpus > app.executor.gpus) {
+      report(`${at}.taskGpus`, `expected at most executor.gpus (${app.executor.gpus}): a task cannot use more GPUs than its executor has, got ${app.taskGpus}`);
+    }
+    if (spark.mode === "submit" && app.restartPolicy.type !== "Never") {
+      report(`${at}.restartPolicy.type`, `expected "Never" in submit mode (a failed Job is not re-run; set spark.mode: operator for restarts), got "${app.restartPolicy.type}"`);
+    }
+    if (config.hdfs.enabled && "spark.hadoop.fs.defaultFS" in app.sparkConf) {
+      report(`${at}.sparkConf.spark.hadoop.fs.defaultFS`, "expected no value while hdfs.enabled is true: the stack points fs.defaultFS at its HDFS");
+    }
+  });
+  if (spark.applications.length > 0 && config.dns.length > MAX_POD_DNS_SERVERS) {
+    report("dns", `expected at most ${MAX_POD_DNS_SERVERS} servers while Spark applications run: pods list them after the cluster DNS and resolv.conf keeps three, got ${JSON.stringify(config.dns)}`);
+  }
+};

@@ -1,0 +1,50 @@
+// GPU support (the seed's "Nvidia Docker" and Kubernetes GPU scheduling): the NVIDIA device plugin
+// from its pinned Helm chart on the GPU nodes only, and RuntimeClass `nvidia` when configured.
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { StackConfig } from "../config";
+import { DEVICE_PLUGIN_CHART, gpuScheduling, renderDevicePluginValues, renderRuntimeClass } from "./render-gpu";
+import type { GpuScheduling } from "./render-spark";
+
+/** What the Spark workload needs from GPU support. */
+export interface GpuNodesRef {
+  /** Node selector, tolerations and RuntimeClass for pods that ask for GPUs. */
+  readonly scheduling: GpuScheduling;
+  /** Resolves once the device plugin release is installed: GPU pods are schedulable from then on. */
+  readonly ready: pulumi.Output<string>;
+}
+
+export interface GpuSupportArgs {
+  /** The validated `gpu` section (only built when `enabled`). */
+  readonly config: StackConfig["gpu"];
+}
+
+export class GpuSupport extends pulumi.ComponentResource {
+  public readonly ref: GpuNodesRef;
+
+  constructor(name: string, args: GpuSupportArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("spark-gpu-stack:workload:GpuSupport", name, {}, opts);
+    const scheduling = gpuScheduling(args.config);
+
+    const runtimeClass =
+      scheduling.runtimeClassName !== undefined ? new k8s.node.v1.RuntimeClass("nvidia", renderRuntimeClass(scheduling), { parent: this }) : undefined;
+
+    const devicePlugin = new k8s.helm.v3.Release(
+      "device-plugin",
+      {
+        name: DEVICE_PLUGIN_CHART.release,
+        chart: DEVICE_PLUGIN_CHART.chart,
+        version: args.config.devicePluginChartVersion,
+        repositoryOpts: { repo: DEVICE_PLUGIN_CHART.repo },
+        namespace: DEVICE_PLUGIN_CHART.namespace,
+        createNamespace: true,
+        values: renderDevicePluginValues(scheduling),
+      },
+      // The plugin's pods use the RuntimeClass when it is configured.
+      { parent: this, dependsOn: runtimeClass ? [runtimeClass] : [] },
+    );
+
+    this.ref = { scheduling, ready: devicePlugin.id };
+    this.registerOutputs({ ready: this.ref.ready });
+  }
+}

@@ -1,0 +1,151 @@
+// Spark configuration of an application, for both modes: the confs every run gets (GPU, HDFS,
+// the user's own) and, in submit mode, the whole spark-submit command line.
+import { IMAGE_PATHS } from "../image/render";
+import type { SparkApplicationConfig, Toleration } from "./schema";
+
+/** The API server as every pod reaches it; spark-submit needs the port written out. */
+export const SPARK_MASTER = "k8s://https://kubernetes.default.svc:443";
+export const SERVICE_ACCOUNT = "spark";
+export const GPU_RESOURCE = "nvidia.com/gpu";
+const GPU_VENDOR = "nvidia.com";
+
+/** Where the submitter pod mounts the files of ./render-submit (a ConfigMap) and writes its own. */
+export const SUBMIT_PATHS = {
+  /** ConfigMap mount: the wrapper, the driver status lookup and both pod templates. */
+  configDir: "/opt/spark-gpu-stack",
+  /** emptyDir: the driver template with the submitter pod's identity filled in. */
+  workDir: "/tmp/spark-gpu-stack",
+} as const;
+
+export const SUBMIT_FILES = {
+  wrapper: "submit.sh",
+  driverPhase: "driver-phase",
+  driverTemplate: "driver-template.yaml",
+  executorTemplate: "executor-template.yaml",
+} as const;
+
+/** Environment variable (set from the pod's name) holding the driver pod's name. */
+export const DRIVER_POD_NAME_ENV = "DRIVER_POD_NAME";
+
+/** Where GPU pods may run; absent when GPU support is off. */
+export interface GpuScheduling {
+  readonly nodeSelector: Readonly<Record<string, string>>;
+  readonly tolerations: readonly Toleration[];
+  /** RuntimeClass for nodes whose containerd does not default to the nvidia runtime. */
+  readonly runtimeClassName?: string;
+}
+
+/** Plain values from the other components that every application is rendered with. */
+export interface WorkloadContext {
+  readonly namespace: string;
+  readonly serviceAccount: string;
+  /** Name of the dockerconfigjson Secret for the private registry. */
+  readonly pullSecret: string;
+  /** Digest-pinned `host:port/repo@sha256:…`. */
+  readonly image: string;
+  readonly sparkVersion: string;
+  readonly jobTtlSeconds: number;
+  /** `hdfs://…:8020` when the stack runs HDFS. */
+  readonly defaultFs?: string;
+  /** Secret holding the proxy URLs (with credentials) and the NO_PROXY list, when there is a proxy. */
+  readonly proxy?: { readonly secretName: string; readonly noProxy: string };
+  readonly dns: readonly string[];
+  readonly gpu?: GpuScheduling;
+}
+
+/** `2Gi` → `2g`: Spark's suffixes are binary too, so the value is exact. */
+export function sparkMemory(quantity: string): string {
+  const m = /^(\d+)(Ki|Mi|Gi|Ti)$/.exec(quantity);
+  if (!m) throw new Error(`sparkMemory: ${quantity} was not validated by the schema`);
+  return `${m[1]}${m[2][0].toLowerCase()}`;
+}
+
+function gpuConfs(role: "driver" | "executor", amount: number): Record<string, string> {
+  if (amount === 0) return {};
+  return {
+    [`spark.${role}.resource.gpu.amount`]: String(amount),
+    [`spark.${role}.resource.gpu.vendor`]: GPU_VENDOR,
+    [`spark.${role}.resource.gpu.discoveryScript`]: IMAGE_PATHS.gpuDiscoveryScript,
+  };
+}
+
+/**
+ * Confs that both modes pass as such: GPU scheduling (the operator's `gpu{}` field does not set
+ * them), HDFS as the default filesystem, then the application's own.
+ */
+export function applicationConfs(app: SparkApplicationConfig, context: WorkloadContext): Record<string, string> {
+  return {
+    ...gpuConfs("driver", app.driver.gpus),
+    ...gpuConfs("executor", app.executor.gpus),
+    ...(app.executor.gpus > 0 ? { "spark.task.resource.gpu.amount": String(app.taskGpus) } : {}),
+    ...(context.defaultFs !== undefined ? { "spark.hadoop.fs.defaultFS": context.defaultFs } : {}),
+    ...app.sparkConf,
+  };
+}
+
+/** Every conf spark-submit gets in submit mode; the operator sets the first group from its own fields. */
+export function submitConfs(app: SparkApplicationConfig, context: WorkloadContext): Record<string, string> {
+  return {
+    "spark.kubernetes.namespace": context.namespace,
+    "spark.kubernetes.authenticate.driver.serviceAccountName": context.serviceAccount,
+    "spark.kubernetes.container.image": context.image,
+    // A digest never changes content: no reason to ask the registry again.
+    "spark.kubernetes.container.image.pullPolicy": "IfNotPresent",
+    "spark.kubernetes.container.image.pullSecrets": context.pullSecret,
+    // Kubernetes expands $(VAR) in args from the container's env: the submitter pod's name + "-driver".
+    "spark.kubernetes.driver.pod.name": `$(${DRIVER_POD_NAME_ENV})`,
+    "spark.kubernetes.driver.podTemplateFile": `${SUBMIT_PATHS.workDir}/${SUBMIT_FILES.driverTemplate}`,
+    "spark.kubernetes.executor.podTemplateFile": `${SUBMIT_PATHS.configDir}/${SUBMIT_FILES.executorTemplate}`,
+    "spark.kubernetes.submission.waitAppCompletion": "true",
+    "spark.driver.cores": String(app.driver.cores),
+    "spark.driver.memory": sparkMemory(app.driver.memory),
+    "spark.executor.cores": String(app.executor.cores),
+    "spark.executor.memory": sparkMemory(app.executor.memory),
+    "spark.executor.instances": String(app.executor.instances),
+    ...applicationConfs(app, context),
+  };
+}
+
+/** spark-submit's arguments: cluster mode from inside the cluster, each conf once. */
+export function renderSubmitArgv(app: SparkApplicationConfig, context: WorkloadContext): string[] {
+  return [
+    "--master",
+    SPARK_MASTER,
+    "--deploy-mode",
+    "cluster",
+    "--name",
+    app.name,
+    ...(app.mainClass !== undefined ? ["--class", app.mainClass] : []),
+    ...Object.entries(submitConfs(app, context)).flatMap(([key, value]) => ["--conf", `${key}=${value}`]),
+    app.mainFile,
+    ...app.arguments,
+  ];
+}
+
+/**
+ * Keys an application's `sparkConf` may not set: the stack sets them from the application's own
+ * fields (or spark-submit's flags), and a second value would silently win or lose.
+ */
+export const MANAGED_SPARK_CONF_KEYS: readonly string[] = [
+  "spark.master",
+  "spark.submit.deployMode",
+  "spark.app.name",
+  "spark.kubernetes.namespace",
+  "spark.kubernetes.authenticate.driver.serviceAccountName",
+  "spark.kubernetes.container.image",
+  "spark.kubernetes.driver.container.image",
+  "spark.kubernetes.executor.container.image",
+  "spark.kubernetes.container.image.pullPolicy",
+  "spark.kubernetes.container.image.pullSecrets",
+  "spark.kubernetes.driver.pod.name",
+  "spark.kubernetes.driver.podTemplateFile",
+  "spark.kubernetes.executor.podTemplateFile",
+  "spark.kubernetes.submission.waitAppCompletion",
+  "spark.driver.cores",
+  "spark.driver.memory",
+  "spark.executor.cores",
+  "spark.executor.memory",
+  "spark.executor.instances",
+  ...(["driver", "executor"] as const).flatMap((role) => ["amount", "vendor", "discoveryScript"].map((field) => `spark.${role}.resource.gpu.${field}`)),
+  "spark.task.resource.gpu.amount",
+];

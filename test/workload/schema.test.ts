@@ -1,0 +1,148 @@
+// The `spark` and `gpu` sections through the stack's loader: defaults, and each bad input with the
+// exact message a person reads.
+import { describe, expect, it } from "vitest";
+import { parseStackConfig } from "../../components/config";
+
+const PI = { name: "pi", mainFile: "local:///opt/spark/examples/jars/spark-examples.jar", mainClass: "org.apache.spark.examples.SparkPi" };
+const INFER = { name: "infer", mainFile: "local:///opt/spark/app/batch_inference.py" };
+
+function parsed(raw: Record<string, unknown>) {
+  const result = parseStackConfig(raw, new Set());
+  if ("problems" in result) throw new Error(`rejected: ${result.problems.join("; ")}`);
+  return result.config;
+}
+
+function problems(raw: Record<string, unknown>): string[] {
+  const result = parseStackConfig(raw, new Set());
+  if (!("problems" in result)) throw new Error("expected the config to be rejected");
+  return result.problems;
+}
+
+describe("spark and gpu sections", () => {
+  it("fill their defaults in the schema", () => {
+    const config = parsed({ spark: { applications: [INFER] } });
+    expect(config.spark).toMatchObject({ namespace: "spark", mode: "submit", operatorChartVersion: "2.5.1", jobTtlSeconds: 86400 });
+    expect(config.spark.applications[0]).toEqual({
+      ...INFER,
+      arguments: [],
+      driver: { cores: 1, memory: "1Gi", gpus: 0 },
+      executor: { cores: 1, memory: "2Gi", gpus: 0, instances: 2 },
+      taskGpus: 1,
+      sparkConf: {},
+      env: {},
+      restartPolicy: { type: "Never", onFailureRetries: 3, onFailureRetryInterval: 10, onSubmissionFailureRetries: 5, onSubmissionFailureRetryInterval: 20 },
+    });
+    expect(config.gpu).toEqual({
+      enabled: false,
+      devicePluginChartVersion: "0.20.0",
+      nodeSelector: { "nvidia.com/gpu.present": "true" },
+      tolerations: [{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }],
+      runtimeClass: false,
+    });
+  });
+
+  it("reads unquoted YAML numbers and booleans in sparkConf as Spark's text", () => {
+    const config = parsed({ spark: { applications: [{ ...INFER, sparkConf: { "spark.sql.shuffle.partitions": 200, "spark.eventLog.enabled": true } }] } });
+    expect(config.spark.applications[0].sparkConf).toEqual({ "spark.sql.shuffle.partitions": "200", "spark.eventLog.enabled": "true" });
+  });
+
+  it.each([
+    ["executor count 0", { spark: { applications: [{ ...INFER, executor: { instances: 0 } }] } }, "spark.applications[0].executor.instances: expected an integer 1–1000, got 0"],
+    [
+      "memory without unit",
+      { spark: { applications: [{ ...INFER, driver: { memory: "4" } }] } },
+      'spark.applications[0].driver.memory: expected a size with a unit Ki, Mi, Gi or Ti (e.g. 50Gi), got "4"',
+    ],
+    [
+      "a .jar without main class",
+      { spark: { applications: [{ ...PI, mainClass: undefined }] } },
+      "spark.applications[0].mainClass: expected a main class for the .jar main file local:///opt/spark/examples/jars/spark-examples.jar, got nothing",
+    ],
+    [
+      "a main class for Python",
+      { spark: { applications: [{ ...INFER, mainClass: "x.Y" }] } },
+      'spark.applications[0].mainClass: expected no main class for the Python main file local:///opt/spark/app/batch_inference.py, got "x.Y"',
+    ],
+    [
+      "a main file without scheme",
+      { spark: { applications: [{ ...INFER, mainFile: "/opt/spark/app/batch_inference.py" }] } },
+      'spark.applications[0].mainFile: expected the URI of a .py or .jar file, with a scheme (e.g. local:///opt/spark/work-dir/app.py, hdfs:///jobs/app.jar), got "/opt/spark/app/batch_inference.py"',
+    ],
+    [
+      "a name that cannot name a Service",
+      { spark: { applications: [{ ...INFER, name: "1st" }] } },
+      'spark.applications[0].name: expected an application name of at most 40 characters: lower-case letters, digits and \'-\', starting with a letter, ending alphanumeric, got "1st"',
+    ],
+    [
+      "a sparkConf key the stack sets",
+      { spark: { applications: [{ ...INFER, sparkConf: { "spark.executor.instances": "4" } }] } },
+      "spark.applications[0].sparkConf.spark.executor.instances: expected a spark.* key the stack does not set itself (namespace, image, service account, resources, GPUs and pod templates come from the application's own fields), got \"spark.executor.instances\"",
+    ],
+    [
+      "an env variable the stack sets",
+      { spark: { applications: [{ ...INFER, env: { HTTPS_PROXY: "http://elsewhere:3128" } }] } },
+      "spark.applications[0].env.HTTPS_PROXY: expected an environment variable name (letters, digits and '_', not starting with a digit) other than those the stack sets (HTTP_PROXY, http_proxy, HTTPS_PROXY, https_proxy, NO_PROXY, no_proxy, NVIDIA_VISIBLE_DEVICES), got \"HTTPS_PROXY\"",
+    ],
+    [
+      "a task GPU share Spark refuses",
+      { gpu: { enabled: true }, spark: { applications: [{ ...INFER, executor: { gpus: 2 }, taskGpus: 0.75 }] } },
+      "spark.applications[0].taskGpus: expected a GPU share per task: a whole number, or a fraction up to 0.5 (e.g. 0.25 lets four tasks share a GPU), got 0.75",
+    ],
+    ["an unpinned operator chart", { spark: { operatorChartVersion: "latest" } }, 'spark.operatorChartVersion: expected a pinned spark-operator chart version 2.x.y (e.g. 2.5.1), got "latest"'],
+    [
+      "a device plugin chart of another line",
+      { gpu: { devicePluginChartVersion: "v0.20.0" } },
+      'gpu.devicePluginChartVersion: expected a pinned nvidia-device-plugin chart version 0.x.y (e.g. 0.20.0), got "v0.20.0"',
+    ],
+    [
+      "no label for GPU nodes",
+      { gpu: { nodeSelector: {} } },
+      'gpu.nodeSelector: expected at least one label that marks the GPU nodes (e.g. nvidia.com/gpu.present: "true"), got {}',
+    ],
+    [
+      "a toleration with Exists and a value",
+      { gpu: { tolerations: [{ key: "gpu", operator: "Exists", value: "yes" }] } },
+      'gpu.tolerations[0].value: expected a value with operator Equal and none with Exists, got "yes"',
+    ],
+  ])("refuses %s", (_, raw, message) => {
+    expect(problems(raw)).toEqual([message]);
+  });
+
+  it.each([
+    [
+      "GPU requested with GPU support disabled",
+      { spark: { applications: [{ ...INFER, executor: { gpus: 1 } }] } },
+      ["spark.applications[0].executor.gpus: expected 0 while gpu.enabled is false (set gpu.enabled: true to schedule GPU pods), got 1"],
+    ],
+    [
+      "two apps with one name",
+      { spark: { applications: [INFER, PI, { ...INFER, arguments: ["--rows", "10"] }] } },
+      ['spark.applications[2].name: expected a name no other application uses, got "infer" (spark.applications[0] has it)'],
+    ],
+    [
+      "more GPUs per task than per executor",
+      { gpu: { enabled: true }, spark: { applications: [{ ...INFER, executor: { gpus: 1 }, taskGpus: 2 }] } },
+      ["spark.applications[0].taskGpus: expected at most executor.gpus (1): a task cannot use more GPUs than its executor has, got 2"],
+    ],
+    [
+      "a restart policy in submit mode",
+      { spark: { applications: [{ ...INFER, restartPolicy: { type: "Always" } }] } },
+      ['spark.applications[0].restartPolicy.type: expected "Never" in submit mode (a failed Job is not re-run; set spark.mode: operator for restarts), got "Always"'],
+    ],
+    [
+      "three DNS servers for Spark pods",
+      { dns: ["192.0.2.53", "192.0.2.54", "192.0.2.55"], spark: { applications: [INFER] } },
+      ['dns: expected at most 2 servers while Spark applications run: pods list them after the cluster DNS and resolv.conf keeps three, got ["192.0.2.53","192.0.2.54","192.0.2.55"]'],
+    ],
+  ])("refuses across sections: %s", (_, raw, messages) => {
+    expect(problems(raw)).toEqual(messages);
+  });
+
+  it("accepts GPU applications once GPU support is on, and restarts in operator mode", () => {
+    const config = parsed({
+      gpu: { enabled: true },
+      spark: { mode: "operator", applications: [{ ...INFER, executor: { gpus: 1 }, taskGpus: 0.25, restartPolicy: { type: "Always" } }] },
+    });
+    expect(config.spark.applications[0].executor.gpus).toBe(1);
+  });
+});
