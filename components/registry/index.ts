@@ -163,7 +163,7 @@ export class PrivateRegistry extends pulumi.ComponentResource {
       [CONFIG_FILE]: (secret: string) => renderRegistryConfig(serverConfig(secret, false)),
       [READONLY_CONFIG_FILE]: (secret: string) => renderRegistryConfig(serverConfig(secret, true)),
       mirror: (secret: string) =>
-        renderRegistryConfig({ ...serverConfig(secret, false), htpasswdPath: undefined, deleteEnabled: true, proxyRemoteUrl: DOCKER_HUB_URL }),
+        renderRegistryConfig({ ...serverConfig(secret, false), htpasswdPath: undefined, proxyRemoteUrl: DOCKER_HUB_URL }),
     };
     function serverConfig(secret: string, readOnly: boolean): RegistryConfigInput {
       return {
