@@ -2,7 +2,7 @@
 // optional Docker Hub pull-through cache. Defaults live here and only here.
 import { isIP } from "node:net";
 import { z } from "zod";
-import { bool, byteQuantity, cronSchedule, dnsLabel, host, isHost, integer, nonEmptyString, port } from "../validators";
+import { bool, byteQuantity, cronSchedule, dnsLabel, dnsSubdomain, host, isHost, integer, nonEmptyString, port } from "../validators";
 
 /** A distribution 2.8.x tag: that line reads /etc/docker/registry/config.yml, as Debian's 2.8.2 does. */
 const distributionTag = () => {
@@ -22,18 +22,12 @@ const kubectlTag = () => {
   return z.string(e).regex(/^v1\.(2[89]|[3-9]\d)\.\d+$/, e);
 };
 
-/** Kubernetes resource names (Secrets, StorageClasses): DNS subdomains. */
-const objectName = (what: string) => {
-  const e = { error: `expected ${what}: a Kubernetes object name (lower-case letters, digits, '-' and '.')` };
-  return z.string(e).regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, e).max(253, e);
-};
-
 const storageSchema = (size: string) =>
   z.strictObject({
     /** Size of the PersistentVolumeClaim. */
     size: byteQuantity().default(size),
     /** StorageClass of the claim. @default the cluster's default StorageClass */
-    storageClass: objectName("a StorageClass name").optional(),
+    storageClass: dnsSubdomain().optional(),
   });
 
 /** A loopback host only works on a single-node cluster, where the registry cannot land elsewhere. */
@@ -69,7 +63,7 @@ export const registrySchema = z
      * Serve HTTPS with the certificate of an existing `kubernetes.io/tls` Secret in `namespace`
      * (valid for `host`). @default absent: plain HTTP, nodes are told the registry is insecure
      */
-    tls: z.strictObject({ secretName: objectName("the name of a kubernetes.io/tls Secret") }).optional(),
+    tls: z.strictObject({ secretName: dnsSubdomain() }).optional(),
     /** Web UI (joxit/docker-registry-ui) proxying the registry, so no CORS is needed. */
     ui: z
       .strictObject({
