@@ -1,6 +1,85 @@
-// Placeholder: the owner of this component replaces it with the section's real schema.
+// The `nodes` section: which nodes get their container runtime configured, and how the
+// configuration reaches them. Defaults live here only.
+import { isIPv4 } from "node:net";
 import { z } from "zod";
 import type { CrossCheck } from "../config";
+import { bool, cidr, dnsSubdomain, enumOf, host, integer, nonEmptyString, port } from "../validators";
 
-export const nodesSchema = z.strictObject({});
-export const nodesCrossCheck: CrossCheck = () => {};
+/** An image reference pinned by tag or digest, never `latest` or untagged. */
+const pinnedImage = () => {
+  const e = { error: "expected an image reference with a pinned tag or digest (e.g. busybox:1.37.0), not 'latest' or untagged" };
+  return z.string(e).refine((v) => {
+    const digest = /@sha256:[0-9a-f]{64}$/.test(v);
+    const tag = /:([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})$/.exec(v.slice(v.lastIndexOf("/") + 1))?.[1];
+    return !/\s/.test(v) && (digest || (tag !== undefined && tag !== "latest"));
+  }, e);
+};
+
+const nodeSchema = z.strictObject({
+  /** The Kubernetes node name (the DaemonSet delivery selects the node by it). */
+  name: dnsSubdomain(),
+  /** Address the nodes and SSH reach it at: an IPv4 address or a DNS name. */
+  address: host(),
+  /** SSH user; anyone but root runs the script through `sudo -n`. @default "root" */
+  sshUser: nonEmptyString().default("root"),
+  /** @default 22 */
+  sshPort: port().default(22),
+  /** The node's container runtime. */
+  runtime: enumOf(["docker", "containerd"]),
+  /** GPU node: the NVIDIA runtime becomes the runtime's default. @default false */
+  gpu: bool().default(false),
+});
+
+export const nodesSchema = z.strictObject({
+  /**
+   * How the apply script reaches the nodes: `ssh` (works before the cluster can pull anything) or
+   * `daemonset` (a privileged DaemonSet per node, for clusters where SSH is closed). @default "ssh"
+   */
+  delivery: enumOf(["ssh", "daemonset"]).default("ssh"),
+  /** How many nodes are configured (and may restart their runtime) at the same time. @default 1 */
+  maxUnavailable: integer(1, 100).default(1),
+  /**
+   * The network every node is in. When set, NO_PROXY lists this CIDR instead of each node's
+   * address and name, so adding a node does not change (and restart) every other node. @default absent
+   */
+  subnet: cidr().optional(),
+  /** The nodes to configure. @default [] */
+  hosts: z.array(nodeSchema).default([]),
+  /** Image of the `daemonset` delivery: needs `sh`, `nsenter` and `sleep`. @default "busybox:1.37.0" */
+  daemonsetImage: pinnedImage().default("busybox:1.37.0"),
+});
+
+export type NodesConfig = z.output<typeof nodesSchema>;
+export type NodeConfig = NodesConfig["hosts"][number];
+
+function ipv4ToNumber(address: string): number {
+  return address.split(".").reduce((acc, octet) => acc * 256 + Number(octet), 0);
+}
+
+function inSubnet(address: string, subnet: string): boolean {
+  const [network, bits] = subnet.split("/");
+  const size = 2 ** (32 - Number(bits));
+  return Math.floor(ipv4ToNumber(address) / size) === Math.floor(ipv4ToNumber(network) / size);
+}
+
+export const nodesCrossCheck: CrossCheck = (config, report, secretsPresent) => {
+  const { hosts, subnet, delivery } = config.nodes;
+  for (const field of ["name", "address"] as const) {
+    const first = new Map<string, number>();
+    hosts.forEach((node, i) => {
+      const earlier = first.get(node[field]);
+      if (earlier === undefined) first.set(node[field], i);
+      else report(`nodes.hosts[${i}].${field}`, `expected a ${field} used by one node only, got ${JSON.stringify(node[field])} again (also nodes.hosts[${earlier}])`);
+    });
+  }
+  if (subnet !== undefined) {
+    hosts.forEach((node, i) => {
+      if (!isIPv4(node.address) || !inSubnet(node.address, subnet)) {
+        report(`nodes.hosts[${i}].address`, `expected an IPv4 address inside nodes.subnet ${subnet}, got ${JSON.stringify(node.address)}`);
+      }
+    });
+  }
+  if (delivery === "ssh" && hosts.length > 0 && !secretsPresent.has("sshPrivateKey")) {
+    report("sshPrivateKey", "expected the secret sshPrivateKey when nodes.delivery is \"ssh\" (or set nodes.delivery to \"daemonset\")");
+  }
+};

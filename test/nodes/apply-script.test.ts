@@ -1,0 +1,322 @@
+// The rendered apply script, run for real against a temporary root directory with recording
+// stand-ins for systemctl and ctr (fake-systemctl.sh, fake-ctr.sh), under the shells and awks
+// that real nodes have: dash + mawk (Debian, Ubuntu), bash + gawk (RHEL family), busybox.
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { computeNoProxy } from "../../components/nodes/no-proxy";
+import { mergeDaemonJson, planNode, proxyUrlWithCredentials, type NodeInput } from "../../components/nodes/render";
+import { renderApplyScript } from "../../components/nodes/render-apply";
+import type { NodeConfig } from "../../components/nodes/schema";
+import { run, runOk, tempDir } from "../harness/daemons";
+
+const FAKE_SYSTEMCTL = join(__dirname, "fake-systemctl.sh");
+const FAKE_CTR = join(__dirname, "fake-ctr.sh");
+const PASSWORD = "p@ss%word";
+
+const VARIANTS = [
+  { name: "dash + mawk", shell: ["/bin/sh"], awk: "/usr/bin/mawk" },
+  { name: "bash + gawk", shell: ["/bin/bash", "--posix"], awk: "/usr/bin/gawk" },
+  { name: "busybox sh + awk", shell: ["/bin/busybox", "sh"], awk: "/bin/busybox" },
+] as const;
+
+function nodeInput(runtime: NodeConfig["runtime"], overrides: Partial<NodeInput> = {}): NodeInput {
+  const node: NodeConfig = { name: "gpu-1", address: "192.0.2.21", sshUser: "root", sshPort: 22, runtime, gpu: true };
+  const proxyUrl = proxyUrlWithCredentials("http://proxy.example.com:8080", { username: "svc-spark", password: PASSWORD });
+  const noProxy = computeNoProxy({
+    cluster: { domain: "cluster.local", podCidr: "10.244.0.0/16", serviceCidr: "10.96.0.0/12" },
+    nodes: { subnet: "192.0.2.0/24", hosts: [node] },
+    registryHosts: ["192.0.2.21:6001"],
+    extra: [],
+  });
+  return { node, proxy: { http: proxyUrl, https: proxyUrl, noProxy }, dns: ["192.0.2.53", "192.0.2.54"], registry: { endpoint: "192.0.2.21:6001", insecure: true }, ...overrides };
+}
+
+const scriptFor = (input: NodeInput) => renderApplyScript(planNode(input).plan);
+
+/** A node's root directory with its runtime running, and the stand-ins' records. */
+class FakeNode {
+  readonly root = tempDir("node-root");
+  readonly fake = tempDir("node-fake");
+  private readonly bin = tempDir("node-bin");
+
+  constructor(private readonly variant: (typeof VARIANTS)[number]) {
+    symlinkSync(variant.awk, join(this.bin, "awk"));
+    writeFileSync(join(this.fake, "active-docker"), "");
+    writeFileSync(join(this.fake, "active-containerd"), "");
+  }
+
+  path(path: string): string {
+    return join(this.root, path);
+  }
+
+  write(path: string, content: string): void {
+    mkdirSync(dirname(this.path(path)), { recursive: true });
+    writeFileSync(this.path(path), content);
+  }
+
+  read(path: string): string {
+    return readFileSync(this.path(path), "utf8");
+  }
+
+  /** Runs the script as ssh and the DaemonSet do: on standard input. */
+  apply(script: string, env: Record<string, string> = {}) {
+    rmSync(join(this.fake, "calls"), { force: true });
+    const [shell, ...args] = this.variant.shell;
+    return run(shell, [...args, "-s"], {
+      input: script,
+      env: { SPARK_GPU_STACK_ROOT: this.root, SPARK_GPU_STACK_SYSTEMCTL: FAKE_SYSTEMCTL, SPARK_GPU_STACK_CTR: FAKE_CTR, FAKE_DIR: this.fake, PATH: `${this.bin}:${process.env.PATH}`, ...env },
+    });
+  }
+
+  /** The stand-ins' calls during the last run. */
+  calls(): string[] {
+    return existsSync(join(this.fake, "calls")) ? readFileSync(join(this.fake, "calls"), "utf8").trim().split("\n") : [];
+  }
+
+  restarts(): string[] {
+    return this.calls().filter((c) => /^(restart|reload|daemon-reload)\b/.test(c));
+  }
+
+  /** The environment the runtime was last started with. */
+  environment(unit: string): string {
+    return readFileSync(join(this.fake, `environment-${unit}`), "utf8");
+  }
+}
+
+const NODE_DAEMON_JSON = `{
+  "log-driver": "journald",
+  "data-root": "/srv/docker",
+  "dns": ["8.8.8.8"],
+  "runtimes": {
+    "runsc": { "path": "/usr/bin/runsc" }
+  }
+}
+`;
+
+let containerdDefault: string;
+// smol-toml is an ES module; this test file is compiled as CommonJS.
+let parseToml: (typeof import("smol-toml"))["parse"];
+beforeAll(async () => {
+  ({ parse: parseToml } = await import("smol-toml"));
+  // The node's own config.toml: what containerd 1.6 writes, with the systemd cgroup driver on.
+  containerdDefault = (await runOk("containerd", ["config", "default"])).stdout.replace("SystemdCgroup = false", "SystemdCgroup = true");
+});
+
+it("passes shellcheck for every runtime, with and without proxy and GPU", async () => {
+  for (const runtime of ["docker", "containerd"] as const) {
+    for (const [proxy, gpu] of [[true, true], [false, false]] as const) {
+      const base = nodeInput(runtime);
+      const script = scriptFor({ ...base, node: { ...base.node, gpu }, proxy: proxy ? base.proxy : undefined, registry: { ...base.registry, mirrorEndpoint: "192.0.2.21:6002" } });
+      const result = await run("shellcheck", ["--shell=sh", "-"], { input: script });
+      expect(result.stdout + result.stderr).toBe("");
+      expect(result.code).toBe(0);
+    }
+  }
+});
+
+describe.each(VARIANTS)("apply script under $name", (variant) => {
+  describe("docker node", () => {
+    it("first run writes the drop-in and merges daemon.json, restarting once; a second run restarts nothing", async () => {
+      const node = new FakeNode(variant);
+      node.write("/etc/docker/daemon.json", NODE_DAEMON_JSON);
+      const input = nodeInput("docker");
+      const { plan, files } = planNode(input);
+      const script = renderApplyScript(plan);
+
+      const first = await node.apply(script);
+      expect(first.stderr).toBe("");
+      expect(first.code).toBe(0);
+      expect(node.restarts()).toEqual(["daemon-reload", "reload docker", "restart docker"]);
+      const dropIn = "/etc/systemd/system/docker.service.d/http-proxy.conf";
+      expect(node.read(dropIn)).toBe(files[dropIn]);
+      expect(statSync(node.path(dropIn)).mode & 0o777).toBe(0o600);
+      // systemd's %% is % again, so the percent-encoded credentials reach dockerd intact.
+      expect(node.environment("docker")).toContain("HTTPS_PROXY=http://svc-spark:p%40ss%25word@proxy.example.com:8080");
+      expect(node.environment("docker")).toContain(`NO_PROXY=${input.proxy!.noProxy.join(",")}`);
+      const daemonJson = JSON.parse(node.read("/etc/docker/daemon.json"));
+      expect(daemonJson).toEqual(mergeDaemonJson(JSON.parse(NODE_DAEMON_JSON), JSON.parse(files["/etc/docker/daemon.json"])));
+      expect(daemonJson).toMatchObject({ "log-driver": "journald", "data-root": "/srv/docker", dns: ["192.0.2.53", "192.0.2.54"], runtimes: { runsc: { path: "/usr/bin/runsc" } } });
+      expect(node.read("/var/lib/spark-gpu-stack/original/etc/docker/daemon.json")).toBe(NODE_DAEMON_JSON);
+      expect(existsSync(node.path(`/var/lib/spark-gpu-stack/original${dropIn}.absent`))).toBe(true);
+      expect(first.stdout).not.toContain(PASSWORD);
+      expect(first.stdout).not.toContain("p%40ss");
+
+      const written = node.read("/etc/docker/daemon.json");
+      const second = await node.apply(script);
+      expect(second.code).toBe(0);
+      expect(node.restarts()).toEqual([]);
+      expect(node.calls()).toContain("show --property=Environment docker"); // still verified
+      expect(node.read("/etc/docker/daemon.json")).toBe(written);
+    });
+
+    it.each([
+      ["no file", undefined],
+      ["an empty file", ""],
+      ["an empty object", "{}"],
+      ["one compact line", '{"debug":true,"insecure-registries":["old:5000"],"runtimes":{"nvidia":{"path":"/old"},"crun":{"path":"/usr/bin/crun","runtimeArgs":["--x"]}}}'],
+      ["strings that look like JSON syntax", '{\n\t"labels": ["a,b", "{c}", "d\\"]e", "\\u00e9\\\\"],\n\t"log-opts": {"max-size": "10m", "tag": "{{.Name}}"},\n\t"runtimes": null\n}\n'],
+      ["numbers and nested arrays", '{ "max-concurrent-downloads": 3, "default-ulimits": {"nofile": {"Name": "nofile", "Hard": 64000, "Soft": 64000}}, "x": [[1, 2], [], {"y": -1.5e3}], "live-restore": false }'],
+    ])("merges into %s as mergeDaemonJson does, and a second merge changes no byte", async (_, existing) => {
+      const node = new FakeNode(variant);
+      if (existing !== undefined) node.write("/etc/docker/daemon.json", existing);
+      const { plan, files } = planNode(nodeInput("docker", { registry: { endpoint: "192.0.2.21:6001", insecure: true, mirrorEndpoint: "192.0.2.21:6002" } }));
+      const script = renderApplyScript(plan);
+      expect((await node.apply(script)).code).toBe(0);
+      const merged = node.read("/etc/docker/daemon.json");
+      expect(JSON.parse(merged)).toEqual(mergeDaemonJson(JSON.parse(existing?.trim() ? existing : "{}"), JSON.parse(files["/etc/docker/daemon.json"])));
+      expect((await node.apply(script)).code).toBe(0);
+      expect(node.read("/etc/docker/daemon.json")).toBe(merged);
+    });
+
+    it("rolls back to the previous files and restarts when docker does not come back", async () => {
+      const node = new FakeNode(variant);
+      node.write("/etc/docker/daemon.json", NODE_DAEMON_JSON);
+      const script = scriptFor(nodeInput("docker"));
+      expect((await node.apply(script)).code).toBe(0);
+      const good = node.read("/etc/docker/daemon.json");
+
+      // A DNS server this dockerd "cannot start with": the stand-in fails the restart.
+      const broken = await node.apply(scriptFor(nodeInput("docker", { dns: ["192.0.2.99"] })), { FAKE_BREAK_ON: "192.0.2.99" });
+      expect(broken.code).toBe(1);
+      expect(broken.stderr).toContain("rolled back: docker runs with the previous files again");
+      expect(node.calls().filter((c) => c === "restart docker")).toHaveLength(2);
+      expect(node.read("/etc/docker/daemon.json")).toBe(good);
+      expect(existsSync(join(node.fake, "active-docker"))).toBe(true);
+      expect((await node.apply(script)).code).toBe(0);
+      expect(node.restarts()).toEqual([]);
+    });
+
+    it("on a first run that fails, puts the node's own files back and removes the new drop-in", async () => {
+      const node = new FakeNode(variant);
+      node.write("/etc/docker/daemon.json", NODE_DAEMON_JSON);
+      const result = await node.apply(scriptFor(nodeInput("docker")), { FAKE_BREAK_ON: "live-restore" });
+      expect(result.code).toBe(1);
+      expect(node.read("/etc/docker/daemon.json")).toBe(NODE_DAEMON_JSON);
+      expect(existsSync(node.path("/etc/systemd/system/docker.service.d/http-proxy.conf"))).toBe(false);
+      expect(node.calls().slice(-4)).toEqual(["restart docker", "daemon-reload", "restart docker", "is-active --quiet docker"]);
+    });
+
+    it.each([
+      ["a flag dockerd also gets", { FAKE_DOCKERD_ARGS: "-H fd:// --dns=8.8.8.8" }, undefined, "dockerd is started with --dns, and daemon.json now sets the same option"],
+      ["a daemon.json that is not JSON", {}, '{"log-driver": "journald",}', "daemon.json is not a JSON object this script can merge into; nothing was changed"],
+    ])("refuses %s before changing anything", async (_, env, existing, message) => {
+      const node = new FakeNode(variant);
+      const original = existing ?? NODE_DAEMON_JSON;
+      node.write("/etc/docker/daemon.json", original);
+      const result = await node.apply(scriptFor(nodeInput("docker")), env);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(message);
+      expect(node.read("/etc/docker/daemon.json")).toBe(original);
+      expect(existsSync(node.path("/etc/systemd/system/docker.service.d/http-proxy.conf"))).toBe(false);
+      expect(node.restarts()).toEqual([]);
+    });
+
+    it("names the runtime when the node has no such service", async () => {
+      const node = new FakeNode(variant);
+      writeFileSync(join(node.fake, "missing-docker"), "");
+      const result = await node.apply(scriptFor(nodeInput("docker")));
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain("this node has no docker service");
+    });
+  });
+
+  describe("containerd node", () => {
+    const CRI = "io.containerd.grpc.v1.cri";
+
+    it("sets config_path and the nvidia runtime in the node's config.toml, writes hosts.toml, restarts once; a second run restarts nothing", async () => {
+      const node = new FakeNode(variant);
+      node.write("/etc/containerd/config.toml", containerdDefault);
+      const script = scriptFor(nodeInput("containerd"));
+      const first = await node.apply(script);
+      expect(first.stderr).toBe("");
+      expect(first.code).toBe(0);
+      expect(node.restarts()).toEqual(["daemon-reload", "restart containerd"]);
+      expect(node.calls()).toContain("ctr plugins ls");
+
+      const expected = parseToml(containerdDefault) as any;
+      const cri = expected.plugins[CRI];
+      cri.registry.config_path = "/etc/containerd/certs.d";
+      cri.containerd.default_runtime_name = "nvidia";
+      cri.containerd.runtimes.nvidia = { runtime_type: "io.containerd.runc.v2", options: { BinaryName: "/usr/bin/nvidia-container-runtime", SystemdCgroup: true } };
+      expect(parseToml(node.read("/etc/containerd/config.toml"))).toEqual(expected);
+      const hosts = parseToml(node.read("/etc/containerd/certs.d/192.0.2.21:6001/hosts.toml")) as any;
+      expect(hosts).toEqual({ server: "http://192.0.2.21:6001", host: { "http://192.0.2.21:6001": { capabilities: ["pull", "resolve"] } } });
+
+      const written = node.read("/etc/containerd/config.toml");
+      expect((await node.apply(script)).code).toBe(0);
+      expect(node.restarts()).toEqual([]);
+      expect(node.read("/etc/containerd/config.toml")).toBe(written);
+    });
+
+    it("changes only hosts.toml for a new registry endpoint, without a restart", async () => {
+      const node = new FakeNode(variant);
+      node.write("/etc/containerd/config.toml", containerdDefault);
+      expect((await node.apply(scriptFor(nodeInput("containerd")))).code).toBe(0);
+      const moved = await node.apply(scriptFor(nodeInput("containerd", { registry: { endpoint: "192.0.2.21:6005", insecure: true, mirrorEndpoint: "192.0.2.21:6006" } })));
+      expect(moved.code).toBe(0);
+      expect(node.restarts()).toEqual([]);
+      expect(parseToml(node.read("/etc/containerd/certs.d/docker.io/hosts.toml"))).toEqual({ server: "https://registry-1.docker.io", host: { "http://192.0.2.21:6006": { capabilities: ["pull", "resolve"] } } });
+      expect(existsSync(node.path("/etc/containerd/certs.d/192.0.2.21:6005/hosts.toml"))).toBe(true);
+    });
+
+    it("writes on a node without config.toml exactly the config.toml render shows", async () => {
+      const node = new FakeNode(variant);
+      const { plan, files } = planNode(nodeInput("containerd"));
+      expect((await node.apply(renderApplyScript(plan))).code).toBe(0);
+      expect(node.read("/etc/containerd/config.toml")).toBe(files["/etc/containerd/config.toml"]);
+    });
+
+    it("uses containerd 2.x's plugin names in a version 3 config", async () => {
+      const node = new FakeNode(variant);
+      const v3 = 'version = 3\n\n[plugins."io.containerd.cri.v1.runtime".containerd.runtimes.runc.options]\n  SystemdCgroup = true\n';
+      node.write("/etc/containerd/config.toml", v3);
+      expect((await node.apply(scriptFor(nodeInput("containerd")))).code).toBe(0);
+      const config = parseToml(node.read("/etc/containerd/config.toml")) as any;
+      expect(config.plugins["io.containerd.cri.v1.images"].registry.config_path).toBe("/etc/containerd/certs.d");
+      expect(config.plugins["io.containerd.cri.v1.runtime"].containerd).toEqual({
+        default_runtime_name: "nvidia",
+        runtimes: { runc: { options: { SystemdCgroup: true } }, nvidia: { runtime_type: "io.containerd.runc.v2", options: { BinaryName: "/usr/bin/nvidia-container-runtime", SystemdCgroup: true } } },
+      });
+      expect(config.plugins[CRI]).toBeUndefined();
+    });
+
+    it("rolls back when the CRI plugin rejects the new config although containerd runs", async () => {
+      const node = new FakeNode(variant);
+      node.write("/etc/containerd/config.toml", containerdDefault);
+      writeFileSync(join(node.fake, "cri-error"), "");
+      const result = await node.apply(scriptFor(nodeInput("containerd")));
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain("rolled back: containerd runs with the previous files again");
+      expect(node.read("/etc/containerd/config.toml")).toBe(containerdDefault);
+      expect(existsSync(node.path("/etc/containerd/certs.d/192.0.2.21:6001/hosts.toml"))).toBe(false);
+    });
+
+    it.each([
+      ["inline registry mirrors", `[plugins."${CRI}".registry.mirrors."docker.io"]\n  endpoint = ["https://mirror.example"]\n`, `[plugins."${CRI}".registry.mirrors."docker.io"] configures a registry mirror inline, which containerd refuses next to config_path: move it to /etc/containerd/certs.d/<host>/hosts.toml`],
+      ["the first config layout", '[plugins.cri]\n  sandbox_image = "pause:3.9"\n', "has no 'version = 2' or 'version = 3' line"],
+    ])("refuses %s before changing anything", async (_, extra, message) => {
+      const node = new FakeNode(variant);
+      const original = extra.startsWith("[plugins.cri]") ? extra : `${containerdDefault}${extra}`;
+      node.write("/etc/containerd/config.toml", original);
+      const result = await node.apply(scriptFor(nodeInput("containerd")));
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(message);
+      expect(node.read("/etc/containerd/config.toml")).toBe(original);
+      expect(node.restarts()).toEqual([]);
+    });
+  });
+});
+
+it("keeps a merged file's mode and owner, and its own files' modes", async () => {
+  const node = new FakeNode(VARIANTS[0]);
+  node.write("/etc/docker/daemon.json", NODE_DAEMON_JSON);
+  chmodSync(node.path("/etc/docker/daemon.json"), 0o640);
+  expect((await node.apply(scriptFor(nodeInput("docker")))).code).toBe(0);
+  expect(statSync(node.path("/etc/docker/daemon.json")).mode & 0o777).toBe(0o640);
+  const fresh = new FakeNode(VARIANTS[0]);
+  expect((await fresh.apply(scriptFor(nodeInput("containerd")))).code).toBe(0);
+  expect(statSync(fresh.path("/etc/containerd/config.toml")).mode & 0o777).toBe(0o644);
+  expect(statSync(fresh.path("/etc/containerd/certs.d/192.0.2.21:6001/hosts.toml")).mode & 0o777).toBe(0o644);
+  expect(statSync(fresh.path("/var/lib/spark-gpu-stack")).mode & 0o777).toBe(0o700);
+});
