@@ -23,6 +23,8 @@ export interface RecordedResource {
   readonly dependencies: string[];
   /** Inputs as sent to the engine, secrets still wrapped. Use `plain` or `masked` to read them. */
   readonly wire: unknown;
+  /** State the (mock) provider answered with, secrets still wrapped. */
+  readonly state: unknown;
 }
 
 type Wire = unknown;
@@ -116,6 +118,7 @@ function recordRegistrations(monitor: any, log: RecordedResource[], outputs: Map
           parent: req.getParent() || undefined,
           dependencies: req.getDependenciesList(),
           wire: req.getObject()?.toJavaScript() ?? {},
+          state: response.getObject()?.toJavaScript() ?? {},
         });
       }
       callback(err, response);

@@ -63,8 +63,9 @@ function secretLeaves(runtime: MockRuntime, placeholders: Record<string, string>
       else Object.values(v).forEach((x) => collect(x, inSecret));
     }
   };
-  // Provider-generated secrets (random passwords, keys) are leaves of the resources' recorded state.
-  for (const r of runtime.resources) if (r.type.startsWith("random:")) collect(runtime.outputs.get(r.urn) ?? {}, false);
+  // Provider-generated secrets (random passwords, salts, keys) are the other sources; anything
+  // secret that is derived from them (a config file holding a password) contains one of these.
+  for (const r of runtime.resources) if (r.type.startsWith("random:")) collect(r.state, false);
   return [...leaves].sort((a, b) => b.length - a.length);
 }
 
