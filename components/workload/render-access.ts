@@ -1,5 +1,6 @@
 // Who may do what, and how things are reached: the driver's Role, the registry pull secret, the
 // driver UI Service. Pure values for the component.
+import type { input as Input } from "@pulumi/kubernetes/types";
 import type { RegistryCredentials } from "../refs";
 import { APP_LABEL, SPARK_ROLE_LABEL } from "./render-pods";
 
@@ -22,7 +23,7 @@ export function renderRole(name: string, namespace: string) {
     kind: "Role" as const,
     metadata: { name, namespace },
     rules: DRIVER_RULES.map((rule) => ({ apiGroups: [...rule.apiGroups], resources: [...rule.resources], verbs: [...rule.verbs] })),
-  };
+  } satisfies Input.rbac.v1.Role;
 }
 
 export function renderRoleBinding(name: string, namespace: string, serviceAccount: string) {
@@ -32,7 +33,7 @@ export function renderRoleBinding(name: string, namespace: string, serviceAccoun
     metadata: { name, namespace },
     roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name },
     subjects: [{ kind: "ServiceAccount", name: serviceAccount, namespace }],
-  };
+  } satisfies Input.rbac.v1.RoleBinding;
 }
 
 /** `.dockerconfigjson` of a `kubernetes.io/dockerconfigjson` Secret: one registry, its credentials. */
@@ -59,5 +60,5 @@ export function renderUiService(appName: string, namespace: string) {
       selector: { [APP_LABEL]: appName, [SPARK_ROLE_LABEL]: "driver" },
       ports: [{ name: "spark-ui", port: SPARK_UI_PORT, targetPort: SPARK_UI_PORT }],
     },
-  };
+  } satisfies Input.core.v1.Service;
 }

@@ -1,4 +1,5 @@
 // GPU support: where GPU pods go, the NVIDIA device plugin's Helm values and the nvidia RuntimeClass.
+import type { input as Input } from "@pulumi/kubernetes/types";
 import type { StackConfig } from "../config";
 import type { GpuScheduling } from "./render-spark";
 
@@ -42,5 +43,5 @@ export function renderRuntimeClass(scheduling: GpuScheduling) {
     metadata: { name: NVIDIA_RUNTIME },
     handler: NVIDIA_RUNTIME,
     scheduling: { nodeSelector: { ...scheduling.nodeSelector }, tolerations: [...scheduling.tolerations] },
-  };
+  } satisfies Input.node.v1.RuntimeClass;
 }

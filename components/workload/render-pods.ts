@@ -1,6 +1,7 @@
 // Driver and executor pod templates (spark.kubernetes.{driver,executor}.podTemplateFile, or the
 // operator's `template` field): what Spark's own confs cannot say — proxy variables from a Secret,
 // DNS servers, GPU node placement, the nvidia RuntimeClass and hiding GPUs from pods without one.
+import type { input as Input } from "@pulumi/kubernetes/types";
 import { GPU_RESOURCE, type WorkloadContext } from "./render-spark";
 import type { SparkApplicationConfig } from "./schema";
 
@@ -52,7 +53,7 @@ export function dnsConfig(context: WorkloadContext): { dnsConfig?: { nameservers
 }
 
 /** Node selector, tolerations and RuntimeClass of a pod that asks for GPUs. */
-function gpuPlacement(context: WorkloadContext, app: SparkApplicationConfig, role: SparkRole) {
+function gpuPlacement(context: WorkloadContext, app: SparkApplicationConfig, role: SparkRole): Pick<Input.core.v1.PodSpec, "nodeSelector" | "tolerations" | "runtimeClassName"> {
   const gpu = context.gpu;
   if (gpu === undefined) throw new Error(`${app.name}: ${role} asks for GPUs but GPU support is off (the config check should have refused this)`);
   return {
@@ -75,21 +76,17 @@ export function renderPodTemplate(app: SparkApplicationConfig, role: SparkRole, 
   const userEnv = Object.entries(app.env)
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([name, value]) => ({ name, value }));
-  return {
-    apiVersion: "v1",
-    kind: "Pod",
-    metadata: { labels: { [APP_LABEL]: app.name } },
-    spec: {
-      ...(gpus > 0 ? gpuPlacement(context, app, role) : {}),
-      ...dnsConfig(context),
-      containers: [
-        {
-          name: CONTAINER_NAME[role],
-          env: [...proxyEnv(context), ...(gpus > 0 ? [] : [NO_GPU_ENV]), ...userEnv],
-          // Spark sets the same limit from spark.<role>.resource.gpu.*; the template says it for people.
-          ...(gpus > 0 ? { resources: { limits: { [GPU_RESOURCE]: String(gpus) } } } : {}),
-        },
-      ],
-    },
-  };
+  const spec = {
+    ...(gpus > 0 ? gpuPlacement(context, app, role) : {}),
+    ...dnsConfig(context),
+    containers: [
+      {
+        name: CONTAINER_NAME[role],
+        env: [...proxyEnv(context), ...(gpus > 0 ? [] : [NO_GPU_ENV]), ...userEnv],
+        // Spark sets the same limit from spark.<role>.resource.gpu.*; the template says it for people.
+        ...(gpus > 0 ? { resources: { limits: { [GPU_RESOURCE]: String(gpus) } } } : {}),
+      },
+    ],
+  } satisfies Input.core.v1.PodSpec;
+  return { apiVersion: "v1", kind: "Pod", metadata: { labels: { [APP_LABEL]: app.name } }, spec };
 }

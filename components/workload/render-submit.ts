@@ -1,6 +1,7 @@
 // Submit mode: a Job (or a CronJob for scheduled applications) whose pod runs spark-submit from the
 // application's own image, through a wrapper that makes the Job fail when the driver fails.
 import { createHash } from "node:crypto";
+import type { input as Input } from "@pulumi/kubernetes/types";
 import { stringify as toYaml } from "yaml";
 import { APP_LABEL, NO_GPU_ENV, dnsConfig, proxyEnv, renderPodTemplate } from "./render-pods";
 import { DRIVER_POD_NAME_ENV, SUBMIT_FILES, SUBMIT_PATHS, renderSubmitArgv, type WorkloadContext } from "./render-spark";
@@ -15,10 +16,11 @@ const MAX_LOOKUP_FAILURES = 6;
 
 /**
  * The submitter's entry point (POSIX sh). spark-submit in cluster mode has exited 0 for a failed
- * driver (SPARK-26365), so the exit code comes from the driver pod's phase instead.
+ * driver (SPARK-26365), so the exit code comes from the driver pod's phase instead. `paths` are the
+ * pod's mounts (tests use temporary directories).
  */
-export function renderSubmitScript(): string {
-  const { configDir, workDir } = SUBMIT_PATHS;
+export function renderSubmitScript(paths: { readonly configDir: string; readonly workDir: string } = SUBMIT_PATHS): string {
+  const { configDir, workDir } = paths;
   return `#!/bin/sh
 # Runs spark-submit (arguments as given) in cluster mode, then exits with the driver's real outcome:
 # 0 only when the driver pod Succeeded. spark-submit has exited 0 for a failed driver (SPARK-26365).
@@ -204,7 +206,7 @@ function submitterPodSpec(app: SparkApplicationConfig, context: WorkloadContext,
       { name: "submit", configMap: { name: configMapName, defaultMode: 0o555 } },
       { name: "work", emptyDir: {} },
     ],
-  };
+  } satisfies Input.core.v1.PodSpec;
 }
 
 export interface SubmitObjects {
@@ -226,7 +228,7 @@ export function renderSubmission(app: SparkApplicationConfig, context: WorkloadC
     backoffLimit: 0,
     ttlSecondsAfterFinished: context.jobTtlSeconds,
     template: { metadata: { labels }, spec: submitterPodSpec(app, context, configMapName) },
-  };
+  } satisfies Input.batch.v1.JobSpec;
   const configMap = { apiVersion: "v1" as const, kind: "ConfigMap" as const, metadata: { name: configMapName, namespace: context.namespace, labels }, data };
   if (app.schedule !== undefined) {
     return {
@@ -235,7 +237,7 @@ export function renderSubmission(app: SparkApplicationConfig, context: WorkloadC
         apiVersion: "batch/v1",
         kind: "CronJob",
         metadata: { name: app.name, namespace: context.namespace, labels },
-        spec: { schedule: app.schedule, concurrencyPolicy: "Forbid", jobTemplate: { metadata: { labels }, spec: jobSpec } },
+        spec: { schedule: app.schedule, concurrencyPolicy: "Forbid", jobTemplate: { metadata: { labels }, spec: jobSpec } } satisfies Input.batch.v1.CronJobSpec,
       },
     };
   }

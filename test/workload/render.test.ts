@@ -1,0 +1,234 @@
+// The pure renderers of the workload: spark-submit's argv read back into confs, pod templates,
+// the submit Job and CronJob, RBAC and the pull secret, each object validated by its schema.
+import { parse as parseYaml } from "yaml";
+import { describe, expect, it } from "vitest";
+import { IMAGE_PATHS } from "../../components/image/render";
+import { DRIVER_RULES, renderDockerConfigJson, renderRole, renderRoleBinding, renderUiService } from "../../components/workload/render-access";
+import { renderDevicePluginValues, renderRuntimeClass } from "../../components/workload/render-gpu";
+import { APP_LABEL, renderPodTemplate } from "../../components/workload/render-pods";
+import { MANAGED_SPARK_CONF_KEYS, SPARK_MASTER, renderSubmitArgv, sparkMemory, submitConfs } from "../../components/workload/render-spark";
+import { OWNER_PLACEHOLDERS, renderSubmission, renderSubmitFiles } from "../../components/workload/render-submit";
+import { validateKubernetesObject, type KubernetesObject } from "../harness/kubernetes-schema";
+import { DIGEST_IMAGE, app, context, cpuApp, gpuApp, parseSubmitArgv } from "./fixtures";
+
+const GPU_CONF_KEYS = [
+  "spark.executor.resource.gpu.amount",
+  "spark.executor.resource.gpu.vendor",
+  "spark.executor.resource.gpu.discoveryScript",
+  "spark.task.resource.gpu.amount",
+];
+
+const submitPod = (objects: ReturnType<typeof renderSubmission>) => {
+  const spec = objects.run.spec as any;
+  return (objects.run.kind === "Job" ? spec.template.spec : spec.jobTemplate.spec.template.spec) as any;
+};
+
+describe("spark-submit argv", () => {
+  it("reads back as cluster mode against the in-cluster API, each conf once, digest-pinned", () => {
+    const ctx = context();
+    const argv = renderSubmitArgv(gpuApp(), ctx);
+    const { options, confs, mainFile, appArguments } = parseSubmitArgv(argv);
+    expect(Object.fromEntries(options)).toEqual({ "--master": SPARK_MASTER, "--deploy-mode": "cluster", "--name": "infer" });
+    for (const [key, values] of confs) expect(values, `${key} given ${values.length} times`).toHaveLength(1);
+    const conf = (key: string) => confs.get(key)?.[0];
+    expect(conf("spark.kubernetes.container.image")).toBe(DIGEST_IMAGE);
+    expect(conf("spark.kubernetes.container.image")).toMatch(/@sha256:[0-9a-f]{64}$/);
+    expect(conf("spark.kubernetes.submission.waitAppCompletion")).toBe("true");
+    expect(conf("spark.executor.instances")).toBe("3");
+    expect(conf("spark.executor.memory")).toBe("8g");
+    expect(conf("spark.driver.memory")).toBe("1g");
+    expect(conf("spark.hadoop.fs.defaultFS")).toBe("hdfs://hdfs-namenode.hdfs.svc.cluster.local:8020");
+    expect(conf("spark.sql.shuffle.partitions")).toBe("24");
+    expect(mainFile).toBe("local:///opt/spark/app/batch_inference.py");
+    expect(appArguments).toEqual(["--rows", "100000", "--output", "hdfs:///runs/infer"]);
+  });
+
+  it("sets the GPU confs if and only if executors have GPUs", () => {
+    const gpu = parseSubmitArgv(renderSubmitArgv(gpuApp(), context())).confs;
+    expect(Object.fromEntries(GPU_CONF_KEYS.map((k) => [k, gpu.get(k)?.[0]]))).toEqual({
+      "spark.executor.resource.gpu.amount": "1",
+      "spark.executor.resource.gpu.vendor": "nvidia.com",
+      "spark.executor.resource.gpu.discoveryScript": IMAGE_PATHS.gpuDiscoveryScript,
+      "spark.task.resource.gpu.amount": "0.25",
+    });
+    const cpu = parseSubmitArgv(renderSubmitArgv(cpuApp(), context({ gpu: undefined }))).confs;
+    expect([...cpu.keys()].filter((k) => k.includes(".resource.gpu."))).toEqual([]);
+    const driverGpu = parseSubmitArgv(renderSubmitArgv(app({ ...cpuApp(), driver: { gpus: 1 } }), context())).confs;
+    expect(driverGpu.get("spark.driver.resource.gpu.amount")).toEqual(["1"]);
+    expect(driverGpu.has("spark.executor.resource.gpu.amount")).toBe(false);
+  });
+
+  it("names one namespace, service account and pull secret, the same ones the submitter pod uses", () => {
+    const ctx = context({ namespace: "jobs" });
+    const objects = renderSubmission(cpuApp(), ctx);
+    const pod = submitPod(objects);
+    const { confs } = parseSubmitArgv(pod.containers[0].args);
+    expect(confs.get("spark.kubernetes.namespace")).toEqual([objects.run.metadata.namespace]);
+    expect(confs.get("spark.kubernetes.authenticate.driver.serviceAccountName")).toEqual([pod.serviceAccountName]);
+    expect(confs.get("spark.kubernetes.container.image.pullSecrets")).toEqual([pod.imagePullSecrets[0].name]);
+    expect(confs.get("spark.kubernetes.container.image")).toEqual([pod.containers[0].image]);
+    expect(objects.configMap.metadata.namespace).toBe("jobs");
+  });
+
+  it("runs the main class of a JVM application", () => {
+    const { options } = parseSubmitArgv(renderSubmitArgv(cpuApp(), context()));
+    expect(options.get("--class")).toBe("org.apache.spark.examples.SparkPi");
+  });
+
+  it("sets only keys an application's sparkConf may not (so no conf can come twice)", () => {
+    const everything = app({ ...gpuApp(), driver: { gpus: 1 }, sparkConf: {} });
+    const keys = Object.keys(submitConfs(everything, context()));
+    expect(keys.filter((k) => !MANAGED_SPARK_CONF_KEYS.includes(k))).toEqual(["spark.hadoop.fs.defaultFS"]);
+  });
+
+  it("converts Kubernetes memory units to Spark's exactly", () => {
+    expect(["512Mi", "2Gi", "1Ti", "4096Ki"].map(sparkMemory)).toEqual(["512m", "2g", "1t", "4096k"]);
+  });
+});
+
+describe("pod templates", () => {
+  it("give GPU executors the GPU, the GPU nodes and the nvidia runtime", () => {
+    const executor = renderPodTemplate(gpuApp(), "executor", context());
+    validateKubernetesObject(executor as KubernetesObject);
+    expect(executor.spec).toMatchObject({
+      nodeSelector: { "nvidia.com/gpu.present": "true" },
+      tolerations: [{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }],
+      runtimeClassName: "nvidia",
+    });
+    expect((executor.spec.containers[0] as any).resources).toEqual({ limits: { "nvidia.com/gpu": "1" } });
+    expect((executor.spec.containers[0] as any).env.map((e: { name: string }) => e.name)).not.toContain("NVIDIA_VISIBLE_DEVICES");
+  });
+
+  it("hide the node's GPUs from a driver that asked for none, and place it anywhere", () => {
+    const driver = renderPodTemplate(gpuApp(), "driver", context());
+    validateKubernetesObject(driver as KubernetesObject);
+    expect((driver.spec.containers[0] as any).env).toContainEqual({ name: "NVIDIA_VISIBLE_DEVICES", value: "void" });
+    expect(driver.spec).not.toHaveProperty("nodeSelector");
+    expect(driver.spec).not.toHaveProperty("runtimeClassName");
+    expect(driver.spec.containers[0]).not.toHaveProperty("resources");
+  });
+
+  it("carry the proxy from a Secret (credentials never inline), NO_PROXY, the DNS servers and the app's env", () => {
+    const driver = renderPodTemplate(gpuApp(), "driver", context());
+    const env = (driver.spec.containers[0] as any).env as { name: string; value?: string; valueFrom?: any }[];
+    for (const name of ["HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy"]) {
+      const entry = env.find((e) => e.name === name);
+      expect(entry?.value, name).toBeUndefined();
+      expect(entry?.valueFrom.secretKeyRef.name, name).toBe("spark-proxy");
+    }
+    expect(env.find((e) => e.name === "NO_PROXY")?.value).toContain("kubernetes.default.svc");
+    expect(env).toContainEqual({ name: "TORCH_HOME", value: "/opt/spark/work-dir/torch" });
+    expect(driver.spec.dnsConfig).toEqual({ nameservers: ["192.0.2.53", "192.0.2.54"] });
+    expect(driver.metadata.labels).toEqual({ [APP_LABEL]: "infer" });
+  });
+
+  it("say nothing about proxy or DNS on a stack without them", () => {
+    const driver = renderPodTemplate(cpuApp(), "driver", context({ proxy: undefined, dns: [], gpu: undefined }));
+    expect(driver.spec).not.toHaveProperty("dnsConfig");
+    expect((driver.spec.containers[0] as any).env).toEqual([{ name: "NVIDIA_VISIBLE_DEVICES", value: "void" }]);
+  });
+
+  it("refuse a GPU pod on a stack without GPU support", () => {
+    expect(() => renderPodTemplate(gpuApp(), "executor", context({ gpu: undefined }))).toThrow("infer: executor asks for GPUs but GPU support is off");
+  });
+});
+
+describe("submit Job", () => {
+  it("is a valid Job and ConfigMap whose files are the wrapper, the lookup and both templates", () => {
+    const objects = renderSubmission(gpuApp(), context());
+    validateKubernetesObject(objects.configMap);
+    validateKubernetesObject(objects.run as KubernetesObject);
+    expect(Object.keys(objects.configMap.data).sort()).toEqual(["driver-phase", "driver-template.yaml", "executor-template.yaml", "submit.sh"]);
+    for (const file of ["driver-template.yaml", "executor-template.yaml"]) validateKubernetesObject(parseYaml(objects.configMap.data[file]));
+    const pod = submitPod(objects);
+    expect(pod.volumes[0].configMap.name).toBe(objects.configMap.metadata.name);
+    expect(pod.restartPolicy).toBe("Never");
+    expect(objects.run.spec).toMatchObject({ backoffLimit: 0, ttlSecondsAfterFinished: 86400 });
+    expect(objects.run.metadata.annotations).toEqual({ "pulumi.com/skipAwait": "true" });
+  });
+
+  it("makes the driver pod owned by the submitter pod, so nothing outlives the Job", () => {
+    const driver = parseYaml(renderSubmitFiles(gpuApp(), context())["driver-template.yaml"]);
+    expect(driver.metadata.ownerReferences).toEqual([{ apiVersion: "v1", kind: "Pod", name: OWNER_PLACEHOLDERS.name, uid: OWNER_PLACEHOLDERS.uid }]);
+    const pod = submitPod(renderSubmission(gpuApp(), context()));
+    const env = pod.containers[0].env;
+    expect(env).toContainEqual({ name: "POD_UID", valueFrom: { fieldRef: { fieldPath: "metadata.uid" } } });
+    expect(env).toContainEqual({ name: "DRIVER_POD_NAME", value: "$(POD_NAME)-driver" });
+    expect(parseSubmitArgv(pod.containers[0].args).confs.get("spark.kubernetes.driver.pod.name")).toEqual(["$(DRIVER_POD_NAME)"]);
+  });
+
+  it("is a new Job (a new run) for a new image, and the same Job for the same inputs", () => {
+    const first = renderSubmission(gpuApp(), context());
+    const again = renderSubmission(gpuApp(), context());
+    const rebuilt = renderSubmission(gpuApp(), context({ image: DIGEST_IMAGE.replace(/ab/g, "cd") }));
+    expect(again.run.metadata.name).toBe(first.run.metadata.name);
+    expect(first.run.metadata.name).toMatch(/^infer-[0-9a-f]{8}$/);
+    expect(rebuilt.run.metadata.name).not.toBe(first.run.metadata.name);
+    const newTemplate = renderSubmission(gpuApp(), context({ dns: ["192.0.2.53"] }));
+    expect(newTemplate.configMap.metadata.name).not.toBe(first.configMap.metadata.name);
+    expect(newTemplate.run.metadata.name).not.toBe(first.run.metadata.name);
+  });
+
+  it("becomes a CronJob that never overlaps for a scheduled application", () => {
+    const objects = renderSubmission(app({ ...cpuApp(), schedule: "0 3 * * *" }), context());
+    validateKubernetesObject(objects.run as KubernetesObject);
+    expect(objects.run.kind).toBe("CronJob");
+    expect(objects.run.metadata.name).toBe("pi");
+    expect(objects.run.spec).toMatchObject({ schedule: "0 3 * * *", concurrencyPolicy: "Forbid", jobTemplate: { spec: { backoffLimit: 0, ttlSecondsAfterFinished: 86400 } } });
+  });
+});
+
+describe("access", () => {
+  it("grants the driver only core pods, services, configmaps and PVCs in its namespace, no wildcard", () => {
+    const role = renderRole("spark", "spark");
+    const binding = renderRoleBinding("spark", "spark", "spark");
+    validateKubernetesObject(role);
+    validateKubernetesObject(binding);
+    expect(role.rules).toEqual([
+      {
+        apiGroups: [""],
+        resources: ["pods", "services", "configmaps", "persistentvolumeclaims"],
+        verbs: ["get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"],
+      },
+    ]);
+    const everything = JSON.stringify(DRIVER_RULES);
+    for (const forbidden of ["*", "secrets", "escalate", "bind", "impersonate", "nodes"]) expect(everything).not.toContain(`"${forbidden}"`);
+    expect(binding.roleRef).toEqual({ apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "spark" });
+    expect(binding.subjects).toEqual([{ kind: "ServiceAccount", name: "spark", namespace: "spark" }]);
+  });
+
+  it("writes a dockerconfigjson that decodes to the registry and its credentials", () => {
+    const json = JSON.parse(renderDockerConfigJson("192.0.2.21:6001", { username: "spark", password: "p@ss:wörd" }));
+    const entry = json.auths["192.0.2.21:6001"];
+    expect(Buffer.from(entry.auth, "base64").toString()).toBe("spark:p@ss:wörd");
+    expect([entry.username, entry.password]).toEqual(["spark", "p@ss:wörd"]);
+  });
+
+  it("puts a Service in front of the running driver's UI", () => {
+    const service = renderUiService("infer", "spark");
+    validateKubernetesObject(service);
+    expect(service.metadata.name).toBe("infer-ui");
+    expect(service.spec.selector).toEqual({ [APP_LABEL]: "infer", "spark-role": "driver" });
+    expect(service.spec.ports).toEqual([{ name: "spark-ui", port: 4040, targetPort: 4040 }]);
+  });
+});
+
+describe("GPU support", () => {
+  it("keeps the device plugin on the GPU nodes, tolerating their taint, with the nvidia runtime", () => {
+    const scheduling = context().gpu!;
+    expect(renderDevicePluginValues(scheduling)).toEqual({
+      affinity: {
+        nodeAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: {
+            nodeSelectorTerms: [{ matchExpressions: [{ key: "nvidia.com/gpu.present", operator: "In", values: ["true"] }] }],
+          },
+        },
+      },
+      tolerations: [{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }],
+      runtimeClassName: "nvidia",
+    });
+    const runtimeClass = renderRuntimeClass(scheduling);
+    validateKubernetesObject(runtimeClass);
+    expect(runtimeClass).toMatchObject({ metadata: { name: "nvidia" }, handler: "nvidia", scheduling: { nodeSelector: { "nvidia.com/gpu.present": "true" } } });
+  });
+});
