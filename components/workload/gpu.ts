@@ -27,10 +27,10 @@ export class GpuSupport extends pulumi.ComponentResource {
     const scheduling = gpuScheduling(args.config);
 
     const runtimeClass =
-      scheduling.runtimeClassName !== undefined ? new k8s.node.v1.RuntimeClass("nvidia", renderRuntimeClass(scheduling), { parent: this }) : undefined;
+      scheduling.runtimeClassName !== undefined ? new k8s.node.v1.RuntimeClass(`${name}-runtime-class`, renderRuntimeClass(scheduling), { parent: this }) : undefined;
 
     const devicePlugin = new k8s.helm.v3.Release(
-      "device-plugin",
+      `${name}-device-plugin`,
       {
         name: DEVICE_PLUGIN_CHART.release,
         chart: DEVICE_PLUGIN_CHART.chart,

@@ -56,16 +56,20 @@ export class SparkWorkload extends pulumi.ComponentResource {
   /** Submit mode: the files the submitter pods mount, per application (`<app>/<file>`). */
   public readonly files: pulumi.Output<Record<string, string>>;
 
-  constructor(name: string, args: SparkWorkloadArgs, opts?: pulumi.ComponentResourceOptions) {
+  constructor(
+    private readonly name: string,
+    args: SparkWorkloadArgs,
+    opts?: pulumi.ComponentResourceOptions,
+  ) {
     super("spark-gpu-stack:workload:SparkWorkload", name, {}, opts);
     const { config } = args;
 
-    const namespaceObject = new k8s.core.v1.Namespace("namespace", { metadata: { name: config.namespace } }, { parent: this });
+    const namespaceObject = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: config.namespace } }, { parent: this });
     const inNamespace = { parent: this, dependsOn: [namespaceObject] };
     this.namespace = namespaceObject.metadata.name;
 
     const pullSecret = new k8s.core.v1.Secret(
-      "registry-pull",
+      `${name}-registry-pull`,
       {
         metadata: { name: PULL_SECRET, namespace: this.namespace },
         type: "kubernetes.io/dockerconfigjson",
@@ -76,13 +80,13 @@ export class SparkWorkload extends pulumi.ComponentResource {
       { parent: this },
     );
     const serviceAccount = new k8s.core.v1.ServiceAccount(
-      "service-account",
+      `${name}-service-account`,
       { metadata: { name: SERVICE_ACCOUNT, namespace: this.namespace }, imagePullSecrets: [{ name: pullSecret.metadata.name }] },
       { parent: this },
     );
     this.serviceAccount = serviceAccount.metadata.name;
-    const role = new k8s.rbac.v1.Role("driver-role", renderRole(SERVICE_ACCOUNT, config.namespace), inNamespace);
-    const roleBinding = new k8s.rbac.v1.RoleBinding("driver-role-binding", renderRoleBinding(SERVICE_ACCOUNT, config.namespace, SERVICE_ACCOUNT), {
+    const role = new k8s.rbac.v1.Role(`${name}-driver-role`, renderRole(SERVICE_ACCOUNT, config.namespace), inNamespace);
+    const roleBinding = new k8s.rbac.v1.RoleBinding(`${name}-driver-role-binding`, renderRoleBinding(SERVICE_ACCOUNT, config.namespace, SERVICE_ACCOUNT), {
       parent: this,
       dependsOn: [role, serviceAccount],
     });
@@ -127,7 +131,7 @@ export class SparkWorkload extends pulumi.ComponentResource {
     const operator =
       config.mode === "operator"
         ? new k8s.helm.v3.Release(
-            "spark-operator",
+            `${name}-operator`,
             {
               name: OPERATOR_CHART.release,
               chart: OPERATOR_CHART.chart,
@@ -142,7 +146,7 @@ export class SparkWorkload extends pulumi.ComponentResource {
 
     const applications: Record<string, pulumi.Input<SparkApplicationOutput>> = {};
     for (const app of config.applications) {
-      const ui = new k8s.core.v1.Service(`${app.name}-ui`, renderUiService(app.name, config.namespace), inNamespace);
+      const ui = new k8s.core.v1.Service(`${name}-${app.name}-ui`, renderUiService(app.name, config.namespace), inNamespace);
       const run = operator !== undefined ? this.operatorRun(app, context, { ...runs, dependsOn: [...runs.dependsOn, operator] }) : this.submitRun(app, context, runs);
       applications[app.name] = pulumi.output({ kind: run.kind, name: run.name, uiService: ui.metadata.name });
     }
@@ -162,20 +166,20 @@ export class SparkWorkload extends pulumi.ComponentResource {
       [PROXY_SECRET_KEYS.http]: proxyUrlWithCredentials(proxy.http, c),
       [PROXY_SECRET_KEYS.https]: proxyUrlWithCredentials(proxy.https ?? proxy.http, c),
     }));
-    return new k8s.core.v1.Secret("proxy", { metadata: { name: PROXY_SECRET, namespace: this.namespace }, stringData: pulumi.secret(urls) }, { parent: this });
+    return new k8s.core.v1.Secret(`${this.name}-proxy`, { metadata: { name: PROXY_SECRET, namespace: this.namespace }, stringData: pulumi.secret(urls) }, { parent: this });
   }
 
   /** Submit mode: the submitter's ConfigMap and its Job, or CronJob when scheduled. */
   private submitRun(app: SparkApplicationConfig, context: pulumi.Output<WorkloadContext>, opts: pulumi.CustomResourceOptions) {
     const rendered = context.apply((ctx) => renderSubmission(app, ctx));
-    const configMap = new k8s.core.v1.ConfigMap(`${app.name}-submit`, { metadata: rendered.configMap.metadata, data: rendered.configMap.data }, opts);
+    const configMap = new k8s.core.v1.ConfigMap(`${this.name}-${app.name}-submit`, { metadata: rendered.configMap.metadata, data: rendered.configMap.data }, opts);
     const runOpts = { ...opts, dependsOn: [...(opts.dependsOn as pulumi.Resource[]), configMap] };
     const metadata = rendered.run.metadata;
     const spec = rendered.run.spec as pulumi.Output<unknown>;
     const run =
       app.schedule !== undefined
-        ? new k8s.batch.v1.CronJob(app.name, { metadata, spec: spec as pulumi.Output<Input.batch.v1.CronJobSpec> }, runOpts)
-        : new k8s.batch.v1.Job(app.name, { metadata, spec: spec as pulumi.Output<Input.batch.v1.JobSpec> }, runOpts);
+        ? new k8s.batch.v1.CronJob(`${this.name}-${app.name}`, { metadata, spec: spec as pulumi.Output<Input.batch.v1.CronJobSpec> }, runOpts)
+        : new k8s.batch.v1.Job(`${this.name}-${app.name}`, { metadata, spec: spec as pulumi.Output<Input.batch.v1.JobSpec> }, runOpts);
     return { kind: app.schedule !== undefined ? ("CronJob" as const) : ("Job" as const), name: run.metadata.name };
   }
 
@@ -183,7 +187,7 @@ export class SparkWorkload extends pulumi.ComponentResource {
   private operatorRun(app: SparkApplicationConfig, context: pulumi.Output<WorkloadContext>, opts: pulumi.CustomResourceOptions) {
     const rendered = context.apply((ctx) => renderSparkApplication(app, ctx));
     const kind = app.schedule !== undefined ? ("ScheduledSparkApplication" as const) : ("SparkApplication" as const);
-    const resource = new k8s.apiextensions.CustomResource(app.name, { apiVersion: SPARK_OPERATOR_API_VERSION, kind, metadata: rendered.metadata, spec: rendered.spec }, opts);
+    const resource = new k8s.apiextensions.CustomResource(`${this.name}-${app.name}`, { apiVersion: SPARK_OPERATOR_API_VERSION, kind, metadata: rendered.metadata, spec: rendered.spec }, opts);
     return { kind, name: resource.metadata.name };
   }
 }
