@@ -13,8 +13,8 @@ let rt: MockRuntime;
 let modules: {
   pulumi: typeof import("@pulumi/pulumi");
   k8s: typeof import("@pulumi/kubernetes");
-  workload: typeof import("../../components/workload");
-  gpu: typeof import("../../components/workload/gpu");
+  workload: typeof import("../../components/workload/index.js");
+  gpu: typeof import("../../components/workload/gpu.js");
 };
 
 beforeAll(async () => {
@@ -22,8 +22,8 @@ beforeAll(async () => {
   modules = {
     pulumi: await import("@pulumi/pulumi"),
     k8s: await import("@pulumi/kubernetes"),
-    workload: await import("../../components/workload"),
-    gpu: await import("../../components/workload/gpu"),
+    workload: await import("../../components/workload/index.js"),
+    gpu: await import("../../components/workload/gpu.js"),
   };
 });
 
@@ -71,7 +71,7 @@ function childrenOf(name: string, type?: string): RecordedResource[] {
   return rt.resources.filter((r) => r.parent === parent.urn && (type === undefined || r.type === type));
 }
 
-const one = (list: RecordedResource[], what: string) => {
+const one = <T>(list: T[], what: string): T => {
   expect(list, what).toHaveLength(1);
   return list[0];
 };
