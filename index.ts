@@ -4,6 +4,7 @@ import { PrivateRegistry } from "./components/registry";
 import { SparkImage } from "./components/image";
 import { NodeRuntimeConfig } from "./components/nodes";
 import { SparkWorkload } from "./components/workload";
+import { GpuSupport } from "./components/workload/gpu";
 import { HdfsCluster } from "./components/hdfs";
 
 const { config, secrets } = loadConfig();
@@ -30,9 +31,12 @@ const image = new SparkImage("spark-image", { config: config.image, registry: re
 
 const hdfs = config.hdfs.enabled ? new HdfsCluster("hdfs", { config: config.hdfs, cluster: config.cluster }) : undefined;
 
+// The NVIDIA device plugin (and RuntimeClass) when GPUs are on; GPU applications wait for it.
+const gpu = config.gpu.enabled ? new GpuSupport("gpu", { config: config.gpu }) : undefined;
+
 const workload = new SparkWorkload("spark", {
   config: config.spark,
-  gpu: config.gpu,
+  gpu: gpu?.ref,
   cluster: config.cluster,
   proxy: config.proxy,
   proxyCredentials: secrets.proxyCredentials,
@@ -40,6 +44,7 @@ const workload = new SparkWorkload("spark", {
   image: image.ref,
   registry: registry.ref,
   nodes: nodes.ref,
+  nodeNetwork: config.nodes,
   hdfs: hdfs?.ref,
 });
 
@@ -50,5 +55,7 @@ export const registryUiUrl = registry.uiUrl;
 export const imageRef = image.ref.imageRef;
 export const nodesReady = nodes.ref.ready;
 export const sparkNamespace = workload.namespace;
+export const sparkServiceAccount = workload.serviceAccount;
+export const sparkApplications = workload.applications;
 export const hdfsDefaultFs = hdfs?.ref.defaultFs;
 export const hdfsWebUiUrl = hdfs?.webUiUrl;
