@@ -1,26 +1,141 @@
-// Placeholder with the contract's shape; the node-runtime owner replaces the body.
+// Configures every node's container runtime (proxy, NO_PROXY, DNS, registry trust, NVIDIA) by
+// running its rendered apply script, in rolling batches, over SSH or from a per-node DaemonSet.
+import { createHash } from "node:crypto";
+import * as command from "@pulumi/command";
+import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterConfig, ProxyConfig, StackConfig } from "../config";
+import { proxyUrlWithCredentials, type ProxyCredentials } from "../image/render";
 import type { NodesReadyRef, RegistryRef } from "../refs";
+import { computeNoProxy } from "./no-proxy";
+import { planNode } from "./render";
+import { renderApplyScript } from "./render-apply";
+import { renderApplyDaemonSet, renderApplyNamespace } from "./render-daemonset";
+import type { NodeConfig } from "./schema";
 
 export interface NodeRuntimeConfigArgs {
   /** The validated `nodes` section. */
   readonly config: StackConfig["nodes"];
   readonly cluster: ClusterConfig;
   readonly proxy?: ProxyConfig;
-  readonly proxyCredentials?: pulumi.Input<{ username: string; password: string }>;
+  /** Secret: go into the proxy URLs of the drop-ins. */
+  readonly proxyCredentials?: pulumi.Input<ProxyCredentials>;
+  /** DNS servers for docker's daemon.json (containerd has no such setting). */
   readonly dns: readonly string[];
   readonly registry: RegistryRef;
+  /** Secret: the key the `ssh` delivery logs in with. */
   readonly sshPrivateKey?: pulumi.Input<string>;
+}
+
+/** What one node got. */
+export interface AppliedNode {
+  /** sha256 of the node's apply script rendered without the proxy credentials. */
+  readonly hash: string;
+  readonly runtime: NodeConfig["runtime"];
+}
+
+/** Stands in for the credentials where the script is hashed, so the hash reveals nothing of them. */
+const HASHED_CREDENTIALS: ProxyCredentials = { username: "[secret]", password: "[secret]" };
+
+/** One node's rendered script and files, and the hash the delivery re-runs on. */
+interface RenderedNode {
+  readonly node: NodeConfig;
+  readonly script: pulumi.Output<string>;
+  readonly files: pulumi.Output<Record<string, string>>;
+  readonly hash: pulumi.Output<string>;
 }
 
 export class NodeRuntimeConfig extends pulumi.ComponentResource {
   public readonly ref: NodesReadyRef;
+  /** Per node name: the applied hash and the runtime; resolves once the node is configured. */
+  public readonly applied: pulumi.Output<Record<string, AppliedNode>>;
+  /**
+   * Every node's files and apply script, `<node>/<path on the node>` → content (daemon.json and
+   * config.toml: the keys merged into the node's own). Secret when the proxy has credentials.
+   */
+  public readonly renderedFiles: pulumi.Output<Record<string, string>>;
 
   constructor(name: string, args: NodeRuntimeConfigArgs, opts?: pulumi.ComponentResourceOptions) {
     super("spark-gpu-stack:nodes:NodeRuntimeConfig", name, {}, opts);
-    void args;
-    this.ref = { ready: pulumi.output("") };
-    this.registerOutputs({ ready: this.ref.ready });
+    const { config } = args;
+    const rendered = config.hosts.map((node) => renderNode(node, args));
+
+    const namespace = config.delivery === "daemonset" && rendered.length > 0 ? new k8s.core.v1.Namespace(`${name}-namespace`, renderApplyNamespace(), { parent: this }) : undefined;
+    // Rolling: batch k+1 starts once every node of batch k has applied its script.
+    const appliedBy = new Map<string, pulumi.CustomResource>();
+    let previousBatch: pulumi.CustomResource[] = [];
+    for (let start = 0; start < rendered.length; start += config.maxUnavailable) {
+      previousBatch = rendered.slice(start, start + config.maxUnavailable).map((r) => {
+        const resource =
+          namespace === undefined
+            ? this.applyOverSsh(name, r, args.sshPrivateKey, previousBatch)
+            : this.applyWithDaemonSet(name, r, namespace, config.daemonsetImage, args.proxyCredentials !== undefined, previousBatch);
+        appliedBy.set(r.node.name, resource);
+        return resource;
+      });
+    }
+
+    this.applied = pulumi
+      .all(rendered.map((r) => pulumi.all([appliedBy.get(r.node.name)!.id, r.hash]).apply(([, hash]) => [r.node.name, { hash, runtime: r.node.runtime }] as const)))
+      .apply((entries) => Object.fromEntries(entries));
+    this.ref = { ready: this.applied.apply((applied) => Object.entries(applied).map(([node, a]) => `${node}=${a.hash}`).join(" ")) };
+    this.renderedFiles = pulumi
+      .all(rendered.map((r) => pulumi.all([r.files, r.script]).apply(([files, script]) => ({ ...files, "apply.sh": script }))))
+      .apply((perNode) => Object.fromEntries(perNode.flatMap((files, i) => Object.entries(files).map(([path, content]) => [`${rendered[i].node.name}/${path.replace(/^\//, "")}`, content]))));
+    this.registerOutputs({ ready: this.ref.ready, applied: this.applied, files: this.renderedFiles });
   }
+
+  /** Pipes the script into `sh -s` over SSH; re-runs when the script changes. */
+  private applyOverSsh(name: string, r: RenderedNode, privateKey: pulumi.Input<string> | undefined, after: pulumi.Resource[]): command.remote.Command {
+    const { node } = r;
+    return new command.remote.Command(
+      `${name}-${node.name}`,
+      {
+        connection: { host: node.address, port: node.sshPort, user: node.sshUser, privateKey },
+        create: node.sshUser === "root" ? "sh -s" : "sudo -n sh -s",
+        stdin: r.script,
+        triggers: [r.hash],
+      },
+      { parent: this, dependsOn: after },
+    );
+  }
+
+  /** The script in a Secret (or a ConfigMap when it holds no credentials), run on the node by a DaemonSet. */
+  private applyWithDaemonSet(name: string, r: RenderedNode, namespace: k8s.core.v1.Namespace, image: string, holdsCredentials: boolean, after: pulumi.Resource[]): k8s.apps.v1.DaemonSet {
+    const { node } = r;
+    const scriptName = `runtime-config-${node.name}`;
+    const metadata = { name: scriptName, namespace: namespace.metadata.name };
+    const script = holdsCredentials
+      ? new k8s.core.v1.Secret(`${name}-${node.name}-script`, { metadata, stringData: { "apply.sh": r.script } }, { parent: this })
+      : new k8s.core.v1.ConfigMap(`${name}-${node.name}-script`, { metadata, data: { "apply.sh": r.script } }, { parent: this });
+    const daemonSet = r.hash.apply((hash) => renderApplyDaemonSet({ node: node.name, image, hash, script: holdsCredentials ? { secret: scriptName } : { configMap: scriptName } }));
+    return new k8s.apps.v1.DaemonSet(
+      `${name}-${node.name}`,
+      { metadata: pulumi.all([daemonSet.metadata, namespace.metadata.name]).apply(([m, ns]) => ({ ...m, namespace: ns })), spec: daemonSet.spec },
+      { parent: this, dependsOn: [script, ...after] },
+    );
+  }
+}
+
+function renderNode(node: NodeConfig, args: NodeRuntimeConfigArgs): RenderedNode {
+  const { proxy, config, cluster } = args;
+  const registry = pulumi.all([args.registry.endpoint, args.registry.mirrorEndpoint]);
+  const render = ([endpoint, mirrorEndpoint]: [string, string | undefined], credentials: ProxyCredentials | undefined) => {
+    const noProxy = computeNoProxy({ cluster, nodes: config, registryHosts: [endpoint, ...(mirrorEndpoint ? [mirrorEndpoint] : [])], extra: proxy?.noProxy ?? [] });
+    const runtimeProxy = proxy && {
+      http: proxyUrlWithCredentials(proxy.http, credentials),
+      https: proxyUrlWithCredentials(proxy.https ?? proxy.http, credentials),
+      noProxy,
+    };
+    const { plan, files } = planNode({ node, proxy: runtimeProxy, dns: args.dns, registry: { endpoint, insecure: args.registry.insecure, mirrorEndpoint } });
+    return { files, script: renderApplyScript(plan) };
+  };
+  const withCredentials = pulumi.all([registry, args.proxyCredentials]).apply(([endpoints, credentials]) => render(endpoints, credentials));
+  const hashed = args.proxyCredentials === undefined ? undefined : HASHED_CREDENTIALS;
+  return {
+    node,
+    script: withCredentials.apply((r) => r.script),
+    files: withCredentials.apply((r) => r.files),
+    hash: registry.apply((endpoints) => createHash("sha256").update(render(endpoints, hashed).script).digest("hex")),
+  };
 }

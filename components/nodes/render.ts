@@ -3,11 +3,6 @@
 // Pure functions of plain values; render-apply.ts turns a plan into the node's apply script.
 import type { NodeConfig } from "./schema";
 
-export interface ProxyCredentials {
-  readonly username: string;
-  readonly password: string;
-}
-
 /** The proxy a runtime gets: URLs with the credentials already inside, and NO_PROXY. */
 export interface RuntimeProxy {
   readonly http: string;
@@ -30,13 +25,6 @@ export interface NodeInput {
   readonly proxy?: RuntimeProxy;
   readonly dns: readonly string[];
   readonly registry: NodeRegistry;
-}
-
-/** `http://host:port` → `http://user:password@host:port`, both percent-encoded. */
-export function proxyUrlWithCredentials(url: string, credentials?: ProxyCredentials): string {
-  if (credentials === undefined) return url;
-  const schemeEnd = url.indexOf("://") + 3; // the schema only admits http:// and https:// URLs
-  return `${url.slice(0, schemeEnd)}${encodeURIComponent(credentials.username)}:${encodeURIComponent(credentials.password)}@${url.slice(schemeEnd)}`;
 }
 
 /** A systemd unit-file value in double quotes: `%` starts a specifier there, so it is doubled. */

@@ -5,7 +5,8 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, symli
 import { dirname, join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { computeNoProxy } from "../../components/nodes/no-proxy";
-import { mergeDaemonJson, planNode, proxyUrlWithCredentials, type NodeInput } from "../../components/nodes/render";
+import { proxyUrlWithCredentials } from "../../components/image/render";
+import { mergeDaemonJson, planNode, type NodeInput } from "../../components/nodes/render";
 import { renderApplyScript } from "../../components/nodes/render-apply";
 import type { NodeConfig } from "../../components/nodes/schema";
 import { run, runOk, tempDir } from "../harness/daemons";
@@ -96,7 +97,7 @@ const NODE_DAEMON_JSON = `{
 
 let containerdDefault: string;
 // smol-toml is an ES module; this test file is compiled as CommonJS.
-let parseToml: (typeof import("smol-toml"))["parse"];
+let parseToml: (typeof import("smol-toml", { with: { "resolution-mode": "import" } }))["parse"];
 beforeAll(async () => {
   ({ parse: parseToml } = await import("smol-toml"));
   // The node's own config.toml: what containerd 1.6 writes, with the systemd cgroup driver on.

@@ -1,0 +1,192 @@
+// NodeRuntimeConfig under the recording mock runtime: both deliveries, the rolling batches as the
+// engine receives them (dependencies), the script's secrecy, and every Kubernetes object against
+// its schema.
+import { describe, expect, it } from "vitest";
+import { parseStackConfig, type SecretKey, type StackConfig } from "../../components/config";
+import type { NodeRuntimeConfig } from "../../components/nodes";
+import { validateKubernetesObject } from "../harness/kubernetes-schema";
+import { isSecret, masked, plain, resolve, startMockRuntime, type MockRuntime, type RecordedResource } from "../harness/mock-runtime";
+
+const PROXY_CREDENTIALS = { username: "svc-spark", password: "p@ss:w/rd" };
+const ENCODED_PASSWORD = "p%40ss%3Aw%2Frd";
+/** As the drop-in writes it: systemd reads %% as %. */
+const DROP_IN_PASSWORD = ENCODED_PASSWORD.replace(/%/g, "%%");
+const COMMAND = "command:remote:Command";
+const DAEMON_SET = "kubernetes:apps/v1:DaemonSet";
+
+const seedNodes = (extra: Record<string, unknown> = {}) =>
+  ["192.0.2.21", "192.0.2.22", "192.0.2.23"].map((address, i) => ({ name: `gpu-${i + 1}`, address, runtime: "docker", gpu: true, ...extra }));
+
+function configOf(raw: Record<string, unknown>, secrets: SecretKey[]): StackConfig {
+  const parsed = parseStackConfig(raw, new Set(secrets));
+  if ("problems" in parsed) throw new Error(parsed.problems.join("\n"));
+  return parsed.config;
+}
+
+interface Rendered {
+  readonly rt: MockRuntime;
+  readonly component: NodeRuntimeConfig;
+}
+
+async function renderNodes(nodes: Record<string, unknown>, options: { credentials?: typeof PROXY_CREDENTIALS; name?: string } = {}): Promise<Rendered> {
+  const rt = startMockRuntime();
+  const pulumi = await import("@pulumi/pulumi");
+  const { NodeRuntimeConfig } = await import("../../components/nodes/index.js");
+  const secrets: SecretKey[] = ["sshPrivateKey", ...(options.credentials ? (["proxyUsername", "proxyPassword"] as const) : [])];
+  const config = configOf({ proxy: { http: "http://proxy.example.com:8080" }, dns: ["192.0.2.53", "192.0.2.54"], cluster: { apiServer: "192.0.2.10:6443" }, nodes }, secrets);
+  const component = new NodeRuntimeConfig(options.name ?? "nodes", {
+    config: config.nodes,
+    cluster: config.cluster,
+    proxy: config.proxy,
+    proxyCredentials: options.credentials ? pulumi.secret(options.credentials) : undefined,
+    dns: config.dns,
+    registry: { endpoint: pulumi.output("192.0.2.21:6001"), credentials: pulumi.secret({ username: "spark", password: "x" }), insecure: true },
+    sshPrivateKey: pulumi.secret("-----BEGIN OPENSSH PRIVATE KEY-----\nkey\n-----END OPENSSH PRIVATE KEY-----\n"),
+  });
+  await resolve(component.ref.ready);
+  await rt.settle();
+  return { rt, component };
+}
+
+/** The URNs of these resources a resource depends on, by name. */
+const dependedOn = (r: RecordedResource, among: readonly RecordedResource[]) => among.filter((other) => r.dependencies.includes(other.urn)).map((o) => o.name).sort();
+
+describe("ssh delivery: three GPU docker nodes behind an authenticated proxy, two at a time", async () => {
+  const { rt, component } = await renderNodes({ maxUnavailable: 2, hosts: seedNodes({ sshUser: "ubuntu" }) }, { credentials: PROXY_CREDENTIALS });
+  const commands = rt.ofType(COMMAND);
+
+  it("runs one command per node, the second batch after the first", () => {
+    expect(commands.map((c) => c.name)).toEqual(["nodes-gpu-1", "nodes-gpu-2", "nodes-gpu-3"]);
+    expect(dependedOn(commands[0], commands)).toEqual([]);
+    expect(dependedOn(commands[1], commands)).toEqual([]);
+    expect(dependedOn(commands[2], commands)).toEqual(["nodes-gpu-1", "nodes-gpu-2"]);
+    for (const c of commands) expect(c.parent).toMatch(/spark-gpu-stack:nodes:NodeRuntimeConfig::nodes$/);
+  });
+
+  it("pipes the node's script into sh over SSH with the secret key, through sudo for a non-root user", () => {
+    const wire = commands[0].wire as any;
+    expect(plain(wire).create).toBe("sudo -n sh -s");
+    expect(plain(wire).connection).toMatchObject({ host: "192.0.2.21", port: 22, user: "ubuntu" });
+    expect(JSON.stringify(masked(wire.connection))).not.toContain("PRIVATE KEY");
+    expect(plain(wire).stdin).toMatch(/^#!\/bin\/sh\n# Managed by spark-gpu-stack: configures the docker runtime of node gpu-1\./);
+  });
+
+  it("keeps the script secret: it carries the proxy credentials", () => {
+    const wire = commands[0].wire as any;
+    expect(isSecret(wire.stdin)).toBe(true);
+    expect(plain(wire).stdin).toContain(`svc-spark:${DROP_IN_PASSWORD}@proxy.example.com:8080`);
+    const shown = JSON.stringify(rt.resources.map((r) => masked(r.wire)));
+    expect(shown).not.toContain(DROP_IN_PASSWORD);
+    expect(shown).not.toContain(ENCODED_PASSWORD);
+    expect(shown).not.toContain(PROXY_CREDENTIALS.password);
+  });
+
+  it("re-runs on the script's hash, which is public and the same as the applied hash", async () => {
+    const wire = commands[0].wire as any;
+    expect(isSecret(wire.triggers)).toBe(false);
+    const { value: applied, secret } = await resolve(component.applied);
+    expect(secret).toBe(false);
+    expect(plain(wire).triggers).toEqual([applied["gpu-1"].hash]);
+    expect(applied["gpu-1"]).toEqual({ hash: expect.stringMatching(/^[0-9a-f]{64}$/), runtime: "docker" });
+    const { value: ready } = await resolve(component.ref.ready);
+    expect(ready).toBe(["gpu-1", "gpu-2", "gpu-3"].map((n) => `${n}=${applied[n].hash}`).join(" "));
+  });
+
+  it("publishes every node's files and script under <node>/, as a secret", async () => {
+    const { value: files, secret } = await resolve(component.renderedFiles);
+    expect(secret).toBe(true);
+    expect(Object.keys(files).filter((k) => k.startsWith("gpu-1/")).sort()).toEqual(["gpu-1/apply.sh", "gpu-1/etc/docker/daemon.json", "gpu-1/etc/systemd/system/docker.service.d/http-proxy.conf"]);
+    expect(files["gpu-1/apply.sh"]).toBe(plain((commands[0].wire as any).stdin));
+    // With a node subnet absent, every node is in NO_PROXY, with the API server and the registry.
+    expect(files["gpu-2/etc/systemd/system/docker.service.d/http-proxy.conf"]).toContain(
+      'Environment="NO_PROXY=localhost,127.0.0.1,192.0.2.21,192.0.2.22,192.0.2.23,gpu-1,gpu-2,gpu-3,10.244.0.0/16,10.96.0.0/12,.svc,.svc.cluster.local,kubernetes.default.svc,192.0.2.10"',
+    );
+    expect(JSON.parse(files["gpu-3/etc/docker/daemon.json"])).toMatchObject({ "insecure-registries": ["192.0.2.21:6001"], dns: ["192.0.2.53", "192.0.2.54"], "default-runtime": "nvidia" });
+  });
+});
+
+describe("applied hash", () => {
+  it("leaves the credentials out: other credentials, same hash, other script", async () => {
+    const first = await renderNodes({ hosts: seedNodes().slice(0, 1) }, { credentials: PROXY_CREDENTIALS });
+    const second = await renderNodes({ hosts: seedNodes().slice(0, 1) }, { credentials: { username: "svc-spark", password: "rotated" } });
+    const stdin = (r: Rendered) => plain((r.rt.one(COMMAND).wire as any).stdin);
+    expect((await resolve(second.component.applied)).value).toEqual((await resolve(first.component.applied)).value);
+    expect(stdin(second)).not.toBe(stdin(first));
+  });
+
+  it("without proxy credentials, the script is no secret", async () => {
+    const { rt, component } = await renderNodes({ hosts: seedNodes().slice(0, 1) });
+    expect(isSecret((rt.one(COMMAND).wire as any).stdin)).toBe(false);
+    expect((await resolve(component.renderedFiles)).secret).toBe(false);
+  });
+});
+
+describe("daemonset delivery: one docker and one containerd node, one at a time", async () => {
+  const hosts = [
+    { name: "gpu-1", address: "192.0.2.21", runtime: "docker", gpu: true },
+    { name: "gpu-2", address: "192.0.2.22", runtime: "containerd", gpu: true },
+  ];
+  const withCredentials = await renderNodes({ delivery: "daemonset", subnet: "192.0.2.0/24", hosts }, { credentials: PROXY_CREDENTIALS });
+  const { rt } = withCredentials;
+  const daemonSets = rt.ofType(DAEMON_SET);
+  const objectOf = (r: RecordedResource) => {
+    const [group, version, kind] = r.type.replace(/^kubernetes:/, "").split(/[/:]/);
+    return { apiVersion: group === "core" ? version : `${group}/${version}`, kind, ...plain(r.wire) };
+  };
+
+  it("declares valid objects with explicit names: a privileged namespace, per node the script and a DaemonSet", () => {
+    const objects = rt.resources.filter((r) => r.type.startsWith("kubernetes:"));
+    expect(objects.map((r) => `${r.type.split(":").pop()}/${plain(r.wire).metadata.name}`).sort()).toEqual([
+      "DaemonSet/runtime-config-gpu-1",
+      "DaemonSet/runtime-config-gpu-2",
+      "Namespace/node-runtime-config",
+      "Secret/runtime-config-gpu-1",
+      "Secret/runtime-config-gpu-2",
+    ]);
+    for (const r of objects) validateKubernetesObject(objectOf(r));
+    expect(plain(rt.one("kubernetes:core/v1:Namespace").wire).metadata.labels["pod-security.kubernetes.io/enforce"]).toBe("privileged");
+    expect(rt.ofType(COMMAND)).toEqual([]);
+  });
+
+  it("starts the second node's DaemonSet after the first one is ready", () => {
+    expect(dependedOn(daemonSets[0], daemonSets)).toEqual([]);
+    expect(dependedOn(daemonSets[1], daemonSets)).toEqual(["nodes-gpu-1"]);
+    expect(dependedOn(daemonSets[1], rt.ofType("kubernetes:core/v1:Secret"))).toEqual(["nodes-gpu-2-script"]);
+  });
+
+  it("runs the node's script from its Secret in the host's namespaces, pinned to the node, rolled by the script's hash", async () => {
+    const spec = plain(daemonSets[1].wire).spec.template.spec;
+    expect(spec.nodeSelector).toEqual({ "kubernetes.io/hostname": "gpu-2" });
+    expect(spec.hostPID).toBe(true);
+    expect(spec.initContainers[0].securityContext.privileged).toBe(true);
+    expect(spec.initContainers[0].image).toBe("busybox:1.37.0");
+    expect(spec.initContainers[0].command.join(" ")).toContain("nsenter --target 1 --mount --uts --ipc --net --pid -- systemd-run");
+    expect(spec.volumes[0].secret.secretName).toBe("runtime-config-gpu-2");
+    const { value: applied } = await resolve(withCredentials.component.applied);
+    expect(plain(daemonSets[1].wire).spec.template.metadata.annotations["spark-gpu-stack/apply-script-sha256"]).toBe(applied["gpu-2"].hash);
+    expect(applied["gpu-2"].runtime).toBe("containerd");
+  });
+
+  it("keeps the script with credentials in a Secret, secret on the wire", () => {
+    const secret = rt.one("kubernetes:core/v1:Secret", "nodes-gpu-2-script").wire as any;
+    expect(isSecret(secret.stringData)).toBe(true);
+    const script = plain(secret).stringData["apply.sh"];
+    expect(script).toContain("UNIT=containerd");
+    // With nodes.subnet, NO_PROXY names the subnet instead of each node.
+    expect(script).toContain("NO_PROXY_EXPECTED='localhost,127.0.0.1,192.0.2.0/24,10.244.0.0/16,");
+  });
+
+  it("uses a ConfigMap when the script holds no credentials", async () => {
+    const { rt: plainRt } = await renderNodes({ delivery: "daemonset", hosts: hosts.slice(0, 1) });
+    expect(plainRt.ofType("kubernetes:core/v1:Secret")).toEqual([]);
+    const configMap = plainRt.one("kubernetes:core/v1:ConfigMap");
+    expect(plain(configMap.wire).data["apply.sh"]).toContain("UNIT=docker");
+    expect(plain(plainRt.one(DAEMON_SET).wire).spec.template.spec.volumes[0].configMap.name).toBe("runtime-config-gpu-1");
+  });
+});
+
+it("declares nothing for no nodes, and is ready at once", async () => {
+  const { rt, component } = await renderNodes({});
+  expect(rt.resources.filter((r) => r.custom)).toEqual([]);
+  expect((await resolve(component.ref.ready)).value).toBe("");
+});
