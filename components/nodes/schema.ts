@@ -64,12 +64,12 @@ function inSubnet(address: string, subnet: string): boolean {
 
 export const nodesCrossCheck: CrossCheck = (config, report, secretsPresent) => {
   const { hosts, subnet, delivery } = config.nodes;
-  for (const field of ["name", "address"] as const) {
+  for (const [field, what] of [["name", "a name"], ["address", "an address"]] as const) {
     const first = new Map<string, number>();
     hosts.forEach((node, i) => {
       const earlier = first.get(node[field]);
       if (earlier === undefined) first.set(node[field], i);
-      else report(`nodes.hosts[${i}].${field}`, `expected a ${field} used by one node only, got ${JSON.stringify(node[field])} again (also nodes.hosts[${earlier}])`);
+      else report(`nodes.hosts[${i}].${field}`, `expected ${what} used by one node only, got ${JSON.stringify(node[field])} again (also nodes.hosts[${earlier}])`);
     });
   }
   if (subnet !== undefined) {
