@@ -1,12 +1,32 @@
-// Placeholder with the contract's shape; the image owner replaces the body.
+// The Spark + PyTorch image: built from images/spark-pytorch and pushed to the private registry,
+// or taken as configured when prebuilt. Consumers get the digest-pinned reference, so a new build
+// rolls the jobs and an unchanged one touches nothing.
+import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import type { StackConfig } from "../config";
+import type { ProxyConfig, StackConfig } from "../config";
 import type { RegistryRef, SparkImageRef } from "../refs";
+import {
+  BUILD_CONTEXT,
+  DOCKERFILE,
+  PLATFORM,
+  imageName,
+  renderBuildArgs,
+  renderBuildProxy,
+  sparkImageFacts,
+  withoutDigest,
+  type BuildProxy,
+  type ProxyCredentials,
+} from "./render";
 
 export interface SparkImageArgs {
-  /** The validated `image` section. */
+  /** The validated `image` section (defaults already applied by the schema). */
   readonly config: StackConfig["image"];
+  /** Where the image is pushed, with the credentials the push uses. */
   readonly registry: RegistryRef;
+  /** Corporate proxy for the build's RUN steps; reaches the build only as predefined build args. */
+  readonly proxy?: ProxyConfig;
+  /** Secret proxy credentials, put into the proxy URLs of those build args. */
+  readonly proxyCredentials?: pulumi.Input<ProxyCredentials>;
 }
 
 export class SparkImage extends pulumi.ComponentResource {
@@ -14,8 +34,47 @@ export class SparkImage extends pulumi.ComponentResource {
 
   constructor(name: string, args: SparkImageArgs, opts?: pulumi.ComponentResourceOptions) {
     super("spark-gpu-stack:image:SparkImage", name, {}, opts);
-    void args;
-    this.ref = { imageRef: pulumi.output(""), imageName: pulumi.output(""), sparkVersion: "", pythonVersion: "" };
-    this.registerOutputs({ imageRef: this.ref.imageRef });
+    const { config, registry } = args;
+    const versions = {
+      // The schema accepted sparkImage only with an official tag, so the facts are there.
+      sparkVersion: sparkImageFacts(config.sparkImage)!.sparkVersion,
+      pythonVersion: config.pythonVersion,
+    };
+
+    if (config.prebuilt !== undefined) {
+      this.ref = { imageRef: pulumi.output(config.prebuilt), imageName: pulumi.output(withoutDigest(config.prebuilt)), ...versions };
+    } else {
+      const pushedName = registry.endpoint.apply((endpoint) => imageName(endpoint, config.repository, config.tag));
+      const image = new docker.Image(
+        name,
+        {
+          imageName: pushedName,
+          build: {
+            context: BUILD_CONTEXT,
+            dockerfile: DOCKERFILE,
+            platform: PLATFORM,
+            builderVersion: "BuilderBuildKit",
+            args: buildProxy(args).apply((proxy) => renderBuildArgs(config, proxy)),
+            // The previous push of this tag carries inline cache metadata (BUILDKIT_INLINE_CACHE).
+            cacheFrom: { images: [pushedName] },
+          },
+          registry: {
+            server: registry.endpoint,
+            username: registry.credentials.apply((c) => c.username),
+            password: registry.credentials.apply((c) => c.password),
+          },
+        },
+        { parent: this },
+      );
+      this.ref = { imageRef: image.repoDigest, imageName: image.imageName, ...versions };
+    }
+    this.registerOutputs({ imageRef: this.ref.imageRef, imageName: this.ref.imageName });
   }
+}
+
+/** The build's proxy, secret when it carries credentials; undefined without a proxy. */
+function buildProxy(args: SparkImageArgs): pulumi.Output<BuildProxy | undefined> {
+  const proxy = args.proxy;
+  if (proxy === undefined) return pulumi.output(undefined);
+  return pulumi.output(args.proxyCredentials).apply((credentials) => renderBuildProxy(proxy, credentials));
 }
