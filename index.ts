@@ -27,7 +27,12 @@ const nodes = new NodeRuntimeConfig("nodes", {
   sshPrivateKey: secrets.sshPrivateKey,
 });
 
-const image = new SparkImage("spark-image", { config: config.image, registry: registry.ref });
+const image = new SparkImage("spark-image", {
+  config: config.image,
+  registry: registry.ref,
+  proxy: config.proxy,
+  proxyCredentials: secrets.proxyCredentials,
+});
 
 const hdfs = config.hdfs.enabled ? new HdfsCluster("hdfs", { config: config.hdfs, cluster: config.cluster }) : undefined;
 
