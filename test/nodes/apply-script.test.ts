@@ -1,25 +1,18 @@
 // The rendered apply script, run for real against a temporary root directory with recording
 // stand-ins for systemctl and ctr (fake-systemctl.sh, fake-ctr.sh), under the shells and awks
 // that real nodes have: dash + mawk (Debian, Ubuntu), bash + gawk (RHEL family), busybox.
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { chmodSync, existsSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { computeNoProxy } from "../../components/nodes/no-proxy";
 import { proxyUrlWithCredentials } from "../../components/image/render";
 import { mergeDaemonJson, planNode, type NodeInput } from "../../components/nodes/render";
 import { renderApplyScript } from "../../components/nodes/render-apply";
 import type { NodeConfig } from "../../components/nodes/schema";
-import { run, runOk, tempDir } from "../harness/daemons";
+import { run, runOk } from "../harness/daemons";
+import { FakeNode, VARIANTS } from "./fake-node";
 
-const FAKE_SYSTEMCTL = join(__dirname, "fake-systemctl.sh");
-const FAKE_CTR = join(__dirname, "fake-ctr.sh");
 const PASSWORD = "p@ss%word";
-
-const VARIANTS = [
-  { name: "dash + mawk", shell: ["/bin/sh"], awk: "/usr/bin/mawk" },
-  { name: "bash + gawk", shell: ["/bin/bash", "--posix"], awk: "/usr/bin/gawk" },
-  { name: "busybox sh + awk", shell: ["/bin/busybox", "sh"], awk: "/bin/busybox" },
-] as const;
 
 function nodeInput(runtime: NodeConfig["runtime"], overrides: Partial<NodeInput> = {}): NodeInput {
   const node: NodeConfig = { name: "gpu-1", address: "192.0.2.21", sshUser: "root", sshPort: 22, runtime, gpu: true };
@@ -35,55 +28,6 @@ function nodeInput(runtime: NodeConfig["runtime"], overrides: Partial<NodeInput>
 
 const scriptFor = (input: NodeInput) => renderApplyScript(planNode(input).plan);
 
-/** A node's root directory with its runtime running, and the stand-ins' records. */
-class FakeNode {
-  readonly root = tempDir("node-root");
-  readonly fake = tempDir("node-fake");
-  private readonly bin = tempDir("node-bin");
-
-  constructor(private readonly variant: (typeof VARIANTS)[number]) {
-    symlinkSync(variant.awk, join(this.bin, "awk"));
-    writeFileSync(join(this.fake, "active-docker"), "");
-    writeFileSync(join(this.fake, "active-containerd"), "");
-  }
-
-  path(path: string): string {
-    return join(this.root, path);
-  }
-
-  write(path: string, content: string): void {
-    mkdirSync(dirname(this.path(path)), { recursive: true });
-    writeFileSync(this.path(path), content);
-  }
-
-  read(path: string): string {
-    return readFileSync(this.path(path), "utf8");
-  }
-
-  /** Runs the script as ssh and the DaemonSet do: on standard input. */
-  apply(script: string, env: Record<string, string> = {}) {
-    rmSync(join(this.fake, "calls"), { force: true });
-    const [shell, ...args] = this.variant.shell;
-    return run(shell, [...args, "-s"], {
-      input: script,
-      env: { SPARK_GPU_STACK_ROOT: this.root, SPARK_GPU_STACK_SYSTEMCTL: FAKE_SYSTEMCTL, SPARK_GPU_STACK_CTR: FAKE_CTR, FAKE_DIR: this.fake, PATH: `${this.bin}:${process.env.PATH}`, ...env },
-    });
-  }
-
-  /** The stand-ins' calls during the last run. */
-  calls(): string[] {
-    return existsSync(join(this.fake, "calls")) ? readFileSync(join(this.fake, "calls"), "utf8").trim().split("\n") : [];
-  }
-
-  restarts(): string[] {
-    return this.calls().filter((c) => /^(restart|reload|daemon-reload)\b/.test(c));
-  }
-
-  /** The environment the runtime was last started with. */
-  environment(unit: string): string {
-    return readFileSync(join(this.fake, `environment-${unit}`), "utf8");
-  }
-}
 
 const NODE_DAEMON_JSON = `{
   "log-driver": "journald",

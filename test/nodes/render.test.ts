@@ -1,7 +1,5 @@
 // The node renderers on their own: the drop-in as systemd itself reads it, the daemon.json keys,
 // containerd's config.toml keys and hosts.toml as TOML, and which files each kind of node gets.
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { proxyUrlWithCredentials } from "../../components/image/render";
 import {
@@ -16,7 +14,7 @@ import {
   type NodeInput,
 } from "../../components/nodes/render";
 import type { NodeConfig } from "../../components/nodes/schema";
-import { runOk, tempDir } from "../harness/daemons";
+import { systemdEnvironment } from "./fake-node";
 
 let parseToml: (typeof import("smol-toml", { with: { "resolution-mode": "import" } }))["parse"];
 beforeAll(async () => {
@@ -26,19 +24,6 @@ beforeAll(async () => {
 const node = (runtime: NodeConfig["runtime"], gpu: boolean): NodeConfig => ({ name: "n1", address: "192.0.2.21", sshUser: "root", sshPort: 22, runtime, gpu });
 const REGISTRY = { endpoint: "192.0.2.21:6001", insecure: true };
 const PROXY = { http: "http://proxy.example.com:8080", https: "http://proxy.example.com:8443", noProxy: ["localhost", "127.0.0.1", "10.96.0.0/12", ".svc"] };
-
-/** The Environment= assignments of a unit as systemd parses it, from `systemd-analyze verify`'s unit dump. */
-async function systemdEnvironment(unit: string, dropIn: string): Promise<{ environment: Record<string, string>; log: string }> {
-  const dir = tempDir("systemd-unit");
-  writeFileSync(join(dir, `${unit}.service`), "[Unit]\nDescription=stand-in\n[Service]\nExecStart=/bin/true\n");
-  mkdirSync(join(dir, `${unit}.service.d`));
-  writeFileSync(join(dir, `${unit}.service.d`, "http-proxy.conf"), dropIn);
-  // The debug level makes it dump the loaded unit (on stdout) and log problems (on stderr).
-  const { stdout, stderr } = await runOk("systemd-analyze", ["verify", join(dir, `${unit}.service`)], { env: { SYSTEMD_LOG_LEVEL: "debug" } });
-  const dump = stdout.slice(stdout.indexOf(`-> Unit ${unit}.service:`));
-  const environment = Object.fromEntries([...dump.matchAll(/^\t\tEnvironment: ([^=]+)=(.*)$/gm)].map((m) => [m[1], m[2]]));
-  return { environment, log: stderr };
-}
 
 describe("proxy drop-in", () => {
   it("gives systemd every variable in both cases, credentials percent-encoded and intact", async () => {

@@ -1,0 +1,82 @@
+// A node for the apply-script tests: a temporary root directory, stand-ins for systemctl and ctr
+// that record their calls, and the shell and awk of one kind of node. Also reads a unit's
+// environment the way systemd does.
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { run, runOk, tempDir } from "../harness/daemons";
+
+const FAKE_SYSTEMCTL = join(__dirname, "fake-systemctl.sh");
+const FAKE_CTR = join(__dirname, "fake-ctr.sh");
+
+/** The shells and awks real nodes have: Debian and Ubuntu, the RHEL family, busybox-based systems. */
+export const VARIANTS = [
+  { name: "dash + mawk", shell: ["/bin/sh"], awk: "/usr/bin/mawk" },
+  { name: "bash + gawk", shell: ["/bin/bash", "--posix"], awk: "/usr/bin/gawk" },
+  { name: "busybox sh + awk", shell: ["/bin/busybox", "sh"], awk: "/bin/busybox" },
+] as const;
+
+export type NodeVariant = (typeof VARIANTS)[number];
+
+/** A node's root directory with its runtime running, and the stand-ins' records. */
+export class FakeNode {
+  readonly root = tempDir("node-root");
+  readonly fake = tempDir("node-fake");
+  private readonly bin = tempDir("node-bin");
+
+  constructor(private readonly variant: NodeVariant = VARIANTS[0]) {
+    symlinkSync(variant.awk, join(this.bin, "awk"));
+    writeFileSync(join(this.fake, "active-docker"), "");
+    writeFileSync(join(this.fake, "active-containerd"), "");
+  }
+
+  path(path: string): string {
+    return join(this.root, path);
+  }
+
+  write(path: string, content: string): void {
+    mkdirSync(dirname(this.path(path)), { recursive: true });
+    writeFileSync(this.path(path), content);
+  }
+
+  read(path: string): string {
+    return readFileSync(this.path(path), "utf8");
+  }
+
+  /** Runs the script as ssh and the DaemonSet do: on standard input. */
+  apply(script: string, env: Record<string, string> = {}) {
+    rmSync(join(this.fake, "calls"), { force: true });
+    const [shell, ...args] = this.variant.shell;
+    return run(shell, [...args, "-s"], {
+      input: script,
+      env: { SPARK_GPU_STACK_ROOT: this.root, SPARK_GPU_STACK_SYSTEMCTL: FAKE_SYSTEMCTL, SPARK_GPU_STACK_CTR: FAKE_CTR, FAKE_DIR: this.fake, PATH: `${this.bin}:${process.env.PATH}`, ...env },
+    });
+  }
+
+  /** The stand-ins' calls during the last run. */
+  calls(): string[] {
+    return existsSync(join(this.fake, "calls")) ? readFileSync(join(this.fake, "calls"), "utf8").trim().split("\n") : [];
+  }
+
+  restarts(): string[] {
+    return this.calls().filter((c) => /^(restart|reload|daemon-reload)\b/.test(c));
+  }
+
+  /** The environment the runtime was last started with. */
+  environment(unit: string): string {
+    return readFileSync(join(this.fake, `environment-${unit}`), "utf8");
+  }
+}
+
+
+/** The Environment= assignments of a unit as systemd parses it, from `systemd-analyze verify`'s unit dump. */
+export async function systemdEnvironment(unit: string, dropIn: string): Promise<{ environment: Record<string, string>; log: string }> {
+  const dir = tempDir("systemd-unit");
+  writeFileSync(join(dir, `${unit}.service`), "[Unit]\nDescription=stand-in\n[Service]\nExecStart=/bin/true\n");
+  mkdirSync(join(dir, `${unit}.service.d`));
+  writeFileSync(join(dir, `${unit}.service.d`, "http-proxy.conf"), dropIn);
+  // The debug level makes it dump the loaded unit (on stdout) and log problems (on stderr).
+  const { stdout, stderr } = await runOk("systemd-analyze", ["verify", join(dir, `${unit}.service`)], { env: { SYSTEMD_LOG_LEVEL: "debug" } });
+  const dump = stdout.slice(stdout.indexOf(`-> Unit ${unit}.service:`));
+  const environment = Object.fromEntries([...dump.matchAll(/^\t\tEnvironment: ([^=]+)=(.*)$/gm)].map((m) => [m[1], m[2]]));
+  return { environment, log: stderr };
+}
