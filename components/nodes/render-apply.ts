@@ -1,7 +1,7 @@
 // The per-node apply script: one POSIX sh file rendered from a NodePlan. It merges daemon.json and
 // edits config.toml ON THE NODE, so keys the node already has survive. It does so with awk, the
 // one tool POSIX puts on every node (busybox included); python3 and jq are often missing.
-import { DOCKERD_FLAGS, registryTable, type ContainerdLayout, type NodePlan, type TomlSetting } from "./render";
+import { DOCKERD_FLAGS, dropInPath, registryTable, type ContainerdLayout, type NodePlan, type TomlSetting } from "./render";
 
 /**
  * Merges SETTINGS into the daemon.json on stdin (the contract is mergeDaemonJson in render.ts).
@@ -317,6 +317,21 @@ function proxyCheck(noProxy: string | undefined): string {
 	case " $environment " in *" NO_PROXY=$NO_PROXY_EXPECTED "*) ;; *) return 1 ;; esac`;
 }
 
+/**
+ * Refuses other drop-ins of the unit that set proxy variables (the seed's https-proxy.conf):
+ * systemd applies drop-ins in name order, so one would silently override the other.
+ */
+function competingDropInCheck(plan: NodePlan): string {
+  if (plan.noProxy === undefined) return "";
+  const ours = dropInPath(plan.edit.runtime);
+  return `
+	for other in "$ROOT"${shellQuoted(ours.slice(0, ours.lastIndexOf("/")))}/*.conf; do
+		if [ "$other" != "$ROOT"${shellQuoted(ours)} ] && [ -e "$other" ] && grep -q -i -E '(^|["[:space:]=])(https?|no)_proxy=' "$other"; then
+			fail "$other sets proxy variables too, and systemd applies drop-ins in name order: remove it (${ours} replaces it); nothing was changed"
+		fi
+	done`;
+}
+
 function runtimeOk(plan: NodePlan): string {
   const criCheck = plan.edit.runtime === "containerd"
     ? String.raw`
@@ -436,7 +451,7 @@ main() {
 	rm -rf "$PREVIOUS"
 	mkdir -p "$STATE/original" "$PREVIOUS"
 	: >"$PREVIOUS/changed"
-${steps.checks}
+${steps.checks}${competingDropInCheck(plan)}
 
 ${[...stageOwned, steps.stage].join("\n")}
 

@@ -65,6 +65,7 @@ describe.each(VARIANTS)("apply script under $name", (variant) => {
     it("first run writes the drop-in and merges daemon.json, restarting once; a second run restarts nothing", async () => {
       const node = new FakeNode(variant);
       node.write("/etc/docker/daemon.json", NODE_DAEMON_JSON);
+      node.write("/etc/systemd/system/docker.service.d/override.conf", "[Service]\nLimitNOFILE=1048576\n"); // no proxy: no conflict
       const input = nodeInput("docker");
       const { plan, files } = planNode(input);
       const script = renderApplyScript(plan);
@@ -140,6 +141,18 @@ describe.each(VARIANTS)("apply script under $name", (variant) => {
       expect(node.read("/etc/docker/daemon.json")).toBe(NODE_DAEMON_JSON);
       expect(existsSync(node.path("/etc/systemd/system/docker.service.d/http-proxy.conf"))).toBe(false);
       expect(node.calls().slice(-4)).toEqual(["restart docker", "daemon-reload", "restart docker", "is-active --quiet docker"]);
+    });
+
+    it("refuses a second drop-in that sets proxy variables too (the seed's https-proxy.conf), before changing anything", async () => {
+      const node = new FakeNode(variant);
+      const seedDropIn = "/etc/systemd/system/docker.service.d/https-proxy.conf";
+      node.write(seedDropIn, '[Service]\nEnvironment="HTTPS_PROXY=http://old:pw@proxy.example.com:8080"\nEnvironment="https_proxy=http://old:pw@proxy.example.com:8080"\n');
+      node.write("/etc/systemd/system/docker.service.d/override.conf", "[Service]\nLimitNOFILE=1048576\n");
+      const result = await node.apply(scriptFor(nodeInput("docker")));
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(`${node.path(seedDropIn)} sets proxy variables too, and systemd applies drop-ins in name order: remove it (/etc/systemd/system/docker.service.d/http-proxy.conf replaces it); nothing was changed`);
+      expect(existsSync(node.path("/etc/systemd/system/docker.service.d/http-proxy.conf"))).toBe(false);
+      expect(node.restarts()).toEqual([]);
     });
 
     it.each([
