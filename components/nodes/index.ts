@@ -62,21 +62,20 @@ export class NodeRuntimeConfig extends pulumi.ComponentResource {
 
     const namespace = config.delivery === "daemonset" && rendered.length > 0 ? new k8s.core.v1.Namespace(`${name}-namespace`, renderApplyNamespace(), { parent: this }) : undefined;
     // Rolling: batch k+1 starts once every node of batch k has applied its script.
-    const appliedBy = new Map<string, pulumi.CustomResource>();
-    let previousBatch: pulumi.CustomResource[] = [];
+    const appliers: pulumi.CustomResource[] = [];
     for (let start = 0; start < rendered.length; start += config.maxUnavailable) {
-      previousBatch = rendered.slice(start, start + config.maxUnavailable).map((r) => {
-        const resource =
-          namespace === undefined
-            ? this.applyOverSsh(name, r, args.sshPrivateKey, previousBatch)
-            : this.applyWithDaemonSet(name, r, namespace, config.daemonsetImage, args.proxyCredentials !== undefined, previousBatch);
-        appliedBy.set(r.node.name, resource);
-        return resource;
-      });
+      const previousBatch = appliers.slice(Math.max(0, start - config.maxUnavailable), start);
+      for (const r of rendered.slice(start, start + config.maxUnavailable)) {
+        appliers.push(
+          namespace
+            ? this.applyWithDaemonSet(name, r, namespace, config.daemonsetImage, args.proxyCredentials !== undefined, previousBatch)
+            : this.applyOverSsh(name, r, args.sshPrivateKey, previousBatch),
+        );
+      }
     }
 
     this.applied = pulumi
-      .all(rendered.map((r) => pulumi.all([appliedBy.get(r.node.name)!.id, r.hash]).apply(([, hash]) => [r.node.name, { hash, runtime: r.node.runtime }] as const)))
+      .all(rendered.map((r, i) => pulumi.all([appliers[i].id, r.hash]).apply(([, hash]) => [r.node.name, { hash, runtime: r.node.runtime }] as const)))
       .apply((entries) => Object.fromEntries(entries));
     this.ref = { ready: this.applied.apply((applied) => Object.entries(applied).map(([node, a]) => `${node}=${a.hash}`).join(" ")) };
     this.renderedFiles = pulumi
