@@ -176,6 +176,20 @@ describe("real build of images/spark-pytorch (stand-in bases, real Dockerfile)",
     expect(after[after.length - 1]).not.toBe(before[before.length - 1]);
   });
 
+  it("keeps the JRE layer when the Spark version changes: apt does not run again", async () => {
+    const requestsBefore = proxy!.forwarded.length;
+    const facts = sparkImageFacts(image.sparkImage)!;
+    const nextPatch = facts.sparkVersion.replace(/\d+$/, (patch) => String(Number(patch) + 1));
+    const nextSpark = image.sparkImage.replace(`:${facts.sparkVersion}-`, `:${nextPatch}-`);
+    await dockerOk(client, ["tag", image.sparkImage, nextSpark]); // same stand-in content, next version's tag
+    const args = renderBuildArgs({ ...image, sparkImage: nextSpark }, renderBuildProxy({ http: proxy!.url, noProxy: [] }, proxyCredentials));
+    expect(args.SPARK_VERSION).toBe(nextPatch);
+    await dockerOk(client, ["build", "--network", "host", "--platform", PLATFORM, "-f", DOCKERFILE, "-t", `${pushedName}-next-spark`, ...buildArgFlags(args), BUILD_CONTEXT]);
+    expect(proxy!.forwarded.length).toBe(requestsBefore);
+    const labels = JSON.parse((await dockerOk(client, ["inspect", "--format", "{{json .Config.Labels}}", `${pushedName}-next-spark`])).stdout);
+    expect(labels["spark-gpu-stack.spark.version"]).toBe(nextPatch);
+  });
+
   it("pushes to the rendered registry with its credentials; the registry serves the digest docker reported", async () => {
     await dockerOk(client, ["login", "--username", registry!.username, "--password-stdin", registry!.endpoint], { input: registry!.password });
     const push = await dockerOk(client, ["push", pushedName]);

@@ -68,6 +68,12 @@ describe("Dockerfile", () => {
     }
   });
 
+  it("declares nothing but JAVA_VERSION before its RUN steps, so other args do not invalidate the JRE layer", () => {
+    const lastRun = runtime.map(keyword).lastIndexOf("RUN");
+    const before = runtime.slice(0, lastRun).filter((i): i is Arg => i instanceof Arg).map((a) => a.getProperty()?.getName());
+    expect(before).toEqual(["JAVA_VERSION"]);
+  });
+
   it("never declares or sets a proxy or credential (the predefined proxy args must stay undeclared)", () => {
     const names = [
       ...dockerfile.getARGs().map((a) => a.getProperty()?.getName() ?? ""),
