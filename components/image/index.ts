@@ -4,6 +4,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { ProxyConfig, StackConfig } from "../config";
+import type { ProxyCredentials } from "../proxy";
 import type { RegistryRef, SparkImageRef } from "../refs";
 import {
   BUILD_CONTEXT,
@@ -15,7 +16,6 @@ import {
   sparkImageFacts,
   withoutDigest,
   type BuildProxy,
-  type ProxyCredentials,
 } from "./render";
 
 export interface SparkImageArgs {

@@ -1,11 +1,7 @@
 // Pure values for the Spark + PyTorch image: what the base image tags say, the build args the
 // Dockerfile takes, the name pushed to the private registry. The component only wires these.
 import type { ProxyConfig } from "../config";
-
-export interface ProxyCredentials {
-  readonly username: string;
-  readonly password: string;
-}
+import { proxyUrls, type ProxyCredentials } from "../proxy";
 
 /** Build context and Dockerfile, relative to the project directory (Pulumi's working directory). */
 export const BUILD_CONTEXT = "images/spark-pytorch";
@@ -128,24 +124,13 @@ export function renderBuildArgs(inputs: ImageBuildInputs, proxy?: BuildProxy): R
   };
 }
 
-/** A proxy URL with `user:password@` inserted, both percent-encoded. */
-export function proxyUrlWithCredentials(url: string, credentials?: ProxyCredentials): string {
-  if (!credentials) return url;
-  const u = new URL(url);
-  u.username = encodeURIComponent(credentials.username);
-  u.password = encodeURIComponent(credentials.password);
-  // URL.toString() adds a trailing "/" to a bare origin; keep the configured form.
-  return url.endsWith("/") ? u.toString() : u.toString().replace(/\/$/, "");
-}
-
 /**
  * The proxy as the build's RUN steps use it: credentials inside the URLs, NO_PROXY with loopback and
  * the configured extras (the steps only talk to package mirrors).
  */
 export function renderBuildProxy(proxy: ProxyConfig, credentials?: ProxyCredentials): BuildProxy {
   return {
-    http: proxyUrlWithCredentials(proxy.http, credentials),
-    https: proxyUrlWithCredentials(proxy.https ?? proxy.http, credentials),
+    ...proxyUrls(proxy, credentials),
     noProxy: [...new Set(["localhost", "127.0.0.1", ...proxy.noProxy])],
   };
 }

@@ -5,7 +5,7 @@ import * as command from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterConfig, ProxyConfig, StackConfig } from "../config";
-import { proxyUrlWithCredentials, type ProxyCredentials } from "../image/render";
+import { proxyUrls, type ProxyCredentials } from "../proxy";
 import type { NodesReadyRef, RegistryRef } from "../refs";
 import { computeNoProxy } from "./no-proxy";
 import { planNode } from "./render";
@@ -121,11 +121,7 @@ function renderNode(node: NodeConfig, args: NodeRuntimeConfigArgs): RenderedNode
   const registry = pulumi.all([args.registry.endpoint, args.registry.mirrorEndpoint]);
   const render = ([endpoint, mirrorEndpoint]: [string, string | undefined], credentials: ProxyCredentials | undefined) => {
     const noProxy = computeNoProxy({ cluster, nodes: config, registryHosts: [endpoint, ...(mirrorEndpoint ? [mirrorEndpoint] : [])], extra: proxy?.noProxy ?? [] });
-    const runtimeProxy = proxy && {
-      http: proxyUrlWithCredentials(proxy.http, credentials),
-      https: proxyUrlWithCredentials(proxy.https ?? proxy.http, credentials),
-      noProxy,
-    };
+    const runtimeProxy = proxy && { ...proxyUrls(proxy, credentials), noProxy };
     const { plan, files } = planNode({ node, proxy: runtimeProxy, dns: args.dns, registry: { endpoint, insecure: args.registry.insecure, mirrorEndpoint } });
     return { files, script: renderApplyScript(plan) };
   };

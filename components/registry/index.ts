@@ -6,7 +6,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { ProxyConfig, StackConfig } from "../config";
-import { proxyUrlWithCredentials } from "../image/render";
+import { proxyUrls, type ProxyCredentials } from "../proxy";
 import type { RegistryRef } from "../refs";
 import {
   BCRYPT_SALT_BYTES,
@@ -26,7 +26,7 @@ export interface PrivateRegistryArgs {
   readonly config: StackConfig["registry"];
   /** Corporate proxy, for the Docker Hub pull-through cache. */
   readonly proxy?: ProxyConfig;
-  readonly proxyCredentials?: pulumi.Input<{ username: string; password: string }>;
+  readonly proxyCredentials?: pulumi.Input<ProxyCredentials>;
   /** Registry password; generated when absent. */
   readonly password?: pulumi.Input<string>;
 }
@@ -429,10 +429,10 @@ export class PrivateRegistry extends pulumi.ComponentResource {
     );
     const proxyEnv = proxy
       ? pulumi.secret(
-          pulumi.output(args.proxyCredentials).apply((credentials) => ({
-            HTTP_PROXY: proxyUrlWithCredentials(proxy.http, credentials),
-            HTTPS_PROXY: proxyUrlWithCredentials(proxy.https ?? proxy.http, credentials),
-          })),
+          pulumi.output(args.proxyCredentials).apply((credentials) => {
+            const urls = proxyUrls(proxy, credentials);
+            return { HTTP_PROXY: urls.http, HTTPS_PROXY: urls.https };
+          }),
         )
       : undefined;
     const proxySecret = proxyEnv

@@ -5,7 +5,7 @@ import * as k8s from "@pulumi/kubernetes";
 import type { input as Input } from "@pulumi/kubernetes/types";
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterConfig, ProxyConfig, StackConfig } from "../config";
-import { proxyUrlWithCredentials } from "../image/render";
+import { proxyUrls, type ProxyCredentials } from "../proxy";
 import { computeNoProxy, type NoProxyNodes } from "../nodes/no-proxy";
 import type { HdfsRef, NodesReadyRef, RegistryRef, SparkImageRef } from "../refs";
 import type { GpuNodesRef } from "./gpu";
@@ -27,7 +27,7 @@ export interface SparkWorkloadArgs {
   readonly cluster: ClusterConfig;
   readonly proxy?: ProxyConfig;
   /** Secret proxy credentials; they reach pods only through a Kubernetes Secret. */
-  readonly proxyCredentials?: pulumi.Input<{ username: string; password: string }>;
+  readonly proxyCredentials?: pulumi.Input<ProxyCredentials>;
   /** DNS servers pods get after the cluster DNS. */
   readonly dns: readonly string[];
   readonly image: SparkImageRef;
@@ -162,10 +162,10 @@ export class SparkWorkload extends pulumi.ComponentResource {
 
   /** Proxy URLs with their credentials, as a Secret that pod templates reference by key. */
   private proxySecret(proxy: ProxyConfig, credentials: SparkWorkloadArgs["proxyCredentials"]): k8s.core.v1.Secret {
-    const urls = pulumi.output(credentials).apply((c) => ({
-      [PROXY_SECRET_KEYS.http]: proxyUrlWithCredentials(proxy.http, c),
-      [PROXY_SECRET_KEYS.https]: proxyUrlWithCredentials(proxy.https ?? proxy.http, c),
-    }));
+    const urls = pulumi.output(credentials).apply((c) => {
+      const { http, https } = proxyUrls(proxy, c);
+      return { [PROXY_SECRET_KEYS.http]: http, [PROXY_SECRET_KEYS.https]: https };
+    });
     return new k8s.core.v1.Secret(`${this.name}-proxy`, { metadata: { name: PROXY_SECRET, namespace: this.namespace }, stringData: pulumi.secret(urls) }, { parent: this });
   }
 

@@ -5,7 +5,7 @@ import { chmodSync, existsSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { computeNoProxy } from "../../components/nodes/no-proxy";
-import { proxyUrlWithCredentials } from "../../components/image/render";
+import { proxyUrlWithCredentials } from "../../components/proxy";
 import { mergeDaemonJson, planNode, type NodeInput } from "../../components/nodes/render";
 import { renderApplyScript } from "../../components/nodes/render-apply";
 import type { NodeConfig } from "../../components/nodes/schema";

@@ -10,7 +10,7 @@ import { connect, createServer, type Server } from "node:net";
 import { networkInterfaces } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { proxyUrlWithCredentials } from "../../components/image/render";
+import { proxyUrlWithCredentials } from "../../components/proxy";
 import { computeNoProxy } from "../../components/nodes/no-proxy";
 import { planNode, type NodeInput } from "../../components/nodes/render";
 import { renderApplyScript } from "../../components/nodes/render-apply";

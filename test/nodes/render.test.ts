@@ -1,7 +1,7 @@
 // The node renderers on their own: the drop-in as systemd itself reads it, the daemon.json keys,
 // containerd's config.toml keys and hosts.toml as TOML, and which files each kind of node gets.
 import { beforeAll, describe, expect, it } from "vitest";
-import { proxyUrlWithCredentials } from "../../components/image/render";
+import { proxyUrlWithCredentials } from "../../components/proxy";
 import {
   containerdSettings,
   desiredDaemonJson,

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { createServer, request, type Server } from "node:http";
 import { join } from "node:path";
-import { proxyUrlWithCredentials } from "../../components/image/render";
+import { proxyUrlWithCredentials } from "../../components/proxy";
 import { renderRegistryConfig } from "../../components/registry/render";
 import { freePort, run, runOk, startDaemon, startRegistryServer, tempDir, type Daemon } from "../harness/daemons";
 
