@@ -1,20 +1,16 @@
 // The stack-wide part of the schema: sections, cluster, proxy, DNS, secrets, and how problems read.
 // Section-specific bad inputs are tested beside each component.
 import { describe, expect, it } from "vitest";
-import { parseStackConfig, type SecretKey } from "../../components/config";
+import { acceptedConfig, configProblems } from "../harness/config";
 
-function problems(raw: Record<string, unknown>, secrets: SecretKey[] = []): string[] {
-  const result = parseStackConfig(raw, new Set(secrets));
-  if (!("problems" in result)) throw new Error("expected the config to be rejected");
-  return result.problems;
-}
+const problems = configProblems;
 
 describe("stack config", () => {
   it("accepts an empty config and fills every default in one place", () => {
-    const result = parseStackConfig({}, new Set());
-    expect("config" in result && result.config.cluster).toEqual({ domain: "cluster.local", podCidr: "10.244.0.0/16", serviceCidr: "10.96.0.0/12" });
-    expect("config" in result && result.config.dns).toEqual([]);
-    expect("config" in result && result.config.proxy).toBeUndefined();
+    const config = acceptedConfig({});
+    expect(config.cluster).toEqual({ domain: "cluster.local", podCidr: "10.244.0.0/16", serviceCidr: "10.96.0.0/12" });
+    expect(config.dns).toEqual([]);
+    expect(config.proxy).toBeUndefined();
   });
 
   it.each([

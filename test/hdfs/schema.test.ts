@@ -1,17 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { parseStackConfig } from "../../components/config";
 import { parseBlockSize } from "../../components/hdfs/schema";
+import { acceptedConfig, configProblems } from "../harness/config";
 
-function hdfsOf(hdfs: Record<string, unknown>) {
-  const result = parseStackConfig({ hdfs }, new Set());
-  if ("problems" in result) throw new Error(result.problems.join("\n"));
-  return result.config.hdfs;
-}
-
-function problemsOf(hdfs: Record<string, unknown>): string[] {
-  const result = parseStackConfig({ hdfs }, new Set());
-  return "problems" in result ? result.problems : [];
-}
+const hdfsOf = (hdfs: Record<string, unknown>) => acceptedConfig({ hdfs }).hdfs;
+const problemsOf = (hdfs: Record<string, unknown>) => configProblems({ hdfs });
 
 describe("hdfs section", () => {
   it("is disabled by default, with Hadoop 3.4.1, three DataNodes, 128 MiB blocks and the Spark directories", () => {

@@ -4,8 +4,8 @@
 import type * as Pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import type * as ImageComponent from "../../components/image";
-import { parseStackConfig, type SecretKey } from "../../components/config";
 import { containsSecret, isSecret, masked, plain, resolve, startMockRuntime } from "../harness/mock-runtime";
+import { acceptedConfig } from "../harness/config";
 
 // The mock runtime must be in place before the SDK registers anything: import after starting it.
 const rt = startMockRuntime();
@@ -20,11 +20,7 @@ const ENDPOINT = "192.0.2.21:6001";
 const REGISTRY_PASSWORD = "registry-pw-0123456789";
 const PROXY_PASSWORD = "proxy-pw-0123456789";
 
-function sections(raw: Record<string, unknown>, secrets: SecretKey[] = []) {
-  const parsed = parseStackConfig(raw, new Set(secrets));
-  if (!("config" in parsed)) throw new Error(parsed.problems.join("\n"));
-  return parsed.config;
-}
+const sections = acceptedConfig;
 
 const registry = () => ({ endpoint: pulumi.output(ENDPOINT), credentials: pulumi.secret({ username: "admin", password: REGISTRY_PASSWORD }), insecure: true });
 

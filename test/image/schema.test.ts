@@ -1,17 +1,9 @@
 // The `image` section through the real loader: defaults, derived tag, and every bad input's message.
 import { describe, expect, it } from "vitest";
-import { parseStackConfig, type SecretKey } from "../../components/config";
+import { acceptedConfig, configProblems } from "../harness/config";
 
-function imageOf(image: Record<string, unknown>) {
-  const parsed = parseStackConfig({ image }, new Set<SecretKey>());
-  if (!("config" in parsed)) throw new Error(parsed.problems.join("\n"));
-  return parsed.config.image;
-}
-
-function problemsOf(image: unknown): string[] {
-  const parsed = parseStackConfig({ image }, new Set<SecretKey>());
-  return "problems" in parsed ? parsed.problems : [];
-}
+const imageOf = (image: Record<string, unknown>) => acceptedConfig({ image }).image;
+const problemsOf = (image: unknown) => configProblems({ image });
 
 const DIGEST = `sha256:${"ab".repeat(32)}`;
 

@@ -2,10 +2,11 @@
 // engine receives them (dependencies), the script's secrecy, and every Kubernetes object against
 // its schema.
 import { describe, expect, it } from "vitest";
-import { parseStackConfig, type SecretKey, type StackConfig } from "../../components/config";
+import type { SecretKey } from "../../components/config";
 import type { NodeRuntimeConfig } from "../../components/nodes";
 import { validateKubernetesObject } from "../harness/kubernetes-schema";
 import { isSecret, masked, plain, resolve, startMockRuntime, type MockRuntime, type RecordedResource } from "../harness/mock-runtime";
+import { acceptedConfig } from "../harness/config";
 
 const PROXY_CREDENTIALS = { username: "svc-spark", password: "p@ss:w/rd" };
 const ENCODED_PASSWORD = "p%40ss%3Aw%2Frd";
@@ -17,11 +18,7 @@ const DAEMON_SET = "kubernetes:apps/v1:DaemonSet";
 const seedNodes = (extra: Record<string, unknown> = {}) =>
   ["192.0.2.21", "192.0.2.22", "192.0.2.23"].map((address, i) => ({ name: `gpu-${i + 1}`, address, runtime: "docker", gpu: true, ...extra }));
 
-function configOf(raw: Record<string, unknown>, secrets: SecretKey[]): StackConfig {
-  const parsed = parseStackConfig(raw, new Set(secrets));
-  if ("problems" in parsed) throw new Error(parsed.problems.join("\n"));
-  return parsed.config;
-}
+const configOf = acceptedConfig;
 
 interface Rendered {
   readonly rt: MockRuntime;

@@ -2,14 +2,11 @@
 // path, its value and what is expected.
 import { describe, expect, it } from "vitest";
 import { parseStackConfig, type SecretKey } from "../../components/config";
+import { configProblems } from "../harness/config";
 
 const GPU_NODE = { name: "gpu-1", address: "192.0.2.21", runtime: "docker", gpu: true };
 
-function problems(raw: Record<string, unknown>, secrets: SecretKey[] = ["sshPrivateKey"]): string[] {
-  const result = parseStackConfig(raw, new Set(secrets));
-  if (!("problems" in result)) throw new Error("expected the config to be rejected");
-  return result.problems;
-}
+const problems = (raw: Record<string, unknown>, secrets: SecretKey[] = ["sshPrivateKey"]) => configProblems(raw, secrets);
 
 describe("nodes config", () => {
   it("defaults to ssh, one node at a time, no subnet, no nodes, a pinned busybox", () => {

@@ -3,20 +3,16 @@
 import { describe, expect, it } from "vitest";
 import bcrypt from "bcryptjs";
 import { parse as parseYaml } from "yaml";
-import { parseStackConfig, type SecretKey, type StackConfig } from "../../components/config";
 import type { PrivateRegistry } from "../../components/registry";
 import { CONFIG_DIR, CONFIG_FILE, HTPASSWD_FILE, READONLY_CONFIG_FILE } from "../../components/registry/render";
 import { containsSecret, isSecret, masked, plain, resolve, startMockRuntime, type MockRuntime } from "../harness/mock-runtime";
 import { validateKubernetesObject } from "../harness/kubernetes-schema";
+import { acceptedConfig } from "../harness/config";
 
 const PASSWORD = "s3cret-registry-pw";
 const PROXY = { username: "alice", password: "p@ss:w/rd" };
 
-function configOf(raw: Record<string, unknown>, secrets: SecretKey[] = []): StackConfig {
-  const parsed = parseStackConfig(raw, new Set(secrets));
-  if ("problems" in parsed) throw new Error(parsed.problems.join("\n"));
-  return parsed.config;
-}
+const configOf = acceptedConfig;
 
 const PROD = {
   proxy: { http: "http://proxy.example.com:8080" },

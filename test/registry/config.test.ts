@@ -1,12 +1,9 @@
 // The `registry` section through the stack's loader: bad values are refused with the key path,
 // the bad value and what is expected.
 import { describe, expect, it } from "vitest";
-import { parseStackConfig } from "../../components/config";
+import { configProblems } from "../harness/config";
 
-const problemsOf = (registry: unknown) => {
-  const result = parseStackConfig({ registry }, new Set());
-  return "problems" in result ? result.problems : [];
-};
+const problemsOf = (registry: unknown) => configProblems({ registry });
 
 describe("registry config", () => {
   it.each([

@@ -1,17 +1,15 @@
 // Applications as the schema fills them in (defaults from the schema, not restated here) and the
 // plain context the renderers take, shaped like the prod stack.
-import { parseStackConfig } from "../../components/config";
 import { gpuScheduling } from "../../components/workload/render-gpu";
 import type { WorkloadContext } from "../../components/workload/render-spark";
 import type { SparkApplicationConfig } from "../../components/workload/schema";
+import { acceptedConfig } from "../harness/config";
 
 export const DIGEST_IMAGE = `192.0.2.21:6001/spark-pytorch@sha256:${"ab".repeat(32)}`;
 
 /** Validated `spark.applications` and `gpu` sections, with GPU support on. */
 export function configured(applications: Record<string, unknown>[], extra: Record<string, unknown> = {}) {
-  const result = parseStackConfig({ gpu: { enabled: true, runtimeClass: true }, spark: { applications, ...extra } }, new Set());
-  if ("problems" in result) throw new Error(result.problems.join("\n"));
-  return result.config;
+  return acceptedConfig({ gpu: { enabled: true, runtimeClass: true }, spark: { applications, ...extra } });
 }
 
 export function app(raw: Record<string, unknown>, spark: Record<string, unknown> = {}): SparkApplicationConfig {

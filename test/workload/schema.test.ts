@@ -1,22 +1,13 @@
 // The `spark` and `gpu` sections through the stack's loader: defaults, and each bad input with the
 // exact message a person reads.
 import { describe, expect, it } from "vitest";
-import { parseStackConfig } from "../../components/config";
+import { acceptedConfig, configProblems } from "../harness/config";
 
 const PI = { name: "pi", mainFile: "local:///opt/spark/examples/jars/spark-examples.jar", mainClass: "org.apache.spark.examples.SparkPi" };
 const INFER = { name: "infer", mainFile: "local:///opt/spark/app/batch_inference.py" };
 
-function parsed(raw: Record<string, unknown>) {
-  const result = parseStackConfig(raw, new Set());
-  if ("problems" in result) throw new Error(`rejected: ${result.problems.join("; ")}`);
-  return result.config;
-}
-
-function problems(raw: Record<string, unknown>): string[] {
-  const result = parseStackConfig(raw, new Set());
-  if (!("problems" in result)) throw new Error("expected the config to be rejected");
-  return result.problems;
-}
+const parsed = (raw: Record<string, unknown>) => acceptedConfig(raw);
+const problems = (raw: Record<string, unknown>) => configProblems(raw);
 
 describe("spark and gpu sections", () => {
   it("fill their defaults in the schema", () => {
