@@ -1,7 +1,7 @@
 // Real programs from Debian's packages, started as root on loopback in temp dirs for the
 // integration tests (DESIGN.md, "Real programs"). Every daemon is stopped by its PID.
 import { spawn, type SpawnOptions } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -51,8 +51,27 @@ export function freePort(): Promise<number> {
   });
 }
 
+const tempDirs: string[] = [];
+
+/**
+ * Removes every dir `tempDir` made: image builds and registries leave hundreds of MB. Runs after
+ * each test file (test/harness/cleanup.ts), once its daemons are stopped, and when a script exits.
+ */
+export function removeTempDirs(): void {
+  for (const dir of tempDirs.splice(0)) {
+    try {
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // A busy mount point left by a crashed daemon: leave it rather than fail the run.
+    }
+  }
+}
+process.once("exit", removeTempDirs);
+
 export function tempDir(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), `sgs-${prefix}-`));
+  const dir = mkdtempSync(join(tmpdir(), `sgs-${prefix}-`));
+  tempDirs.push(dir);
+  return dir;
 }
 
 export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 60_000, log?: () => string): Promise<void> {

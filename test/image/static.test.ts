@@ -1,13 +1,12 @@
 // Static checks of images/spark-pytorch with a real Dockerfile parser, plus the sample app compiled
 // by the real Python: what the build relies on, before any daemon is involved.
-import { readFileSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Arg, Copy, DockerfileParser, Env, From, Instruction, JSONInstruction, Label } from "dockerfile-ast";
 import { describe, expect, it } from "vitest";
 import { parseStackConfig } from "../../components/config";
 import { DOCKERFILE, IMAGE_PATHS, pytorchImageFacts, renderBuildArgs, sparkImageFacts } from "../../components/image/render";
-import { run, runOk } from "../harness/daemons";
+import { run, runOk, tempDir } from "../harness/daemons";
 import { STANDIN_DECOM, STANDIN_ENTRYPOINT, STANDIN_GPU_DISCOVERY } from "./standins";
 
 const text = readFileSync(DOCKERFILE, "utf8");
@@ -133,7 +132,7 @@ describe("Dockerfile", () => {
 
 describe("sample app", () => {
   it("compiles with the real Python", async () => {
-    const cacheDir = mkdtempSync(join(tmpdir(), "sgs-pycache-"));
+    const cacheDir = tempDir("pycache");
     await runOk("python3", ["-m", "py_compile", join("images/spark-pytorch", IMAGE_PATHS.sampleJob.replace("/opt/spark/", ""))], { env: { PYTHONPYCACHEPREFIX: cacheDir } });
   });
 });
