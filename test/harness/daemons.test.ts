@@ -2,11 +2,19 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { freePort, startContainerd, startDockerd, startRegistryServer, tempDir, type Daemon } from "./daemons";
+import { freePort, run, startContainerd, startDockerd, startRegistryServer, tempDir, type Daemon } from "./daemons";
 
 const started: Daemon[] = [];
 afterAll(async () => {
   await Promise.all(started.map((d) => d.stop()));
+});
+
+describe("run", () => {
+  it("reports the exit code of a command that exits before reading its input", async () => {
+    // 8 MiB cannot fit in a pipe, so the write fails with EPIPE once `sh` has gone.
+    const result = await run("sh", ["-c", "exit 3"], { input: Buffer.alloc(8 * 1024 * 1024, "x") });
+    expect(result.code).toBe(3);
+  });
 });
 
 describe("real daemons", () => {

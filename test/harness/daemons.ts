@@ -29,6 +29,11 @@ export function run(cmd: string, args: readonly string[], options: RunOptions = 
     child.stderr.on("data", (d: Buffer) => err.push(d));
     child.on("error", reject);
     child.on("close", (code) => resolvePromise({ stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString(), code: code ?? -1 }));
+    // A command that exits before reading its stdin (a refused start, say) closes the pipe: the
+    // exit code is the result, the lost input is not an error.
+    child.stdin.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code !== "EPIPE") reject(error);
+    });
     child.stdin.end(options.input ?? "");
   });
 }
