@@ -318,6 +318,15 @@ function proxyCheck(noProxy: string | undefined): string {
 }
 
 /**
+ * Refuses a node without the programs the new default runtime needs (the NVIDIA Container
+ * Toolkit on a GPU node): the runtime would restart fine and then fail every container.
+ */
+function requiredProgramsCheck(plan: NodePlan): string {
+  const why = "install the NVIDIA Container Toolkit on this node, or set its nodes.hosts[].gpu to false; nothing was changed";
+  return plan.requiredPrograms.map((program) => `	[ -x "$ROOT"${shellQuoted(program)} ] || fail ${shellQuoted(`${program} is missing or not executable: ${why}`)}\n`).join("");
+}
+
+/**
  * Refuses other drop-ins of the unit that set proxy variables (the seed's https-proxy.conf):
  * systemd applies drop-ins in name order, so one would silently override the other.
  */
@@ -451,7 +460,7 @@ main() {
 	rm -rf "$PREVIOUS"
 	mkdir -p "$STATE/original" "$PREVIOUS"
 	: >"$PREVIOUS/changed"
-${steps.checks}${competingDropInCheck(plan)}
+${requiredProgramsCheck(plan)}${steps.checks}${competingDropInCheck(plan)}
 
 ${[...stageOwned, steps.stage].join("\n")}
 

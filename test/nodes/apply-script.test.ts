@@ -1,12 +1,12 @@
 // The rendered apply script, run for real against a temporary root directory with recording
 // stand-ins for systemctl and ctr (fake-systemctl.sh, fake-ctr.sh), under the shells and awks
 // that real nodes have: dash + mawk (Debian, Ubuntu), bash + gawk (RHEL family), busybox.
-import { chmodSync, existsSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { computeNoProxy } from "../../components/nodes/no-proxy";
 import { proxyUrlWithCredentials } from "../../components/proxy";
-import { mergeDaemonJson, planNode, type NodeInput } from "../../components/nodes/render";
+import { mergeDaemonJson, NVIDIA_RUNTIME_BINARY, planNode, type NodeInput } from "../../components/nodes/render";
 import { renderApplyScript } from "../../components/nodes/render-apply";
 import type { NodeConfig } from "../../components/nodes/schema";
 import { run, runOk } from "../harness/daemons";
@@ -153,6 +153,22 @@ describe.each(VARIANTS)("apply script under $name", (variant) => {
       expect(result.stderr).toContain(`${node.path(seedDropIn)} sets proxy variables too, and systemd applies drop-ins in name order: remove it (/etc/systemd/system/docker.service.d/http-proxy.conf replaces it); nothing was changed`);
       expect(existsSync(node.path("/etc/systemd/system/docker.service.d/http-proxy.conf"))).toBe(false);
       expect(node.restarts()).toEqual([]);
+    });
+
+    it.each(["docker", "containerd"] as const)("refuses a GPU %s node without the NVIDIA runtime before changing anything", async (runtime) => {
+      const node = new FakeNode(variant);
+      rmSync(node.path(NVIDIA_RUNTIME_BINARY));
+      const result = await node.apply(scriptFor(nodeInput(runtime)));
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(
+        `spark-gpu-stack ${runtime}: ${NVIDIA_RUNTIME_BINARY} is missing or not executable: install the NVIDIA Container Toolkit on this node, or set its nodes.hosts[].gpu to false; nothing was changed`,
+      );
+      expect(existsSync(node.path(`/etc/systemd/system/${runtime}.service.d/http-proxy.conf`))).toBe(false);
+      expect(existsSync(node.path(runtime === "docker" ? "/etc/docker/daemon.json" : "/etc/containerd/config.toml"))).toBe(false);
+      expect(node.restarts()).toEqual([]);
+
+      const cpuNode = nodeInput(runtime);
+      expect((await node.apply(scriptFor({ ...cpuNode, node: { ...cpuNode.node, gpu: false } }))).code).toBe(0);
     });
 
     it.each([

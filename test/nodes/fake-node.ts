@@ -1,8 +1,9 @@
 // A node for the apply-script tests: a temporary root directory, stand-ins for systemctl and ctr
 // that record their calls, and the shell and awk of one kind of node. Also reads a unit's
 // environment the way systemd does.
-import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { NVIDIA_RUNTIME_BINARY } from "../../components/nodes/render";
 import { run, runOk, tempDir } from "../harness/daemons";
 
 const FAKE_SYSTEMCTL = join(__dirname, "fake-systemctl.sh");
@@ -27,6 +28,9 @@ export class FakeNode {
     symlinkSync(variant.awk, join(this.bin, "awk"));
     writeFileSync(join(this.fake, "active-docker"), "");
     writeFileSync(join(this.fake, "active-containerd"), "");
+    // A GPU node, as the tests' nodes are: the NVIDIA Container Toolkit's runtime is installed.
+    this.write(NVIDIA_RUNTIME_BINARY, "#!/bin/sh\n");
+    chmodSync(this.path(NVIDIA_RUNTIME_BINARY), 0o755);
   }
 
   path(path: string): string {
