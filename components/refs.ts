@@ -6,15 +6,26 @@ export interface RegistryCredentials {
   readonly password: string;
 }
 
-/** How everything else reaches the private registry. Produced by PrivateRegistry. */
-export interface RegistryRef {
-  /** `host:port` that nodes, the image builder and pods use. */
-  readonly endpoint: pulumi.Output<string>;
-  /** Secret output: htpasswd user and password. */
-  readonly credentials: pulumi.Output<RegistryCredentials>;
+/**
+ * Where the registry listens, known before it runs. Node runtimes are configured from this alone:
+ * on a fresh cluster behind the proxy, the registry's own image can only be pulled once they are.
+ */
+export interface RegistryAddress {
+  /** `host:port` the registry listens on. */
+  readonly address: string;
   /** True when the registry speaks plain HTTP (no TLS): nodes must be told to allow it. */
   readonly insecure: boolean;
   /** `host:port` of the Docker Hub pull-through cache, when enabled. */
+  readonly mirrorAddress?: string;
+}
+
+/** How everything else reaches the private registry. Produced by PrivateRegistry. */
+export interface RegistryRef extends RegistryAddress {
+  /** `address` once the registry is ready: the image builder and pods push and pull from it. */
+  readonly endpoint: pulumi.Output<string>;
+  /** Secret output: htpasswd user and password. */
+  readonly credentials: pulumi.Output<RegistryCredentials>;
+  /** `mirrorAddress` once the cache is ready. */
   readonly mirrorEndpoint?: pulumi.Output<string>;
 }
 

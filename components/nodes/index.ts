@@ -6,7 +6,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterConfig, ProxyConfig, StackConfig } from "../config";
 import { proxyUrls, type ProxyCredentials } from "../proxy";
-import type { NodesReadyRef, RegistryRef } from "../refs";
+import type { NodesReadyRef, RegistryAddress } from "../refs";
 import { computeNoProxy } from "./no-proxy";
 import { planNode } from "./render";
 import { renderApplyScript } from "./render-apply";
@@ -22,7 +22,8 @@ export interface NodeRuntimeConfigArgs {
   readonly proxyCredentials?: pulumi.Input<ProxyCredentials>;
   /** DNS servers for docker's daemon.json (containerd has no such setting). */
   readonly dns: readonly string[];
-  readonly registry: RegistryRef;
+  /** Not the registry's ready endpoint: its image may need these nodes configured to be pulled. */
+  readonly registry: RegistryAddress;
   /** Secret: the key the `ssh` delivery logs in with. */
   readonly sshPrivateKey?: pulumi.Input<string>;
 }
@@ -118,19 +119,19 @@ export class NodeRuntimeConfig extends pulumi.ComponentResource {
 
 function renderNode(node: NodeConfig, args: NodeRuntimeConfigArgs): RenderedNode {
   const { proxy, config, cluster } = args;
-  const registry = pulumi.all([args.registry.endpoint, args.registry.mirrorEndpoint]);
-  const render = ([endpoint, mirrorEndpoint]: [string, string | undefined], credentials: ProxyCredentials | undefined) => {
+  const { address: endpoint, mirrorAddress: mirrorEndpoint, insecure } = args.registry;
+  const render = (credentials: ProxyCredentials | undefined) => {
     const noProxy = computeNoProxy({ cluster, nodes: config, registryHosts: [endpoint, ...(mirrorEndpoint ? [mirrorEndpoint] : [])], extra: proxy?.noProxy ?? [] });
     const runtimeProxy = proxy && { ...proxyUrls(proxy, credentials), noProxy };
-    const { plan, files } = planNode({ node, proxy: runtimeProxy, dns: args.dns, registry: { endpoint, insecure: args.registry.insecure, mirrorEndpoint } });
+    const { plan, files } = planNode({ node, proxy: runtimeProxy, dns: args.dns, registry: { endpoint, insecure, mirrorEndpoint } });
     return { files, script: renderApplyScript(plan) };
   };
-  const withCredentials = pulumi.all([registry, args.proxyCredentials]).apply(([endpoints, credentials]) => render(endpoints, credentials));
+  const withCredentials = pulumi.output(args.proxyCredentials).apply(render);
   const hashed = args.proxyCredentials === undefined ? undefined : HASHED_CREDENTIALS;
   return {
     node,
     script: withCredentials.apply((r) => r.script),
     files: withCredentials.apply((r) => r.files),
-    hash: registry.apply((endpoints) => createHash("sha256").update(render(endpoints, hashed).script).digest("hex")),
+    hash: pulumi.output(createHash("sha256").update(render(hashed).script).digest("hex")),
   };
 }

@@ -237,13 +237,16 @@ export class PrivateRegistry extends pulumi.ComponentResource {
     });
     if (config.gc.enabled) this.garbageCollection(namespace, registry, gcScript, config);
 
-    if (config.mirror.enabled) {
+    const mirrorAddress = config.mirror.enabled ? `${config.host}:${config.mirror.port}` : undefined;
+    if (mirrorAddress !== undefined) {
       const mirror = this.mirror(namespace, image, httpSecret.apply(renderers.mirror), httpSecret, claim("registry-mirror-data", config.mirror.storage), args);
-      this.mirrorEndpoint = mirror.metadata.apply(() => `${config.host}:${config.mirror.port}`);
+      this.mirrorEndpoint = mirror.metadata.apply(() => mirrorAddress);
     }
 
     this.namespace = namespace;
     this.ref = {
+      address: endpoint,
+      mirrorAddress,
       // Resolves once the Deployment is ready, so nothing pushes or pulls before the registry answers.
       endpoint: registry.metadata.apply(() => endpoint),
       credentials: pulumi.secret(pulumi.output(password).apply((p) => ({ username: config.username, password: p }))),

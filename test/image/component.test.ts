@@ -22,7 +22,7 @@ const PROXY_PASSWORD = "proxy-pw-0123456789";
 
 const sections = acceptedConfig;
 
-const registry = () => ({ endpoint: pulumi.output(ENDPOINT), credentials: pulumi.secret({ username: "admin", password: REGISTRY_PASSWORD }), insecure: true });
+const registry = () => ({ address: ENDPOINT, endpoint: pulumi.output(ENDPOINT), credentials: pulumi.secret({ username: "admin", password: REGISTRY_PASSWORD }), insecure: true });
 
 describe("SparkImage", () => {
   it("builds images/spark-pytorch for linux/amd64 with BuildKit, caching from and pushing to the private registry with its secret credentials", async () => {

@@ -37,7 +37,7 @@ async function renderNodes(nodes: Record<string, unknown>, options: { credential
     proxy: config.proxy,
     proxyCredentials: options.credentials ? pulumi.secret(options.credentials) : undefined,
     dns: config.dns,
-    registry: { endpoint: pulumi.output("192.0.2.21:6001"), credentials: pulumi.secret({ username: "spark", password: "x" }), insecure: true },
+    registry: { address: "192.0.2.21:6001", insecure: true },
     sshPrivateKey: pulumi.secret("-----BEGIN OPENSSH PRIVATE KEY-----\nkey\n-----END OPENSSH PRIVATE KEY-----\n"),
   });
   await resolve(component.ref.ready);

@@ -85,6 +85,9 @@ describe("PrivateRegistry (prod-like: pinned node, mirror behind an authenticate
     // The endpoint waits for the registry: consumers depend on the Deployment through it.
     const endpointResources = await (component.ref.endpoint as any).allResources();
     expect([...endpointResources].map((r: any) => r.__name)).toContain("registry");
+    // The address does not: nodes are configured from it before the registry's image can be pulled.
+    expect(component.ref.address).toBe("192.0.2.21:6001");
+    expect(component.ref.mirrorAddress).toBe("192.0.2.21:6002");
   });
 
   it("keeps config.yml and htpasswd in a Secret, with http.secret and a bcrypt hash of the password", () => {

@@ -1,9 +1,35 @@
 import { describe, expect, it } from "vitest";
+import type { RecordedResource } from "../harness/mock-runtime";
 import { checkStackRender } from "./check-stack";
+
+/** Every resource `resource` waits for, directly or through others. */
+function waitsFor(resource: RecordedResource, all: readonly RecordedResource[]): RecordedResource[] {
+  const byUrn = new Map(all.map((r) => [r.urn, r]));
+  const seen = new Set<string>();
+  const pending = [...resource.dependencies];
+  while (pending.length > 0) {
+    const urn = pending.pop()!;
+    if (seen.has(urn)) continue;
+    seen.add(urn);
+    pending.push(...(byUrn.get(urn)?.dependencies ?? []));
+  }
+  return all.filter((r) => seen.has(r.urn));
+}
 
 describe("render of the prod stack", () => {
   it("declares only schema-valid objects and writes no secret", async () => {
     const { result } = await checkStackRender("prod");
     expect(result.summary).toContain("secure values not decrypted");
+
+    // Behind the proxy, nodes can pull the registry's image only once they are configured: so
+    // their configuration must not wait for the registry (or anything else in the cluster).
+    const nodeCommands = result.resources.filter((r) => r.type === "command:remote:Command");
+    expect(nodeCommands.map((c) => c.name)).toEqual(["nodes-gpu-node-1", "nodes-gpu-node-2", "nodes-gpu-node-3"]);
+    for (const command of nodeCommands) {
+      expect(waitsFor(command, result.resources).filter((r) => r.type !== "command:remote:Command").map((r) => `${r.type}::${r.name}`)).toEqual([]);
+    }
+    // The image build and the Spark pods do wait for the registry to answer.
+    const build = result.resources.find((r) => r.type === "docker:index/image:Image")!;
+    expect(waitsFor(build, result.resources).map((r) => `${r.type}::${r.name}`)).toContain("kubernetes:apps/v1:Deployment::registry");
   });
 });
