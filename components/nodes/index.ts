@@ -4,6 +4,8 @@ import { createHash } from "node:crypto";
 import * as command from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { keyedChecksum } from "../checksum";
 import type { ClusterConfig, ProxyConfig, StackConfig } from "../config";
 import { proxyUrls, type ProxyCredentials } from "../proxy";
 import type { NodesReadyRef, RegistryAddress } from "../refs";
@@ -62,6 +64,8 @@ export class NodeRuntimeConfig extends pulumi.ComponentResource {
     const rendered = config.hosts.map((node) => renderNode(node, args));
 
     const namespace = config.delivery === "daemonset" && rendered.length > 0 ? new k8s.core.v1.Namespace(`${name}-namespace`, renderApplyNamespace(), { parent: this }) : undefined;
+    // Rolls a node's pod when its script changes, credentials included (the public hash leaves them out).
+    const checksumKey = namespace && args.proxyCredentials !== undefined ? new random.RandomBytes(`${name}-checksum-key`, { length: 32 }, { parent: this }).hex : undefined;
     // Rolling: batch k+1 starts once every node of batch k has applied its script.
     const appliers: pulumi.CustomResource[] = [];
     for (let start = 0; start < rendered.length; start += config.maxUnavailable) {
@@ -69,7 +73,7 @@ export class NodeRuntimeConfig extends pulumi.ComponentResource {
       for (const r of rendered.slice(start, start + config.maxUnavailable)) {
         appliers.push(
           namespace
-            ? this.applyWithDaemonSet(name, r, namespace, config.daemonsetImage, args.proxyCredentials !== undefined, previousBatch)
+            ? this.applyWithDaemonSet(name, r, namespace, config.daemonsetImage, checksumKey, previousBatch)
             : this.applyOverSsh(name, r, args.sshPrivateKey, previousBatch),
         );
       }
@@ -100,15 +104,19 @@ export class NodeRuntimeConfig extends pulumi.ComponentResource {
     );
   }
 
-  /** The script in a Secret (or a ConfigMap when it holds no credentials), run on the node by a DaemonSet. */
-  private applyWithDaemonSet(name: string, r: RenderedNode, namespace: k8s.core.v1.Namespace, image: string, holdsCredentials: boolean, after: pulumi.Resource[]): k8s.apps.v1.DaemonSet {
+  /**
+   * The script in a Secret (or a ConfigMap when it holds no credentials, then its public hash rolls
+   * the pod), run on the node by a DaemonSet.
+   */
+  private applyWithDaemonSet(name: string, r: RenderedNode, namespace: k8s.core.v1.Namespace, image: string, checksumKey: pulumi.Output<string> | undefined, after: pulumi.Resource[]): k8s.apps.v1.DaemonSet {
     const { node } = r;
     const scriptName = `runtime-config-${node.name}`;
     const metadata = { name: scriptName, namespace: namespace.metadata.name };
-    const script = holdsCredentials
+    const script = checksumKey
       ? new k8s.core.v1.Secret(`${name}-${node.name}-script`, { metadata, stringData: { "apply.sh": r.script } }, { parent: this })
       : new k8s.core.v1.ConfigMap(`${name}-${node.name}-script`, { metadata, data: { "apply.sh": r.script } }, { parent: this });
-    const daemonSet = r.hash.apply((hash) => renderApplyDaemonSet({ node: node.name, image, hash, script: holdsCredentials ? { secret: scriptName } : { configMap: scriptName } }));
+    const checksum = checksumKey ? keyedChecksum(checksumKey, [r.script]) : r.hash;
+    const daemonSet = checksum.apply((digest) => renderApplyDaemonSet({ node: node.name, image, checksum: digest, script: checksumKey ? { secret: scriptName } : { configMap: scriptName } }));
     return new k8s.apps.v1.DaemonSet(
       `${name}-${node.name}`,
       { metadata: pulumi.all([daemonSet.metadata, namespace.metadata.name]).apply(([m, ns]) => ({ ...m, namespace: ns })), spec: daemonSet.spec },

@@ -23,8 +23,8 @@ export interface ApplyDaemonSetInput {
   /** The Kubernetes node name (its kubernetes.io/hostname label). */
   readonly node: string;
   readonly image: string;
-  /** Hash of the script: a new one rolls the pod, which runs the new script. */
-  readonly hash: string;
+  /** Digest of the script: a new one rolls the pod, which runs the new script. */
+  readonly checksum: string;
   /** Where the script is: a Secret when it holds proxy credentials, else a ConfigMap. */
   readonly script: { readonly secret: string } | { readonly configMap: string };
 }
@@ -38,7 +38,7 @@ export function renderApplyDaemonSet(input: ApplyDaemonSetInput) {
       selector: { matchLabels: labels },
       updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 1 } },
       template: {
-        metadata: { labels, annotations: { "spark-gpu-stack/apply-script-sha256": input.hash } },
+        metadata: { labels, annotations: { "spark-gpu-stack/apply-script-checksum": input.checksum } },
         spec: {
           nodeSelector: { "kubernetes.io/hostname": input.node },
           // Runs on tainted nodes too (GPU nodes, control planes): their runtimes need the configuration as well.

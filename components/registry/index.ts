@@ -1,10 +1,10 @@
 // The private registry (CNCF distribution) the seed ran by hand on port 6001, now declared: its own
 // namespace, config and htpasswd in a Secret, a PVC, a hostPort on one node, a web UI in proxy
 // mode, scheduled garbage collection that never races a push, and an optional Docker Hub cache.
-import { createHmac } from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { keyedChecksum } from "../checksum";
 import type { ProxyConfig, StackConfig } from "../config";
 import { proxyUrls, type ProxyCredentials } from "../proxy";
 import type { RegistryRef } from "../refs";
@@ -210,7 +210,7 @@ export class PrivateRegistry extends pulumi.ComponentResource {
         hostPort: config.port,
         node: config.node,
         tlsSecret: config.tls?.secretName,
-        configChecksum: checksumOf(httpSecret, [configYml, readOnlyConfigYml, htpasswd]),
+        configChecksum: keyedChecksum(httpSecret, [configYml, readOnlyConfigYml, htpasswd]),
       }),
       parent,
     );
@@ -453,18 +453,9 @@ export class PrivateRegistry extends pulumi.ComponentResource {
         node: config.node,
         tlsSecret: config.tls?.secretName,
         proxySecret: proxySecret?.metadata.name,
-        configChecksum: checksumOf(checksumKey, [configYml, ...(proxyEnv ? [proxyEnv.apply((env) => JSON.stringify(env))] : [])]),
+        configChecksum: keyedChecksum(checksumKey, [configYml, ...(proxyEnv ? [proxyEnv.apply((env) => JSON.stringify(env))] : [])]),
       }),
       parent,
     );
   }
-}
-
-/**
- * Digest of what a pod reads at start, as a plain annotation so `pulumi preview --diff` stays
- * readable. Keyed with http.secret: without the key, the digest cannot be used to guess a weak
- * proxy password offline.
- */
-function checksumOf(key: pulumi.Output<string>, contents: pulumi.Input<string>[]): pulumi.Output<string> {
-  return pulumi.unsecret(pulumi.all([key, ...contents]).apply(([k, ...parts]) => createHmac("sha256", k).update(parts.join("\0")).digest("hex")));
 }

@@ -1,11 +1,12 @@
 // NodeRuntimeConfig under the recording mock runtime: both deliveries, the rolling batches as the
 // engine receives them (dependencies), the script's secrecy, and every Kubernetes object against
 // its schema.
+import { createHash, createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import type { SecretKey } from "../../components/config";
 import type { NodeRuntimeConfig } from "../../components/nodes";
 import { validateKubernetesObject } from "../harness/kubernetes-schema";
-import { isSecret, masked, plain, resolve, startMockRuntime, type MockRuntime, type RecordedResource } from "../harness/mock-runtime";
+import { containsSecret, isSecret, masked, plain, resolve, startMockRuntime, type MockRuntime, type RecordedResource } from "../harness/mock-runtime";
 import { acceptedConfig } from "../harness/config";
 
 const PROXY_CREDENTIALS = { username: "svc-spark", password: "p@ss:w/rd" };
@@ -160,8 +161,27 @@ describe("daemonset delivery: one docker and one containerd node, one at a time"
     expect(spec.initContainers[0].command.join(" ")).toContain("nsenter --target 1 --mount --uts --ipc --net --pid -- systemd-run");
     expect(spec.volumes[0].secret.secretName).toBe("runtime-config-gpu-2");
     const { value: applied } = await resolve(withCredentials.component.applied);
-    expect(plain(daemonSets[1].wire).spec.template.metadata.annotations["spark-gpu-stack/apply-script-sha256"]).toBe(applied["gpu-2"].hash);
     expect(applied["gpu-2"].runtime).toBe("containerd");
+  });
+
+  it("rolls a node's pod when its script changes, a rotated proxy password included, by a keyed checksum that is no secret", async () => {
+    const checksumOf = (r: Rendered, node: number) => plain(r.rt.ofType(DAEMON_SET)[node].wire).spec.template.metadata.annotations["spark-gpu-stack/apply-script-checksum"];
+    const checksum = checksumOf(withCredentials, 1);
+    expect(checksum).toMatch(/^[0-9a-f]{64}$/);
+    expect(containsSecret(daemonSets[1].wire)).toBe(false);
+    // Keyed: not the plain digest of the script, whose only unknown part is the password.
+    const script = plain(rt.one("kubernetes:core/v1:Secret", "nodes-gpu-2-script").wire).stringData["apply.sh"];
+    expect(checksum).not.toBe(createHash("sha256").update(script).digest("hex"));
+    const key = plain(rt.one("random:index/randomBytes:RandomBytes", "nodes-checksum-key").state).hex;
+    expect(checksum).toBe(createHmac("sha256", key).update(script).digest("hex"));
+
+    const rotated = await renderNodes({ delivery: "daemonset", subnet: "192.0.2.0/24", hosts }, { credentials: { ...PROXY_CREDENTIALS, password: "rotated" } });
+    expect(checksumOf(rotated, 1)).not.toBe(checksum);
+    expect(checksumOf(await renderNodes({ delivery: "daemonset", subnet: "192.0.2.0/24", hosts }, { credentials: PROXY_CREDENTIALS }), 1)).toBe(checksum);
+    // Without credentials the script is public, and so is its plain hash on the pod.
+    const open = await renderNodes({ delivery: "daemonset", subnet: "192.0.2.0/24", hosts });
+    expect(checksumOf(open, 1)).toBe((await resolve(open.component.applied)).value["gpu-2"].hash);
+    expect(open.rt.ofType("random:index/randomBytes:RandomBytes")).toEqual([]);
   });
 
   it("keeps the script with credentials in a Secret, secret on the wire", () => {
