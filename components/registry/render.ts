@@ -114,11 +114,17 @@ read_write() {
   serve ${CONFIG_FILE} ${shellQuote(serveArgsPatch(input.container, CONFIG_FILE))}
 }
 
-# Back to read-write on every exit: success, failure, or the job being stopped.
+# Back to read-write on every exit: success, failure, or the job being stopped. The rollout to
+# read-write replaces the pod (Recreate), which ends a collection still running in it.
+collector=
 trap read_write EXIT
-trap 'exit 143' TERM INT
+trap 'if [ -n "$collector" ]; then kill "$collector" 2>/dev/null || :; fi; exit 143' TERM INT
 
 serve ${READONLY_CONFIG_FILE} ${shellQuote(serveArgsPatch(input.container, READONLY_CONFIG_FILE))}
-kubectl --namespace ${shellQuote(input.namespace)} exec deployment/${input.deployment} --container ${shellQuote(input.container)} -- ${gcArgs.join(" ")}
+# In the background: the shell runs a trap only between commands, and a stopped job must not
+# wait for the whole collection.
+kubectl --namespace ${shellQuote(input.namespace)} exec deployment/${input.deployment} --container ${shellQuote(input.container)} -- ${gcArgs.join(" ")} &
+collector=$!
+wait "$collector"
 `;
 }
