@@ -9,6 +9,8 @@ import { imageSchema } from "./image/schema";
 import { nodesSchema, nodesCrossCheck } from "./nodes/schema";
 import { sparkSchema, gpuSchema, workloadCrossCheck } from "./workload/schema";
 import { hdfsSchema, hdfsCrossCheck } from "./hdfs/schema";
+import { APPLY_NAMESPACE } from "./nodes/render-daemonset";
+import { DEVICE_PLUGIN_CHART } from "./workload/render-gpu";
 import { cidr, httpUrl, ipv4, host, hostAndPort, isHost } from "./validators";
 
 export const PROJECT = "spark-gpu-stack";
@@ -127,9 +129,30 @@ export function parseStackConfig(raw: Record<string, unknown>, secretsPresent: R
   if (parsed.data.proxy === undefined && secretsPresent.has("proxyUsername")) {
     report("proxy", "expected a proxy section (http URL) when proxy credentials are set");
   }
-  for (const check of [nodesCrossCheck, workloadCrossCheck, hdfsCrossCheck]) check(parsed.data, report, secretsPresent);
+  for (const check of [namespacesCrossCheck, nodesCrossCheck, workloadCrossCheck, hdfsCrossCheck]) check(parsed.data, report, secretsPresent);
   return problems.length > 0 ? { problems } : { config: parsed.data };
 }
+
+/**
+ * Every part gets its own namespace: each declares its Namespace, and two parts sharing one would
+ * collide on it and on object names (the registry's and an application's UI Service, say).
+ */
+const namespacesCrossCheck: CrossCheck = (config, report) => {
+  // Configurable ones first, so a clash is reported on a key the user can change.
+  const used: { readonly owner: string; readonly namespace: string }[] = [
+    { owner: "registry.namespace", namespace: config.registry.namespace },
+    { owner: "spark.namespace", namespace: config.spark.namespace },
+    ...(config.hdfs.enabled ? [{ owner: "hdfs.namespace", namespace: config.hdfs.namespace }] : []),
+    ...(config.nodes.delivery === "daemonset" && config.nodes.hosts.length > 0 ? [{ owner: "the nodes' daemonset delivery", namespace: APPLY_NAMESPACE }] : []),
+    ...(config.gpu.enabled ? [{ owner: "the NVIDIA device plugin", namespace: DEVICE_PLUGIN_CHART.namespace }] : []),
+  ];
+  used.forEach(({ owner, namespace }, i) => {
+    const first = used.findIndex((u) => u.namespace === namespace);
+    if (first === i) return;
+    const [key, also] = owner.endsWith(".namespace") ? [owner, used[first].owner] : [used[first].owner, owner];
+    report(key, `expected a namespace no other part of the stack uses, got ${JSON.stringify(namespace)} (also ${also})`);
+  });
+};
 
 /** Reads a section from Pulumi config: structured values arrive as JSON text. */
 function readSection(config: pulumi.Config, key: string): unknown {

@@ -3,6 +3,7 @@
 import { isIPv4 } from "node:net";
 import { z } from "zod";
 import type { CrossCheck } from "../config";
+import { isLoopback } from "../registry/schema";
 import { bool, cidr, dnsSubdomain, enumOf, host, integer, nonEmptyString, port } from "../validators";
 
 /** An image reference pinned by tag or digest, never `latest` or untagged. */
@@ -78,6 +79,9 @@ export const nodesCrossCheck: CrossCheck = (config, report, secretsPresent) => {
         report(`nodes.hosts[${i}].address`, `expected an IPv4 address inside nodes.subnet ${subnet}, got ${JSON.stringify(node.address)}`);
       }
     });
+  }
+  if (hosts.length > 1 && isLoopback(config.registry.host)) {
+    report("registry.host", `expected the address of the registry's node, which all ${hosts.length} nodes in nodes.hosts reach (a loopback address reaches only the node itself), got ${JSON.stringify(config.registry.host)}`);
   }
   if (delivery === "ssh" && hosts.length > 0 && !secretsPresent.has("sshPrivateKey")) {
     report("sshPrivateKey", "expected the secret sshPrivateKey when nodes.delivery is \"ssh\" (or set nodes.delivery to \"daemonset\")");

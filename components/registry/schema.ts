@@ -31,7 +31,7 @@ const storageSchema = (size: string) =>
   });
 
 /** A loopback host only works on a single-node cluster, where the registry cannot land elsewhere. */
-const isLoopback = (address: string) => address === "localhost" || (isIP(address) === 4 && address.startsWith("127."));
+export const isLoopback = (address: string) => address === "localhost" || (isIP(address) === 4 && address.startsWith("127."));
 
 export const registrySchema = z
   .strictObject({

@@ -44,6 +44,22 @@ describe("stack config", () => {
     ]);
   });
 
+  it.each([
+    [{ spark: { namespace: "registry" } }, 'spark.namespace: expected a namespace no other part of the stack uses, got "registry" (also registry.namespace)'],
+    [{ hdfs: { enabled: true, namespace: "spark" } }, 'hdfs.namespace: expected a namespace no other part of the stack uses, got "spark" (also spark.namespace)'],
+    [{ gpu: { enabled: true }, registry: { namespace: "nvidia-device-plugin" } }, 'registry.namespace: expected a namespace no other part of the stack uses, got "nvidia-device-plugin" (also the NVIDIA device plugin)'],
+    [
+      { nodes: { delivery: "daemonset", hosts: [{ name: "n1", address: "192.0.2.21", runtime: "containerd" }] }, spark: { namespace: "node-runtime-config" } },
+      'spark.namespace: expected a namespace no other part of the stack uses, got "node-runtime-config" (also the nodes\' daemonset delivery)',
+    ],
+  ])("gives every part its own namespace: rejects %j", (raw, message) => {
+    expect(problems(raw)).toEqual([message]);
+  });
+
+  it("lets a namespace be reused by a part that is switched off", () => {
+    expect(problems({ gpu: { enabled: false }, hdfs: { enabled: false, namespace: "spark" }, spark: { namespace: "nvidia-device-plugin" } })).toEqual([]);
+  });
+
   it("lists every problem at once", () => {
     expect(problems({ cluster: { podCidr: "x", serviceCidr: "y" }, dns: ["z"], bogus: 1 })).toHaveLength(4);
   });

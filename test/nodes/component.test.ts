@@ -31,7 +31,7 @@ async function renderNodes(nodes: Record<string, unknown>, options: { credential
   const pulumi = await import("@pulumi/pulumi");
   const { NodeRuntimeConfig } = await import("../../components/nodes/index.js");
   const secrets: SecretKey[] = ["sshPrivateKey", ...(options.credentials ? (["proxyUsername", "proxyPassword"] as const) : [])];
-  const config = configOf({ proxy: { http: "http://proxy.example.com:8080" }, dns: ["192.0.2.53", "192.0.2.54"], cluster: { apiServer: "192.0.2.10:6443" }, nodes }, secrets);
+  const config = configOf({ proxy: { http: "http://proxy.example.com:8080" }, dns: ["192.0.2.53", "192.0.2.54"], cluster: { apiServer: "192.0.2.10:6443" }, registry: { host: "192.0.2.21", node: "gpu-1" }, nodes }, secrets);
   const component = new NodeRuntimeConfig(options.name ?? "nodes", {
     config: config.nodes,
     cluster: config.cluster,

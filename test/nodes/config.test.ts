@@ -5,6 +5,8 @@ import { parseStackConfig, type SecretKey } from "../../components/config";
 import { configProblems } from "../harness/config";
 
 const GPU_NODE = { name: "gpu-1", address: "192.0.2.21", runtime: "docker", gpu: true };
+/** The seed's registry on the first node, which every node reaches. */
+const REGISTRY = { host: "192.0.2.21", node: "gpu-1" };
 
 const problems = (raw: Record<string, unknown>, secrets: SecretKey[] = ["sshPrivateKey"]) => configProblems(raw, secrets);
 
@@ -23,6 +25,7 @@ describe("nodes config", () => {
     const raw = {
       proxy: { http: "http://proxy.example.com:8080" },
       dns: ["192.0.2.53", "192.0.2.54"],
+      registry: REGISTRY,
       nodes: { subnet: "192.0.2.0/24", maxUnavailable: 1, hosts: [1, 2, 3].map((i) => ({ ...GPU_NODE, name: `gpu-${i}`, address: `192.0.2.2${i}` })) },
     };
     expect("config" in parseStackConfig(raw, new Set(["sshPrivateKey", "proxyUsername", "proxyPassword"]))).toBe(true);
@@ -46,9 +49,17 @@ describe("nodes config", () => {
     expect(problems(raw)).toEqual([message]);
   });
 
+  it("rejects a loopback registry host once more than one node pulls from it", () => {
+    const hosts = [GPU_NODE, { ...GPU_NODE, name: "gpu-2", address: "192.0.2.22" }];
+    expect(problems({ nodes: { hosts: [GPU_NODE] } })).toEqual([]);
+    expect(problems({ registry: { host: "localhost" }, nodes: { hosts } })).toEqual([
+      'registry.host: expected the address of the registry\'s node, which all 2 nodes in nodes.hosts reach (a loopback address reaches only the node itself), got "localhost"',
+    ]);
+  });
+
   it("rejects duplicate node names and addresses, naming both entries", () => {
     const hosts = [GPU_NODE, { ...GPU_NODE, address: "192.0.2.22" }, { ...GPU_NODE, name: "gpu-3" }];
-    expect(problems({ nodes: { hosts } })).toEqual([
+    expect(problems({ registry: REGISTRY, nodes: { hosts } })).toEqual([
       'nodes.hosts[1].name: expected a name used by one node only, got "gpu-1" again (also nodes.hosts[0])',
       'nodes.hosts[2].address: expected an address used by one node only, got "192.0.2.21" again (also nodes.hosts[0])',
     ]);
@@ -56,7 +67,7 @@ describe("nodes config", () => {
 
   it("rejects nodes outside the node subnet: every node must be covered by NO_PROXY", () => {
     const hosts = [GPU_NODE, { ...GPU_NODE, name: "gpu-2", address: "198.51.100.7" }, { ...GPU_NODE, name: "gpu-3", address: "gpu-3.example.com" }];
-    expect(problems({ nodes: { subnet: "192.0.2.0/24", hosts } })).toEqual([
+    expect(problems({ registry: REGISTRY, nodes: { subnet: "192.0.2.0/24", hosts } })).toEqual([
       'nodes.hosts[1].address: expected an IPv4 address inside nodes.subnet 192.0.2.0/24, got "198.51.100.7"',
       'nodes.hosts[2].address: expected an IPv4 address inside nodes.subnet 192.0.2.0/24, got "gpu-3.example.com"',
     ]);
