@@ -80,6 +80,13 @@ export const nodesCrossCheck: CrossCheck = (config, report, secretsPresent) => {
       }
     });
   }
+  if (delivery === "daemonset") {
+    hosts.forEach((node, i) => {
+      if (node.name.length > 63) {
+        report(`nodes.hosts[${i}].name`, `expected at most 63 characters with nodes.delivery "daemonset", which selects the node by its kubernetes.io/hostname label (a label value), got ${JSON.stringify(node.name)}`);
+      }
+    });
+  }
   if (hosts.length > 1 && isLoopback(config.registry.host)) {
     report("registry.host", `expected the address of the registry's node, which all ${hosts.length} nodes in nodes.hosts reach (a loopback address reaches only the node itself), got ${JSON.stringify(config.registry.host)}`);
   }

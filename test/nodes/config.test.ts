@@ -49,6 +49,15 @@ describe("nodes config", () => {
     expect(problems(raw)).toEqual([message]);
   });
 
+  it("rejects, for the daemonset delivery only, a node name too long to be a label value", () => {
+    const name = `gpu-${"a".repeat(56)}.lab`;
+    const hosts = [{ ...GPU_NODE, name }];
+    expect(problems({ nodes: { hosts } })).toEqual([]);
+    expect(problems({ nodes: { delivery: "daemonset", hosts } })).toEqual([
+      `nodes.hosts[0].name: expected at most 63 characters with nodes.delivery "daemonset", which selects the node by its kubernetes.io/hostname label (a label value), got "${name}"`,
+    ]);
+  });
+
   it("rejects a loopback registry host once more than one node pulls from it", () => {
     const hosts = [GPU_NODE, { ...GPU_NODE, name: "gpu-2", address: "192.0.2.22" }];
     expect(problems({ nodes: { hosts: [GPU_NODE] } })).toEqual([]);
