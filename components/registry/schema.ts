@@ -16,10 +16,13 @@ const registryUiTag = () => {
   return z.string(e).regex(/^2\.([2-9]|\d{2,})\.\d+$/, e);
 };
 
-/** A kubectl image tag `v1.x.y` (registry.k8s.io/kubectl, published from 1.28 on). */
+/**
+ * A kubectl image tag `v1.x.y` (registry.k8s.io/kubectl). From 1.29 on: the GC script needs the
+ * shell that the image got when it moved from a distroless base to debian-base (kubernetes #119592).
+ */
 const kubectlTag = () => {
-  const e = { error: "expected a registry.k8s.io/kubectl tag v1.x.y from v1.28.0 on, within one minor version of the cluster (e.g. v1.32.4)" };
-  return z.string(e).regex(/^v1\.(2[89]|[3-9]\d)\.\d+$/, e);
+  const e = { error: "expected a registry.k8s.io/kubectl tag v1.x.y from v1.29.0 on (the GC job runs a shell script), within one minor version of the cluster (e.g. v1.32.4)" };
+  return z.string(e).regex(/^v1\.(29|[3-9]\d)\.\d+$/, e);
 };
 
 const storageSchema = (size: string) =>
