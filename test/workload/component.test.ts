@@ -34,7 +34,7 @@ const INFER = {
   executor: { instances: 3, gpus: 1 },
   taskGpus: 0.25,
 };
-const NIGHTLY = { name: "nightly", mainFile: "local:///opt/spark/examples/jars/spark-examples.jar", mainClass: "org.apache.spark.examples.SparkPi", schedule: "0 3 * * *" };
+const NIGHTLY = { name: "nightly", mainFile: "local:///opt/spark/examples/jars/spark-examples_2.13-4.0.1.jar", mainClass: "org.apache.spark.examples.SparkPi", schedule: "0 3 * * *" };
 
 /**
  * Builds a workload the way index.ts does, prod-like (proxy with credentials, DNS, GPU support,

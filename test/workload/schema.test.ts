@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { acceptedConfig, configProblems } from "../harness/config";
 
-const PI = { name: "pi", mainFile: "local:///opt/spark/examples/jars/spark-examples.jar", mainClass: "org.apache.spark.examples.SparkPi" };
+const PI = { name: "pi", mainFile: "local:///opt/spark/examples/jars/spark-examples_2.13-4.0.1.jar", mainClass: "org.apache.spark.examples.SparkPi" };
 const INFER = { name: "infer", mainFile: "local:///opt/spark/app/batch_inference.py" };
 
 const parsed = (raw: Record<string, unknown>) => acceptedConfig(raw);
@@ -47,7 +47,7 @@ describe("spark and gpu sections", () => {
     [
       "a .jar without main class",
       { spark: { applications: [{ ...PI, mainClass: undefined }] } },
-      "spark.applications[0].mainClass: expected a main class for the .jar main file local:///opt/spark/examples/jars/spark-examples.jar, got nothing",
+      "spark.applications[0].mainClass: expected a main class for the .jar main file local:///opt/spark/examples/jars/spark-examples_2.13-4.0.1.jar, got nothing",
     ],
     [
       "a main class for Python",
