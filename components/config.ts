@@ -120,17 +120,21 @@ export function parseStackConfig(raw: Record<string, unknown>, secretsPresent: R
   if (secretsPresent.has("proxyUsername") !== secretsPresent.has("proxyPassword")) {
     report(secretsPresent.has("proxyUsername") ? "proxyPassword" : "proxyUsername", "expected both proxyUsername and proxyPassword (secrets) or neither");
   }
-  const sections = Object.fromEntries(Object.entries(raw).filter(([k]) => (SECTION_KEYS as string[]).includes(k)));
-  const parsed = stackSchema.safeParse(sections, { reportInput: true });
-  if (!parsed.success) {
-    problems.push(...parsed.error.issues.flatMap((issue) => describe(issue).split("\n")));
-    return { problems };
+  // Section by section, so a bad value in one section still lets the checks across the others run.
+  const parsed: Partial<Record<keyof StackConfig, unknown>> = {};
+  for (const key of SECTION_KEYS) {
+    const result = stackSchema.shape[key].safeParse(raw[key], { reportInput: true });
+    if (result.success) parsed[key] = result.data;
+    else problems.push(...result.error.issues.flatMap((issue) => describe({ ...issue, path: [key, ...issue.path] }).split("\n")));
   }
-  if (parsed.data.proxy === undefined && secretsPresent.has("proxyUsername")) {
+  const config = parsed as StackConfig;
+  if ("proxy" in parsed && config.proxy === undefined && secretsPresent.has("proxyUsername")) {
     report("proxy", "expected a proxy section (http URL) when proxy credentials are set");
   }
-  for (const check of [namespacesCrossCheck, nodesCrossCheck, workloadCrossCheck, hdfsCrossCheck]) check(parsed.data, report, secretsPresent);
-  return problems.length > 0 ? { problems } : { config: parsed.data };
+  for (const { check, reads } of CROSS_CHECKS) {
+    if (reads.every((key) => key in parsed)) check(config, report, secretsPresent);
+  }
+  return problems.length > 0 ? { problems } : { config };
 }
 
 /**
@@ -153,6 +157,14 @@ const namespacesCrossCheck: CrossCheck = (config, report) => {
     report(key, `expected a namespace no other part of the stack uses, got ${JSON.stringify(namespace)} (also ${also})`);
   });
 };
+
+/** Each check across sections, with the sections it reads: it runs when all of them are valid. */
+const CROSS_CHECKS: readonly { readonly check: CrossCheck; readonly reads: readonly (keyof StackConfig)[] }[] = [
+  { check: namespacesCrossCheck, reads: ["registry", "spark", "hdfs", "nodes", "gpu"] },
+  { check: nodesCrossCheck, reads: ["nodes", "registry"] },
+  { check: workloadCrossCheck, reads: ["spark", "gpu", "hdfs", "dns"] },
+  { check: hdfsCrossCheck, reads: ["hdfs"] },
+];
 
 /** Reads a section from Pulumi config: structured values arrive as JSON text. */
 function readSection(config: pulumi.Config, key: string): unknown {

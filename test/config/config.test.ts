@@ -63,4 +63,25 @@ describe("stack config", () => {
   it("lists every problem at once", () => {
     expect(problems({ cluster: { podCidr: "x", serviceCidr: "y" }, dns: ["z"], bogus: 1 })).toHaveLength(4);
   });
+
+  it("runs the checks across valid sections even when another section is bad", () => {
+    const node = { name: "n1", address: "192.0.2.21", runtime: "containerd" };
+    const app = { name: "pi", mainFile: "local:///opt/app.py" };
+    const found = problems(
+      {
+        registry: { port: "abc" },
+        dns: ["192.0.2.53"],
+        nodes: { hosts: [node, { ...node, address: "192.0.2.22" }] },
+        spark: { applications: [app, app] },
+        hdfs: { enabled: true, dataNodes: 2, replication: 3 },
+      },
+      ["sshPrivateKey"],
+    );
+    // The duplicate node name is not among them: the nodes' checks read the bad registry section.
+    expect(found).toEqual([
+      'registry.port: expected an integer 1–65535, got "abc"',
+      'spark.applications[1].name: expected a name no other application uses, got "pi" (spark.applications[0] has it)',
+      "hdfs.replication: expected at most hdfs.dataNodes (2) copies of each block, got 3",
+    ]);
+  });
 });
