@@ -18,7 +18,7 @@ function waitsFor(resource: RecordedResource, all: readonly RecordedResource[]):
 
 describe("render of the prod stack", () => {
   it("declares only schema-valid objects and writes no secret", async () => {
-    const { result } = await checkStackRender("prod");
+    const { result, objects } = await checkStackRender("prod");
     expect(result.summary).toContain("secure values not decrypted");
 
     // Behind the proxy, nodes can pull the registry's image only once they are configured: so
@@ -28,6 +28,13 @@ describe("render of the prod stack", () => {
     for (const command of nodeCommands) {
       expect(waitsFor(command, result.resources).filter((r) => r.type !== "command:remote:Command").map((r) => `${r.type}::${r.name}`)).toEqual([]);
     }
+    // HDFS reaches the Spark application's conf through the program, as the NameNode Service's name.
+    const job = objects.find((o) => o.kind === "Job" && o.metadata?.name?.startsWith("batch-inference-")) as any;
+    const submitArgs: string[] = job.spec.template.spec.containers[0].args;
+    expect(submitArgs).toContain("spark.hadoop.fs.defaultFS=hdfs://hdfs-namenode.hdfs.svc.cluster.local:8020");
+    const nameNode = objects.find((o) => o.kind === "Service" && o.metadata?.namespace === "hdfs" && o.metadata?.name === "hdfs-namenode");
+    expect(nameNode).toBeDefined();
+
     // The image build and the Spark pods do wait for the registry to answer.
     const build = result.resources.find((r) => r.type === "docker:index/image:Image")!;
     expect(waitsFor(build, result.resources).map((r) => `${r.type}::${r.name}`)).toContain("kubernetes:apps/v1:Deployment::registry");
