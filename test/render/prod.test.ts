@@ -1,4 +1,7 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { readStackFile } from "../harness/render";
 import type { RecordedResource } from "../harness/mock-runtime";
 import { checkStackRender } from "./check-stack";
 
@@ -38,5 +41,12 @@ describe("render of the prod stack", () => {
     // The image build and the Spark pods do wait for the registry to answer.
     const build = result.resources.find((r) => r.type === "docker:index/image:Image")!;
     expect(waitsFor(build, result.resources).map((r) => `${r.type}::${r.name}`)).toContain("kubernetes:apps/v1:Deployment::registry");
+  });
+
+  it("has README's deploy steps set every secret the stack file marks secure", () => {
+    const readme = readFileSync(join(__dirname, "..", "..", "README.md"), "utf8");
+    const deploySteps = readme.slice(readme.indexOf("## Deploy for real"), readme.indexOf("```\n", readme.indexOf("```sh", readme.indexOf("## Deploy for real")) + 5));
+    const setInReadme = [...deploySteps.matchAll(/pulumi config set --secret (\w+)/g)].map((m) => m[1]).sort();
+    expect(setInReadme).toEqual([...readStackFile("prod").secretKeys].sort());
   });
 });
