@@ -1,13 +1,17 @@
 // PrivateRegistry under the recording mock runtime: the child resources' inputs as the engine would
-// receive them, every Kubernetes object against its schema, and secrets kept secret.
+// receive them, every Kubernetes object against its schema, and secrets kept secret; the config
+// Secret's files run in Debian's registry.
 import { describe, expect, it } from "vitest";
 import bcrypt from "bcryptjs";
-import { parse as parseYaml } from "yaml";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import type { PrivateRegistry } from "../../components/registry";
 import { CONFIG_DIR, CONFIG_FILE, HTPASSWD_FILE, READONLY_CONFIG_FILE } from "../../components/registry/render";
 import { containsSecret, isSecret, masked, plain, resolve, startMockRuntime, type MockRuntime } from "../harness/mock-runtime";
 import { validateKubernetesObject } from "../harness/kubernetes-schema";
 import { acceptedConfig } from "../harness/config";
+import { freePort, startRegistryServer, tempDir } from "../harness/daemons";
 
 const PASSWORD = "s3cret-registry-pw";
 const PROXY = { username: "alice", password: "p@ss:w/rd" };
@@ -105,6 +109,39 @@ describe("PrivateRegistry (prod-like: pinned node, mirror behind an authenticate
     const [user, hash] = data[HTPASSWD_FILE].trim().split(":");
     expect(user).toBe("admin");
     expect(bcrypt.compareSync(PASSWORD, hash)).toBe(true);
+  });
+
+  it("has a Secret whose files Debian's registry serves: the component's password logs in, read-only refuses uploads", async () => {
+    const files = secretData(rt, "registry-config");
+    const dir = tempDir("registry-from-secret");
+    const port = await freePort();
+    writeFileSync(join(dir, HTPASSWD_FILE), files[HTPASSWD_FILE]);
+    // Only the in-pod paths and the listen address change; every other key is the component's.
+    const remapped = (configYml: string) => {
+      const config = parseYaml(configYml);
+      expect(config.storage.filesystem.rootdirectory).toBe("/var/lib/registry");
+      expect(config.auth.htpasswd.path).toBe(`${CONFIG_DIR}/${HTPASSWD_FILE}`);
+      config.storage.filesystem.rootdirectory = join(dir, "data");
+      config.auth.htpasswd.path = join(dir, HTPASSWD_FILE);
+      config.http.addr = `127.0.0.1:${port}`;
+      return stringifyYaml(config);
+    };
+    const { value: credentials } = await resolve(component.ref.credentials);
+    const login = { authorization: `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString("base64")}` };
+    const base = `http://127.0.0.1:${port}/v2`;
+    for (const file of [CONFIG_FILE, READONLY_CONFIG_FILE]) {
+      writeFileSync(join(dir, file), remapped(files[file]));
+      const server = await startRegistryServer(join(dir, file));
+      try {
+        expect((await fetch(`${base}/`)).status).toBe(401);
+        expect((await fetch(`${base}/`, { headers: { authorization: `Basic ${Buffer.from(`${credentials.username}:wrong`).toString("base64")}` } })).status).toBe(401);
+        expect((await fetch(`${base}/`, { headers: login })).status).toBe(200);
+        const upload = await fetch(`${base}/spark/blobs/uploads/`, { method: "POST", headers: login });
+        expect(upload.status, file).toBe(file === CONFIG_FILE ? 202 : 405);
+      } finally {
+        await server.stop();
+      }
+    }
   });
 
   it("runs the registry pinned to its node on hostPort 6001, non-root, read-only root, Recreate, probing GET /", () => {
