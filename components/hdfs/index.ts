@@ -308,6 +308,12 @@ export class HdfsCluster extends pulumi.ComponentResource {
     this.ref = { defaultFs: pulumi.all([nameNodeService.metadata.name, directoriesJob.metadata.name]).apply(() => defaultFsUri(nameNodeHost)) };
     this.webUiUrl = nameNodeService.metadata.name.apply(() => nameNodeWebUiUrl(nameNodeHost));
     this.namespace = ns;
-    this.registerOutputs({ defaultFs: this.ref.defaultFs, webUiUrl: this.webUiUrl, namespace: this.namespace });
+    this.registerOutputs({
+      defaultFs: this.ref.defaultFs,
+      webUiUrl: this.webUiUrl,
+      namespace: this.namespace,
+      // What lands in the containers, for `npm run render`.
+      files: Object.fromEntries(Object.entries({ ...siteFiles, ...startNameNode, ...createDirectories }).map(([key, f]) => [`${f.directory}/${key}`.replace(/^\//, ""), f.content])),
+    });
   }
 }

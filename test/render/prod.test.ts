@@ -37,6 +37,11 @@ describe("render of the prod stack", () => {
     expect(submitArgs).toContain("spark.hadoop.fs.defaultFS=hdfs://hdfs-namenode.hdfs.svc.cluster.local:8020");
     const nameNode = objects.find((o) => o.kind === "Service" && o.metadata?.namespace === "hdfs" && o.metadata?.name === "hdfs-namenode");
     expect(nameNode).toBeDefined();
+    // The files HDFS containers read are shown as files too, as their ConfigMap holds them.
+    const hdfsConfig = objects.find((o) => o.kind === "ConfigMap" && o.metadata?.namespace === "hdfs" && o.metadata?.name === "hdfs-config") as any;
+    for (const [shown, key] of [["opt/hadoop/etc/hadoop/core-site.xml", "core-site.xml"], ["opt/hdfs-scripts/start-namenode.sh", "start-namenode.sh"]]) {
+      expect(readFileSync(join(result.outDir, "files", "hdfs", shown), "utf8")).toBe(hdfsConfig.data[key]);
+    }
 
     // The image build and the Spark pods do wait for the registry to answer.
     const build = result.resources.find((r) => r.type === "docker:index/image:Image")!;
