@@ -62,9 +62,16 @@ export function plain(value: Wire): any {
   return convert(value, (inner) => plain(inner));
 }
 
-/** The wire value with every secret replaced by "[secret]": what may be shown to people. */
+/**
+ * The wire value with every secret value replaced by "[secret]": what may be shown to people. A
+ * secret mapping keeps its keys (a Secret's file names), never its values.
+ */
 export function masked(value: Wire): any {
-  return convert(value, () => SECRET_PLACEHOLDER);
+  const hidden = (inner: Wire): unknown =>
+    typeof inner === "object" && inner !== null && !Array.isArray(inner) && !isSig(inner, SECRET_SIG) && !isSig(inner, RESOURCE_SIG)
+      ? Object.fromEntries(Object.entries(inner).map(([k, v]) => [k, hidden(v)]))
+      : SECRET_PLACEHOLDER;
+  return convert(value, hidden);
 }
 
 function secretWire(value: unknown): Record<string, unknown> {
