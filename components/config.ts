@@ -3,15 +3,15 @@
 // getSecret, so they never pass through the schema and can never be echoed in an error.
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import type { CrossCheck, Report } from "./cross-check";
 import type { ProxyCredentials } from "./proxy";
 import { registrySchema } from "./registry/schema";
 import { imageSchema } from "./image/schema";
-import { nodesSchema, nodesCrossCheck } from "./nodes/schema";
+import { deliveryNamespace, nodesSchema, nodesCrossCheck, registryHostCrossCheck } from "./nodes/schema";
 import { sparkSchema, gpuSchema, workloadCrossCheck } from "./workload/schema";
 import { hdfsSchema, hdfsCrossCheck } from "./hdfs/schema";
-import { APPLY_NAMESPACE } from "./nodes/render-daemonset";
 import { DEVICE_PLUGIN_CHART } from "./workload/render-gpu";
-import { cidr, httpUrl, ipv4, host, hostAndPort, isHost } from "./validators";
+import { cidr, forEachRepeat, httpUrl, ipv4, host, hostAndPort, isHost } from "./validators";
 
 export const PROJECT = "spark-gpu-stack";
 
@@ -71,8 +71,7 @@ export interface LoadedConfig {
   readonly secrets: StackSecrets;
 }
 
-/** A check across sections; `report(path, message)` adds one problem. */
-export type CrossCheck = (config: StackConfig, report: (path: string, message: string) => void, secretsPresent: ReadonlySet<SecretKey>) => void;
+
 
 const SECTION_KEYS = Object.keys(stackSchema.shape) as (keyof StackConfig)[];
 
@@ -127,44 +126,47 @@ export function parseStackConfig(raw: Record<string, unknown>, secretsPresent: R
     if (result.success) parsed[key] = result.data;
     else problems.push(...result.error.issues.flatMap((issue) => describe({ ...issue, path: [key, ...issue.path] }).split("\n")));
   }
-  const config = parsed as StackConfig;
-  if ("proxy" in parsed && config.proxy === undefined && secretsPresent.has("proxyUsername")) {
+  const valid = parsed as Partial<StackConfig>;
+  if ("proxy" in valid && valid.proxy === undefined && secretsPresent.has("proxyUsername")) {
     report("proxy", "expected a proxy section (http URL) when proxy credentials are set");
   }
-  for (const { check, reads } of CROSS_CHECKS) {
-    if (reads.every((key) => key in parsed)) check(config, report, secretsPresent);
+  reportSharedNamespaces(valid, report);
+  for (const { reads, check } of CROSS_CHECKS) {
+    if (reads.every((key) => key in valid)) check(valid as StackConfig, report, secretsPresent);
   }
-  return problems.length > 0 ? { problems } : { config };
+  return problems.length > 0 ? { problems } : { config: valid as StackConfig };
 }
 
-/**
- * Every part gets its own namespace: each declares its Namespace, and two parts sharing one would
- * collide on it and on object names (the registry's and an application's UI Service, say).
- */
-const namespacesCrossCheck: CrossCheck = (config, report) => {
-  // Configurable ones first, so a clash is reported on a key the user can change.
-  const used: { readonly owner: string; readonly namespace: string }[] = [
-    { owner: "registry.namespace", namespace: config.registry.namespace },
-    { owner: "spark.namespace", namespace: config.spark.namespace },
-    ...(config.hdfs.enabled ? [{ owner: "hdfs.namespace", namespace: config.hdfs.namespace }] : []),
-    ...(config.nodes.delivery === "daemonset" && config.nodes.hosts.length > 0 ? [{ owner: "the nodes' daemonset delivery", namespace: APPLY_NAMESPACE }] : []),
-    ...(config.gpu.enabled ? [{ owner: "the NVIDIA device plugin", namespace: DEVICE_PLUGIN_CHART.namespace }] : []),
-  ];
-  used.forEach(({ owner, namespace }, i) => {
-    const first = used.findIndex((u) => u.namespace === namespace);
-    if (first === i) return;
-    const [key, also] = owner.endsWith(".namespace") ? [owner, used[first].owner] : [used[first].owner, owner];
-    report(key, `expected a namespace no other part of the stack uses, got ${JSON.stringify(namespace)} (also ${also})`);
-  });
-};
+/** Namespaces every cluster has: declaring one of them fails with "already exists". */
+const BUILT_IN_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
 
-/** Each check across sections, with the sections it reads: it runs when all of them are valid. */
-const CROSS_CHECKS: readonly { readonly check: CrossCheck; readonly reads: readonly (keyof StackConfig)[] }[] = [
-  { check: namespacesCrossCheck, reads: ["registry", "spark", "hdfs", "nodes", "gpu"] },
-  { check: nodesCrossCheck, reads: ["nodes", "registry"] },
-  { check: workloadCrossCheck, reads: ["spark", "gpu", "hdfs", "dns"] },
-  { check: hdfsCrossCheck, reads: ["hdfs"] },
-];
+/**
+ * Every part gets a namespace of its own: each declares its Namespace, and two parts sharing one
+ * would collide on it and on object names. Judged on whichever sections are valid.
+ */
+function reportSharedNamespaces(valid: Partial<StackConfig>, report: Report): void {
+  // Configurable ones first, so a clash is reported on a key the user can change.
+  const used: { readonly owner: string; readonly namespace: string | undefined }[] = [
+    { owner: "registry.namespace", namespace: valid.registry?.namespace },
+    { owner: "spark.namespace", namespace: valid.spark?.namespace },
+    { owner: "hdfs.namespace", namespace: valid.hdfs?.enabled ? valid.hdfs.namespace : undefined },
+    { owner: "the nodes' daemonset delivery", namespace: valid.nodes && deliveryNamespace(valid.nodes) },
+    { owner: "the NVIDIA device plugin", namespace: valid.gpu?.enabled ? DEVICE_PLUGIN_CHART.namespace : undefined },
+  ];
+  const declared = used.filter((u): u is { owner: string; namespace: string } => u.namespace !== undefined);
+  for (const { owner, namespace } of declared) {
+    if (BUILT_IN_NAMESPACES.includes(namespace)) report(owner, `expected a namespace of its own, not one Kubernetes creates itself (${BUILT_IN_NAMESPACES.join(", ")}), got ${JSON.stringify(namespace)}`);
+  }
+  forEachRepeat(
+    declared.map((u) => u.namespace),
+    (i, first) => {
+      const [key, also] = declared[i].owner.endsWith(".namespace") ? [declared[i].owner, declared[first].owner] : [declared[first].owner, declared[i].owner];
+      report(key, `expected a namespace no other part of the stack uses, got ${JSON.stringify(declared[i].namespace)} (also ${also})`);
+    },
+  );
+}
+
+const CROSS_CHECKS: readonly CrossCheck<keyof StackConfig>[] = [nodesCrossCheck, registryHostCrossCheck, workloadCrossCheck, hdfsCrossCheck];
 
 /** Reads a section from Pulumi config: structured values arrive as JSON text. */
 function readSection(config: pulumi.Config, key: string): unknown {

@@ -103,3 +103,13 @@ export const enumOf = <const T extends readonly [string, ...string[]]>(values: T
   z.enum(values, expecting(`one of ${values.map((v) => `"${v}"`).join(", ")}`));
 
 export const bool = () => z.boolean(expecting("true or false"));
+
+/** Calls `repeated(index, firstIndex)` for every value an earlier entry already had. */
+export function forEachRepeat(values: readonly string[], repeated: (index: number, firstIndex: number) => void): void {
+  const firstIndex = new Map<string, number>();
+  values.forEach((value, i) => {
+    const first = firstIndex.get(value);
+    if (first === undefined) firstIndex.set(value, i);
+    else repeated(i, first);
+  });
+}

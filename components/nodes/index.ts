@@ -13,7 +13,7 @@ import { computeNoProxy } from "./no-proxy";
 import { planNode } from "./render";
 import { renderApplyScript } from "./render-apply";
 import { renderApplyDaemonSet, renderApplyNamespace } from "./render-daemonset";
-import type { NodeConfig } from "./schema";
+import { deliveryNamespace, type NodeConfig } from "./schema";
 
 export interface NodeRuntimeConfigArgs {
   /** The validated `nodes` section. */
@@ -63,7 +63,7 @@ export class NodeRuntimeConfig extends pulumi.ComponentResource {
     const { config } = args;
     const rendered = config.hosts.map((node) => renderNode(node, args));
 
-    const namespace = config.delivery === "daemonset" && rendered.length > 0 ? new k8s.core.v1.Namespace(`${name}-namespace`, renderApplyNamespace(), { parent: this }) : undefined;
+    const namespace = deliveryNamespace(config) !== undefined ? new k8s.core.v1.Namespace(`${name}-namespace`, renderApplyNamespace(), { parent: this }) : undefined;
     // Rolls a node's pod when its script changes, credentials included (the public hash leaves them out).
     const checksumKey = namespace && args.proxyCredentials !== undefined ? new random.RandomBytes(`${name}-checksum-key`, { length: 32 }, { parent: this }).hex : undefined;
     // Rolling: batch k+1 starts once every node of batch k has applied its script.

@@ -2,9 +2,10 @@
 // configuration reaches them. Defaults live here only.
 import { isIPv4 } from "node:net";
 import { z } from "zod";
-import type { CrossCheck } from "../config";
+import { crossCheck } from "../cross-check";
 import { isLoopback } from "../registry/schema";
-import { bool, cidr, dnsSubdomain, enumOf, host, integer, nonEmptyString, port } from "../validators";
+import { bool, cidr, dnsSubdomain, enumOf, forEachRepeat, host, integer, nonEmptyString, port } from "../validators";
+import { APPLY_NAMESPACE } from "./render-daemonset";
 
 /** An image reference pinned by tag or digest, never `latest` or untagged. */
 const pinnedImage = () => {
@@ -63,15 +64,13 @@ function inSubnet(address: string, subnet: string): boolean {
   return Math.floor(ipv4ToNumber(address) / size) === Math.floor(ipv4ToNumber(network) / size);
 }
 
-export const nodesCrossCheck: CrossCheck = (config, report, secretsPresent) => {
-  const { hosts, subnet, delivery } = config.nodes;
+export const nodesCrossCheck = crossCheck(["nodes"], ({ nodes }, report, secretsPresent) => {
+  const { hosts, subnet, delivery } = nodes;
   for (const [field, what] of [["name", "a name"], ["address", "an address"]] as const) {
-    const first = new Map<string, number>();
-    hosts.forEach((node, i) => {
-      const earlier = first.get(node[field]);
-      if (earlier === undefined) first.set(node[field], i);
-      else report(`nodes.hosts[${i}].${field}`, `expected ${what} used by one node only, got ${JSON.stringify(node[field])} again (also nodes.hosts[${earlier}])`);
-    });
+    forEachRepeat(
+      hosts.map((node) => node[field]),
+      (i, first) => report(`nodes.hosts[${i}].${field}`, `expected ${what} used by one node only, got ${JSON.stringify(hosts[i][field])} again (also nodes.hosts[${first}])`),
+    );
   }
   if (subnet !== undefined) {
     hosts.forEach((node, i) => {
@@ -87,10 +86,19 @@ export const nodesCrossCheck: CrossCheck = (config, report, secretsPresent) => {
       }
     });
   }
-  if (hosts.length > 1 && isLoopback(config.registry.host)) {
-    report("registry.host", `expected the address of the registry's node, which all ${hosts.length} nodes in nodes.hosts reach (a loopback address reaches only the node itself), got ${JSON.stringify(config.registry.host)}`);
-  }
   if (delivery === "ssh" && hosts.length > 0 && !secretsPresent.has("sshPrivateKey")) {
     report("sshPrivateKey", "expected the secret sshPrivateKey when nodes.delivery is \"ssh\" (or set nodes.delivery to \"daemonset\")");
   }
-};
+});
+
+/** Every configured node pulls from the registry, so a loopback host serves one node at most. */
+export const registryHostCrossCheck = crossCheck(["nodes", "registry"], ({ nodes, registry }, report) => {
+  if (nodes.hosts.length > 1 && isLoopback(registry.host)) {
+    report("registry.host", `expected the address of the registry's node, which all ${nodes.hosts.length} nodes in nodes.hosts reach (a loopback address reaches only the node itself), got ${JSON.stringify(registry.host)}`);
+  }
+});
+
+/** The namespace of the `daemonset` delivery, when it runs (it needs nodes to configure). */
+export function deliveryNamespace(nodes: NodesConfig): string | undefined {
+  return nodes.delivery === "daemonset" && nodes.hosts.length > 0 ? APPLY_NAMESPACE : undefined;
+}

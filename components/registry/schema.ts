@@ -33,8 +33,8 @@ const storageSchema = (size: string) =>
     storageClass: dnsSubdomain().optional(),
   });
 
-/** A loopback host only works on a single-node cluster, where the registry cannot land elsewhere. */
-export const isLoopback = (address: string) => address === "localhost" || (isIP(address) === 4 && address.startsWith("127."));
+/** A loopback host (RFC 6761: localhost and *.localhost) only works on a single-node cluster, where the registry cannot land elsewhere. */
+export const isLoopback = (address: string) => /^(.+\.)?localhost$/i.test(address) || (isIP(address) === 4 && address.startsWith("127."));
 
 export const registrySchema = z
   .strictObject({

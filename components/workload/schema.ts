@@ -1,8 +1,8 @@
 // The `spark` section (the applications and how they are run) and the `gpu` section (NVIDIA device
 // plugin and GPU node scheduling). Defaults live here and only here.
 import { z } from "zod";
-import type { CrossCheck } from "../config";
-import { bool, byteQuantity, cronSchedule, dnsLabel, enumOf, integer, nonEmptyString } from "../validators";
+import { crossCheck } from "../cross-check";
+import { bool, byteQuantity, cronSchedule, dnsLabel, enumOf, forEachRepeat, integer, nonEmptyString } from "../validators";
 import { MANAGED_ENV_NAMES } from "./render-pods";
 import { MANAGED_SPARK_CONF_KEYS } from "./render-spark";
 
@@ -182,14 +182,14 @@ export const gpuSchema = z.strictObject({
 /** Pods add the configured servers after the cluster DNS; resolv.conf keeps three nameservers. */
 const MAX_POD_DNS_SERVERS = 2;
 
-export const workloadCrossCheck: CrossCheck = (config, report) => {
+export const workloadCrossCheck = crossCheck(["spark", "gpu", "hdfs", "dns"], (config, report) => {
   const { spark, gpu } = config;
-  const firstIndexOf = new Map<string, number>();
+  forEachRepeat(
+    spark.applications.map((app) => app.name),
+    (i, first) => report(`spark.applications[${i}].name`, `expected a name no other application uses, got "${spark.applications[i].name}" (spark.applications[${first}] has it)`),
+  );
   spark.applications.forEach((app, i) => {
     const at = `spark.applications[${i}]`;
-    const first = firstIndexOf.get(app.name);
-    if (first !== undefined) report(`${at}.name`, `expected a name no other application uses, got "${app.name}" (spark.applications[${first}] has it)`);
-    else firstIndexOf.set(app.name, i);
     for (const role of ["driver", "executor"] as const) {
       if (app[role].gpus > 0 && !gpu.enabled) {
         report(`${at}.${role}.gpus`, `expected 0 while gpu.enabled is false (set gpu.enabled: true to schedule GPU pods), got ${app[role].gpus}`);
@@ -208,4 +208,4 @@ export const workloadCrossCheck: CrossCheck = (config, report) => {
   if (spark.applications.length > 0 && config.dns.length > MAX_POD_DNS_SERVERS) {
     report("dns", `expected at most ${MAX_POD_DNS_SERVERS} servers while Spark applications run: pods list them after the cluster DNS and resolv.conf keeps three, got ${JSON.stringify(config.dns)}`);
   }
-};
+});

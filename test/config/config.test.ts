@@ -56,6 +56,19 @@ describe("stack config", () => {
     expect(problems(raw)).toEqual([message]);
   });
 
+  it("judges the namespaces of the valid sections when another is bad", () => {
+    expect(problems({ gpu: { enabled: "yes" }, spark: { namespace: "registry" } })).toEqual([
+      'gpu.enabled: expected true or false, got "yes"',
+      'spark.namespace: expected a namespace no other part of the stack uses, got "registry" (also registry.namespace)',
+    ]);
+  });
+
+  it.each(["default", "kube-system", "kube-public", "kube-node-lease"])("refuses the cluster's own namespace %s", (namespace) => {
+    expect(problems({ hdfs: { enabled: true, namespace } })).toEqual([
+      `hdfs.namespace: expected a namespace of its own, not one Kubernetes creates itself (default, kube-system, kube-public, kube-node-lease), got "${namespace}"`,
+    ]);
+  });
+
   it("lets a namespace be reused by a part that is switched off", () => {
     expect(problems({ gpu: { enabled: false }, hdfs: { enabled: false, namespace: "spark" }, spark: { namespace: "nvidia-device-plugin" } })).toEqual([]);
   });
@@ -77,9 +90,9 @@ describe("stack config", () => {
       },
       ["sshPrivateKey"],
     );
-    // The duplicate node name is not among them: the nodes' checks read the bad registry section.
     expect(found).toEqual([
       'registry.port: expected an integer 1–65535, got "abc"',
+      'nodes.hosts[1].name: expected a name used by one node only, got "n1" again (also nodes.hosts[0])',
       'spark.applications[1].name: expected a name no other application uses, got "pi" (spark.applications[0] has it)',
       "hdfs.replication: expected at most hdfs.dataNodes (2) copies of each block, got 3",
     ]);

@@ -61,9 +61,11 @@ describe("nodes config", () => {
   it("rejects a loopback registry host once more than one node pulls from it", () => {
     const hosts = [GPU_NODE, { ...GPU_NODE, name: "gpu-2", address: "192.0.2.22" }];
     expect(problems({ nodes: { hosts: [GPU_NODE] } })).toEqual([]);
-    expect(problems({ registry: { host: "localhost" }, nodes: { hosts } })).toEqual([
-      'registry.host: expected the address of the registry\'s node, which all 2 nodes in nodes.hosts reach (a loopback address reaches only the node itself), got "localhost"',
-    ]);
+    for (const host of ["localhost", "LOCALHOST", "registry.localhost", "127.0.1.1"]) {
+      expect(problems({ registry: { host }, nodes: { hosts } })).toEqual([
+        `registry.host: expected the address of the registry's node, which all 2 nodes in nodes.hosts reach (a loopback address reaches only the node itself), got "${host}"`,
+      ]);
+    }
   });
 
   it("rejects duplicate node names and addresses, naming both entries", () => {
