@@ -1,6 +1,7 @@
 // Composition root: load config -> build components -> export outputs. Nothing else lives here.
 import { loadConfig } from "./components/config";
 import { PrivateRegistry } from "./components/registry";
+import { registryAddress } from "./components/registry/render";
 import { SparkImage } from "./components/image";
 import { NodeRuntimeConfig } from "./components/nodes";
 import { SparkWorkload } from "./components/workload";
@@ -9,22 +10,24 @@ import { HdfsCluster } from "./components/hdfs";
 
 const { config, secrets } = loadConfig();
 
-const registry = new PrivateRegistry("registry", {
-  config: config.registry,
-  proxy: config.proxy,
-  proxyCredentials: secrets.proxyCredentials,
-  password: secrets.registryPassword,
-});
-
-// Node configuration and the image build run side by side; the workload waits for both.
+// Nodes first, from the registry's address alone: behind the proxy, every image the cluster pulls
+// (the registry's own included) needs them configured. Pods wait for them; nothing else does.
 const nodes = new NodeRuntimeConfig("nodes", {
   config: config.nodes,
   cluster: config.cluster,
   proxy: config.proxy,
   proxyCredentials: secrets.proxyCredentials,
   dns: config.dns,
-  registry: registry.ref,
+  registry: registryAddress(config.registry),
   sshPrivateKey: secrets.sshPrivateKey,
+});
+
+const registry = new PrivateRegistry("registry", {
+  config: config.registry,
+  proxy: config.proxy,
+  proxyCredentials: secrets.proxyCredentials,
+  password: secrets.registryPassword,
+  nodes: nodes.ref,
 });
 
 const image = new SparkImage("spark-image", {
@@ -34,10 +37,10 @@ const image = new SparkImage("spark-image", {
   proxyCredentials: secrets.proxyCredentials,
 });
 
-const hdfs = config.hdfs.enabled ? new HdfsCluster("hdfs", { config: config.hdfs, cluster: config.cluster }) : undefined;
+const hdfs = config.hdfs.enabled ? new HdfsCluster("hdfs", { config: config.hdfs, cluster: config.cluster, nodes: nodes.ref }) : undefined;
 
 // The NVIDIA device plugin (and RuntimeClass) when GPUs are on; GPU applications wait for it.
-const gpu = config.gpu.enabled ? new GpuSupport("gpu", { config: config.gpu }) : undefined;
+const gpu = config.gpu.enabled ? new GpuSupport("gpu", { config: config.gpu, nodes: nodes.ref }) : undefined;
 
 const workload = new SparkWorkload("spark", {
   config: config.spark,

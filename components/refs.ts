@@ -43,6 +43,11 @@ export interface SparkImageRef {
 export interface NodesReadyRef {
   /** Resolves once every node has applied its configuration; holds the applied hashes. */
   readonly ready: pulumi.Output<string>;
+  /**
+   * What pods must `dependsOn` to start after every node is configured: behind the proxy, their
+   * images can be pulled only then.
+   */
+  readonly configured: readonly pulumi.Resource[];
 }
 
 /** HDFS as Spark jobs address it. Produced by HdfsCluster. */

@@ -5,7 +5,7 @@ import * as k8s from "@pulumi/kubernetes";
 import type { input as Input } from "@pulumi/kubernetes/types";
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterConfig, StackConfig } from "../config";
-import type { HdfsRef } from "../refs";
+import type { HdfsRef, NodesReadyRef } from "../refs";
 import {
   coreSiteProperties,
   defaultFsUri,
@@ -26,6 +26,8 @@ export interface HdfsClusterArgs {
   readonly config: StackConfig["hdfs"];
   /** The cluster section: its DNS domain is part of the NameNode's address. */
   readonly cluster: ClusterConfig;
+  /** The configured nodes: HDFS pods start after them (their image comes through the proxy). */
+  readonly nodes?: NodesReadyRef;
 }
 
 type Role = "namenode" | "datanode" | "secondary-namenode" | "create-directories";
@@ -202,7 +204,7 @@ export class HdfsCluster extends pulumi.ComponentResource {
             persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
           },
         },
-        { parent: this },
+        { parent: this, dependsOn: [...(args.nodes?.configured ?? [])] },
       );
 
     const nameNodePorts = [

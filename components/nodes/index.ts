@@ -82,7 +82,7 @@ export class NodeRuntimeConfig extends pulumi.ComponentResource {
     this.applied = pulumi
       .all(rendered.map((r, i) => pulumi.all([appliers[i].id, r.hash]).apply(([, hash]) => [r.node.name, { hash, runtime: r.node.runtime }] as const)))
       .apply((entries) => Object.fromEntries(entries));
-    this.ref = { ready: this.applied.apply((applied) => Object.entries(applied).map(([node, a]) => `${node}=${a.hash}`).join(" ")) };
+    this.ref = { ready: this.applied.apply((applied) => Object.entries(applied).map(([node, a]) => `${node}=${a.hash}`).join(" ")), configured: appliers };
     this.renderedFiles = pulumi
       .all(rendered.map((r) => pulumi.all([r.files, r.script]).apply(([files, script]) => ({ ...files, "apply.sh": script }))))
       .apply((perNode) => Object.fromEntries(perNode.flatMap((files, i) => Object.entries(files).map(([path, content]) => [`${rendered[i].node.name}/${path.replace(/^\//, "")}`, content]))));

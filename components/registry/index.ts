@@ -7,7 +7,7 @@ import * as random from "@pulumi/random";
 import { keyedChecksum } from "../checksum";
 import type { ProxyConfig, StackConfig } from "../config";
 import { proxyUrls, type ProxyCredentials } from "../proxy";
-import type { RegistryRef } from "../refs";
+import type { NodesReadyRef, RegistryRef } from "../refs";
 import {
   BCRYPT_SALT_BYTES,
   CONFIG_DIR,
@@ -17,6 +17,7 @@ import {
   READONLY_CONFIG_FILE,
   renderGcScript,
   renderHtpasswd,
+  registryAddress,
   renderRegistryConfig,
   type RegistryConfigInput,
 } from "./render";
@@ -29,6 +30,8 @@ export interface PrivateRegistryArgs {
   readonly proxyCredentials?: pulumi.Input<ProxyCredentials>;
   /** Registry password; generated when absent. */
   readonly password?: pulumi.Input<string>;
+  /** The configured nodes: the registry, cache and UI pods start after them (their images come through the proxy). */
+  readonly nodes?: NodesReadyRef;
 }
 
 /** The port distribution listens on inside its pod; the node-facing port is the hostPort. */
@@ -140,10 +143,14 @@ export class PrivateRegistry extends pulumi.ComponentResource {
   /** `host:port` of the Docker Hub pull-through cache, when enabled (also in `ref`). */
   public readonly mirrorEndpoint?: pulumi.Output<string>;
 
+  /** Options of the Deployments: their images need the configured nodes. */
+  private readonly podOptions: pulumi.CustomResourceOptions;
+
   constructor(name: string, args: PrivateRegistryArgs, opts?: pulumi.ComponentResourceOptions) {
     super("spark-gpu-stack:registry:PrivateRegistry", name, {}, opts);
     const { config } = args;
     const parent = { parent: this };
+    this.podOptions = { parent: this, dependsOn: [...(args.nodes?.configured ?? [])] };
     const image = `registry:${config.version}`;
     const tls = config.tls ? { certificate: `${TLS_DIR}/tls.crt`, key: `${TLS_DIR}/tls.key` } : undefined;
 
@@ -212,7 +219,7 @@ export class PrivateRegistry extends pulumi.ComponentResource {
         tlsSecret: config.tls?.secretName,
         configChecksum: keyedChecksum(httpSecret, [configYml, readOnlyConfigYml, htpasswd]),
       }),
-      parent,
+      this.podOptions,
     );
     const service = new k8s.core.v1.Service(
       "registry",
@@ -222,10 +229,10 @@ export class PrivateRegistry extends pulumi.ComponentResource {
       },
       parent,
     );
-    const endpoint = `${config.host}:${config.port}`;
+    const { address, insecure, mirrorAddress } = registryAddress(config);
 
     if (config.ui.enabled) {
-      const ui = this.webUi(namespace, service.metadata.name, endpoint, config);
+      const ui = this.webUi(namespace, service.metadata.name, address, config);
       this.uiUrl = ui.metadata.apply(() => `http://${config.host}:${config.ui.nodePort}/`);
     }
     const gcScript = renderGcScript({
@@ -237,7 +244,6 @@ export class PrivateRegistry extends pulumi.ComponentResource {
     });
     if (config.gc.enabled) this.garbageCollection(namespace, registry, gcScript, config);
 
-    const mirrorAddress = config.mirror.enabled ? `${config.host}:${config.mirror.port}` : undefined;
     if (mirrorAddress !== undefined) {
       const mirror = this.mirror(namespace, image, httpSecret.apply(renderers.mirror), httpSecret, claim("registry-mirror-data", config.mirror.storage), args);
       this.mirrorEndpoint = mirror.metadata.apply(() => mirrorAddress);
@@ -245,12 +251,12 @@ export class PrivateRegistry extends pulumi.ComponentResource {
 
     this.namespace = namespace;
     this.ref = {
-      address: endpoint,
+      address,
       mirrorAddress,
+      insecure,
       // Resolves once the Deployment is ready, so nothing pushes or pulls before the registry answers.
-      endpoint: registry.metadata.apply(() => endpoint),
+      endpoint: registry.metadata.apply(() => address),
       credentials: pulumi.secret(pulumi.output(password).apply((p) => ({ username: config.username, password: p }))),
-      insecure: config.tls === undefined,
       mirrorEndpoint: this.mirrorEndpoint,
     };
     this.registerOutputs({
@@ -313,7 +319,7 @@ export class PrivateRegistry extends pulumi.ComponentResource {
           },
         },
       },
-      parent,
+      this.podOptions,
     );
     return new k8s.core.v1.Service(
       "registry-ui",
@@ -455,7 +461,7 @@ export class PrivateRegistry extends pulumi.ComponentResource {
         proxySecret: proxySecret?.metadata.name,
         configChecksum: keyedChecksum(checksumKey, [configYml, ...(proxyEnv ? [proxyEnv.apply((env) => JSON.stringify(env))] : [])]),
       }),
-      parent,
+      this.podOptions,
     );
   }
 }

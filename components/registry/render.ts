@@ -2,6 +2,8 @@
 // file and the garbage-collection procedure. No Pulumi here: plain values in, text out.
 import bcrypt from "bcryptjs";
 import { stringify } from "yaml";
+import type { StackConfig } from "../config";
+import type { RegistryAddress } from "../refs";
 
 /** Where distribution 2.x reads its configuration, and where the component mounts it. */
 export const CONFIG_DIR = "/etc/docker/registry";
@@ -127,4 +129,13 @@ kubectl --namespace ${shellQuote(input.namespace)} exec deployment/${input.deplo
 collector=$!
 wait "$collector"
 `;
+}
+
+/** Where the registry and its cache listen: known from config alone, before anything runs. */
+export function registryAddress(config: StackConfig["registry"]): RegistryAddress {
+  return {
+    address: `${config.host}:${config.port}`,
+    insecure: config.tls === undefined,
+    mirrorAddress: config.mirror.enabled ? `${config.host}:${config.mirror.port}` : undefined,
+  };
 }

@@ -3,6 +3,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../config";
+import type { NodesReadyRef } from "../refs";
 import { DEVICE_PLUGIN_CHART, gpuScheduling, renderDevicePluginValues, renderRuntimeClass } from "./render-gpu";
 import type { GpuScheduling } from "./render-spark";
 
@@ -17,6 +18,8 @@ export interface GpuNodesRef {
 export interface GpuSupportArgs {
   /** The validated `gpu` section (only built when `enabled`). */
   readonly config: StackConfig["gpu"];
+  /** The configured nodes: the plugin's pods start after them (their image comes through the proxy). */
+  readonly nodes?: NodesReadyRef;
 }
 
 export class GpuSupport extends pulumi.ComponentResource {
@@ -41,7 +44,7 @@ export class GpuSupport extends pulumi.ComponentResource {
         values: renderDevicePluginValues(scheduling),
       },
       // The plugin's pods use the RuntimeClass when it is configured.
-      { parent: this, dependsOn: runtimeClass ? [runtimeClass] : [] },
+      { parent: this, dependsOn: [...(runtimeClass ? [runtimeClass] : []), ...(args.nodes?.configured ?? [])] },
     );
 
     this.ref = { scheduling, ready: devicePlugin.id };

@@ -140,7 +140,8 @@ export class SparkWorkload extends pulumi.ComponentResource {
               namespace: this.namespace,
               values: renderOperatorValues(config.namespace),
             },
-            { parent: this },
+            // Helm waits for the operator's pods, whose image needs the configured nodes.
+            { parent: this, dependsOn: [...args.nodes.configured] },
           )
         : undefined;
 

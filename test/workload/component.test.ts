@@ -59,7 +59,7 @@ function build(name: string, spark: Record<string, unknown>, prodLike: boolean, 
     dns: prodLike ? ["192.0.2.53", "192.0.2.54"] : [],
     image: { imageRef: pulumi.output(DIGEST_IMAGE), imageName: pulumi.output("192.0.2.21:6001/spark-pytorch:dev"), sparkVersion: "4.0.1", pythonVersion: "3.11" },
     registry: { address: "192.0.2.21:6001", endpoint: pulumi.output("192.0.2.21:6001"), credentials: pulumi.secret({ username: "spark", password: REGISTRY_PASSWORD }), insecure: true },
-    nodes: { ready: nodesMarker.metadata.name.apply((n) => n ?? "") },
+    nodes: { ready: nodesMarker.metadata.name.apply((n) => n ?? ""), configured: [nodesMarker] },
     nodeNetwork: { hosts: [{ name: "gpu-1", address: "192.0.2.21" }, { name: "gpu-2", address: "192.0.2.22" }] },
   });
   return { component, nodesMarker, gpuSupport };
