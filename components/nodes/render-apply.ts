@@ -1,7 +1,7 @@
 // The per-node apply script: one POSIX sh file rendered from a NodePlan. It merges daemon.json and
 // edits config.toml ON THE NODE, so keys the node already has survive. It does so with awk, the
 // one tool POSIX puts on every node (busybox included); python3 and jq are often missing.
-import { DOCKERD_FLAGS, dropInPath, registryTable, type ContainerdLayout, type NodePlan, type TomlSetting } from "./render";
+import { DOCKERD_FLAGS, dropInPath, NVIDIA_RUNTIME_BINARY, registryTable, type ContainerdLayout, type NodePlan, type TomlSetting } from "./render";
 
 /**
  * Merges SETTINGS into the daemon.json on stdin (the contract is mergeDaemonJson in render.ts).
@@ -318,12 +318,12 @@ function proxyCheck(noProxy: string | undefined): string {
 }
 
 /**
- * Refuses a node without the programs the new default runtime needs (the NVIDIA Container
- * Toolkit on a GPU node): the runtime would restart fine and then fail every container.
+ * Refuses a GPU node without the NVIDIA Container Toolkit: with nvidia as the default runtime, the
+ * runtime would restart fine and then fail every container.
  */
-function requiredProgramsCheck(plan: NodePlan): string {
-  const why = "install the NVIDIA Container Toolkit on this node, or set its nodes.hosts[].gpu to false; nothing was changed";
-  return plan.requiredPrograms.map((program) => `	[ -x "$ROOT"${shellQuoted(program)} ] || fail ${shellQuoted(`${program} is missing or not executable: ${why}`)}\n`).join("");
+function nvidiaRuntimeCheck(plan: NodePlan): string {
+  const message = `${NVIDIA_RUNTIME_BINARY} is missing or not executable: install the NVIDIA Container Toolkit on this node, or set its nodes.hosts[].gpu to false; nothing was changed`;
+  return plan.gpu ? `\n\t[ -x "$ROOT"${shellQuoted(NVIDIA_RUNTIME_BINARY)} ] || fail ${shellQuoted(message)}` : "";
 }
 
 /**
@@ -456,11 +456,11 @@ main() {
 	trap 'exit 1' HUP INT TERM
 	if [ "$("$SYSTEMCTL" show --property=LoadState "$UNIT")" = LoadState=not-found ]; then
 		fail "this node has no $UNIT service (nodes.hosts[].runtime names the node's runtime)"
-	fi
+	fi${nvidiaRuntimeCheck(plan)}
 	rm -rf "$PREVIOUS"
 	mkdir -p "$STATE/original" "$PREVIOUS"
 	: >"$PREVIOUS/changed"
-${requiredProgramsCheck(plan)}${steps.checks}${competingDropInCheck(plan)}
+${steps.checks}${competingDropInCheck(plan)}
 
 ${[...stageOwned, steps.stage].join("\n")}
 

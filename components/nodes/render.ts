@@ -181,8 +181,8 @@ export interface NodePlan {
   readonly edit: RuntimeEdit;
   /** NO_PROXY the runtime must show in its environment after a restart. */
   readonly noProxy?: string;
-  /** Programs the new configuration starts containers with: without them every pod would fail. */
-  readonly requiredPrograms: readonly string[];
+  /** The nvidia runtime becomes the default: without its binary every container would fail. */
+  readonly gpu: boolean;
 }
 
 /** The node's plan, and its files for people and the render tool (path → content). */
@@ -204,6 +204,5 @@ export function planNode(input: NodeInput): { plan: NodePlan; files: Record<stri
   const shown = Object.fromEntries(files.map((f) => [f.path, f.content]));
   const merged: [string, string] =
     edit.runtime === "docker" ? ["/etc/docker/daemon.json", `${JSON.stringify(edit.daemonJson, null, 2)}\n`] : ["/etc/containerd/config.toml", renderContainerdConfig(edit.settings[2])];
-  const requiredPrograms = node.gpu ? [NVIDIA_RUNTIME_BINARY] : [];
-  return { plan: { node: node.name, files, edit, noProxy: proxy?.noProxy.join(","), requiredPrograms }, files: { ...shown, [merged[0]]: merged[1] } };
+  return { plan: { node: node.name, files, edit, noProxy: proxy?.noProxy.join(","), gpu: node.gpu }, files: { ...shown, [merged[0]]: merged[1] } };
 }

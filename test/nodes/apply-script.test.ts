@@ -166,6 +166,7 @@ describe.each(VARIANTS)("apply script under $name", (variant) => {
       expect(existsSync(node.path(`/etc/systemd/system/${runtime}.service.d/http-proxy.conf`))).toBe(false);
       expect(existsSync(node.path(runtime === "docker" ? "/etc/docker/daemon.json" : "/etc/containerd/config.toml"))).toBe(false);
       expect(node.restarts()).toEqual([]);
+      expect(existsSync(node.path("/var/lib/spark-gpu-stack"))).toBe(false);
 
       const cpuNode = nodeInput(runtime);
       expect((await node.apply(scriptFor({ ...cpuNode, node: { ...cpuNode.node, gpu: false } }))).code).toBe(0);
