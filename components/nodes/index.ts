@@ -40,7 +40,7 @@ export interface AppliedNode {
 /** Stands in for the credentials where the script is hashed, so the hash reveals nothing of them. */
 const HASHED_CREDENTIALS: ProxyCredentials = { username: "[secret]", password: "[secret]" };
 
-/** One node's rendered script and files, and the hash the delivery re-runs on. */
+/** One node's rendered script and files, and its public hash (credentials left out). */
 interface RenderedNode {
   readonly node: NodeConfig;
   readonly script: pulumi.Output<string>;
