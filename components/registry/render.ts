@@ -106,10 +106,19 @@ export function renderGcScript(input: GcScriptInput): string {
 # read-only while collecting, restarted read-write afterwards (stale blob cache: distribution #4702).
 set -eu
 
+# Each kubectl call runs in the background and is waited for: the shell runs a trap only between
+# commands, so a stopped job is handled at once, and its trap stops the call in flight.
+call=
+run() {
+  "$@" &
+  call=$!
+  wait "$call"
+}
+
 serve() {
   echo "registry: serving $1"
-  kubectl --namespace ${shellQuote(input.namespace)} patch deployment ${shellQuote(input.deployment)} --type strategic --patch "$2"
-  kubectl --namespace ${shellQuote(input.namespace)} rollout status deployment ${shellQuote(input.deployment)} --timeout ${input.rolloutTimeoutSeconds}s
+  run kubectl --namespace ${shellQuote(input.namespace)} patch deployment ${shellQuote(input.deployment)} --type strategic --patch "$2"
+  run kubectl --namespace ${shellQuote(input.namespace)} rollout status deployment ${shellQuote(input.deployment)} --timeout ${input.rolloutTimeoutSeconds}s
 }
 
 read_write() {
@@ -118,16 +127,11 @@ read_write() {
 
 # Back to read-write on every exit: success, failure, or the job being stopped. The rollout to
 # read-write replaces the pod (Recreate), which ends a collection still running in it.
-collector=
 trap read_write EXIT
-trap 'if [ -n "$collector" ]; then kill "$collector" 2>/dev/null || :; fi; exit 143' TERM INT
+trap 'if [ -n "$call" ]; then kill "$call" 2>/dev/null || :; fi; exit 143' TERM INT
 
 serve ${READONLY_CONFIG_FILE} ${shellQuote(serveArgsPatch(input.container, READONLY_CONFIG_FILE))}
-# In the background: the shell runs a trap only between commands, and a stopped job must not
-# wait for the whole collection.
-kubectl --namespace ${shellQuote(input.namespace)} exec deployment/${input.deployment} --container ${shellQuote(input.container)} -- ${gcArgs.join(" ")} &
-collector=$!
-wait "$collector"
+run kubectl --namespace ${shellQuote(input.namespace)} exec deployment/${input.deployment} --container ${shellQuote(input.container)} -- ${gcArgs.join(" ")}
 `;
 }
 

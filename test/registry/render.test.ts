@@ -89,31 +89,33 @@ describe("renderGcScript", () => {
     }
   });
 
-  it("when stopped mid-collection, stops the collector at once and switches back to read-write", async () => {
+  it.each([
+    ["mid-collection", "exec", ["patch deployment", "rollout status", "exec deployment/registry", "patch deployment", "rollout status"]],
+    ["while switching to read-only", "rollout", ["patch deployment", "rollout status", "patch deployment", "rollout status"]],
+  ])("when stopped %s, stops the kubectl call at once and switches back to read-write", async (_, hangOn, expectedCalls) => {
     const dir = tempDir("gc-stopped");
     writeFileSync(join(dir, "gc.sh"), renderGcScript(input));
-    // kubectl stand-in: records its calls; `exec` hangs like a long collection.
+    // kubectl stand-in: records its calls; the first `${hangOn}` hangs like a long collection or rollout.
     writeFileSync(
       join(dir, "kubectl"),
-      `#!/bin/sh\necho "$3 $4" >>"${dir}/calls"\nif [ "$3" = exec ]; then echo $$ >"${dir}/collector"; sleep 10; echo >"${dir}/collected"; fi\n`,
+      `#!/bin/sh\necho "$3 $4" >>"${dir}/calls"\nif [ "$3" = ${hangOn} ] && [ ! -e "${dir}/hanging" ]; then echo $$ >"${dir}/hanging"; sleep 10; echo >"${dir}/finished"; fi\n`,
     );
     chmodSync(join(dir, "kubectl"), 0o755);
     const script = spawn("sh", [join(dir, "gc.sh")], { env: { ...process.env, PATH: `${dir}:${process.env.PATH}` }, stdio: "ignore" });
     const exited = new Promise<number | null>((resolveExit) => script.on("close", resolveExit));
-    while (!existsSync(join(dir, "collector"))) await new Promise((r) => setTimeout(r, 20));
+    while (!existsSync(join(dir, "hanging"))) await new Promise((r) => setTimeout(r, 20));
     script.kill("SIGTERM");
     expect(await exited).toBe(143);
-    const calls = readFileSync(join(dir, "calls"), "utf8").trim().split("\n");
-    expect(calls).toEqual(["patch deployment", "rollout status", "exec deployment/registry", "patch deployment", "rollout status"]);
-    expect(existsSync(join(dir, "collected")), "the script waited for the collection to end").toBe(false);
+    expect(readFileSync(join(dir, "calls"), "utf8").trim().split("\n")).toEqual(expectedCalls);
+    expect(existsSync(join(dir, "finished")), "the script waited for the hanging call to end").toBe(false);
     // Gone, or a zombie left to a PID 1 that does not reap: either way no longer running.
-    const stat = `/proc/${readFileSync(join(dir, "collector"), "utf8").trim()}/stat`;
+    const stat = `/proc/${readFileSync(join(dir, "hanging"), "utf8").trim()}/stat`;
     if (existsSync(stat)) expect(readFileSync(stat, "utf8").split(") ")[1][0]).toBe("Z");
   });
 
   it("collects against the read-only config, and only with --delete-untagged when asked", () => {
     const gcLine = (script: string) => script.split("\n").find((l) => l.includes("garbage-collect"))!;
-    expect(gcLine(renderGcScript(input))).toMatch(new RegExp(`-- registry garbage-collect ${CONFIG_DIR}/${READONLY_CONFIG_FILE} &$`));
+    expect(gcLine(renderGcScript(input))).toMatch(new RegExp(`-- registry garbage-collect ${CONFIG_DIR}/${READONLY_CONFIG_FILE}$`));
     expect(gcLine(renderGcScript({ ...input, deleteUntagged: true }))).toMatch(/garbage-collect --delete-untagged /);
   });
 });
