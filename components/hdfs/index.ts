@@ -157,6 +157,7 @@ export class HdfsCluster extends pulumi.ComponentResource {
     };
     const startNameNode = { "start-namenode.sh": { content: renderNameNodeStartScript(STORAGE_DIRS.name), directory: SCRIPTS_DIR } };
     const createDirectories = { "create-directories.sh": { content: renderCreateDirectoriesScript(config.directories), directory: SCRIPTS_DIR } };
+    const everyFile = Object.entries({ ...siteFiles, ...startNameNode, ...createDirectories });
 
     // Deleting a namespace deletes its volumes: `pulumi destroy` leaves it, and with it the data.
     const namespace = new k8s.core.v1.Namespace(name, { metadata: { name: config.namespace, labels: PART_OF } }, { parent: this, retainOnDelete: true });
@@ -165,7 +166,7 @@ export class HdfsCluster extends pulumi.ComponentResource {
       `${name}-config`,
       {
         metadata: { name: NAMES.config, namespace: ns },
-        data: Object.fromEntries(Object.entries({ ...siteFiles, ...startNameNode, ...createDirectories }).map(([key, f]) => [key, f.content])),
+        data: Object.fromEntries(everyFile.map(([key, f]) => [key, f.content])),
       },
       { parent: this },
     );
@@ -315,7 +316,7 @@ export class HdfsCluster extends pulumi.ComponentResource {
       webUiUrl: this.webUiUrl,
       namespace: this.namespace,
       // What lands in the containers, for `npm run render`.
-      files: Object.fromEntries(Object.entries({ ...siteFiles, ...startNameNode, ...createDirectories }).map(([key, f]) => [`${f.directory}/${key}`.replace(/^\//, ""), f.content])),
+      files: Object.fromEntries(everyFile.map(([key, f]) => [`${f.directory}/${key}`.replace(/^\//, ""), f.content])),
     });
   }
 }
