@@ -14,6 +14,8 @@ const ENCODED_PASSWORD = "p%40ss%3Aw%2Frd";
 /** As the drop-in writes it: systemd reads %% as %. */
 const DROP_IN_PASSWORD = ENCODED_PASSWORD.replace(/%/g, "%%");
 const COMMAND = "command:remote:Command";
+/** Stands in for the key: the component only passes it on to the connection. */
+const SSH_KEY = "ssh-private-key-for-tests";
 const DAEMON_SET = "kubernetes:apps/v1:DaemonSet";
 
 const seedNodes = (extra: Record<string, unknown> = {}) =>
@@ -39,7 +41,7 @@ async function renderNodes(nodes: Record<string, unknown>, options: { credential
     proxyCredentials: options.credentials ? pulumi.secret(options.credentials) : undefined,
     dns: config.dns,
     registry: { address: "192.0.2.21:6001", insecure: true },
-    sshPrivateKey: pulumi.secret("-----BEGIN OPENSSH PRIVATE KEY-----\nkey\n-----END OPENSSH PRIVATE KEY-----\n"),
+    sshPrivateKey: pulumi.secret(SSH_KEY),
   });
   await resolve(component.ref.ready);
   await rt.settle();
@@ -65,7 +67,8 @@ describe("ssh delivery: three GPU docker nodes behind an authenticated proxy, tw
     const wire = commands[0].wire as any;
     expect(plain(wire).create).toBe("sudo -n sh -s");
     expect(plain(wire).connection).toMatchObject({ host: "192.0.2.21", port: 22, user: "ubuntu" });
-    expect(JSON.stringify(masked(wire.connection))).not.toContain("PRIVATE KEY");
+    expect(plain(wire).connection.privateKey).toBe(SSH_KEY);
+    expect(JSON.stringify(masked(wire.connection))).not.toContain(SSH_KEY);
     expect(plain(wire).stdin).toMatch(/^#!\/bin\/sh\n# Managed by spark-gpu-stack: configures the docker runtime of node gpu-1\./);
   });
 
