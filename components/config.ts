@@ -71,8 +71,6 @@ export interface LoadedConfig {
   readonly secrets: StackSecrets;
 }
 
-
-
 const SECTION_KEYS = Object.keys(stackSchema.shape) as (keyof StackConfig)[];
 
 export class ConfigError extends pulumi.RunError {
