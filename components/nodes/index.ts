@@ -45,7 +45,7 @@ interface RenderedNode {
   readonly node: NodeConfig;
   readonly script: pulumi.Output<string>;
   readonly files: pulumi.Output<Record<string, string>>;
-  readonly hash: pulumi.Output<string>;
+  readonly hash: string;
 }
 
 export class NodeRuntimeConfig extends pulumi.ComponentResource {
@@ -80,7 +80,7 @@ export class NodeRuntimeConfig extends pulumi.ComponentResource {
     }
 
     this.applied = pulumi
-      .all(rendered.map((r, i) => pulumi.all([appliers[i].id, r.hash]).apply(([, hash]) => [r.node.name, { hash, runtime: r.node.runtime }] as const)))
+      .all(rendered.map((r, i) => appliers[i].id.apply(() => [r.node.name, { hash: r.hash, runtime: r.node.runtime }] as const)))
       .apply((entries) => Object.fromEntries(entries));
     this.ref = { ready: this.applied.apply((applied) => Object.entries(applied).map(([node, a]) => `${node}=${a.hash}`).join(" ")), configured: appliers };
     this.renderedFiles = pulumi
@@ -115,7 +115,7 @@ export class NodeRuntimeConfig extends pulumi.ComponentResource {
     const script = checksumKey
       ? new k8s.core.v1.Secret(`${name}-${node.name}-script`, { metadata, stringData: { "apply.sh": r.script } }, { parent: this })
       : new k8s.core.v1.ConfigMap(`${name}-${node.name}-script`, { metadata, data: { "apply.sh": r.script } }, { parent: this });
-    const checksum = checksumKey ? keyedChecksum(checksumKey, [r.script]) : r.hash;
+    const checksum = checksumKey ? keyedChecksum(checksumKey, [r.script]) : pulumi.output(r.hash);
     const daemonSet = checksum.apply((digest) => renderApplyDaemonSet({ node: node.name, image, checksum: digest, script: checksumKey ? { secret: scriptName } : { configMap: scriptName } }));
     return new k8s.apps.v1.DaemonSet(
       `${name}-${node.name}`,
@@ -127,11 +127,11 @@ export class NodeRuntimeConfig extends pulumi.ComponentResource {
 
 function renderNode(node: NodeConfig, args: NodeRuntimeConfigArgs): RenderedNode {
   const { proxy, config, cluster } = args;
-  const { address: endpoint, mirrorAddress: mirrorEndpoint, insecure } = args.registry;
+  const { address, mirrorAddress, insecure } = args.registry;
   const render = (credentials: ProxyCredentials | undefined) => {
-    const noProxy = computeNoProxy({ cluster, nodes: config, registryHosts: [endpoint, ...(mirrorEndpoint ? [mirrorEndpoint] : [])], extra: proxy?.noProxy ?? [] });
+    const noProxy = computeNoProxy({ cluster, nodes: config, registryHosts: [address, ...(mirrorAddress ? [mirrorAddress] : [])], extra: proxy?.noProxy ?? [] });
     const runtimeProxy = proxy && { ...proxyUrls(proxy, credentials), noProxy };
-    const { plan, files } = planNode({ node, proxy: runtimeProxy, dns: args.dns, registry: { endpoint, insecure, mirrorEndpoint } });
+    const { plan, files } = planNode({ node, proxy: runtimeProxy, dns: args.dns, registry: { endpoint: address, insecure, mirrorEndpoint: mirrorAddress } });
     return { files, script: renderApplyScript(plan) };
   };
   const withCredentials = pulumi.output(args.proxyCredentials).apply(render);
@@ -140,6 +140,6 @@ function renderNode(node: NodeConfig, args: NodeRuntimeConfigArgs): RenderedNode
     node,
     script: withCredentials.apply((r) => r.script),
     files: withCredentials.apply((r) => r.files),
-    hash: pulumi.output(createHash("sha256").update(render(hashed).script).digest("hex")),
+    hash: createHash("sha256").update(render(hashed).script).digest("hex"),
   };
 }
