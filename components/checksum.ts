@@ -8,5 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
  * whose rest is known lets anyone who reads the annotation guess a weak password offline.
  */
 export function keyedChecksum(key: pulumi.Output<string>, contents: pulumi.Input<string>[]): pulumi.Output<string> {
-  return pulumi.unsecret(pulumi.all([key, ...contents]).apply(([k, ...parts]) => createHmac("sha256", k).update(parts.join("\0")).digest("hex")));
+  return pulumi.unsecret(
+    pulumi.all([key, ...contents]).apply(([k, ...parts]) => createHmac("sha256", k).update(parts.join("\0")).digest("hex")),
+  );
 }

@@ -32,7 +32,13 @@ const proxySchema = z.strictObject({
   /** Proxy for HTTPS traffic. @default the `http` proxy */
   https: httpUrl().optional(),
   /** Extra NO_PROXY entries on top of the computed ones. @default [] */
-  noProxy: z.array(z.string().refine((v) => v.length > 0 && !/[\s,]/.test(v), { error: "expected a host, domain, .suffix or CIDR without spaces or commas" })).default([]),
+  noProxy: z
+    .array(
+      z
+        .string()
+        .refine((v) => v.length > 0 && !/[\s,]/.test(v), { error: "expected a host, domain, .suffix or CIDR without spaces or commas" }),
+    )
+    .default([]),
 });
 
 const stackSchema = z.strictObject({
@@ -75,13 +81,18 @@ const SECTION_KEYS = Object.keys(stackSchema.shape) as (keyof StackConfig)[];
 
 export class ConfigError extends pulumi.RunError {
   constructor(readonly problems: string[]) {
-    super(`Invalid configuration for ${PROJECT} (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    super(
+      `Invalid configuration for ${PROJECT} (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${problems.map((p) => `  - ${p}`).join("\n")}`,
+    );
     this.name = "ConfigError";
   }
 }
 
 function pathOf(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((acc, part) => (typeof part === "number" ? `${acc}[${part}]` : acc === "" ? String(part) : `${acc}.${String(part)}`), "");
+  return path.reduce<string>(
+    (acc, part) => (typeof part === "number" ? `${acc}[${part}]` : acc === "" ? String(part) : `${acc}.${String(part)}`),
+    "",
+  );
 }
 
 /** A bad value as quoted in an error: credentials inside URLs are never echoed. */
@@ -91,14 +102,24 @@ function shown(value: unknown): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
-const TYPE_NAMES: Record<string, string> = { object: "a mapping", array: "a list", string: "a string", number: "a number", boolean: "true or false" };
+const TYPE_NAMES: Record<string, string> = {
+  object: "a mapping",
+  array: "a list",
+  string: "a string",
+  number: "a number",
+  boolean: "true or false",
+};
 
 function describe(issue: z.core.$ZodIssue): string {
   const at = pathOf(issue.path);
   if (issue.code === "unrecognized_keys") {
-    return issue.keys.map((k) => `${at === "" ? "" : `${at}.`}${k}: unknown key (check the spelling against the configuration reference)`).join("\n");
+    return issue.keys
+      .map((k) => `${at === "" ? "" : `${at}.`}${k}: unknown key (check the spelling against the configuration reference)`)
+      .join("\n");
   }
-  const message = issue.message.startsWith("Invalid input") ? `expected ${"expected" in issue ? TYPE_NAMES[String(issue.expected)] ?? String(issue.expected) : "a valid value"}` : issue.message;
+  const message = issue.message.startsWith("Invalid input")
+    ? `expected ${"expected" in issue ? (TYPE_NAMES[String(issue.expected)] ?? String(issue.expected)) : "a valid value"}`
+    : issue.message;
   return `${at}: ${message}, got ${shown(issue.input)}`;
 }
 
@@ -106,7 +127,10 @@ function describe(issue: z.core.$ZodIssue): string {
  * Validates raw section values (as parsed from Pulumi config) and returns the typed config or every
  * problem found. Pure: the render tool and the tests call it without a Pulumi runtime.
  */
-export function parseStackConfig(raw: Record<string, unknown>, secretsPresent: ReadonlySet<SecretKey>): { config: StackConfig } | { problems: string[] } {
+export function parseStackConfig(
+  raw: Record<string, unknown>,
+  secretsPresent: ReadonlySet<SecretKey>,
+): { config: StackConfig } | { problems: string[] } {
   const problems: string[] = [];
   for (const key of Object.keys(raw)) {
     if (!(SECTION_KEYS as string[]).includes(key) && !(SECRET_KEYS as readonly string[]).includes(key)) {
@@ -115,7 +139,10 @@ export function parseStackConfig(raw: Record<string, unknown>, secretsPresent: R
   }
   const report = (path: string, message: string) => problems.push(`${path}: ${message}`);
   if (secretsPresent.has("proxyUsername") !== secretsPresent.has("proxyPassword")) {
-    report(secretsPresent.has("proxyUsername") ? "proxyPassword" : "proxyUsername", "expected both proxyUsername and proxyPassword (secrets) or neither");
+    report(
+      secretsPresent.has("proxyUsername") ? "proxyPassword" : "proxyUsername",
+      "expected both proxyUsername and proxyPassword (secrets) or neither",
+    );
   }
   // Section by section, so a bad value in one section still lets the checks across the others run.
   const parsed: Partial<Record<keyof StackConfig, unknown>> = {};
@@ -153,18 +180,29 @@ function reportSharedNamespaces(valid: Partial<StackConfig>, report: Report): vo
   ];
   const declared = used.filter((u): u is { owner: string; namespace: string } => u.namespace !== undefined);
   for (const { owner, namespace } of declared) {
-    if (BUILT_IN_NAMESPACES.includes(namespace)) report(owner, `expected a namespace of its own, not one Kubernetes creates itself (${BUILT_IN_NAMESPACES.join(", ")}), got ${JSON.stringify(namespace)}`);
+    if (BUILT_IN_NAMESPACES.includes(namespace))
+      report(
+        owner,
+        `expected a namespace of its own, not one Kubernetes creates itself (${BUILT_IN_NAMESPACES.join(", ")}), got ${JSON.stringify(namespace)}`,
+      );
   }
   forEachRepeat(
     declared.map((u) => u.namespace),
     (i, first) => {
-      const [key, also] = declared[i].owner.endsWith(".namespace") ? [declared[i].owner, declared[first].owner] : [declared[first].owner, declared[i].owner];
+      const [key, also] = declared[i].owner.endsWith(".namespace")
+        ? [declared[i].owner, declared[first].owner]
+        : [declared[first].owner, declared[i].owner];
       report(key, `expected a namespace no other part of the stack uses, got ${JSON.stringify(declared[i].namespace)} (also ${also})`);
     },
   );
 }
 
-const CROSS_CHECKS: readonly CrossCheck<keyof StackConfig>[] = [nodesCrossCheck, registryHostCrossCheck, workloadCrossCheck, hdfsCrossCheck];
+const CROSS_CHECKS: readonly CrossCheck<keyof StackConfig>[] = [
+  nodesCrossCheck,
+  registryHostCrossCheck,
+  workloadCrossCheck,
+  hdfsCrossCheck,
+];
 
 /** Reads a section from Pulumi config: structured values arrive as JSON text. */
 function readSection(config: pulumi.Config, key: string): unknown {
@@ -198,7 +236,10 @@ export function loadConfig(): LoadedConfig {
     config: result.config,
     secrets: {
       registryPassword: secret("registryPassword"),
-      proxyCredentials: username && password ? pulumi.secret(pulumi.all([username, password]).apply(([u, p]) => ({ username: u, password: p }))) : undefined,
+      proxyCredentials:
+        username && password
+          ? pulumi.secret(pulumi.all([username, password]).apply(([u, p]) => ({ username: u, password: p })))
+          : undefined,
       sshPrivateKey: secret("sshPrivateKey"),
     },
   };

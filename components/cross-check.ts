@@ -11,4 +11,7 @@ export interface CrossCheck<K extends keyof StackConfig> {
   readonly check: (config: Pick<StackConfig, K>, report: Report, secretsPresent: ReadonlySet<SecretKey>) => void;
 }
 
-export const crossCheck = <K extends keyof StackConfig>(reads: readonly K[], check: CrossCheck<K>["check"]): CrossCheck<K> => ({ reads, check });
+export const crossCheck = <K extends keyof StackConfig>(reads: readonly K[], check: CrossCheck<K>["check"]): CrossCheck<K> => ({
+  reads,
+  check,
+});

@@ -24,7 +24,10 @@ export const dnsLabel = () => {
 /** RFC 1123 DNS subdomain (most Kubernetes object names, e.g. a StorageClass). */
 export const dnsSubdomain = () => {
   const e = expecting("a DNS subdomain (lower-case letters, digits, '-' and '.', at most 253, starting and ending alphanumeric)");
-  return z.string(e).max(253, e).regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, e);
+  return z
+    .string(e)
+    .max(253, e)
+    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, e);
 };
 
 const HOSTNAME = /^(?=.{1,253}$)([A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?)*$/;
@@ -74,7 +77,13 @@ export const httpUrl = () => {
   return z.string(e).refine((v) => {
     try {
       const u = new URL(v);
-      return (u.protocol === "http:" || u.protocol === "https:") && u.hostname !== "" && u.username === "" && u.password === "" && /^https?:\/\//.test(v);
+      return (
+        (u.protocol === "http:" || u.protocol === "https:") &&
+        u.hostname !== "" &&
+        u.username === "" &&
+        u.password === "" &&
+        /^https?:\/\//.test(v)
+      );
     } catch {
       return false;
     }
@@ -96,7 +105,10 @@ export const cronSchedule = () => {
 /** An image tag that pins a version: never `latest`, never empty. */
 export const pinnedTag = () => {
   const e = expecting("a pinned image tag (not 'latest')");
-  return z.string(e).regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, e).refine((v) => v !== "latest", e);
+  return z
+    .string(e)
+    .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, e)
+    .refine((v) => v !== "latest", e);
 };
 
 export const enumOf = <const T extends readonly [string, ...string[]]>(values: T) =>

@@ -61,7 +61,12 @@ const sha256 = (files: Readonly<Record<string, string>>) =>
     .update(JSON.stringify(Object.entries(files).sort(([a], [b]) => a.localeCompare(b))))
     .digest("hex");
 
-const tcpProbe = (port: number, periodSeconds: number, failureThreshold: number): Input.core.v1.Probe => ({ tcpSocket: { port }, periodSeconds, failureThreshold, timeoutSeconds: 5 });
+const tcpProbe = (port: number, periodSeconds: number, failureThreshold: number): Input.core.v1.Probe => ({
+  tcpSocket: { port },
+  periodSeconds,
+  failureThreshold,
+  timeoutSeconds: 5,
+});
 /** Every Hadoop daemon serves its JMX beans over HTTP: a cheap liveness check that the JVM answers. */
 const jmxProbe = (port: number, bean: string): Input.core.v1.Probe => ({
   httpGet: { path: `/jmx?qry=Hadoop:service=${bean}`, port },
@@ -91,7 +96,12 @@ interface PodOptions {
  */
 function hadoopPod(configMap: pulumi.Input<string>, o: PodOptions): Input.core.v1.PodTemplateSpec {
   const sizing = SIZING[o.role];
-  const fileMounts = Object.entries(o.files).map(([key, f]) => ({ name: "config", mountPath: `${f.directory}/${key}`, subPath: key, readOnly: true }));
+  const fileMounts = Object.entries(o.files).map(([key, f]) => ({
+    name: "config",
+    mountPath: `${f.directory}/${key}`,
+    subPath: key,
+    readOnly: true,
+  }));
   return {
     metadata: {
       labels: labelsOf(o.role),
@@ -156,11 +166,17 @@ export class HdfsCluster extends pulumi.ComponentResource {
       "hdfs-site.xml": { content: renderHadoopXml(hdfsSiteProperties(siteValues)), directory: HADOOP_CONF_DIR },
     };
     const startNameNode = { "start-namenode.sh": { content: renderNameNodeStartScript(STORAGE_DIRS.name), directory: SCRIPTS_DIR } };
-    const createDirectories = { "create-directories.sh": { content: renderCreateDirectoriesScript(config.directories), directory: SCRIPTS_DIR } };
+    const createDirectories = {
+      "create-directories.sh": { content: renderCreateDirectoriesScript(config.directories), directory: SCRIPTS_DIR },
+    };
     const everyFile = Object.entries({ ...siteFiles, ...startNameNode, ...createDirectories });
 
     // Deleting a namespace deletes its volumes: `pulumi destroy` leaves it, and with it the data.
-    const namespace = new k8s.core.v1.Namespace(name, { metadata: { name: config.namespace, labels: PART_OF } }, { parent: this, retainOnDelete: true });
+    const namespace = new k8s.core.v1.Namespace(
+      name,
+      { metadata: { name: config.namespace, labels: PART_OF } },
+      { parent: this, retainOnDelete: true },
+    );
     const ns = namespace.metadata.name;
     const configMap = new k8s.core.v1.ConfigMap(
       `${name}-config`,
@@ -177,14 +193,24 @@ export class HdfsCluster extends pulumi.ComponentResource {
         `${name}-${role}`,
         {
           metadata: { name: NAMES[role], namespace: ns, labels: labelsOf(role) },
-          spec: { clusterIP: headless ? "None" : undefined, selector: labelsOf(role), ports: ports.map((p) => ({ ...p, targetPort: p.port, protocol: "TCP" })) },
+          spec: {
+            clusterIP: headless ? "None" : undefined,
+            selector: labelsOf(role),
+            ports: ports.map((p) => ({ ...p, targetPort: p.port, protocol: "TCP" })),
+          },
         },
         { parent: this },
       );
     const containerPorts = (ports: { name: string; port: number }[]) => ports.map((p) => ({ name: p.name, containerPort: p.port }));
 
     /** A StatefulSet whose pods each get a `data` volume; the volumes outlive the StatefulSet. */
-    const statefulSet = (role: Role, governing: k8s.core.v1.Service, replicas: number, volume: StackConfig["hdfs"]["nameNode"], pod: Input.core.v1.PodTemplateSpec) =>
+    const statefulSet = (
+      role: Role,
+      governing: k8s.core.v1.Service,
+      replicas: number,
+      volume: StackConfig["hdfs"]["nameNode"],
+      pod: Input.core.v1.PodTemplateSpec,
+    ) =>
       new k8s.apps.v1.StatefulSet(
         `${name}-${role}`,
         {
@@ -199,7 +225,11 @@ export class HdfsCluster extends pulumi.ComponentResource {
             volumeClaimTemplates: [
               {
                 metadata: { name: "data" },
-                spec: { accessModes: ["ReadWriteOnce"], storageClassName: volume.storageClass, resources: { requests: { storage: volume.storageSize } } },
+                spec: {
+                  accessModes: ["ReadWriteOnce"],
+                  storageClassName: volume.storageClass,
+                  resources: { requests: { storage: volume.storageSize } },
+                },
               },
             ],
             persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
@@ -258,7 +288,9 @@ export class HdfsCluster extends pulumi.ComponentResource {
         // Copies of a block on one machine are one copy: each DataNode needs a node of its own.
         affinity: {
           podAntiAffinity: {
-            requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: labelsOf("datanode") }, topologyKey: "kubernetes.io/hostname" }],
+            requiredDuringSchedulingIgnoredDuringExecution: [
+              { labelSelector: { matchLabels: labelsOf("datanode") }, topologyKey: "kubernetes.io/hostname" },
+            ],
           },
         },
       }),
@@ -308,7 +340,9 @@ export class HdfsCluster extends pulumi.ComponentResource {
     );
 
     // Consumers of the address wait for a NameNode that answers and for the directories to exist.
-    this.ref = { defaultFs: pulumi.all([nameNodeService.metadata.name, directoriesJob.metadata.name]).apply(() => defaultFsUri(nameNodeHost)) };
+    this.ref = {
+      defaultFs: pulumi.all([nameNodeService.metadata.name, directoriesJob.metadata.name]).apply(() => defaultFsUri(nameNodeHost)),
+    };
     this.webUiUrl = nameNodeService.metadata.name.apply(() => nameNodeWebUiUrl(nameNodeHost));
     this.namespace = ns;
     this.registerOutputs({

@@ -76,7 +76,8 @@ const XML_ESCAPES: Readonly<Record<string, string>> = { "&": "&amp;", "<": "&lt;
 const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
 
 function escapeXml(text: string): string {
-  if (NOT_XML.test(text)) throw new Error(`cannot write ${JSON.stringify(text)} into Hadoop XML: it holds a control character XML 1.0 forbids`);
+  if (NOT_XML.test(text))
+    throw new Error(`cannot write ${JSON.stringify(text)} into Hadoop XML: it holds a control character XML 1.0 forbids`);
   return text.replace(/[&<>"']/g, (c) => XML_ESCAPES[c]);
 }
 
@@ -118,7 +119,9 @@ exec hdfs namenode
 
 /** The one-shot Job's script: creates each directory with its owner, group and mode. Idempotent. */
 export function renderCreateDirectoriesScript(directories: readonly HdfsDirectory[]): string {
-  const calls = directories.map((d) => `ensure_directory ${shellQuote(d.path)} ${shellQuote(`${d.owner}:${d.group}`)} ${shellQuote(d.mode)}\n`);
+  const calls = directories.map(
+    (d) => `ensure_directory ${shellQuote(d.path)} ${shellQuote(`${d.owner}:${d.group}`)} ${shellQuote(d.mode)}\n`,
+  );
   return `#!/bin/sh
 # Creates the HDFS directories the Spark jobs use; rendered by spark-gpu-stack (components/hdfs).
 # Runs as the NameNode's user, the HDFS superuser, so it may hand directories to other users.

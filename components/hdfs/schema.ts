@@ -42,7 +42,9 @@ const blockSize = () =>
 
 const hdfsPath = () => {
   const e = { error: "expected an absolute HDFS path below / such as /user/spark (segments of letters, digits, '.', '_', '-')" };
-  return z.string(e).refine((v) => /^(\/[A-Za-z0-9._-]+)+$/.test(v) && !v.split("/").some((segment) => segment === "." || segment === ".."), e);
+  return z
+    .string(e)
+    .refine((v) => /^(\/[A-Za-z0-9._-]+)+$/.test(v) && !v.split("/").some((segment) => segment === "." || segment === ".."), e);
 };
 
 /** HDFS user and group names, as POSIX account names are written. */
@@ -93,7 +95,12 @@ export const hdfsSchema = z
     image: z
       .strictObject({
         /** @default "apache/hadoop" (Docker Hub); a mirror of it may be named instead */
-        repository: z.string().regex(/^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/, { error: "expected an image repository such as apache/hadoop" }).default("apache/hadoop"),
+        repository: z
+          .string()
+          .regex(/^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/, {
+            error: "expected an image repository such as apache/hadoop",
+          })
+          .default("apache/hadoop"),
         /** @default "3.4.1" */
         tag: hadoopTag().default("3.4.1"),
       })

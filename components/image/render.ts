@@ -98,7 +98,14 @@ export interface BuildProxy {
 
 function proxyBuildArgs(proxy: BuildProxy): Record<string, string> {
   const noProxy = proxy.noProxy.join(",");
-  return { HTTP_PROXY: proxy.http, http_proxy: proxy.http, HTTPS_PROXY: proxy.https, https_proxy: proxy.https, NO_PROXY: noProxy, no_proxy: noProxy };
+  return {
+    HTTP_PROXY: proxy.http,
+    http_proxy: proxy.http,
+    HTTPS_PROXY: proxy.https,
+    https_proxy: proxy.https,
+    NO_PROXY: noProxy,
+    no_proxy: noProxy,
+  };
 }
 
 /**

@@ -8,12 +8,16 @@ import { compareVersions, defaultImageTag, isDigestReference, pytorchImageFacts,
 const expecting = (what: string) => ({ error: `expected ${what}` });
 
 const sparkImage = () => {
-  const e = expecting("an apache/spark image with an official tag <spark version>-scala<x.y>-java<n>[-python3]-ubuntu (e.g. apache/spark:4.0.1-scala2.13-java17-ubuntu)");
+  const e = expecting(
+    "an apache/spark image with an official tag <spark version>-scala<x.y>-java<n>[-python3]-ubuntu (e.g. apache/spark:4.0.1-scala2.13-java17-ubuntu)",
+  );
   return z.string(e).refine((v) => sparkImageFacts(v) !== undefined, e);
 };
 
 const pytorchImage = () => {
-  const e = expecting("a pytorch/pytorch image with an official runtime tag <torch version>-cuda<x.y>-cudnn<n>-runtime (e.g. pytorch/pytorch:2.9.1-cuda12.8-cudnn9-runtime)");
+  const e = expecting(
+    "a pytorch/pytorch image with an official runtime tag <torch version>-cuda<x.y>-cudnn<n>-runtime (e.g. pytorch/pytorch:2.9.1-cuda12.8-cudnn9-runtime)",
+  );
   return z.string(e).refine((v) => pytorchImageFacts(v) !== undefined, e);
 };
 
@@ -34,7 +38,9 @@ const repository = () => {
 };
 
 const digestReference = () => {
-  const e = expecting("an image reference pinned by digest, <registry>/<repository>[:tag]@sha256:<64 hex> (resolve a tag with `skopeo inspect --format '{{.Digest}}' docker://<image>`)");
+  const e = expecting(
+    "an image reference pinned by digest, <registry>/<repository>[:tag]@sha256:<64 hex> (resolve a tag with `skopeo inspect --format '{{.Digest}}' docker://<image>`)",
+  );
   return z.string(e).refine(isDigestReference, e);
 };
 

@@ -63,9 +63,15 @@ export class NodeRuntimeConfig extends pulumi.ComponentResource {
     const { config } = args;
     const rendered = config.hosts.map((node) => renderNode(node, args));
 
-    const namespace = deliveryNamespace(config) !== undefined ? new k8s.core.v1.Namespace(`${name}-namespace`, renderApplyNamespace(), { parent: this }) : undefined;
+    const namespace =
+      deliveryNamespace(config) !== undefined
+        ? new k8s.core.v1.Namespace(`${name}-namespace`, renderApplyNamespace(), { parent: this })
+        : undefined;
     // Rolls a node's pod when its script changes, credentials included (the public hash leaves them out).
-    const checksumKey = namespace && args.proxyCredentials !== undefined ? new random.RandomBytes(`${name}-checksum-key`, { length: 32 }, { parent: this }).hex : undefined;
+    const checksumKey =
+      namespace && args.proxyCredentials !== undefined
+        ? new random.RandomBytes(`${name}-checksum-key`, { length: 32 }, { parent: this }).hex
+        : undefined;
     // Rolling: batch k+1 starts once every node of batch k has applied its script.
     const appliers: pulumi.CustomResource[] = [];
     for (let start = 0; start < rendered.length; start += config.maxUnavailable) {
@@ -82,15 +88,33 @@ export class NodeRuntimeConfig extends pulumi.ComponentResource {
     this.applied = pulumi
       .all(rendered.map((r, i) => appliers[i].id.apply(() => [r.node.name, { hash: r.hash, runtime: r.node.runtime }] as const)))
       .apply((entries) => Object.fromEntries(entries));
-    this.ref = { ready: this.applied.apply((applied) => Object.entries(applied).map(([node, a]) => `${node}=${a.hash}`).join(" ")), configured: appliers };
+    this.ref = {
+      ready: this.applied.apply((applied) =>
+        Object.entries(applied)
+          .map(([node, a]) => `${node}=${a.hash}`)
+          .join(" "),
+      ),
+      configured: appliers,
+    };
     this.renderedFiles = pulumi
       .all(rendered.map((r) => pulumi.all([r.files, r.script]).apply(([files, script]) => ({ ...files, "apply.sh": script }))))
-      .apply((perNode) => Object.fromEntries(perNode.flatMap((files, i) => Object.entries(files).map(([path, content]) => [`${rendered[i].node.name}/${path.replace(/^\//, "")}`, content]))));
+      .apply((perNode) =>
+        Object.fromEntries(
+          perNode.flatMap((files, i) =>
+            Object.entries(files).map(([path, content]) => [`${rendered[i].node.name}/${path.replace(/^\//, "")}`, content]),
+          ),
+        ),
+      );
     this.registerOutputs({ ready: this.ref.ready, applied: this.applied, files: this.renderedFiles });
   }
 
   /** Pipes the script into `sh -s` over SSH; re-runs when the script changes. */
-  private applyOverSsh(name: string, r: RenderedNode, privateKey: pulumi.Input<string> | undefined, after: pulumi.Resource[]): command.remote.Command {
+  private applyOverSsh(
+    name: string,
+    r: RenderedNode,
+    privateKey: pulumi.Input<string> | undefined,
+    after: pulumi.Resource[],
+  ): command.remote.Command {
     const { node } = r;
     return new command.remote.Command(
       `${name}-${node.name}`,
@@ -108,7 +132,14 @@ export class NodeRuntimeConfig extends pulumi.ComponentResource {
    * The script in a Secret (or a ConfigMap when it holds no credentials, then its public hash rolls
    * the pod), run on the node by a DaemonSet.
    */
-  private applyWithDaemonSet(name: string, r: RenderedNode, namespace: k8s.core.v1.Namespace, image: string, checksumKey: pulumi.Output<string> | undefined, after: pulumi.Resource[]): k8s.apps.v1.DaemonSet {
+  private applyWithDaemonSet(
+    name: string,
+    r: RenderedNode,
+    namespace: k8s.core.v1.Namespace,
+    image: string,
+    checksumKey: pulumi.Output<string> | undefined,
+    after: pulumi.Resource[],
+  ): k8s.apps.v1.DaemonSet {
     const { node } = r;
     const scriptName = `runtime-config-${node.name}`;
     const metadata = { name: scriptName, namespace: namespace.metadata.name };
@@ -116,10 +147,20 @@ export class NodeRuntimeConfig extends pulumi.ComponentResource {
       ? new k8s.core.v1.Secret(`${name}-${node.name}-script`, { metadata, stringData: { "apply.sh": r.script } }, { parent: this })
       : new k8s.core.v1.ConfigMap(`${name}-${node.name}-script`, { metadata, data: { "apply.sh": r.script } }, { parent: this });
     const checksum = checksumKey ? keyedChecksum(checksumKey, [r.script]) : pulumi.output(r.hash);
-    const daemonSet = checksum.apply((digest) => renderApplyDaemonSet({ node: node.name, image, checksum: digest, script: checksumKey ? { secret: scriptName } : { configMap: scriptName } }));
+    const daemonSet = checksum.apply((digest) =>
+      renderApplyDaemonSet({
+        node: node.name,
+        image,
+        checksum: digest,
+        script: checksumKey ? { secret: scriptName } : { configMap: scriptName },
+      }),
+    );
     return new k8s.apps.v1.DaemonSet(
       `${name}-${node.name}`,
-      { metadata: pulumi.all([daemonSet.metadata, namespace.metadata.name]).apply(([m, ns]) => ({ ...m, namespace: ns })), spec: daemonSet.spec },
+      {
+        metadata: pulumi.all([daemonSet.metadata, namespace.metadata.name]).apply(([m, ns]) => ({ ...m, namespace: ns })),
+        spec: daemonSet.spec,
+      },
       { parent: this, dependsOn: [script, ...after] },
     );
   }
@@ -129,9 +170,19 @@ function renderNode(node: NodeConfig, args: NodeRuntimeConfigArgs): RenderedNode
   const { proxy, config, cluster } = args;
   const { address, mirrorAddress, insecure } = args.registry;
   const render = (credentials: ProxyCredentials | undefined) => {
-    const noProxy = computeNoProxy({ cluster, nodes: config, registryHosts: [address, ...(mirrorAddress ? [mirrorAddress] : [])], extra: proxy?.noProxy ?? [] });
+    const noProxy = computeNoProxy({
+      cluster,
+      nodes: config,
+      registryHosts: [address, ...(mirrorAddress ? [mirrorAddress] : [])],
+      extra: proxy?.noProxy ?? [],
+    });
     const runtimeProxy = proxy && { ...proxyUrls(proxy, credentials), noProxy };
-    const { plan, files } = planNode({ node, proxy: runtimeProxy, dns: args.dns, registry: { endpoint: address, insecure, mirrorEndpoint: mirrorAddress } });
+    const { plan, files } = planNode({
+      node,
+      proxy: runtimeProxy,
+      dns: args.dns,
+      registry: { endpoint: address, insecure, mirrorEndpoint: mirrorAddress },
+    });
     return { files, script: renderApplyScript(plan) };
   };
   const withCredentials = pulumi.output(args.proxyCredentials).apply(render);

@@ -1,7 +1,15 @@
 // The per-node apply script: one POSIX sh file rendered from a NodePlan. It merges daemon.json and
 // edits config.toml ON THE NODE, so keys the node already has survive. It does so with awk, the
 // one tool POSIX puts on every node (busybox included); python3 and jq are often missing.
-import { DOCKERD_FLAGS, dropInPath, NVIDIA_RUNTIME_BINARY, registryTable, type ContainerdLayout, type NodePlan, type TomlSetting } from "./render";
+import {
+  DOCKERD_FLAGS,
+  dropInPath,
+  NVIDIA_RUNTIME_BINARY,
+  registryTable,
+  type ContainerdLayout,
+  type NodePlan,
+  type TomlSetting,
+} from "./render";
 
 /**
  * Merges SETTINGS into the daemon.json on stdin (the contract is mergeDaemonJson in render.ts).
@@ -228,7 +236,8 @@ function daemonJsonSettings(desired: Readonly<Record<string, unknown>>): string 
     .join("\n");
 }
 
-const tomlSettings = (settings: readonly TomlSetting[]) => settings.map((s) => [s.table, s.key, s.value ?? "", s.inheritFrom ?? ""].join("\t")).join("\n");
+const tomlSettings = (settings: readonly TomlSetting[]) =>
+  settings.map((s) => [s.table, s.key, s.value ?? "", s.inheritFrom ?? ""].join("\t")).join("\n");
 
 const staged = (path: string) => `"$ROOT"${shellQuoted(`${path}.spark-gpu-stack-new`)}`;
 
@@ -342,8 +351,9 @@ function competingDropInCheck(plan: NodePlan): string {
 }
 
 function runtimeOk(plan: NodePlan): string {
-  const criCheck = plan.edit.runtime === "containerd"
-    ? String.raw`
+  const criCheck =
+    plan.edit.runtime === "containerd"
+      ? String.raw`
 	# containerd keeps running when its CRI plugin rejects the config: ask for the plugin's state.
 	if ! command -v "$CTR" >/dev/null 2>&1; then
 		say "no $CTR on this node: the CRI plugin's state is not checked"
@@ -351,7 +361,7 @@ function runtimeOk(plan: NodePlan): string {
 	fi
 	plugins=$("$CTR" plugins ls) || return 1
 	printf '%s\n' "$plugins" | awk '($1 ~ /cri/ || $2 == "cri") && $NF == "error" { broken = 1 } END { exit broken }'`
-    : "";
+      : "";
   return `# Whether the runtime is active${plan.noProxy !== undefined ? " and shows the proxy environment" : ""}.
 runtime_ok() {
 	"$SYSTEMCTL" is-active --quiet "$UNIT" || return 1${proxyCheck(plan.noProxy)}${criCheck}
@@ -371,7 +381,10 @@ function dockerSteps(desired: Readonly<Record<string, unknown>>): RuntimeSteps {
   const flags = Object.keys(desired).map((key) => DOCKERD_FLAGS[key]);
   return {
     mergedPath: "/etc/docker/daemon.json",
-    variables: [textVariable("DAEMON_JSON_SETTINGS", daemonJsonSettings(desired)), textVariable("MERGE_DAEMON_JSON_AWK", MERGE_DAEMON_JSON_AWK)],
+    variables: [
+      textVariable("DAEMON_JSON_SETTINGS", daemonJsonSettings(desired)),
+      textVariable("MERGE_DAEMON_JSON_AWK", MERGE_DAEMON_JSON_AWK),
+    ],
     checks: String.raw`	exec_start=$("$SYSTEMCTL" show --property=ExecStart "$UNIT") || fail "cannot read how $UNIT starts dockerd"
 	for flag in ${flags.join(" ")}; do
 		case " $exec_start " in *" $flag "* | *" $flag="*)
@@ -389,10 +402,16 @@ function dockerSteps(desired: Readonly<Record<string, unknown>>): RuntimeSteps {
 
 function containerdSteps(settings: Readonly<Record<ContainerdLayout, readonly TomlSetting[]>>): RuntimeSteps {
   const layouts = [2, 3] as const;
-  const layoutCase = layouts.map((layout) => `	${layout}) settings=$CONTAINERD_SETTINGS_${layout} registry_table=${shellQuoted(registryTable(layout))} ;;`).join("\n");
+  const layoutCase = layouts
+    .map((layout) => `	${layout}) settings=$CONTAINERD_SETTINGS_${layout} registry_table=${shellQuoted(registryTable(layout))} ;;`)
+    .join("\n");
   return {
     mergedPath: "/etc/containerd/config.toml",
-    variables: [`CTR=\${SPARK_GPU_STACK_CTR:-ctr}`, ...layouts.map((layout) => textVariable(`CONTAINERD_SETTINGS_${layout}`, tomlSettings(settings[layout]))), textVariable("EDIT_CONTAINERD_TOML_AWK", EDIT_CONTAINERD_TOML_AWK)],
+    variables: [
+      `CTR=\${SPARK_GPU_STACK_CTR:-ctr}`,
+      ...layouts.map((layout) => textVariable(`CONTAINERD_SETTINGS_${layout}`, tomlSettings(settings[layout]))),
+      textVariable("EDIT_CONTAINERD_TOML_AWK", EDIT_CONTAINERD_TOML_AWK),
+    ],
     checks: `	config="$ROOT/etc/containerd/config.toml"
 	if [ -s "$config" ]; then
 		layout=$(sed -n 's/^version[[:space:]]*=[[:space:]]*\\([0-9][0-9]*\\).*/\\1/p' "$config" | head -n 1)
@@ -422,7 +441,9 @@ export function renderApplyScript(plan: NodePlan): string {
   const steps = plan.edit.runtime === "docker" ? dockerSteps(plan.edit.daemonJson) : containerdSteps(plan.edit.settings);
   const paths = [...plan.files.map((f) => f.path), steps.mergedPath];
   const variables = [...(plan.noProxy !== undefined ? [`NO_PROXY_EXPECTED=${shellQuoted(plan.noProxy)}`] : []), ...steps.variables];
-  const stageOwned = plan.files.map((f) => `	stage_owned ${shellQuoted(f.path)} ${f.mode}\n	cat >${staged(f.path)} ${hereDoc(f.content)}`);
+  const stageOwned = plan.files.map(
+    (f) => `	stage_owned ${shellQuoted(f.path)} ${f.mode}\n	cat >${staged(f.path)} ${hereDoc(f.content)}`,
+  );
   const installOwned = plan.files.map((f) => `	install_staged ${shellQuoted(f.path)} ${shellQuoted(f.effect === "none" ? "" : f.effect)}`);
   return `#!/bin/sh
 # Managed by spark-gpu-stack: configures the ${plan.edit.runtime} runtime of node ${plan.node}.

@@ -16,8 +16,7 @@ export function renderApplyNamespace() {
  * the script must still finish its verification or rollback. The fixed unit name keeps two runs
  * on one node from overlapping (the second fails while the first runs, and the pod retries).
  */
-export const APPLY_COMMAND =
-  `exec nsenter --target 1 --mount --uts --ipc --net --pid -- systemd-run --quiet --collect --wait --pipe --unit spark-gpu-stack-apply sh -s < ${APPLY_SCRIPT_DIR}/apply.sh`;
+export const APPLY_COMMAND = `exec nsenter --target 1 --mount --uts --ipc --net --pid -- systemd-run --quiet --collect --wait --pipe --unit spark-gpu-stack-apply sh -s < ${APPLY_SCRIPT_DIR}/apply.sh`;
 
 export interface ApplyDaemonSetInput {
   /** The Kubernetes node name (its kubernetes.io/hostname label). */
@@ -30,8 +29,15 @@ export interface ApplyDaemonSetInput {
 }
 
 export function renderApplyDaemonSet(input: ApplyDaemonSetInput) {
-  const labels = { "app.kubernetes.io/name": "node-runtime-config", "app.kubernetes.io/instance": input.node, "app.kubernetes.io/part-of": "spark-gpu-stack" };
-  const scriptVolume = "secret" in input.script ? { secret: { secretName: input.script.secret, defaultMode: 0o500 } } : { configMap: { name: input.script.configMap, defaultMode: 0o500 } };
+  const labels = {
+    "app.kubernetes.io/name": "node-runtime-config",
+    "app.kubernetes.io/instance": input.node,
+    "app.kubernetes.io/part-of": "spark-gpu-stack",
+  };
+  const scriptVolume =
+    "secret" in input.script
+      ? { secret: { secretName: input.script.secret, defaultMode: 0o500 } }
+      : { configMap: { name: input.script.configMap, defaultMode: 0o500 } };
   return {
     metadata: { name: `runtime-config-${input.node}`, namespace: APPLY_NAMESPACE, labels },
     spec: {

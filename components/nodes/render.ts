@@ -46,7 +46,10 @@ export function renderProxyDropIn(runtime: NodeConfig["runtime"], proxy: Runtime
   return [
     `# Managed by spark-gpu-stack: the proxy for ${runtime}. Mode 0600: the URLs may carry credentials.`,
     "[Service]",
-    ...variables.flatMap(([name, value]) => [`Environment=${systemdQuoted(`${name}=${value}`)}`, `Environment=${systemdQuoted(`${name.toLowerCase()}=${value}`)}`]),
+    ...variables.flatMap(([name, value]) => [
+      `Environment=${systemdQuoted(`${name}=${value}`)}`,
+      `Environment=${systemdQuoted(`${name.toLowerCase()}=${value}`)}`,
+    ]),
     "",
   ].join("\n");
 }
@@ -142,7 +145,9 @@ export function containerdSettings(layout: ContainerdLayout, gpu: boolean): Toml
 /** What a node without a config.toml gets: the layout-2 keys, which containerd 1.x and 2.x read. */
 export function renderContainerdConfig(settings: readonly TomlSetting[]): string {
   const tables = [...new Set(settings.map((s) => s.table))];
-  const body = tables.map((table) => [`[${table}]`, ...settings.filter((s) => s.table === table && s.value !== undefined).map((s) => `  ${s.key} = ${s.value}`)].join("\n"));
+  const body = tables.map((table) =>
+    [`[${table}]`, ...settings.filter((s) => s.table === table && s.value !== undefined).map((s) => `  ${s.key} = ${s.value}`)].join("\n"),
+  );
   return `${["version = 2", ...body].join("\n\n")}\n`;
 }
 
@@ -171,8 +176,11 @@ export interface PlacedFile {
 
 /** The file the runtime's own settings are merged into, on the node. */
 export type RuntimeEdit =
-  | { readonly runtime: "docker"; /** Keys merged into /etc/docker/daemon.json. */ readonly daemonJson: DaemonJson }
-  | { readonly runtime: "containerd"; /** Keys set in /etc/containerd/config.toml, per layout. */ readonly settings: Readonly<Record<ContainerdLayout, readonly TomlSetting[]>> };
+  | { readonly runtime: "docker" /** Keys merged into /etc/docker/daemon.json. */; readonly daemonJson: DaemonJson }
+  | {
+      readonly runtime: "containerd" /** Keys set in /etc/containerd/config.toml, per layout. */;
+      readonly settings: Readonly<Record<ContainerdLayout, readonly TomlSetting[]>>;
+    };
 
 /** Everything the apply script of one node does. */
 export interface NodePlan {
@@ -189,12 +197,28 @@ export interface NodePlan {
 export function planNode(input: NodeInput): { plan: NodePlan; files: Record<string, string> } {
   const { node, proxy, registry } = input;
   const files: PlacedFile[] = [];
-  if (proxy !== undefined) files.push({ path: dropInPath(node.runtime), content: renderProxyDropIn(node.runtime, proxy), mode: "0600", effect: "daemon-reload restart" });
+  if (proxy !== undefined)
+    files.push({
+      path: dropInPath(node.runtime),
+      content: renderProxyDropIn(node.runtime, proxy),
+      mode: "0600",
+      effect: "daemon-reload restart",
+    });
   if (node.runtime === "containerd") {
     const registryUrl = url(registry.endpoint, registry.insecure);
-    files.push({ path: `${CERTS_DIR}/${registry.endpoint}/hosts.toml`, content: renderHostsToml(registryUrl, registryUrl), mode: "0644", effect: "none" });
+    files.push({
+      path: `${CERTS_DIR}/${registry.endpoint}/hosts.toml`,
+      content: renderHostsToml(registryUrl, registryUrl),
+      mode: "0644",
+      effect: "none",
+    });
     if (registry.mirrorEndpoint !== undefined) {
-      files.push({ path: `${CERTS_DIR}/docker.io/hosts.toml`, content: renderHostsToml("https://registry-1.docker.io", url(registry.mirrorEndpoint, registry.insecure)), mode: "0644", effect: "none" });
+      files.push({
+        path: `${CERTS_DIR}/docker.io/hosts.toml`,
+        content: renderHostsToml("https://registry-1.docker.io", url(registry.mirrorEndpoint, registry.insecure)),
+        mode: "0644",
+        effect: "none",
+      });
     }
   }
   const edit: RuntimeEdit =
@@ -203,6 +227,11 @@ export function planNode(input: NodeInput): { plan: NodePlan; files: Record<stri
       : { runtime: "containerd", settings: { 2: containerdSettings(2, node.gpu), 3: containerdSettings(3, node.gpu) } };
   const shown = Object.fromEntries(files.map((f) => [f.path, f.content]));
   const merged: [string, string] =
-    edit.runtime === "docker" ? ["/etc/docker/daemon.json", `${JSON.stringify(edit.daemonJson, null, 2)}\n`] : ["/etc/containerd/config.toml", renderContainerdConfig(edit.settings[2])];
-  return { plan: { node: node.name, files, edit, noProxy: proxy?.noProxy.join(","), gpu: node.gpu }, files: { ...shown, [merged[0]]: merged[1] } };
+    edit.runtime === "docker"
+      ? ["/etc/docker/daemon.json", `${JSON.stringify(edit.daemonJson, null, 2)}\n`]
+      : ["/etc/containerd/config.toml", renderContainerdConfig(edit.settings[2])];
+  return {
+    plan: { node: node.name, files, edit, noProxy: proxy?.noProxy.join(","), gpu: node.gpu },
+    files: { ...shown, [merged[0]]: merged[1] },
+  };
 }

@@ -66,10 +66,17 @@ function inSubnet(address: string, subnet: string): boolean {
 
 export const nodesCrossCheck = crossCheck(["nodes"], ({ nodes }, report, secretsPresent) => {
   const { hosts, subnet, delivery } = nodes;
-  for (const [field, what] of [["name", "a name"], ["address", "an address"]] as const) {
+  for (const [field, what] of [
+    ["name", "a name"],
+    ["address", "an address"],
+  ] as const) {
     forEachRepeat(
       hosts.map((node) => node[field]),
-      (i, first) => report(`nodes.hosts[${i}].${field}`, `expected ${what} used by one node only, got ${JSON.stringify(hosts[i][field])} again (also nodes.hosts[${first}])`),
+      (i, first) =>
+        report(
+          `nodes.hosts[${i}].${field}`,
+          `expected ${what} used by one node only, got ${JSON.stringify(hosts[i][field])} again (also nodes.hosts[${first}])`,
+        ),
     );
   }
   if (subnet !== undefined) {
@@ -82,19 +89,25 @@ export const nodesCrossCheck = crossCheck(["nodes"], ({ nodes }, report, secrets
   if (delivery === "daemonset") {
     hosts.forEach((node, i) => {
       if (node.name.length > 63) {
-        report(`nodes.hosts[${i}].name`, `expected at most 63 characters with nodes.delivery "daemonset", which selects the node by its kubernetes.io/hostname label (a label value), got ${JSON.stringify(node.name)}`);
+        report(
+          `nodes.hosts[${i}].name`,
+          `expected at most 63 characters with nodes.delivery "daemonset", which selects the node by its kubernetes.io/hostname label (a label value), got ${JSON.stringify(node.name)}`,
+        );
       }
     });
   }
   if (delivery === "ssh" && hosts.length > 0 && !secretsPresent.has("sshPrivateKey")) {
-    report("sshPrivateKey", "expected the secret sshPrivateKey when nodes.delivery is \"ssh\" (or set nodes.delivery to \"daemonset\")");
+    report("sshPrivateKey", 'expected the secret sshPrivateKey when nodes.delivery is "ssh" (or set nodes.delivery to "daemonset")');
   }
 });
 
 /** Every configured node pulls from the registry, so a loopback host serves one node at most. */
 export const registryHostCrossCheck = crossCheck(["nodes", "registry"], ({ nodes, registry }, report) => {
   if (nodes.hosts.length > 1 && isLoopback(registry.host)) {
-    report("registry.host", `expected the address of the registry's node, which all ${nodes.hosts.length} nodes in nodes.hosts reach (a loopback address reaches only the node itself), got ${JSON.stringify(registry.host)}`);
+    report(
+      "registry.host",
+      `expected the address of the registry's node, which all ${nodes.hosts.length} nodes in nodes.hosts reach (a loopback address reaches only the node itself), got ${JSON.stringify(registry.host)}`,
+    );
   }
 });
 

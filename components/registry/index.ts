@@ -111,7 +111,10 @@ function registryDeploymentArgs(input: RegistryPodInput): k8s.apps.v1.Deployment
               args: ["serve", `${CONFIG_DIR}/${CONFIG_FILE}`],
               ports: [{ name: "http", containerPort: CONTAINER_PORT, hostPort: input.hostPort, protocol: "TCP" }],
               env: input.proxySecret
-                ? ["HTTP_PROXY", "HTTPS_PROXY"].map((name) => ({ name, valueFrom: { secretKeyRef: { name: input.proxySecret!, key: name } } }))
+                ? ["HTTP_PROXY", "HTTPS_PROXY"].map((name) => ({
+                    name,
+                    valueFrom: { secretKeyRef: { name: input.proxySecret!, key: name } },
+                  }))
                 : undefined,
               readinessProbe: probe(10, 3),
               livenessProbe: probe(20, 6),
@@ -200,7 +203,11 @@ export class PrivateRegistry extends pulumi.ComponentResource {
         claimName,
         {
           metadata: { name: claimName, namespace, labels: PART_OF },
-          spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: storage.size } }, storageClassName: storage.storageClass },
+          spec: {
+            accessModes: ["ReadWriteOnce"],
+            resources: { requests: { storage: storage.size } },
+            storageClassName: storage.storageClass,
+          },
         },
         parent,
       );
@@ -245,7 +252,14 @@ export class PrivateRegistry extends pulumi.ComponentResource {
     if (config.gc.enabled) this.garbageCollection(namespace, registry, gcScript, config);
 
     if (mirrorAddress !== undefined) {
-      const mirror = this.mirror(namespace, image, httpSecret.apply(renderers.mirror), httpSecret, claim("registry-mirror-data", config.mirror.storage), args);
+      const mirror = this.mirror(
+        namespace,
+        image,
+        httpSecret.apply(renderers.mirror),
+        httpSecret,
+        claim("registry-mirror-data", config.mirror.storage),
+        args,
+      );
       this.mirrorEndpoint = mirror.metadata.apply(() => mirrorAddress);
     }
 
@@ -276,7 +290,12 @@ export class PrivateRegistry extends pulumi.ComponentResource {
   }
 
   /** joxit/docker-registry-ui proxying /v2 to the registry Service: same origin, so no CORS. */
-  private webUi(namespace: pulumi.Output<string>, registryService: pulumi.Output<string>, endpoint: string, config: StackConfig["registry"]): k8s.core.v1.Service {
+  private webUi(
+    namespace: pulumi.Output<string>,
+    registryService: pulumi.Output<string>,
+    endpoint: string,
+    config: StackConfig["registry"],
+  ): k8s.core.v1.Service {
     const parent = { parent: this };
     const labels = labelsOf("registry-ui");
     const scheme = config.tls ? "https" : "http";
@@ -335,7 +354,12 @@ export class PrivateRegistry extends pulumi.ComponentResource {
    * A CronJob running the rendered GC procedure with kubectl. Its ServiceAccount may only switch
    * the registry Deployment's args, wait for it, and exec `registry garbage-collect` in its pod.
    */
-  private garbageCollection(namespace: pulumi.Output<string>, registry: k8s.apps.v1.Deployment, script: string, config: StackConfig["registry"]): void {
+  private garbageCollection(
+    namespace: pulumi.Output<string>,
+    registry: k8s.apps.v1.Deployment,
+    script: string,
+    config: StackConfig["registry"],
+  ): void {
     const parent = { parent: this };
     const name = "registry-gc";
     const labels = labelsOf(name);
@@ -346,7 +370,12 @@ export class PrivateRegistry extends pulumi.ComponentResource {
         metadata: { name, namespace, labels },
         rules: [
           // patch: switch the config file; get/list/watch: `rollout status` and resolving `exec deployment/…`.
-          { apiGroups: ["apps"], resources: ["deployments"], resourceNames: [registry.metadata.name], verbs: ["get", "list", "watch", "patch"] },
+          {
+            apiGroups: ["apps"],
+            resources: ["deployments"],
+            resourceNames: [registry.metadata.name],
+            verbs: ["get", "list", "watch", "patch"],
+          },
           { apiGroups: [""], resources: ["pods"], verbs: ["get", "list"] },
           // create: exec over SPDY and, from Kubernetes 1.31, over WebSocket; get: WebSocket before 1.31.
           { apiGroups: [""], resources: ["pods/exec"], verbs: ["create", "get"] },
@@ -385,7 +414,12 @@ export class PrivateRegistry extends pulumi.ComponentResource {
                   restartPolicy: "Never",
                   // Room for the script's exit trap to put the registry back to read-write.
                   terminationGracePeriodSeconds: GC_ROLLOUT_TIMEOUT_SECONDS + 30,
-                  securityContext: { runAsNonRoot: true, runAsUser: KUBECTL_UID, runAsGroup: KUBECTL_UID, seccompProfile: { type: "RuntimeDefault" } },
+                  securityContext: {
+                    runAsNonRoot: true,
+                    runAsUser: KUBECTL_UID,
+                    runAsGroup: KUBECTL_UID,
+                    seccompProfile: { type: "RuntimeDefault" },
+                  },
                   containers: [
                     {
                       name: "gc",
@@ -445,7 +479,11 @@ export class PrivateRegistry extends pulumi.ComponentResource {
         )
       : undefined;
     const proxySecret = proxyEnv
-      ? new k8s.core.v1.Secret("registry-mirror-proxy", { metadata: { name: "registry-mirror-proxy", namespace, labels }, stringData: proxyEnv }, parent)
+      ? new k8s.core.v1.Secret(
+          "registry-mirror-proxy",
+          { metadata: { name: "registry-mirror-proxy", namespace, labels }, stringData: proxyEnv },
+          parent,
+        )
       : undefined;
     return new k8s.apps.v1.Deployment(
       "registry-mirror",

@@ -70,7 +70,8 @@ export const BCRYPT_SALT_BYTES = 16;
  */
 export function renderHtpasswd(username: string, password: string, salt: Uint8Array): string {
   if (salt.length < BCRYPT_SALT_BYTES) throw new Error(`bcrypt needs ${BCRYPT_SALT_BYTES} bytes of salt, got ${salt.length}`);
-  if (bcrypt.truncates(password)) throw new Error("the registry password is longer than bcrypt's 72 bytes: choose a shorter registryPassword");
+  if (bcrypt.truncates(password))
+    throw new Error("the registry password is longer than bcrypt's 72 bytes: choose a shorter registryPassword");
   const saltText = `$2b$${BCRYPT_COST}$${bcrypt.encodeBase64([...salt.subarray(0, BCRYPT_SALT_BYTES)], BCRYPT_SALT_BYTES)}`;
   return `${username}:${bcrypt.hashSync(password, saltText)}\n`;
 }
@@ -89,7 +90,9 @@ const shellQuote = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;
 
 /** JSON strategic-merge patch giving the registry container the args that serve `configFile`. */
 function serveArgsPatch(container: string, configFile: string): string {
-  return JSON.stringify({ spec: { template: { spec: { containers: [{ name: container, args: ["serve", `${CONFIG_DIR}/${configFile}`] }] } } } });
+  return JSON.stringify({
+    spec: { template: { spec: { containers: [{ name: container, args: ["serve", `${CONFIG_DIR}/${configFile}`] }] } } },
+  });
 }
 
 /**
@@ -100,7 +103,12 @@ function serveArgsPatch(container: string, configFile: string): string {
  * 3. restart it read-write, whatever happened in 2 (a fresh process also drops the stale blob cache).
  */
 export function renderGcScript(input: GcScriptInput): string {
-  const gcArgs = ["registry", "garbage-collect", ...(input.deleteUntagged ? ["--delete-untagged"] : []), `${CONFIG_DIR}/${READONLY_CONFIG_FILE}`];
+  const gcArgs = [
+    "registry",
+    "garbage-collect",
+    ...(input.deleteUntagged ? ["--delete-untagged"] : []),
+    `${CONFIG_DIR}/${READONLY_CONFIG_FILE}`,
+  ];
   return `#!/bin/sh
 # Garbage collection of the private registry without racing a push (distribution #3045, #3899):
 # read-only while collecting, restarted read-write afterwards (stale blob cache: distribution #4702).

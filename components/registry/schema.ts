@@ -6,7 +6,10 @@ import { bool, byteQuantity, cronSchedule, dnsLabel, dnsSubdomain, host, isHost,
 
 /** A distribution 2.8.x tag: that line reads /etc/docker/registry/config.yml, as Debian's 2.8.2 does. */
 const distributionTag = () => {
-  const e = { error: "expected a registry image tag of the 2.8 line (e.g. 2.8.3): the component mounts its config at /etc/docker/registry/config.yml, where 2.x reads it" };
+  const e = {
+    error:
+      "expected a registry image tag of the 2.8 line (e.g. 2.8.3): the component mounts its config at /etc/docker/registry/config.yml, where 2.x reads it",
+  };
   return z.string(e).regex(/^2\.8\.\d+$/, e);
 };
 
@@ -21,7 +24,10 @@ const registryUiTag = () => {
  * shell that the image got when it moved from a distroless base to debian-base (kubernetes #119592).
  */
 const kubectlTag = () => {
-  const e = { error: "expected a registry.k8s.io/kubectl tag v1.x.y from v1.29.0 on (the GC job runs a shell script), within one minor version of the cluster (e.g. v1.32.4)" };
+  const e = {
+    error:
+      "expected a registry.k8s.io/kubectl tag v1.x.y from v1.29.0 on (the GC job runs a shell script), within one minor version of the cluster (e.g. v1.32.4)",
+  };
   return z.string(e).regex(/^v1\.(29|[3-9]\d)\.\d+$/, e);
 };
 
@@ -117,7 +123,12 @@ export const registrySchema = z
       });
     }
     if (registry.mirror.enabled && registry.mirror.port === registry.port) {
-      ctx.addIssue({ code: "custom", path: ["mirror", "port"], input: registry.mirror.port, message: `expected a port other than registry.port (${registry.port}): both listen on the same node` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["mirror", "port"],
+        input: registry.mirror.port,
+        message: `expected a port other than registry.port (${registry.port}): both listen on the same node`,
+      });
     }
   });
 

@@ -30,7 +30,9 @@ export class GpuSupport extends pulumi.ComponentResource {
     const scheduling = gpuScheduling(args.config);
 
     const runtimeClass =
-      scheduling.runtimeClassName !== undefined ? new k8s.node.v1.RuntimeClass(`${name}-runtime-class`, renderRuntimeClass(scheduling), { parent: this }) : undefined;
+      scheduling.runtimeClassName !== undefined
+        ? new k8s.node.v1.RuntimeClass(`${name}-runtime-class`, renderRuntimeClass(scheduling), { parent: this })
+        : undefined;
 
     const devicePlugin = new k8s.helm.v3.Release(
       `${name}-device-plugin`,

@@ -74,7 +74,11 @@ export class SparkWorkload extends pulumi.ComponentResource {
         metadata: { name: PULL_SECRET, namespace: this.namespace },
         type: "kubernetes.io/dockerconfigjson",
         stringData: {
-          ".dockerconfigjson": pulumi.secret(pulumi.all([args.registry.endpoint, args.registry.credentials]).apply(([endpoint, credentials]) => renderDockerConfigJson(endpoint, credentials))),
+          ".dockerconfigjson": pulumi.secret(
+            pulumi
+              .all([args.registry.endpoint, args.registry.credentials])
+              .apply(([endpoint, credentials]) => renderDockerConfigJson(endpoint, credentials)),
+          ),
         },
       },
       { parent: this },
@@ -86,10 +90,14 @@ export class SparkWorkload extends pulumi.ComponentResource {
     );
     this.serviceAccount = serviceAccount.metadata.name;
     const role = new k8s.rbac.v1.Role(`${name}-driver-role`, renderRole(SERVICE_ACCOUNT, config.namespace), inNamespace);
-    const roleBinding = new k8s.rbac.v1.RoleBinding(`${name}-driver-role-binding`, renderRoleBinding(SERVICE_ACCOUNT, config.namespace, SERVICE_ACCOUNT), {
-      parent: this,
-      dependsOn: [role, serviceAccount],
-    });
+    const roleBinding = new k8s.rbac.v1.RoleBinding(
+      `${name}-driver-role-binding`,
+      renderRoleBinding(SERVICE_ACCOUNT, config.namespace, SERVICE_ACCOUNT),
+      {
+        parent: this,
+        dependsOn: [role, serviceAccount],
+      },
+    );
 
     const proxySecret = args.proxy !== undefined ? this.proxySecret(args.proxy, args.proxyCredentials) : undefined;
 
@@ -118,7 +126,9 @@ export class SparkWorkload extends pulumi.ComponentResource {
             ? {
                 proxy: {
                   secretName: PROXY_SECRET,
-                  noProxy: computeNoProxy({ cluster: args.cluster, nodes: args.nodeNetwork, registryHosts, extra: proxy.noProxy }).join(","),
+                  noProxy: computeNoProxy({ cluster: args.cluster, nodes: args.nodeNetwork, registryHosts, extra: proxy.noProxy }).join(
+                    ",",
+                  ),
                 },
               }
             : {}),
@@ -148,17 +158,29 @@ export class SparkWorkload extends pulumi.ComponentResource {
     const applications: Record<string, pulumi.Input<SparkApplicationOutput>> = {};
     for (const app of config.applications) {
       const ui = new k8s.core.v1.Service(`${name}-${app.name}-ui`, renderUiService(app.name, config.namespace), inNamespace);
-      const run = operator !== undefined ? this.operatorRun(app, context, { ...runs, dependsOn: [...runs.dependsOn, operator] }) : this.submitRun(app, context, runs);
+      const run =
+        operator !== undefined
+          ? this.operatorRun(app, context, { ...runs, dependsOn: [...runs.dependsOn, operator] })
+          : this.submitRun(app, context, runs);
       applications[app.name] = pulumi.output({ kind: run.kind, name: run.name, uiService: ui.metadata.name });
     }
     this.applications = pulumi.output(applications);
     this.files = context.apply((ctx) =>
       config.mode === "submit"
-        ? Object.fromEntries(config.applications.flatMap((app) => Object.entries(renderSubmitFiles(app, ctx)).map(([file, content]) => [`${app.name}/${file}`, content])))
+        ? Object.fromEntries(
+            config.applications.flatMap((app) =>
+              Object.entries(renderSubmitFiles(app, ctx)).map(([file, content]) => [`${app.name}/${file}`, content]),
+            ),
+          )
         : {},
     );
 
-    this.registerOutputs({ namespace: this.namespace, serviceAccount: this.serviceAccount, applications: this.applications, files: this.files });
+    this.registerOutputs({
+      namespace: this.namespace,
+      serviceAccount: this.serviceAccount,
+      applications: this.applications,
+      files: this.files,
+    });
   }
 
   /** Proxy URLs with their credentials, as a Secret that pod templates reference by key. */
@@ -167,19 +189,31 @@ export class SparkWorkload extends pulumi.ComponentResource {
       const { http, https } = proxyUrls(proxy, c);
       return { [PROXY_SECRET_KEYS.http]: http, [PROXY_SECRET_KEYS.https]: https };
     });
-    return new k8s.core.v1.Secret(`${this.name}-proxy`, { metadata: { name: PROXY_SECRET, namespace: this.namespace }, stringData: pulumi.secret(urls) }, { parent: this });
+    return new k8s.core.v1.Secret(
+      `${this.name}-proxy`,
+      { metadata: { name: PROXY_SECRET, namespace: this.namespace }, stringData: pulumi.secret(urls) },
+      { parent: this },
+    );
   }
 
   /** Submit mode: the submitter's ConfigMap and its Job, or CronJob when scheduled. */
   private submitRun(app: SparkApplicationConfig, context: pulumi.Output<WorkloadContext>, opts: pulumi.CustomResourceOptions) {
     const rendered = context.apply((ctx) => renderSubmission(app, ctx));
-    const configMap = new k8s.core.v1.ConfigMap(`${this.name}-${app.name}-submit`, { metadata: rendered.configMap.metadata, data: rendered.configMap.data }, opts);
+    const configMap = new k8s.core.v1.ConfigMap(
+      `${this.name}-${app.name}-submit`,
+      { metadata: rendered.configMap.metadata, data: rendered.configMap.data },
+      opts,
+    );
     const runOpts = { ...opts, dependsOn: [...(opts.dependsOn as pulumi.Resource[]), configMap] };
     const metadata = rendered.run.metadata;
     const spec = rendered.run.spec as pulumi.Output<unknown>;
     const run =
       app.schedule !== undefined
-        ? new k8s.batch.v1.CronJob(`${this.name}-${app.name}`, { metadata, spec: spec as pulumi.Output<Input.batch.v1.CronJobSpec> }, runOpts)
+        ? new k8s.batch.v1.CronJob(
+            `${this.name}-${app.name}`,
+            { metadata, spec: spec as pulumi.Output<Input.batch.v1.CronJobSpec> },
+            runOpts,
+          )
         : new k8s.batch.v1.Job(`${this.name}-${app.name}`, { metadata, spec: spec as pulumi.Output<Input.batch.v1.JobSpec> }, runOpts);
     return { kind: app.schedule !== undefined ? ("CronJob" as const) : ("Job" as const), name: run.metadata.name };
   }
@@ -188,7 +222,11 @@ export class SparkWorkload extends pulumi.ComponentResource {
   private operatorRun(app: SparkApplicationConfig, context: pulumi.Output<WorkloadContext>, opts: pulumi.CustomResourceOptions) {
     const rendered = context.apply((ctx) => renderSparkApplication(app, ctx));
     const kind = app.schedule !== undefined ? ("ScheduledSparkApplication" as const) : ("SparkApplication" as const);
-    const resource = new k8s.apiextensions.CustomResource(`${this.name}-${app.name}`, { apiVersion: SPARK_OPERATOR_API_VERSION, kind, metadata: rendered.metadata, spec: rendered.spec }, opts);
+    const resource = new k8s.apiextensions.CustomResource(
+      `${this.name}-${app.name}`,
+      { apiVersion: SPARK_OPERATOR_API_VERSION, kind, metadata: rendered.metadata, spec: rendered.spec },
+      opts,
+    );
     return { kind, name: resource.metadata.name };
   }
 }

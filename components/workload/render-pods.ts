@@ -18,7 +18,15 @@ export type SparkRole = "driver" | "executor";
 const CONTAINER_NAME: Record<SparkRole, string> = { driver: "spark-kubernetes-driver", executor: "spark-kubernetes-executor" };
 
 /** Environment variables the stack sets; an application's `env` may not. */
-export const MANAGED_ENV_NAMES: readonly string[] = ["HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy", "NVIDIA_VISIBLE_DEVICES"];
+export const MANAGED_ENV_NAMES: readonly string[] = [
+  "HTTP_PROXY",
+  "http_proxy",
+  "HTTPS_PROXY",
+  "https_proxy",
+  "NO_PROXY",
+  "no_proxy",
+  "NVIDIA_VISIBLE_DEVICES",
+];
 
 export interface EnvVar {
   readonly name: string;
@@ -53,9 +61,14 @@ export function dnsConfig(context: WorkloadContext): { dnsConfig?: { nameservers
 }
 
 /** Node selector, tolerations and RuntimeClass of a pod that asks for GPUs. */
-function gpuPlacement(context: WorkloadContext, app: SparkApplicationConfig, role: SparkRole): Pick<Input.core.v1.PodSpec, "nodeSelector" | "tolerations" | "runtimeClassName"> {
+function gpuPlacement(
+  context: WorkloadContext,
+  app: SparkApplicationConfig,
+  role: SparkRole,
+): Pick<Input.core.v1.PodSpec, "nodeSelector" | "tolerations" | "runtimeClassName"> {
   const gpu = context.gpu;
-  if (gpu === undefined) throw new Error(`${app.name}: ${role} asks for GPUs but GPU support is off (the config check should have refused this)`);
+  if (gpu === undefined)
+    throw new Error(`${app.name}: ${role} asks for GPUs but GPU support is off (the config check should have refused this)`);
   return {
     nodeSelector: { ...gpu.nodeSelector },
     tolerations: [...gpu.tolerations],

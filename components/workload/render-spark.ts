@@ -146,6 +146,8 @@ export const MANAGED_SPARK_CONF_KEYS: readonly string[] = [
   "spark.executor.cores",
   "spark.executor.memory",
   "spark.executor.instances",
-  ...(["driver", "executor"] as const).flatMap((role) => ["amount", "vendor", "discoveryScript"].map((field) => `spark.${role}.resource.gpu.${field}`)),
+  ...(["driver", "executor"] as const).flatMap((role) =>
+    ["amount", "vendor", "discoveryScript"].map((field) => `spark.${role}.resource.gpu.${field}`),
+  ),
   "spark.task.resource.gpu.amount",
 ];

@@ -210,9 +210,19 @@ function submitterPodSpec(app: SparkApplicationConfig, context: WorkloadContext,
 }
 
 export interface SubmitObjects {
-  readonly configMap: { apiVersion: "v1"; kind: "ConfigMap"; metadata: { name: string; namespace: string; labels: Record<string, string> }; data: Record<string, string> };
+  readonly configMap: {
+    apiVersion: "v1";
+    kind: "ConfigMap";
+    metadata: { name: string; namespace: string; labels: Record<string, string> };
+    data: Record<string, string>;
+  };
   /** A Job, or a CronJob for a scheduled application. */
-  readonly run: { apiVersion: "batch/v1"; kind: "Job" | "CronJob"; metadata: { name: string; namespace: string; labels: Record<string, string>; annotations?: Record<string, string> }; spec: Record<string, unknown> };
+  readonly run: {
+    apiVersion: "batch/v1";
+    kind: "Job" | "CronJob";
+    metadata: { name: string; namespace: string; labels: Record<string, string>; annotations?: Record<string, string> };
+    spec: Record<string, unknown>;
+  };
 }
 
 /**
@@ -229,7 +239,12 @@ export function renderSubmission(app: SparkApplicationConfig, context: WorkloadC
     ttlSecondsAfterFinished: context.jobTtlSeconds,
     template: { metadata: { labels }, spec: submitterPodSpec(app, context, configMapName) },
   } satisfies Input.batch.v1.JobSpec;
-  const configMap = { apiVersion: "v1" as const, kind: "ConfigMap" as const, metadata: { name: configMapName, namespace: context.namespace, labels }, data };
+  const configMap = {
+    apiVersion: "v1" as const,
+    kind: "ConfigMap" as const,
+    metadata: { name: configMapName, namespace: context.namespace, labels },
+    data,
+  };
   if (app.schedule !== undefined) {
     return {
       configMap,
@@ -237,7 +252,11 @@ export function renderSubmission(app: SparkApplicationConfig, context: WorkloadC
         apiVersion: "batch/v1",
         kind: "CronJob",
         metadata: { name: app.name, namespace: context.namespace, labels },
-        spec: { schedule: app.schedule, concurrencyPolicy: "Forbid", jobTemplate: { metadata: { labels }, spec: jobSpec } } satisfies Input.batch.v1.CronJobSpec,
+        spec: {
+          schedule: app.schedule,
+          concurrencyPolicy: "Forbid",
+          jobTemplate: { metadata: { labels }, spec: jobSpec },
+        } satisfies Input.batch.v1.CronJobSpec,
       },
     };
   }

@@ -17,13 +17,18 @@ const chartVersion = (chart: string, major: number, example: string) => {
  * names whose pods and drivers must stay within Kubernetes' 63-character label limit.
  */
 const applicationName = () => {
-  const e = { error: "expected an application name of at most 40 characters: lower-case letters, digits and '-', starting with a letter, ending alphanumeric" };
+  const e = {
+    error:
+      "expected an application name of at most 40 characters: lower-case letters, digits and '-', starting with a letter, ending alphanumeric",
+  };
   return z.string(e).regex(/^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$/, e);
 };
 
 /** Where Spark fetches the main file from: inside the image (`local://`), HDFS, S3 or HTTP. */
 const mainFile = () => {
-  const e = { error: "expected the URI of a .py or .jar file, with a scheme (e.g. local:///opt/spark/work-dir/app.py, hdfs:///jobs/app.jar)" };
+  const e = {
+    error: "expected the URI of a .py or .jar file, with a scheme (e.g. local:///opt/spark/work-dir/app.py, hdfs:///jobs/app.jar)",
+  };
   return z.string(e).regex(/^(local|file|hdfs|s3a|https?):\/\/\S*\/[^/\s]+\.(py|jar)$/, e);
 };
 
@@ -41,14 +46,16 @@ const memory = byteQuantity;
  */
 const mapping = <V extends z.ZodType>(isKey: (key: string) => boolean, expectedKey: string, value: V) =>
   z.record(z.string(), value, { error: "expected a mapping" }).superRefine((record, ctx) => {
-    for (const key of Object.keys(record)) if (!isKey(key)) ctx.issues.push({ code: "custom", path: [key], input: key, message: expectedKey });
+    for (const key of Object.keys(record))
+      if (!isKey(key)) ctx.issues.push({ code: "custom", path: [key], input: key, message: expectedKey });
   });
 
 const isEnvName = (name: string) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && !MANAGED_ENV_NAMES.includes(name);
 const ENV_NAME = `expected an environment variable name (letters, digits and '_', not starting with a digit) other than those the stack sets (${MANAGED_ENV_NAMES.join(", ")})`;
 
 const isSparkConfKey = (key: string) => /^spark\.[A-Za-z0-9_.-]+$/.test(key) && !MANAGED_SPARK_CONF_KEYS.includes(key);
-const SPARK_CONF_KEY = "expected a spark.* key the stack does not set itself (namespace, image, service account, resources, GPUs and pod templates come from the application's own fields)";
+const SPARK_CONF_KEY =
+  "expected a spark.* key the stack does not set itself (namespace, image, service account, resources, GPUs and pod templates come from the application's own fields)";
 
 /** YAML writes `200` and `true` unquoted; Spark reads every value as text. */
 const sparkConfValue = () =>
@@ -57,7 +64,10 @@ const sparkConfValue = () =>
 /** Spark accepts a fractional GPU share per task only up to one half (ResourceUtils). */
 const taskGpuAmount = () => {
   const e = { error: "expected a GPU share per task: a whole number, or a fraction up to 0.5 (e.g. 0.25 lets four tasks share a GPU)" };
-  return z.number(e).positive(e).refine((v) => Number.isInteger(v) || v <= 0.5, e);
+  return z
+    .number(e)
+    .positive(e)
+    .refine((v) => Number.isInteger(v) || v <= 0.5, e);
 };
 
 const podResources = (defaults: { memory: string }) => ({
@@ -114,10 +124,20 @@ const applicationSchema = z
   .superRefine((app, ctx) => {
     const jar = app.mainFile.endsWith(".jar");
     if (jar && app.mainClass === undefined) {
-      ctx.issues.push({ code: "custom", path: ["mainClass"], input: undefined, message: `expected a main class for the .jar main file ${app.mainFile}` });
+      ctx.issues.push({
+        code: "custom",
+        path: ["mainClass"],
+        input: undefined,
+        message: `expected a main class for the .jar main file ${app.mainFile}`,
+      });
     }
     if (!jar && app.mainClass !== undefined) {
-      ctx.issues.push({ code: "custom", path: ["mainClass"], input: app.mainClass, message: `expected no main class for the Python main file ${app.mainFile}` });
+      ctx.issues.push({
+        code: "custom",
+        path: ["mainClass"],
+        input: app.mainClass,
+        message: `expected no main class for the Python main file ${app.mainFile}`,
+      });
     }
   });
 
@@ -136,7 +156,8 @@ export const sparkSchema = z.strictObject({
   applications: z.array(applicationSchema).default([]),
 });
 
-const isLabelKey = (key: string) => /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/.test(key);
+const isLabelKey = (key: string) =>
+  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/.test(key);
 
 const labelValue = () => {
   const e = { error: "expected a label value (at most 63 letters, digits, '-', '_' or '.', starting and ending alphanumeric)" };
@@ -155,7 +176,12 @@ const tolerationSchema = z
   })
   .superRefine((t, ctx) => {
     if ((t.operator === "Equal") !== (t.value !== undefined)) {
-      ctx.issues.push({ code: "custom", path: ["value"], input: t.value, message: "expected a value with operator Equal and none with Exists" });
+      ctx.issues.push({
+        code: "custom",
+        path: ["value"],
+        input: t.value,
+        message: "expected a value with operator Equal and none with Exists",
+      });
     }
   });
 
@@ -168,7 +194,9 @@ export const gpuSchema = z.strictObject({
   devicePluginChartVersion: chartVersion("nvidia-device-plugin", 0, "0.20.0").default("0.20.0"),
   /** Labels that mark GPU nodes: the device plugin and GPU pods go there only. @default {"nvidia.com/gpu.present": "true"} */
   nodeSelector: mapping(isLabelKey, "expected a node label key (e.g. nvidia.com/gpu.present)", labelValue())
-    .refine((labels) => Object.keys(labels).length > 0, { error: 'expected at least one label that marks the GPU nodes (e.g. nvidia.com/gpu.present: "true")' })
+    .refine((labels) => Object.keys(labels).length > 0, {
+      error: 'expected at least one label that marks the GPU nodes (e.g. nvidia.com/gpu.present: "true")',
+    })
     .default({ "nvidia.com/gpu.present": "true" }),
   /** Taints of GPU nodes that GPU pods and the device plugin tolerate. @default [{key: nvidia.com/gpu, operator: Exists, effect: NoSchedule}] */
   tolerations: z.array(tolerationSchema).default([{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }]),
@@ -186,26 +214,45 @@ export const workloadCrossCheck = crossCheck(["spark", "gpu", "hdfs", "dns"], (c
   const { spark, gpu } = config;
   forEachRepeat(
     spark.applications.map((app) => app.name),
-    (i, first) => report(`spark.applications[${i}].name`, `expected a name no other application uses, got "${spark.applications[i].name}" (spark.applications[${first}] has it)`),
+    (i, first) =>
+      report(
+        `spark.applications[${i}].name`,
+        `expected a name no other application uses, got "${spark.applications[i].name}" (spark.applications[${first}] has it)`,
+      ),
   );
   spark.applications.forEach((app, i) => {
     const at = `spark.applications[${i}]`;
     for (const role of ["driver", "executor"] as const) {
       if (app[role].gpus > 0 && !gpu.enabled) {
-        report(`${at}.${role}.gpus`, `expected 0 while gpu.enabled is false (set gpu.enabled: true to schedule GPU pods), got ${app[role].gpus}`);
+        report(
+          `${at}.${role}.gpus`,
+          `expected 0 while gpu.enabled is false (set gpu.enabled: true to schedule GPU pods), got ${app[role].gpus}`,
+        );
       }
     }
     if (app.executor.gpus > 0 && app.taskGpus > app.executor.gpus) {
-      report(`${at}.taskGpus`, `expected at most executor.gpus (${app.executor.gpus}): a task cannot use more GPUs than its executor has, got ${app.taskGpus}`);
+      report(
+        `${at}.taskGpus`,
+        `expected at most executor.gpus (${app.executor.gpus}): a task cannot use more GPUs than its executor has, got ${app.taskGpus}`,
+      );
     }
     if (spark.mode === "submit" && app.restartPolicy.type !== "Never") {
-      report(`${at}.restartPolicy.type`, `expected "Never" in submit mode (a failed Job is not re-run; set spark.mode: operator for restarts), got "${app.restartPolicy.type}"`);
+      report(
+        `${at}.restartPolicy.type`,
+        `expected "Never" in submit mode (a failed Job is not re-run; set spark.mode: operator for restarts), got "${app.restartPolicy.type}"`,
+      );
     }
     if (config.hdfs.enabled && "spark.hadoop.fs.defaultFS" in app.sparkConf) {
-      report(`${at}.sparkConf.spark.hadoop.fs.defaultFS`, "expected no value while hdfs.enabled is true: the stack points fs.defaultFS at its HDFS");
+      report(
+        `${at}.sparkConf.spark.hadoop.fs.defaultFS`,
+        "expected no value while hdfs.enabled is true: the stack points fs.defaultFS at its HDFS",
+      );
     }
   });
   if (spark.applications.length > 0 && config.dns.length > MAX_POD_DNS_SERVERS) {
-    report("dns", `expected at most ${MAX_POD_DNS_SERVERS} servers while Spark applications run: pods list them after the cluster DNS and resolv.conf keeps three, got ${JSON.stringify(config.dns)}`);
+    report(
+      "dns",
+      `expected at most ${MAX_POD_DNS_SERVERS} servers while Spark applications run: pods list them after the cluster DNS and resolv.conf keeps three, got ${JSON.stringify(config.dns)}`,
+    );
   }
 });

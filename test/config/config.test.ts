@@ -14,18 +14,39 @@ describe("stack config", () => {
   });
 
   it.each([
-    [{ cluster: { podCidr: "10.244.0.1/16" } }, 'cluster.podCidr: expected an IPv4 CIDR whose address is the network address (e.g. 10.244.0.0/16), got "10.244.0.1/16"'],
-    [{ cluster: { serviceCidr: "10.96.0.0/33" } }, 'cluster.serviceCidr: expected an IPv4 CIDR whose address is the network address (e.g. 10.244.0.0/16), got "10.96.0.0/33"'],
+    [
+      { cluster: { podCidr: "10.244.0.1/16" } },
+      'cluster.podCidr: expected an IPv4 CIDR whose address is the network address (e.g. 10.244.0.0/16), got "10.244.0.1/16"',
+    ],
+    [
+      { cluster: { serviceCidr: "10.96.0.0/33" } },
+      'cluster.serviceCidr: expected an IPv4 CIDR whose address is the network address (e.g. 10.244.0.0/16), got "10.96.0.0/33"',
+    ],
     [{ cluster: "abc" }, 'cluster: expected a mapping, got "abc"'],
     [{ cluster: { domain: "cluster..local" } }, 'cluster.domain: expected a DNS domain (e.g. cluster.local), got "cluster..local"'],
-    [{ cluster: { apiServer: "https://192.0.2.1:6443" } }, 'cluster.apiServer: expected host or host:port of the API server, got "https://192.0.2.1:6443"'],
+    [
+      { cluster: { apiServer: "https://192.0.2.1:6443" } },
+      'cluster.apiServer: expected host or host:port of the API server, got "https://192.0.2.1:6443"',
+    ],
     [{ cluster: { domian: "x" } }, "cluster.domian: unknown key (check the spelling against the configuration reference)"],
-    [{ proxy: { http: "proxy.example.com:8080" } }, 'proxy.http: expected an http:// or https:// URL with a host and no user:password inside (e.g. http://proxy.example.com:8080), got "proxy.example.com:8080"'],
-    [{ proxy: { https: "http://proxy.example.com:8080" } }, "proxy.http: expected an http:// or https:// URL with a host and no user:password inside (e.g. http://proxy.example.com:8080), got nothing"],
-    [{ proxy: { http: "http://proxy.example.com:8080", noProxy: ["a b"] } }, 'proxy.noProxy[0]: expected a host, domain, .suffix or CIDR without spaces or commas, got "a b"'],
+    [
+      { proxy: { http: "proxy.example.com:8080" } },
+      'proxy.http: expected an http:// or https:// URL with a host and no user:password inside (e.g. http://proxy.example.com:8080), got "proxy.example.com:8080"',
+    ],
+    [
+      { proxy: { https: "http://proxy.example.com:8080" } },
+      "proxy.http: expected an http:// or https:// URL with a host and no user:password inside (e.g. http://proxy.example.com:8080), got nothing",
+    ],
+    [
+      { proxy: { http: "http://proxy.example.com:8080", noProxy: ["a b"] } },
+      'proxy.noProxy[0]: expected a host, domain, .suffix or CIDR without spaces or commas, got "a b"',
+    ],
     [{ dns: ["192.0.2.300"] }, 'dns[0]: expected an IPv4 address, got "192.0.2.300"'],
     [{ dns: "192.0.2.53" }, 'dns: expected a list, got "192.0.2.53"'],
-    [{ registy: {} }, "registy: unknown configuration key (expected one of cluster, proxy, dns, registry, image, nodes, spark, gpu, hdfs, registryPassword, proxyUsername, proxyPassword, sshPrivateKey)"],
+    [
+      { registy: {} },
+      "registy: unknown configuration key (expected one of cluster, proxy, dns, registry, image, nodes, spark, gpu, hdfs, registryPassword, proxyUsername, proxyPassword, sshPrivateKey)",
+    ],
   ])("rejects %j", (raw, message) => {
     expect(problems(raw)).toEqual([message]);
   });
@@ -45,11 +66,23 @@ describe("stack config", () => {
   });
 
   it.each([
-    [{ spark: { namespace: "registry" } }, 'spark.namespace: expected a namespace no other part of the stack uses, got "registry" (also registry.namespace)'],
-    [{ hdfs: { enabled: true, namespace: "spark" } }, 'hdfs.namespace: expected a namespace no other part of the stack uses, got "spark" (also spark.namespace)'],
-    [{ gpu: { enabled: true }, registry: { namespace: "nvidia-device-plugin" } }, 'registry.namespace: expected a namespace no other part of the stack uses, got "nvidia-device-plugin" (also the NVIDIA device plugin)'],
     [
-      { nodes: { delivery: "daemonset", hosts: [{ name: "n1", address: "192.0.2.21", runtime: "containerd" }] }, spark: { namespace: "node-runtime-config" } },
+      { spark: { namespace: "registry" } },
+      'spark.namespace: expected a namespace no other part of the stack uses, got "registry" (also registry.namespace)',
+    ],
+    [
+      { hdfs: { enabled: true, namespace: "spark" } },
+      'hdfs.namespace: expected a namespace no other part of the stack uses, got "spark" (also spark.namespace)',
+    ],
+    [
+      { gpu: { enabled: true }, registry: { namespace: "nvidia-device-plugin" } },
+      'registry.namespace: expected a namespace no other part of the stack uses, got "nvidia-device-plugin" (also the NVIDIA device plugin)',
+    ],
+    [
+      {
+        nodes: { delivery: "daemonset", hosts: [{ name: "n1", address: "192.0.2.21", runtime: "containerd" }] },
+        spark: { namespace: "node-runtime-config" },
+      },
       'spark.namespace: expected a namespace no other part of the stack uses, got "node-runtime-config" (also the nodes\' daemonset delivery)',
     ],
   ])("gives every part its own namespace: rejects %j", (raw, message) => {
@@ -70,7 +103,9 @@ describe("stack config", () => {
   });
 
   it("lets a namespace be reused by a part that is switched off", () => {
-    expect(problems({ gpu: { enabled: false }, hdfs: { enabled: false, namespace: "spark" }, spark: { namespace: "nvidia-device-plugin" } })).toEqual([]);
+    expect(
+      problems({ gpu: { enabled: false }, hdfs: { enabled: false, namespace: "spark" }, spark: { namespace: "nvidia-device-plugin" } }),
+    ).toEqual([]);
   });
 
   it("lists every problem at once", () => {

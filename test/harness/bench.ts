@@ -30,7 +30,10 @@ function measure(label: string, args: string[]): number {
   return m;
 }
 
-const floor = measure("floor: node loading the Pulumi SDKs", ["-e", "require('@pulumi/pulumi'); require('@pulumi/kubernetes'); require('@pulumi/docker')"]);
+const floor = measure("floor: node loading the Pulumi SDKs", [
+  "-e",
+  "require('@pulumi/pulumi'); require('@pulumi/kubernetes'); require('@pulumi/docker')",
+]);
 const out = tempDir("bench");
 const renderDev = measure("render of the dev stack (compiled JS)", [join("bin", "test", "harness", "render.js"), "dev", "--out", out]);
 const ratio = renderDev / floor;

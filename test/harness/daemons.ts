@@ -28,7 +28,9 @@ export function run(cmd: string, args: readonly string[], options: RunOptions = 
     child.stdout.on("data", (d: Buffer) => out.push(d));
     child.stderr.on("data", (d: Buffer) => err.push(d));
     child.on("error", reject);
-    child.on("close", (code) => resolvePromise({ stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString(), code: code ?? -1 }));
+    child.on("close", (code) =>
+      resolvePromise({ stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString(), code: code ?? -1 }),
+    );
     // A command that exits before reading its stdin (a refused start, say) closes the pipe: the
     // exit code is the result, the lost input is not an error.
     child.stdin.on("error", (error: NodeJS.ErrnoException) => {
@@ -128,10 +130,15 @@ export async function startDaemon(name: string, cmd: string, args: readonly stri
   try {
     await Promise.race([
       spawnError,
-      waitFor(`${name} to be ready`, async () => {
-        if (exited) throw new Error(`${name} exited early:\n${output}`);
-        return options.ready();
-      }, options.timeoutMs ?? 60_000, () => output),
+      waitFor(
+        `${name} to be ready`,
+        async () => {
+          if (exited) throw new Error(`${name} exited early:\n${output}`);
+          return options.ready();
+        },
+        options.timeoutMs ?? 60_000,
+        () => output,
+      ),
     ]);
   } catch (error) {
     await daemon.stop();
@@ -181,11 +188,16 @@ export async function startDockerd(options: DockerdOptions = {}): Promise<Docker
   const host = `unix://${join(dir, "docker.sock")}`;
   const dataRoot = join(dir, "data");
   const args = [
-    "--data-root", dataRoot,
-    "--exec-root", join(dir, "exec"),
-    "--host", host,
-    "--pidfile", join(dir, "docker.pid"),
-    "--storage-driver", "vfs",
+    "--data-root",
+    dataRoot,
+    "--exec-root",
+    join(dir, "exec"),
+    "--host",
+    host,
+    "--pidfile",
+    join(dir, "docker.pid"),
+    "--storage-driver",
+    "vfs",
     "--iptables=false",
     "--ip6tables=false",
     "--bridge=none",

@@ -10,7 +10,11 @@ describe("recording mock runtime", () => {
       constructor(name: string) {
         super("test:index:Box", name, {}, {});
         const ns = new k8s.core.v1.Namespace("ns", { metadata: { name: "demo" } }, { parent: this });
-        new k8s.core.v1.Secret("s", { metadata: { name: "s", namespace: ns.metadata.name }, stringData: { pw: pulumi.secret("hunter2") } }, { parent: this });
+        new k8s.core.v1.Secret(
+          "s",
+          { metadata: { name: "s", namespace: ns.metadata.name }, stringData: { pw: pulumi.secret("hunter2") } },
+          { parent: this },
+        );
         this.registerOutputs({});
       }
     }

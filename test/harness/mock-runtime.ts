@@ -94,7 +94,11 @@ function providerState(type: string, name: string, inputs: any): Record<string, 
     case "random:index/randomPassword:RandomPassword":
       return { ...inputs, result: secretWire(`mock-${shortHash(name, 24)}`), bcryptHash: secretWire(`$2a$10$${shortHash(name, 53)}`) };
     case "random:index/randomBytes:RandomBytes":
-      return { ...inputs, hex: secretWire(shortHash(name, (inputs.length ?? 32) * 2)), base64: secretWire(Buffer.from(shortHash(name)).toString("base64")) };
+      return {
+        ...inputs,
+        hex: secretWire(shortHash(name, (inputs.length ?? 32) * 2)),
+        base64: secretWire(Buffer.from(shortHash(name)).toString("base64")),
+      };
     case "random:index/randomId:RandomId":
       return { ...inputs, hex: shortHash(name, (inputs.byteLength ?? 8) * 2), b64Url: shortHash(name, 16) };
     default:
@@ -163,7 +167,10 @@ export function startMockRuntime(options: MockRuntimeOptions = {}): MockRuntime 
   const project = options.project ?? "spark-gpu-stack";
   const log: RecordedResource[] = [];
   const mocks: pulumi.runtime.Mocks = {
-    newResource: (args) => ({ id: args.custom === false ? undefined : `${args.name}-id`, state: providerState(args.type, args.name, args.inputs) }),
+    newResource: (args) => ({
+      id: args.custom === false ? undefined : `${args.name}-id`,
+      state: providerState(args.type, args.name, args.inputs),
+    }),
     call: (args) => args.inputs,
   };
   const stack = options.stack ?? "test";
@@ -174,7 +181,10 @@ export function startMockRuntime(options: MockRuntimeOptions = {}): MockRuntime 
   const config = Object.fromEntries(
     Object.entries(options.config ?? {}).map(([k, v]) => [`${project}:${k}`, typeof v === "string" ? v : JSON.stringify(v)]),
   );
-  pulumi.runtime.setAllConfig(config, (options.secretKeys ?? []).map((k) => `${project}:${k}`));
+  pulumi.runtime.setAllConfig(
+    config,
+    (options.secretKeys ?? []).map((k) => `${project}:${k}`),
+  );
   const ofType = (type: string, name?: string) => log.filter((r) => r.type === type && (name === undefined || r.name === name));
   return {
     resources: log,
@@ -183,7 +193,10 @@ export function startMockRuntime(options: MockRuntimeOptions = {}): MockRuntime 
     ofType,
     one(type, name) {
       const found = ofType(type, name);
-      if (found.length !== 1) throw new Error(`expected one ${type}${name ? ` named ${name}` : ""}, found ${found.length}: ${log.map((r) => `${r.type}::${r.name}`).join(", ")}`);
+      if (found.length !== 1)
+        throw new Error(
+          `expected one ${type}${name ? ` named ${name}` : ""}, found ${found.length}: ${log.map((r) => `${r.type}::${r.name}`).join(", ")}`,
+        );
       return found[0];
     },
   };

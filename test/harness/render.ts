@@ -77,7 +77,9 @@ const K8S_TYPE = /^kubernetes:([^:]+):([^:]+)$/;
 
 function kubernetesObjects(resources: readonly RecordedResource[]) {
   return resources
-    .filter((r) => r.custom && K8S_TYPE.test(r.type) && !r.type.startsWith("kubernetes:helm.sh/") && r.type !== "pulumi:providers:kubernetes")
+    .filter(
+      (r) => r.custom && K8S_TYPE.test(r.type) && !r.type.startsWith("kubernetes:helm.sh/") && r.type !== "pulumi:providers:kubernetes",
+    )
     .map((r) => ({ resource: r, object: masked(r.wire) as { kind: string; metadata?: { name?: string; namespace?: string } } }));
 }
 
@@ -164,7 +166,10 @@ export async function render(stackOrPath: string, outRoot = join(ROOT, "out")): 
     ) + "\n",
   );
   for (const { object } of kubernetesObjects(resources)) {
-    const file = [object.kind, object.metadata?.namespace, object.metadata?.name].filter(Boolean).map((s) => safeName(String(s))).join(".");
+    const file = [object.kind, object.metadata?.namespace, object.metadata?.name]
+      .filter(Boolean)
+      .map((s) => safeName(String(s)))
+      .join(".");
     writeFile(join(outDir, "kubernetes", `${file}.yaml`), redact(toYaml(object, { lineWidth: 0 }), leaves));
   }
   for (const r of resources.filter((x) => x.type.startsWith("kubernetes:helm.sh/"))) {
@@ -173,7 +178,8 @@ export async function render(stackOrPath: string, outRoot = join(ROOT, "out")): 
   // Components publish what they place on nodes or in containers as a `files` output: path -> content.
   for (const r of resources.filter((x) => !x.custom)) {
     const files = plain(runtime.outputs.get(r.urn) ?? {}).files as Record<string, string> | undefined;
-    for (const [path, content] of Object.entries(files ?? {})) writeFile(join(outDir, "files", safeName(r.name), path), redact(content, leaves));
+    for (const [path, content] of Object.entries(files ?? {}))
+      writeFile(join(outDir, "files", safeName(r.name), path), redact(content, leaves));
   }
   writeFile(join(outDir, "graph.mmd"), mermaid(resources));
 
@@ -195,13 +201,17 @@ function summarize(stackFile: StackFile, resources: readonly RecordedResource[],
     types.set(r.type, (types.get(r.type) ?? 0) + 1);
     counts.set(c, types);
   }
-  const lines = [`Rendered stack "${stackFile.stack}": ${resources.filter((r) => r.custom).length} resources in ${resources.filter((r) => !r.custom).length} components, ${elapsedMs.toFixed(0)} ms -> ${outDir}`];
+  const lines = [
+    `Rendered stack "${stackFile.stack}": ${resources.filter((r) => r.custom).length} resources in ${resources.filter((r) => !r.custom).length} components, ${elapsedMs.toFixed(0)} ms -> ${outDir}`,
+  ];
   for (const [c, types] of [...counts].sort()) {
     lines.push(`  ${c}: ${[...types.values()].reduce((a, b) => a + b, 0)}`);
     for (const [t, n] of [...types].sort()) lines.push(`    ${n} x ${t}`);
   }
   if (Object.keys(stackFile.placeholders).length > 0) {
-    lines.push(`  secure values not decrypted (placeholders, shown as ${SECRET_PLACEHOLDER}): ${Object.keys(stackFile.placeholders).join(", ")}`);
+    lines.push(
+      `  secure values not decrypted (placeholders, shown as ${SECRET_PLACEHOLDER}): ${Object.keys(stackFile.placeholders).join(", ")}`,
+    );
   }
   return lines.join("\n");
 }

@@ -26,7 +26,8 @@ async function build(name: string, hdfs: Record<string, unknown>, cluster: Recor
 /** The recorded objects of one HdfsCluster, by kind and Kubernetes name. */
 function objectsOf(component: string) {
   const mine = rt.resources.filter((r) => r.type.startsWith("kubernetes:") && r.parent?.endsWith(`HdfsCluster::${component}`));
-  const find = (type: string, k8sName: string): RecordedResource | undefined => mine.find((r) => r.type === type && plain(r.wire).metadata.name === k8sName);
+  const find = (type: string, k8sName: string): RecordedResource | undefined =>
+    mine.find((r) => r.type === type && plain(r.wire).metadata.name === k8sName);
   const get = (type: string, k8sName: string) => {
     const found = find(type, k8sName);
     if (!found) throw new Error(`no ${type} ${k8sName} in ${component}`);
@@ -38,14 +39,29 @@ function objectsOf(component: string) {
 let prod: Awaited<ReturnType<typeof build>>;
 let dev: Awaited<ReturnType<typeof build>>;
 
-const PROD = { dataNodes: 3, blockSize: "256m", nameNode: { storageSize: "20Gi", storageClass: "fast-ssd" }, dataNode: { storageSize: "500Gi", storageClass: "local-hdd" } };
+const PROD = {
+  dataNodes: 3,
+  blockSize: "256m",
+  nameNode: { storageSize: "20Gi", storageClass: "fast-ssd" },
+  dataNode: { storageSize: "500Gi", storageClass: "local-hdd" },
+};
 const PROD_CLUSTER = { domain: "k8s.example.internal" };
 
 beforeAll(async () => {
   prod = await build("prod", PROD, PROD_CLUSTER);
   dev = await build("dev", { dataNodes: 1, secondaryNameNode: false });
   // prod with one more directory: only the Job's files change.
-  await build("prod-more-directories", { ...PROD, directories: [{ path: "/user/spark", owner: "spark", mode: "750" }, { path: "/data", owner: "spark", mode: "755" }] }, PROD_CLUSTER);
+  await build(
+    "prod-more-directories",
+    {
+      ...PROD,
+      directories: [
+        { path: "/user/spark", owner: "spark", mode: "750" },
+        { path: "/data", owner: "spark", mode: "755" },
+      ],
+    },
+    PROD_CLUSTER,
+  );
   await rt.settle();
 });
 
@@ -115,15 +131,28 @@ describe("HdfsCluster", () => {
     const spec = objectsOf("prod").get(K8S.statefulSet, "hdfs-namenode").object.spec;
     expect(spec.replicas).toBe(1);
     expect(spec.volumeClaimTemplates).toEqual([
-      { metadata: { name: "data" }, spec: { accessModes: ["ReadWriteOnce"], storageClassName: "fast-ssd", resources: { requests: { storage: "20Gi" } } } },
+      {
+        metadata: { name: "data" },
+        spec: { accessModes: ["ReadWriteOnce"], storageClassName: "fast-ssd", resources: { requests: { storage: "20Gi" } } },
+      },
     ]);
     expect(spec.persistentVolumeClaimRetentionPolicy).toEqual({ whenDeleted: "Retain", whenScaled: "Retain" });
     const container = spec.template.spec.containers[0];
     expect(container.image).toBe("apache/hadoop:3.4.1");
     expect(container.command).toEqual(["/bin/sh", "/opt/hdfs-scripts/start-namenode.sh"]);
     expect(container.volumeMounts).toContainEqual({ name: "data", mountPath: "/data" });
-    expect(container.volumeMounts).toContainEqual({ name: "config", mountPath: "/opt/hdfs-scripts/start-namenode.sh", subPath: "start-namenode.sh", readOnly: true });
-    expect(container.volumeMounts).toContainEqual({ name: "config", mountPath: "/opt/hadoop/etc/hadoop/hdfs-site.xml", subPath: "hdfs-site.xml", readOnly: true });
+    expect(container.volumeMounts).toContainEqual({
+      name: "config",
+      mountPath: "/opt/hdfs-scripts/start-namenode.sh",
+      subPath: "start-namenode.sh",
+      readOnly: true,
+    });
+    expect(container.volumeMounts).toContainEqual({
+      name: "config",
+      mountPath: "/opt/hadoop/etc/hadoop/hdfs-site.xml",
+      subPath: "hdfs-site.xml",
+      readOnly: true,
+    });
     expect(Object.keys(container)).toEqual(expect.arrayContaining(["startupProbe", "readinessProbe", "livenessProbe"]));
     const { data } = objectsOf("prod").get(K8S.configMap, "hdfs-config").object;
     expect(data["start-namenode.sh"]).toContain("name_dir='/data/name'");
@@ -132,7 +161,10 @@ describe("HdfsCluster", () => {
   it("spreads N DataNodes over distinct nodes, each with its own volume", () => {
     const spec = objectsOf("prod").get(K8S.statefulSet, "hdfs-datanode").object.spec;
     expect(spec.replicas).toBe(3);
-    expect(spec.volumeClaimTemplates[0].spec).toMatchObject({ storageClassName: "local-hdd", resources: { requests: { storage: "500Gi" } } });
+    expect(spec.volumeClaimTemplates[0].spec).toMatchObject({
+      storageClassName: "local-hdd",
+      resources: { requests: { storage: "500Gi" } },
+    });
     expect(spec.template.spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution).toEqual([
       { labelSelector: { matchLabels: spec.selector.matchLabels }, topologyKey: "kubernetes.io/hostname" },
     ]);
@@ -159,7 +191,11 @@ describe("HdfsCluster", () => {
     for (const pod of pods) {
       expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, runAsGroup: 100, fsGroup: 100 });
       for (const container of pod.containers) {
-        expect(container.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } });
+        expect(container.securityContext).toEqual({
+          allowPrivilegeEscalation: false,
+          readOnlyRootFilesystem: true,
+          capabilities: { drop: ["ALL"] },
+        });
         expect(Object.keys(container.resources.requests).sort()).toEqual(["cpu", "memory"]);
         expect(container.resources.limits.memory).toBe(container.resources.requests.memory);
         expect(container.env).toContainEqual({ name: "HADOOP_CONF_DIR", value: "/opt/hadoop/etc/hadoop" });
@@ -170,7 +206,9 @@ describe("HdfsCluster", () => {
   it("creates the Spark directories with a one-shot Job once the NameNode and DataNodes are up", () => {
     const { get } = objectsOf("prod");
     const job = get(K8S.job, "hdfs-create-directories");
-    expect(job.dependencies).toEqual(expect.arrayContaining([get(K8S.statefulSet, "hdfs-namenode").urn, get(K8S.statefulSet, "hdfs-datanode").urn]));
+    expect(job.dependencies).toEqual(
+      expect.arrayContaining([get(K8S.statefulSet, "hdfs-namenode").urn, get(K8S.statefulSet, "hdfs-datanode").urn]),
+    );
     const pod = job.object.spec.template.spec;
     expect(pod.restartPolicy).toBe("Never");
     expect(pod.containers[0].command).toEqual(["/bin/sh", "/opt/hdfs-scripts/create-directories.sh"]);
@@ -183,7 +221,11 @@ describe("HdfsCluster", () => {
     const hash = (component: string, type: string, k8sName: string) =>
       objectsOf(component).get(type, k8sName).object.spec.template.metadata.annotations["spark-gpu-stack/config-sha256"];
     // prod and dev differ in hdfs-site.xml (replication, block size, domain): every workload rolls.
-    for (const [type, k8sName] of [[K8S.statefulSet, "hdfs-namenode"], [K8S.statefulSet, "hdfs-datanode"], [K8S.job, "hdfs-create-directories"]]) {
+    for (const [type, k8sName] of [
+      [K8S.statefulSet, "hdfs-namenode"],
+      [K8S.statefulSet, "hdfs-datanode"],
+      [K8S.job, "hdfs-create-directories"],
+    ]) {
       expect(hash("prod", type, k8sName)).not.toBe(hash("dev", type, k8sName));
     }
     // Another directory list changes only the Job's script: the HDFS daemons keep running.

@@ -13,7 +13,9 @@ const site = { nameNodeHost: "hdfs-namenode.hdfs.svc.cluster.local", replication
 
 describe("Hadoop site files", () => {
   it("core-site.xml names the NameNode Service as the default filesystem", () => {
-    expect(readHadoopXml(renderHadoopXml(coreSiteProperties(site)))).toEqual({ "fs.defaultFS": "hdfs://hdfs-namenode.hdfs.svc.cluster.local:8020" });
+    expect(readHadoopXml(renderHadoopXml(coreSiteProperties(site)))).toEqual({
+      "fs.defaultFS": "hdfs://hdfs-namenode.hdfs.svc.cluster.local:8020",
+    });
     expect(defaultFsUri(site.nameNodeHost)).toBe("hdfs://hdfs-namenode.hdfs.svc.cluster.local:8020");
     expect(nameNodeWebUiUrl(site.nameNodeHost)).toBe("http://hdfs-namenode.hdfs.svc.cluster.local:9870");
   });
@@ -39,7 +41,11 @@ describe("Hadoop site files", () => {
   });
 
   it("escapes markup so every value reads back exactly", () => {
-    const hostile = { "a.b": `x & y < z > "q" 'r' </value></property><property><name>evil</name>`, "empty.value": "", "spaced.value": "  two  words " };
+    const hostile = {
+      "a.b": `x & y < z > "q" 'r' </value></property><property><name>evil</name>`,
+      "empty.value": "",
+      "spaced.value": "  two  words ",
+    };
     const xml = renderHadoopXml(hostile);
     expect(xml).not.toContain("<name>evil</name>");
     expect(readHadoopXml(xml)).toEqual(hostile);

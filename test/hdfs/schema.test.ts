@@ -40,7 +40,9 @@ describe("hdfs section", () => {
   });
 
   it("refuses more copies than DataNodes", () => {
-    expect(problemsOf({ dataNodes: 2, replication: 3 })).toEqual(["hdfs.replication: expected at most hdfs.dataNodes (2) copies of each block, got 3"]);
+    expect(problemsOf({ dataNodes: 2, replication: 3 })).toEqual([
+      "hdfs.replication: expected at most hdfs.dataNodes (2) copies of each block, got 3",
+    ]);
   });
 
   it("refuses zero DataNodes", () => {

@@ -143,7 +143,11 @@ describe("directory creation script", () => {
       ]),
     );
     expect(result.code).not.toBe(0);
-    expect(box.calls()).toEqual(["[dfsadmin][-safemode][wait]", "[dfs][-mkdir][-p][/user/spark]", "[dfs][-chown][spark:spark][/user/spark]"]);
+    expect(box.calls()).toEqual([
+      "[dfsadmin][-safemode][wait]",
+      "[dfs][-mkdir][-p][/user/spark]",
+      "[dfs][-chown][spark:spark][/user/spark]",
+    ]);
   });
 });
 

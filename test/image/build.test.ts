@@ -15,7 +15,16 @@ import { appendFileSync, cpSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseStackConfig, type StackConfig } from "../../components/config";
-import { BUILD_CONTEXT, DOCKERFILE, IMAGE_PATHS, PLATFORM, imageName, renderBuildArgs, renderBuildProxy, sparkImageFacts } from "../../components/image/render";
+import {
+  BUILD_CONTEXT,
+  DOCKERFILE,
+  IMAGE_PATHS,
+  PLATFORM,
+  imageName,
+  renderBuildArgs,
+  renderBuildProxy,
+  sparkImageFacts,
+} from "../../components/image/render";
 import { imageSchema } from "../../components/image/schema";
 import { run, runOk, startDockerd, tempDir, type Dockerd } from "../harness/daemons";
 import { startRenderedRegistry, type RenderedRegistry } from "../registry/rendered-registry";
@@ -73,7 +82,20 @@ beforeAll(async () => {
   await buildStandins(client, work, { sparkImage: image.sparkImage, pytorchImage: image.pytorchImage, pythonPath: image.pythonPath });
 
   pushedName = imageName(registry.endpoint, image.repository, image.tag);
-  await dockerOk(client, ["build", "--progress=plain", "--network", "host", "--platform", PLATFORM, "-f", DOCKERFILE, "-t", pushedName, ...buildArgFlags(buildArgs), BUILD_CONTEXT]);
+  await dockerOk(client, [
+    "build",
+    "--progress=plain",
+    "--network",
+    "host",
+    "--platform",
+    PLATFORM,
+    "-f",
+    DOCKERFILE,
+    "-t",
+    pushedName,
+    ...buildArgFlags(buildArgs),
+    BUILD_CONTEXT,
+  ]);
 });
 
 afterAll(async () => {
@@ -95,7 +117,12 @@ describe("real build of images/spark-pytorch (stand-in bases, real Dockerfile)",
     expect(config.Config.Entrypoint).toEqual(["/opt/entrypoint.sh"]);
     expect(config.Config.WorkingDir).toBe("/opt/spark/work-dir");
     expect(config.Config.Env).toEqual(
-      expect.arrayContaining([`SPARK_HOME=${IMAGE_PATHS.sparkHome}`, "JAVA_HOME=/opt/java/openjdk", `PYSPARK_PYTHON=${image.pythonPath}`, `PYSPARK_DRIVER_PYTHON=${image.pythonPath}`]),
+      expect.arrayContaining([
+        `SPARK_HOME=${IMAGE_PATHS.sparkHome}`,
+        "JAVA_HOME=/opt/java/openjdk",
+        `PYSPARK_PYTHON=${image.pythonPath}`,
+        `PYSPARK_DRIVER_PYTHON=${image.pythonPath}`,
+      ]),
     );
     expect(config.Config.Labels).toMatchObject({
       "spark-gpu-stack.spark.version": sparkImageFacts(image.sparkImage)!.sparkVersion,
@@ -135,7 +162,30 @@ describe("real build of images/spark-pytorch (stand-in bases, real Dockerfile)",
     expect(checked.stderr).toBe("");
     expect(checked.code).toBe(0);
     // As root, who alone may read apt's partial dirs: no package lists, archives or caches left behind.
-    const leftovers = await client.docker(["run", "--rm", "--network", "none", "--user", "0", pushedName, "find", "/var/lib/apt/lists", "/var/cache/apt", "-type", "f", "(", "-name", "*.deb", "-o", "-name", "*.bin", "-o", "-name", "*_Packages*", ")"]);
+    const leftovers = await client.docker([
+      "run",
+      "--rm",
+      "--network",
+      "none",
+      "--user",
+      "0",
+      pushedName,
+      "find",
+      "/var/lib/apt/lists",
+      "/var/cache/apt",
+      "-type",
+      "f",
+      "(",
+      "-name",
+      "*.deb",
+      "-o",
+      "-name",
+      "*.bin",
+      "-o",
+      "-name",
+      "*_Packages*",
+      ")",
+    ]);
     expect(leftovers.code).toBe(0);
     expect(leftovers.stdout).toBe("");
   });
@@ -148,7 +198,11 @@ describe("real build of images/spark-pytorch (stand-in bases, real Dockerfile)",
     }
     // Every byte of every layer and of the config, as `docker save` exports them (uncompressed tars).
     const scan = async (needle: string) =>
-      (await runOk("bash", ["-c", `"$1" save "$2" | grep -a -c -F -e "$3" || true`, "scan", DOCKER_CLI, pushedName, needle], { env: client.env })).stdout.trim();
+      (
+        await runOk("bash", ["-c", `"$1" save "$2" | grep -a -c -F -e "$3" || true`, "scan", DOCKER_CLI, pushedName, needle], {
+          env: client.env,
+        })
+      ).stdout.trim();
     expect(await scan("batch_inference")).not.toBe("0"); // the scan does see layer contents
     for (const marker of secretMarkers) expect(await scan(marker)).toBe("0");
   });
@@ -157,7 +211,16 @@ describe("real build of images/spark-pytorch (stand-in bases, real Dockerfile)",
     const control = tempDir("declared-proxy");
     workDirs.push(control);
     appendFileSync(join(control, "Dockerfile"), `FROM ${image.pytorchImage}\nARG HTTP_PROXY\nRUN true\n`);
-    await dockerOk(client, ["build", "--network", "none", "-t", "control/declared-proxy:1", "--build-arg", `HTTP_PROXY=${buildArgs.HTTP_PROXY}`, control]);
+    await dockerOk(client, [
+      "build",
+      "--network",
+      "none",
+      "-t",
+      "control/declared-proxy:1",
+      "--build-arg",
+      `HTTP_PROXY=${buildArgs.HTTP_PROXY}`,
+      control,
+    ]);
     const history = await dockerOk(client, ["history", "--no-trunc", "--format", "{{.CreatedBy}}", "control/declared-proxy:1"]);
     expect(history.stdout).toContain(encodeURIComponent(proxyCredentials.password));
   });
@@ -169,7 +232,8 @@ describe("real build of images/spark-pytorch (stand-in bases, real Dockerfile)",
     appendFileSync(join(edited, IMAGE_PATHS.sampleJob.replace(`${IMAGE_PATHS.sparkHome}/`, "")), "\n# edited\n");
     const editedName = `${pushedName}-edited`;
     await dockerOk(client, ["build", "--network", "host", "--platform", PLATFORM, "-t", editedName, ...buildArgFlags(buildArgs), edited]);
-    const layers = async (name: string): Promise<string[]> => JSON.parse((await dockerOk(client, ["inspect", "--format", "{{json .RootFS.Layers}}", name])).stdout);
+    const layers = async (name: string): Promise<string[]> =>
+      JSON.parse((await dockerOk(client, ["inspect", "--format", "{{json .RootFS.Layers}}", name])).stdout);
     const [before, after] = [await layers(pushedName), await layers(editedName)];
     expect(after.length).toBe(before.length);
     expect(after.slice(0, -1)).toEqual(before.slice(0, -1));
@@ -182,16 +246,35 @@ describe("real build of images/spark-pytorch (stand-in bases, real Dockerfile)",
     const nextPatch = facts.sparkVersion.replace(/\d+$/, (patch) => String(Number(patch) + 1));
     const nextSpark = image.sparkImage.replace(`:${facts.sparkVersion}-`, `:${nextPatch}-`);
     await dockerOk(client, ["tag", image.sparkImage, nextSpark]); // same stand-in content, next version's tag
-    const args = renderBuildArgs({ ...image, sparkImage: nextSpark }, renderBuildProxy({ http: proxy!.url, noProxy: [] }, proxyCredentials));
+    const args = renderBuildArgs(
+      { ...image, sparkImage: nextSpark },
+      renderBuildProxy({ http: proxy!.url, noProxy: [] }, proxyCredentials),
+    );
     expect(args.SPARK_VERSION).toBe(nextPatch);
-    await dockerOk(client, ["build", "--network", "host", "--platform", PLATFORM, "-f", DOCKERFILE, "-t", `${pushedName}-next-spark`, ...buildArgFlags(args), BUILD_CONTEXT]);
+    await dockerOk(client, [
+      "build",
+      "--network",
+      "host",
+      "--platform",
+      PLATFORM,
+      "-f",
+      DOCKERFILE,
+      "-t",
+      `${pushedName}-next-spark`,
+      ...buildArgFlags(args),
+      BUILD_CONTEXT,
+    ]);
     expect(proxy!.forwarded.length).toBe(requestsBefore);
-    const labels = JSON.parse((await dockerOk(client, ["inspect", "--format", "{{json .Config.Labels}}", `${pushedName}-next-spark`])).stdout);
+    const labels = JSON.parse(
+      (await dockerOk(client, ["inspect", "--format", "{{json .Config.Labels}}", `${pushedName}-next-spark`])).stdout,
+    );
     expect(labels["spark-gpu-stack.spark.version"]).toBe(nextPatch);
   });
 
   it("pushes to the rendered registry with its credentials; the registry serves the digest docker reported", async () => {
-    await dockerOk(client, ["login", "--username", registry!.username, "--password-stdin", registry!.endpoint], { input: registry!.password });
+    await dockerOk(client, ["login", "--username", registry!.username, "--password-stdin", registry!.endpoint], {
+      input: registry!.password,
+    });
     const push = await dockerOk(client, ["push", pushedName]);
     const reported = /digest: (sha256:[0-9a-f]{64}) size: \d+/.exec(push.stdout)?.[1];
     expect(reported).toBeDefined();
@@ -208,7 +291,15 @@ describe("real build of images/spark-pytorch (stand-in bases, real Dockerfile)",
     const pushedConfig = JSON.parse(byDigest.stdout);
     expect(pushedConfig.config.User).toBe("185");
     // BUILDKIT_INLINE_CACHE left cache metadata in the pushed config: the next build's cacheFrom can use it.
-    const rawConfig = await runOk("skopeo", ["inspect", "--tls-verify=false", "--creds", creds, "--config", "--raw", `docker://${imageRef}`]);
+    const rawConfig = await runOk("skopeo", [
+      "inspect",
+      "--tls-verify=false",
+      "--creds",
+      creds,
+      "--config",
+      "--raw",
+      `docker://${imageRef}`,
+    ]);
     expect(Object.keys(JSON.parse(rawConfig.stdout))).toContain("moby.buildkit.cache.v0");
 
     const anonymous = await run("skopeo", ["inspect", "--tls-verify=false", "--no-creds", `docker://${imageRef}`]);

@@ -22,11 +22,19 @@ const PROXY_PASSWORD = "proxy-pw-0123456789";
 
 const sections = acceptedConfig;
 
-const registry = () => ({ address: ENDPOINT, endpoint: pulumi.output(ENDPOINT), credentials: pulumi.secret({ username: "admin", password: REGISTRY_PASSWORD }), insecure: true });
+const registry = () => ({
+  address: ENDPOINT,
+  endpoint: pulumi.output(ENDPOINT),
+  credentials: pulumi.secret({ username: "admin", password: REGISTRY_PASSWORD }),
+  insecure: true,
+});
 
 describe("SparkImage", () => {
   it("builds images/spark-pytorch for linux/amd64 with BuildKit, caching from and pushing to the private registry with its secret credentials", async () => {
-    const config = sections({ proxy: { http: "http://proxy.example.com:8080", noProxy: [".example.com"] } }, ["proxyUsername", "proxyPassword"]);
+    const config = sections({ proxy: { http: "http://proxy.example.com:8080", noProxy: [".example.com"] } }, [
+      "proxyUsername",
+      "proxyPassword",
+    ]);
     const image = new SparkImage("built", {
       config: config.image,
       registry: registry(),
@@ -47,7 +55,11 @@ describe("SparkImage", () => {
       builderVersion: "BuilderBuildKit",
       cacheFrom: { images: [pushed] },
     });
-    expect(inputs.build.args).toMatchObject({ SPARK_IMAGE: config.image.sparkImage, PYTORCH_IMAGE: config.image.pytorchImage, BUILDKIT_INLINE_CACHE: "1" });
+    expect(inputs.build.args).toMatchObject({
+      SPARK_IMAGE: config.image.sparkImage,
+      PYTORCH_IMAGE: config.image.pytorchImage,
+      BUILDKIT_INLINE_CACHE: "1",
+    });
     expect(inputs.build.args.HTTP_PROXY).toBe(`http://jdoe:${PROXY_PASSWORD}@proxy.example.com:8080`);
     expect(inputs.build.args.no_proxy).toBe("localhost,127.0.0.1,.example.com");
     expect(inputs.registry).toEqual({ server: ENDPOINT, username: "admin", password: REGISTRY_PASSWORD });

@@ -8,7 +8,11 @@ import { IMAGE_PATHS } from "../../components/image/render";
 
 const stack = readStackFile("dev");
 // The dev stack running the image's own sample job.
-const spark = { applications: [{ name: "batch-inference", mainFile: `local://${IMAGE_PATHS.sampleJob}`, arguments: ["--output", "/tmp/batch-inference"] }] };
+const spark = {
+  applications: [
+    { name: "batch-inference", mainFile: `local://${IMAGE_PATHS.sampleJob}`, arguments: ["--output", "/tmp/batch-inference"] },
+  ],
+};
 const rt = startMockRuntime({ stack: stack.stack, config: { ...stack.config, spark }, secretKeys: stack.secretKeys });
 let program: typeof Program;
 beforeAll(async () => {
@@ -23,7 +27,9 @@ describe("image reference in the program", () => {
     expect(imageRef).toMatch(/@sha256:[0-9a-f]{64}$/);
     const built = rt.one("docker:index/image:Image");
     const taggedName = plain(built.wire).imageName as string;
-    const others = rt.resources.filter((r) => r !== built && r.custom).map((r) => ({ name: `${r.type}::${r.name}`, text: JSON.stringify(plain(r.wire)) }));
+    const others = rt.resources
+      .filter((r) => r !== built && r.custom)
+      .map((r) => ({ name: `${r.type}::${r.name}`, text: JSON.stringify(plain(r.wire)) }));
     expect(others.filter((r) => r.text.includes(imageRef)).map((r) => r.name)).not.toEqual([]);
     expect(others.filter((r) => r.text.includes(taggedName)).map((r) => r.name)).toEqual([]);
   });

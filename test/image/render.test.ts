@@ -16,8 +16,16 @@ const DIGEST = `sha256:${"0f".repeat(32)}`;
 
 describe("base image facts", () => {
   it("reads Spark, Scala and Java versions from official Spark tags, with or without a digest or mirror", () => {
-    expect(sparkImageFacts("apache/spark:4.0.1-scala2.13-java17-ubuntu")).toEqual({ sparkVersion: "4.0.1", scalaVersion: "2.13", javaVersion: "17" });
-    expect(sparkImageFacts(`mirror.example.com:5000/apache/spark:4.0.1-scala2.13-java21-python3-ubuntu@${DIGEST}`)).toEqual({ sparkVersion: "4.0.1", scalaVersion: "2.13", javaVersion: "21" });
+    expect(sparkImageFacts("apache/spark:4.0.1-scala2.13-java17-ubuntu")).toEqual({
+      sparkVersion: "4.0.1",
+      scalaVersion: "2.13",
+      javaVersion: "17",
+    });
+    expect(sparkImageFacts(`mirror.example.com:5000/apache/spark:4.0.1-scala2.13-java21-python3-ubuntu@${DIGEST}`)).toEqual({
+      sparkVersion: "4.0.1",
+      scalaVersion: "2.13",
+      javaVersion: "21",
+    });
     expect(sparkImageFacts("apache/spark:4.0.1")).toBeUndefined();
     expect(sparkImageFacts("apache/spark")).toBeUndefined();
   });

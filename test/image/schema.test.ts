@@ -42,7 +42,9 @@ describe("image config", () => {
     expect(problemsOf({ pythonPath: "python3" })).toEqual([
       'image.pythonPath: expected the path of the Python interpreter that has torch: an absolute path without spaces, got "python3"',
     ]);
-    expect(problemsOf({ pythonVersion: 3.11 })).toEqual(['image.pythonVersion: expected a Python version "3.<minor>" (e.g. "3.11"), got 3.11']);
+    expect(problemsOf({ pythonVersion: 3.11 })).toEqual([
+      'image.pythonVersion: expected a Python version "3.<minor>" (e.g. "3.11"), got 3.11',
+    ]);
     expect(problemsOf({ repository: "Spark_PyTorch" })).toEqual([
       "image.repository: expected a repository name: lower-case letters and digits, separated by '.', '_', '-' or '/' (e.g. spark-pytorch), got \"Spark_PyTorch\"",
     ]);
@@ -50,7 +52,9 @@ describe("image config", () => {
     expect(problemsOf({ prebuilt: "192.0.2.21:6001/spark-pytorch:v7" })).toEqual([
       "image.prebuilt: expected an image reference pinned by digest, <registry>/<repository>[:tag]@sha256:<64 hex> (resolve a tag with `skopeo inspect --format '{{.Digest}}' docker://<image>`), got \"192.0.2.21:6001/spark-pytorch:v7\"",
     ]);
-    expect(problemsOf({ python: "/usr/bin/python3" })).toEqual(["image.python: unknown key (check the spelling against the configuration reference)"]);
+    expect(problemsOf({ python: "/usr/bin/python3" })).toEqual([
+      "image.python: unknown key (check the spelling against the configuration reference)",
+    ]);
   });
 
   it("refuses conda's interpreter on a PyTorch image that has none, and Python 3.12 under Spark 3", () => {

@@ -105,7 +105,9 @@ export async function buildStandins(client: DockerClient, workDir: string, refs:
   const rootfs = join(workDir, "rootfs");
   await runOk("debootstrap", ["--variant=minbase", "--include=python3-minimal", suite, rootfs, mirror]);
   const rootfsImage = `standin/rootfs:${suite}`;
-  await runOk("bash", ["-o", "pipefail", "-c", 'tar -C "$1" -c . | "$2" import - "$3"', "import", rootfs, DOCKER_CLI, rootfsImage], { env: client.env });
+  await runOk("bash", ["-o", "pipefail", "-c", 'tar -C "$1" -c . | "$2" import - "$3"', "import", rootfs, DOCKER_CLI, rootfsImage], {
+    env: client.env,
+  });
 
   const spark = join(workDir, "spark-context");
   writeTree(spark, {
@@ -120,7 +122,10 @@ export async function buildStandins(client: DockerClient, workDir: string, refs:
     "opt/decom.sh": STANDIN_DECOM,
   });
   mkdirSync(join(spark, "opt/spark/work-dir"));
-  writeFileSync(join(spark, "Dockerfile"), `FROM ${rootfsImage}\nCOPY opt/ /opt/\nWORKDIR /opt/spark/work-dir\nENTRYPOINT ["/opt/entrypoint.sh"]\n`);
+  writeFileSync(
+    join(spark, "Dockerfile"),
+    `FROM ${rootfsImage}\nCOPY opt/ /opt/\nWORKDIR /opt/spark/work-dir\nENTRYPOINT ["/opt/entrypoint.sh"]\n`,
+  );
   await dockerOk(client, ["build", "--network", "none", "-t", refs.sparkImage, spark]);
 
   const pytorch = join(workDir, "pytorch-context");

@@ -22,7 +22,11 @@ const stages: Instruction[][] = instructions.reduce<Instruction[][]>((acc, instr
 const runtime = stages[stages.length - 1];
 const keyword = (i: Instruction) => i.getKeyword();
 const argsOf = (i: Instruction) => i.getArgumentsContent() ?? "";
-const flag = (i: Copy, name: string) => i.getFlags().find((f) => f.getName() === name)?.getValue();
+const flag = (i: Copy, name: string) =>
+  i
+    .getFlags()
+    .find((f) => f.getName() === name)
+    ?.getValue();
 
 const defaults = (() => {
   const parsed = parseStackConfig({}, new Set());
@@ -31,7 +35,10 @@ const defaults = (() => {
 })();
 
 function argDefault(args: Arg[], name: string): string | null | undefined {
-  return args.find((a) => a.getProperty()?.getName() === name)?.getProperty()?.getValue();
+  return args
+    .find((a) => a.getProperty()?.getName() === name)
+    ?.getProperty()
+    ?.getValue();
 }
 
 describe("Dockerfile", () => {
@@ -57,7 +64,12 @@ describe("Dockerfile", () => {
   });
 
   it("declares every build arg the component passes, with the defaults the default config renders", () => {
-    const declared = new Map([...dockerfile.getInitialARGs(), ...runtime.filter((i): i is Arg => i instanceof Arg)].map((a) => [a.getProperty()!.getName(), a.getProperty()!.getValue()]));
+    const declared = new Map(
+      [...dockerfile.getInitialARGs(), ...runtime.filter((i): i is Arg => i instanceof Arg)].map((a) => [
+        a.getProperty()!.getName(),
+        a.getProperty()!.getValue(),
+      ]),
+    );
     const rendered = renderBuildArgs(defaults);
     const builderArgs = ["BUILDKIT_INLINE_CACHE"]; // read by BuildKit itself, not by the Dockerfile
     for (const [name, value] of Object.entries(rendered).filter(([n]) => !builderArgs.includes(n))) {
@@ -69,7 +81,10 @@ describe("Dockerfile", () => {
 
   it("declares nothing but JAVA_VERSION before its RUN steps, so other args do not invalidate the JRE layer", () => {
     const lastRun = runtime.map(keyword).lastIndexOf("RUN");
-    const before = runtime.slice(0, lastRun).filter((i): i is Arg => i instanceof Arg).map((a) => a.getProperty()?.getName());
+    const before = runtime
+      .slice(0, lastRun)
+      .filter((i): i is Arg => i instanceof Arg)
+      .map((a) => a.getProperty()?.getName());
     expect(before).toEqual(["JAVA_VERSION"]);
   });
 
@@ -94,7 +109,9 @@ describe("Dockerfile", () => {
   });
 
   it("sets Spark's environment and points PySpark at the interpreter that has torch", () => {
-    const env = Object.fromEntries(runtime.filter((i): i is Env => i instanceof Env).flatMap((e) => e.getProperties().map((p) => [p.getName(), p.getValue()])));
+    const env = Object.fromEntries(
+      runtime.filter((i): i is Env => i instanceof Env).flatMap((e) => e.getProperties().map((p) => [p.getName(), p.getValue()])),
+    );
     expect(env).toMatchObject({
       SPARK_HOME: IMAGE_PATHS.sparkHome,
       JAVA_HOME: "/opt/java/openjdk",
@@ -106,7 +123,9 @@ describe("Dockerfile", () => {
   });
 
   it("labels the image with its source and versions", () => {
-    const labels = Object.fromEntries(runtime.filter((i): i is Label => i instanceof Label).flatMap((l) => l.getProperties().map((p) => [p.getName(), p.getValue()])));
+    const labels = Object.fromEntries(
+      runtime.filter((i): i is Label => i instanceof Label).flatMap((l) => l.getProperties().map((p) => [p.getName(), p.getValue()])),
+    );
     expect(labels).toMatchObject({
       "org.opencontainers.image.source": expect.any(String),
       "org.opencontainers.image.base.name": "${PYTORCH_IMAGE}",
@@ -133,7 +152,9 @@ describe("Dockerfile", () => {
 describe("sample app", () => {
   it("compiles with the real Python", async () => {
     const cacheDir = tempDir("pycache");
-    await runOk("python3", ["-m", "py_compile", join("images/spark-pytorch", IMAGE_PATHS.sampleJob.replace("/opt/spark/", ""))], { env: { PYTHONPYCACHEPREFIX: cacheDir } });
+    await runOk("python3", ["-m", "py_compile", join("images/spark-pytorch", IMAGE_PATHS.sampleJob.replace("/opt/spark/", ""))], {
+      env: { PYTHONPYCACHEPREFIX: cacheDir },
+    });
   });
 });
 

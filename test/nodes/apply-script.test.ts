@@ -23,11 +23,16 @@ function nodeInput(runtime: NodeConfig["runtime"], overrides: Partial<NodeInput>
     registryHosts: ["192.0.2.21:6001"],
     extra: [],
   });
-  return { node, proxy: { http: proxyUrl, https: proxyUrl, noProxy }, dns: ["192.0.2.53", "192.0.2.54"], registry: { endpoint: "192.0.2.21:6001", insecure: true }, ...overrides };
+  return {
+    node,
+    proxy: { http: proxyUrl, https: proxyUrl, noProxy },
+    dns: ["192.0.2.53", "192.0.2.54"],
+    registry: { endpoint: "192.0.2.21:6001", insecure: true },
+    ...overrides,
+  };
 }
 
 const scriptFor = (input: NodeInput) => renderApplyScript(planNode(input).plan);
-
 
 const NODE_DAEMON_JSON = `{
   "log-driver": "journald",
@@ -41,7 +46,7 @@ const NODE_DAEMON_JSON = `{
 
 let containerdDefault: string;
 // smol-toml is an ES module; this test file is compiled as CommonJS.
-let parseToml: (typeof import("smol-toml", { with: { "resolution-mode": "import" } }))["parse"];
+let parseToml: typeof import("smol-toml", { with: { "resolution-mode": "import" }})["parse"];
 beforeAll(async () => {
   ({ parse: parseToml } = await import("smol-toml"));
   // The node's own config.toml: what containerd 1.6 writes, with the systemd cgroup driver on.
@@ -50,9 +55,17 @@ beforeAll(async () => {
 
 it("passes shellcheck for every runtime, with and without proxy and GPU", async () => {
   for (const runtime of ["docker", "containerd"] as const) {
-    for (const [proxy, gpu] of [[true, true], [false, false]] as const) {
+    for (const [proxy, gpu] of [
+      [true, true],
+      [false, false],
+    ] as const) {
       const base = nodeInput(runtime);
-      const script = scriptFor({ ...base, node: { ...base.node, gpu }, proxy: proxy ? base.proxy : undefined, registry: { ...base.registry, mirrorEndpoint: "192.0.2.21:6002" } });
+      const script = scriptFor({
+        ...base,
+        node: { ...base.node, gpu },
+        proxy: proxy ? base.proxy : undefined,
+        registry: { ...base.registry, mirrorEndpoint: "192.0.2.21:6002" },
+      });
       const result = await run("shellcheck", ["--shell=sh", "-"], { input: script });
       expect(result.stdout + result.stderr).toBe("");
       expect(result.code).toBe(0);
@@ -82,7 +95,12 @@ describe.each(VARIANTS)("apply script under $name", (variant) => {
       expect(node.environment("docker")).toContain(`NO_PROXY=${input.proxy!.noProxy.join(",")}`);
       const daemonJson = JSON.parse(node.read("/etc/docker/daemon.json"));
       expect(daemonJson).toEqual(mergeDaemonJson(JSON.parse(NODE_DAEMON_JSON), JSON.parse(files["/etc/docker/daemon.json"])));
-      expect(daemonJson).toMatchObject({ "log-driver": "journald", "data-root": "/srv/docker", dns: ["192.0.2.53", "192.0.2.54"], runtimes: { runsc: { path: "/usr/bin/runsc" } } });
+      expect(daemonJson).toMatchObject({
+        "log-driver": "journald",
+        "data-root": "/srv/docker",
+        dns: ["192.0.2.53", "192.0.2.54"],
+        runtimes: { runsc: { path: "/usr/bin/runsc" } },
+      });
       expect(node.read("/var/lib/spark-gpu-stack/original/etc/docker/daemon.json")).toBe(NODE_DAEMON_JSON);
       expect(existsSync(node.path(`/var/lib/spark-gpu-stack/original${dropIn}.absent`))).toBe(true);
       expect(first.stdout).not.toContain(PASSWORD);
@@ -100,17 +118,30 @@ describe.each(VARIANTS)("apply script under $name", (variant) => {
       ["no file", undefined],
       ["an empty file", ""],
       ["an empty object", "{}"],
-      ["one compact line", '{"debug":true,"insecure-registries":["old:5000"],"runtimes":{"nvidia":{"path":"/old"},"crun":{"path":"/usr/bin/crun","runtimeArgs":["--x"]}}}'],
-      ["strings that look like JSON syntax", '{\n\t"labels": ["a,b", "{c}", "d\\"]e", "\\u00e9\\\\"],\n\t"log-opts": {"max-size": "10m", "tag": "{{.Name}}"},\n\t"runtimes": null\n}\n'],
-      ["numbers and nested arrays", '{ "max-concurrent-downloads": 3, "default-ulimits": {"nofile": {"Name": "nofile", "Hard": 64000, "Soft": 64000}}, "x": [[1, 2], [], {"y": -1.5e3}], "live-restore": false }'],
+      [
+        "one compact line",
+        '{"debug":true,"insecure-registries":["old:5000"],"runtimes":{"nvidia":{"path":"/old"},"crun":{"path":"/usr/bin/crun","runtimeArgs":["--x"]}}}',
+      ],
+      [
+        "strings that look like JSON syntax",
+        '{\n\t"labels": ["a,b", "{c}", "d\\"]e", "\\u00e9\\\\"],\n\t"log-opts": {"max-size": "10m", "tag": "{{.Name}}"},\n\t"runtimes": null\n}\n',
+      ],
+      [
+        "numbers and nested arrays",
+        '{ "max-concurrent-downloads": 3, "default-ulimits": {"nofile": {"Name": "nofile", "Hard": 64000, "Soft": 64000}}, "x": [[1, 2], [], {"y": -1.5e3}], "live-restore": false }',
+      ],
     ])("merges into %s as mergeDaemonJson does, and a second merge changes no byte", async (_, existing) => {
       const node = new FakeNode(variant);
       if (existing !== undefined) node.write("/etc/docker/daemon.json", existing);
-      const { plan, files } = planNode(nodeInput("docker", { registry: { endpoint: "192.0.2.21:6001", insecure: true, mirrorEndpoint: "192.0.2.21:6002" } }));
+      const { plan, files } = planNode(
+        nodeInput("docker", { registry: { endpoint: "192.0.2.21:6001", insecure: true, mirrorEndpoint: "192.0.2.21:6002" } }),
+      );
       const script = renderApplyScript(plan);
       expect((await node.apply(script)).code).toBe(0);
       const merged = node.read("/etc/docker/daemon.json");
-      expect(JSON.parse(merged)).toEqual(mergeDaemonJson(JSON.parse(existing?.trim() ? existing : "{}"), JSON.parse(files["/etc/docker/daemon.json"])));
+      expect(JSON.parse(merged)).toEqual(
+        mergeDaemonJson(JSON.parse(existing?.trim() ? existing : "{}"), JSON.parse(files["/etc/docker/daemon.json"])),
+      );
       expect((await node.apply(script)).code).toBe(0);
       expect(node.read("/etc/docker/daemon.json")).toBe(merged);
     });
@@ -146,35 +177,53 @@ describe.each(VARIANTS)("apply script under $name", (variant) => {
     it("refuses a second drop-in that sets proxy variables too (the seed's https-proxy.conf), before changing anything", async () => {
       const node = new FakeNode(variant);
       const seedDropIn = "/etc/systemd/system/docker.service.d/https-proxy.conf";
-      node.write(seedDropIn, '[Service]\nEnvironment="HTTPS_PROXY=http://old:pw@proxy.example.com:8080"\nEnvironment="https_proxy=http://old:pw@proxy.example.com:8080"\n');
+      node.write(
+        seedDropIn,
+        '[Service]\nEnvironment="HTTPS_PROXY=http://old:pw@proxy.example.com:8080"\nEnvironment="https_proxy=http://old:pw@proxy.example.com:8080"\n',
+      );
       node.write("/etc/systemd/system/docker.service.d/override.conf", "[Service]\nLimitNOFILE=1048576\n");
       const result = await node.apply(scriptFor(nodeInput("docker")));
       expect(result.code).toBe(1);
-      expect(result.stderr).toContain(`${node.path(seedDropIn)} sets proxy variables too, and systemd applies drop-ins in name order: remove it (/etc/systemd/system/docker.service.d/http-proxy.conf replaces it); nothing was changed`);
+      expect(result.stderr).toContain(
+        `${node.path(seedDropIn)} sets proxy variables too, and systemd applies drop-ins in name order: remove it (/etc/systemd/system/docker.service.d/http-proxy.conf replaces it); nothing was changed`,
+      );
       expect(existsSync(node.path("/etc/systemd/system/docker.service.d/http-proxy.conf"))).toBe(false);
       expect(node.restarts()).toEqual([]);
     });
 
-    it.each(["docker", "containerd"] as const)("refuses a GPU %s node without the NVIDIA runtime before changing anything", async (runtime) => {
-      const node = new FakeNode(variant);
-      rmSync(node.path(NVIDIA_RUNTIME_BINARY));
-      const result = await node.apply(scriptFor(nodeInput(runtime)));
-      expect(result.code).toBe(1);
-      expect(result.stderr).toContain(
-        `spark-gpu-stack ${runtime}: ${NVIDIA_RUNTIME_BINARY} is missing or not executable: install the NVIDIA Container Toolkit on this node, or set its nodes.hosts[].gpu to false; nothing was changed`,
-      );
-      expect(existsSync(node.path(`/etc/systemd/system/${runtime}.service.d/http-proxy.conf`))).toBe(false);
-      expect(existsSync(node.path(runtime === "docker" ? "/etc/docker/daemon.json" : "/etc/containerd/config.toml"))).toBe(false);
-      expect(node.restarts()).toEqual([]);
-      expect(existsSync(node.path("/var/lib/spark-gpu-stack"))).toBe(false);
+    it.each(["docker", "containerd"] as const)(
+      "refuses a GPU %s node without the NVIDIA runtime before changing anything",
+      async (runtime) => {
+        const node = new FakeNode(variant);
+        rmSync(node.path(NVIDIA_RUNTIME_BINARY));
+        const result = await node.apply(scriptFor(nodeInput(runtime)));
+        expect(result.code).toBe(1);
+        expect(result.stderr).toContain(
+          `spark-gpu-stack ${runtime}: ${NVIDIA_RUNTIME_BINARY} is missing or not executable: install the NVIDIA Container Toolkit on this node, or set its nodes.hosts[].gpu to false; nothing was changed`,
+        );
+        expect(existsSync(node.path(`/etc/systemd/system/${runtime}.service.d/http-proxy.conf`))).toBe(false);
+        expect(existsSync(node.path(runtime === "docker" ? "/etc/docker/daemon.json" : "/etc/containerd/config.toml"))).toBe(false);
+        expect(node.restarts()).toEqual([]);
+        expect(existsSync(node.path("/var/lib/spark-gpu-stack"))).toBe(false);
 
-      const cpuNode = nodeInput(runtime);
-      expect((await node.apply(scriptFor({ ...cpuNode, node: { ...cpuNode.node, gpu: false } }))).code).toBe(0);
-    });
+        const cpuNode = nodeInput(runtime);
+        expect((await node.apply(scriptFor({ ...cpuNode, node: { ...cpuNode.node, gpu: false } }))).code).toBe(0);
+      },
+    );
 
     it.each([
-      ["a flag dockerd also gets", { FAKE_DOCKERD_ARGS: "-H fd:// --dns=8.8.8.8" }, undefined, "dockerd is started with --dns, and daemon.json now sets the same option"],
-      ["a daemon.json that is not JSON", {}, '{"log-driver": "journald",}', "daemon.json is not a JSON object this script can merge into; nothing was changed"],
+      [
+        "a flag dockerd also gets",
+        { FAKE_DOCKERD_ARGS: "-H fd:// --dns=8.8.8.8" },
+        undefined,
+        "dockerd is started with --dns, and daemon.json now sets the same option",
+      ],
+      [
+        "a daemon.json that is not JSON",
+        {},
+        '{"log-driver": "journald",}',
+        "daemon.json is not a JSON object this script can merge into; nothing was changed",
+      ],
     ])("refuses %s before changing anything", async (_, env, existing, message) => {
       const node = new FakeNode(variant);
       const original = existing ?? NODE_DAEMON_JSON;
@@ -213,10 +262,16 @@ describe.each(VARIANTS)("apply script under $name", (variant) => {
       const cri = expected.plugins[CRI];
       cri.registry.config_path = "/etc/containerd/certs.d";
       cri.containerd.default_runtime_name = "nvidia";
-      cri.containerd.runtimes.nvidia = { runtime_type: "io.containerd.runc.v2", options: { BinaryName: "/usr/bin/nvidia-container-runtime", SystemdCgroup: true } };
+      cri.containerd.runtimes.nvidia = {
+        runtime_type: "io.containerd.runc.v2",
+        options: { BinaryName: "/usr/bin/nvidia-container-runtime", SystemdCgroup: true },
+      };
       expect(parseToml(node.read("/etc/containerd/config.toml"))).toEqual(expected);
       const hosts = parseToml(node.read("/etc/containerd/certs.d/192.0.2.21:6001/hosts.toml")) as any;
-      expect(hosts).toEqual({ server: "http://192.0.2.21:6001", host: { "http://192.0.2.21:6001": { capabilities: ["pull", "resolve"] } } });
+      expect(hosts).toEqual({
+        server: "http://192.0.2.21:6001",
+        host: { "http://192.0.2.21:6001": { capabilities: ["pull", "resolve"] } },
+      });
 
       const written = node.read("/etc/containerd/config.toml");
       expect((await node.apply(script)).code).toBe(0);
@@ -228,10 +283,17 @@ describe.each(VARIANTS)("apply script under $name", (variant) => {
       const node = new FakeNode(variant);
       node.write("/etc/containerd/config.toml", containerdDefault);
       expect((await node.apply(scriptFor(nodeInput("containerd")))).code).toBe(0);
-      const moved = await node.apply(scriptFor(nodeInput("containerd", { registry: { endpoint: "192.0.2.21:6005", insecure: true, mirrorEndpoint: "192.0.2.21:6006" } })));
+      const moved = await node.apply(
+        scriptFor(
+          nodeInput("containerd", { registry: { endpoint: "192.0.2.21:6005", insecure: true, mirrorEndpoint: "192.0.2.21:6006" } }),
+        ),
+      );
       expect(moved.code).toBe(0);
       expect(node.restarts()).toEqual([]);
-      expect(parseToml(node.read("/etc/containerd/certs.d/docker.io/hosts.toml"))).toEqual({ server: "https://registry-1.docker.io", host: { "http://192.0.2.21:6006": { capabilities: ["pull", "resolve"] } } });
+      expect(parseToml(node.read("/etc/containerd/certs.d/docker.io/hosts.toml"))).toEqual({
+        server: "https://registry-1.docker.io",
+        host: { "http://192.0.2.21:6006": { capabilities: ["pull", "resolve"] } },
+      });
       expect(existsSync(node.path("/etc/containerd/certs.d/192.0.2.21:6005/hosts.toml"))).toBe(true);
     });
 
@@ -251,7 +313,13 @@ describe.each(VARIANTS)("apply script under $name", (variant) => {
       expect(config.plugins["io.containerd.cri.v1.images"].registry.config_path).toBe("/etc/containerd/certs.d");
       expect(config.plugins["io.containerd.cri.v1.runtime"].containerd).toEqual({
         default_runtime_name: "nvidia",
-        runtimes: { runc: { options: { SystemdCgroup: true } }, nvidia: { runtime_type: "io.containerd.runc.v2", options: { BinaryName: "/usr/bin/nvidia-container-runtime", SystemdCgroup: true } } },
+        runtimes: {
+          runc: { options: { SystemdCgroup: true } },
+          nvidia: {
+            runtime_type: "io.containerd.runc.v2",
+            options: { BinaryName: "/usr/bin/nvidia-container-runtime", SystemdCgroup: true },
+          },
+        },
       });
       expect(config.plugins[CRI]).toBeUndefined();
     });
@@ -268,7 +336,11 @@ describe.each(VARIANTS)("apply script under $name", (variant) => {
     });
 
     it.each([
-      ["inline registry mirrors", `[plugins."${CRI}".registry.mirrors."docker.io"]\n  endpoint = ["https://mirror.example"]\n`, `[plugins."${CRI}".registry.mirrors."docker.io"] configures a registry mirror inline, which containerd refuses next to config_path: move it to /etc/containerd/certs.d/<host>/hosts.toml`],
+      [
+        "inline registry mirrors",
+        `[plugins."${CRI}".registry.mirrors."docker.io"]\n  endpoint = ["https://mirror.example"]\n`,
+        `[plugins."${CRI}".registry.mirrors."docker.io"] configures a registry mirror inline, which containerd refuses next to config_path: move it to /etc/containerd/certs.d/<host>/hosts.toml`,
+      ],
       ["the first config layout", '[plugins.cri]\n  sandbox_image = "pause:3.9"\n', "has no 'version = 2' or 'version = 3' line"],
     ])("refuses %s before changing anything", async (_, extra, message) => {
       const node = new FakeNode(variant);

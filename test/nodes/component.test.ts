@@ -6,7 +6,16 @@ import { describe, expect, it } from "vitest";
 import type { SecretKey } from "../../components/config";
 import type { NodeRuntimeConfig } from "../../components/nodes";
 import { validateKubernetesObject } from "../harness/kubernetes-schema";
-import { containsSecret, isSecret, masked, plain, resolve, startMockRuntime, type MockRuntime, type RecordedResource } from "../harness/mock-runtime";
+import {
+  containsSecret,
+  isSecret,
+  masked,
+  plain,
+  resolve,
+  startMockRuntime,
+  type MockRuntime,
+  type RecordedResource,
+} from "../harness/mock-runtime";
 import { acceptedConfig } from "../harness/config";
 
 const PROXY_CREDENTIALS = { username: "svc-spark", password: "p@ss:w/rd" };
@@ -19,7 +28,13 @@ const SSH_KEY = "ssh-private-key-for-tests";
 const DAEMON_SET = "kubernetes:apps/v1:DaemonSet";
 
 const seedNodes = (extra: Record<string, unknown> = {}) =>
-  ["192.0.2.21", "192.0.2.22", "192.0.2.23"].map((address, i) => ({ name: `gpu-${i + 1}`, address, runtime: "docker", gpu: true, ...extra }));
+  ["192.0.2.21", "192.0.2.22", "192.0.2.23"].map((address, i) => ({
+    name: `gpu-${i + 1}`,
+    address,
+    runtime: "docker",
+    gpu: true,
+    ...extra,
+  }));
 
 const configOf = acceptedConfig;
 
@@ -28,12 +43,24 @@ interface Rendered {
   readonly component: NodeRuntimeConfig;
 }
 
-async function renderNodes(nodes: Record<string, unknown>, options: { credentials?: typeof PROXY_CREDENTIALS; name?: string } = {}): Promise<Rendered> {
+async function renderNodes(
+  nodes: Record<string, unknown>,
+  options: { credentials?: typeof PROXY_CREDENTIALS; name?: string } = {},
+): Promise<Rendered> {
   const rt = startMockRuntime();
   const pulumi = await import("@pulumi/pulumi");
   const { NodeRuntimeConfig } = await import("../../components/nodes/index.js");
   const secrets: SecretKey[] = ["sshPrivateKey", ...(options.credentials ? (["proxyUsername", "proxyPassword"] as const) : [])];
-  const config = configOf({ proxy: { http: "http://proxy.example.com:8080" }, dns: ["192.0.2.53", "192.0.2.54"], cluster: { apiServer: "192.0.2.10:6443" }, registry: { host: "192.0.2.21", node: "gpu-1" }, nodes }, secrets);
+  const config = configOf(
+    {
+      proxy: { http: "http://proxy.example.com:8080" },
+      dns: ["192.0.2.53", "192.0.2.54"],
+      cluster: { apiServer: "192.0.2.10:6443" },
+      registry: { host: "192.0.2.21", node: "gpu-1" },
+      nodes,
+    },
+    secrets,
+  );
   const component = new NodeRuntimeConfig(options.name ?? "nodes", {
     config: config.nodes,
     cluster: config.cluster,
@@ -49,10 +76,17 @@ async function renderNodes(nodes: Record<string, unknown>, options: { credential
 }
 
 /** The URNs of these resources a resource depends on, by name. */
-const dependedOn = (r: RecordedResource, among: readonly RecordedResource[]) => among.filter((other) => r.dependencies.includes(other.urn)).map((o) => o.name).sort();
+const dependedOn = (r: RecordedResource, among: readonly RecordedResource[]) =>
+  among
+    .filter((other) => r.dependencies.includes(other.urn))
+    .map((o) => o.name)
+    .sort();
 
 describe("ssh delivery: three GPU docker nodes behind an authenticated proxy, two at a time", async () => {
-  const { rt, component } = await renderNodes({ maxUnavailable: 2, hosts: seedNodes({ sshUser: "ubuntu" }) }, { credentials: PROXY_CREDENTIALS });
+  const { rt, component } = await renderNodes(
+    { maxUnavailable: 2, hosts: seedNodes({ sshUser: "ubuntu" }) },
+    { credentials: PROXY_CREDENTIALS },
+  );
   const commands = rt.ofType(COMMAND);
 
   it("runs one command per node, the second batch after the first", () => {
@@ -96,13 +130,21 @@ describe("ssh delivery: three GPU docker nodes behind an authenticated proxy, tw
   it("publishes every node's files and script under <node>/, as a secret", async () => {
     const { value: files, secret } = await resolve(component.renderedFiles);
     expect(secret).toBe(true);
-    expect(Object.keys(files).filter((k) => k.startsWith("gpu-1/")).sort()).toEqual(["gpu-1/apply.sh", "gpu-1/etc/docker/daemon.json", "gpu-1/etc/systemd/system/docker.service.d/http-proxy.conf"]);
+    expect(
+      Object.keys(files)
+        .filter((k) => k.startsWith("gpu-1/"))
+        .sort(),
+    ).toEqual(["gpu-1/apply.sh", "gpu-1/etc/docker/daemon.json", "gpu-1/etc/systemd/system/docker.service.d/http-proxy.conf"]);
     expect(files["gpu-1/apply.sh"]).toBe(plain((commands[0].wire as any).stdin));
     // With a node subnet absent, every node is in NO_PROXY, with the API server and the registry.
     expect(files["gpu-2/etc/systemd/system/docker.service.d/http-proxy.conf"]).toContain(
       'Environment="NO_PROXY=localhost,127.0.0.1,192.0.2.21,192.0.2.22,192.0.2.23,gpu-1,gpu-2,gpu-3,10.244.0.0/16,10.96.0.0/12,.svc,.svc.cluster.local,kubernetes.default.svc,192.0.2.10"',
     );
-    expect(JSON.parse(files["gpu-3/etc/docker/daemon.json"])).toMatchObject({ "insecure-registries": ["192.0.2.21:6001"], dns: ["192.0.2.53", "192.0.2.54"], "default-runtime": "nvidia" });
+    expect(JSON.parse(files["gpu-3/etc/docker/daemon.json"])).toMatchObject({
+      "insecure-registries": ["192.0.2.21:6001"],
+      dns: ["192.0.2.53", "192.0.2.54"],
+      "default-runtime": "nvidia",
+    });
   });
 });
 
@@ -168,7 +210,8 @@ describe("daemonset delivery: one docker and one containerd node, one at a time"
   });
 
   it("rolls a node's pod when its script changes, a rotated proxy password included, by a keyed checksum that is no secret", async () => {
-    const checksumOf = (r: Rendered, node: number) => plain(r.rt.ofType(DAEMON_SET)[node].wire).spec.template.metadata.annotations["spark-gpu-stack/apply-script-checksum"];
+    const checksumOf = (r: Rendered, node: number) =>
+      plain(r.rt.ofType(DAEMON_SET)[node].wire).spec.template.metadata.annotations["spark-gpu-stack/apply-script-checksum"];
     const checksum = checksumOf(withCredentials, 1);
     expect(checksum).toMatch(/^[0-9a-f]{64}$/);
     expect(containsSecret(daemonSets[1].wire)).toBe(false);
@@ -178,9 +221,14 @@ describe("daemonset delivery: one docker and one containerd node, one at a time"
     const key = plain(rt.one("random:index/randomBytes:RandomBytes", "nodes-checksum-key").state).hex;
     expect(checksum).toBe(createHmac("sha256", key).update(script).digest("hex"));
 
-    const rotated = await renderNodes({ delivery: "daemonset", subnet: "192.0.2.0/24", hosts }, { credentials: { ...PROXY_CREDENTIALS, password: "rotated" } });
+    const rotated = await renderNodes(
+      { delivery: "daemonset", subnet: "192.0.2.0/24", hosts },
+      { credentials: { ...PROXY_CREDENTIALS, password: "rotated" } },
+    );
     expect(checksumOf(rotated, 1)).not.toBe(checksum);
-    expect(checksumOf(await renderNodes({ delivery: "daemonset", subnet: "192.0.2.0/24", hosts }, { credentials: PROXY_CREDENTIALS }), 1)).toBe(checksum);
+    expect(
+      checksumOf(await renderNodes({ delivery: "daemonset", subnet: "192.0.2.0/24", hosts }, { credentials: PROXY_CREDENTIALS }), 1),
+    ).toBe(checksum);
     // Without credentials the script is public, and so is its plain hash on the pod.
     const open = await renderNodes({ delivery: "daemonset", subnet: "192.0.2.0/24", hosts });
     expect(checksumOf(open, 1)).toBe((await resolve(open.component.applied)).value["gpu-2"].hash);

@@ -13,12 +13,22 @@ const problems = (raw: Record<string, unknown>, secrets: SecretKey[] = ["sshPriv
 describe("nodes config", () => {
   it("defaults to ssh, one node at a time, no subnet, no nodes, a pinned busybox", () => {
     const result = parseStackConfig({}, new Set());
-    expect("config" in result && result.config.nodes).toEqual({ delivery: "ssh", maxUnavailable: 1, hosts: [], daemonsetImage: "busybox:1.37.0" });
+    expect("config" in result && result.config.nodes).toEqual({
+      delivery: "ssh",
+      maxUnavailable: 1,
+      hosts: [],
+      daemonsetImage: "busybox:1.37.0",
+    });
   });
 
   it("fills each node's SSH defaults and GPU off", () => {
-    const result = parseStackConfig({ nodes: { hosts: [{ name: "n1", address: "node1.example.com", runtime: "containerd" }] } }, new Set(["sshPrivateKey"]));
-    expect("config" in result && result.config.nodes.hosts).toEqual([{ name: "n1", address: "node1.example.com", sshUser: "root", sshPort: 22, runtime: "containerd", gpu: false }]);
+    const result = parseStackConfig(
+      { nodes: { hosts: [{ name: "n1", address: "node1.example.com", runtime: "containerd" }] } },
+      new Set(["sshPrivateKey"]),
+    );
+    expect("config" in result && result.config.nodes.hosts).toEqual([
+      { name: "n1", address: "node1.example.com", sshUser: "root", sshPort: 22, runtime: "containerd", gpu: false },
+    ]);
   });
 
   it("accepts the seed's topology: three GPU nodes in a subnet behind an authenticated proxy", () => {
@@ -26,25 +36,59 @@ describe("nodes config", () => {
       proxy: { http: "http://proxy.example.com:8080" },
       dns: ["192.0.2.53", "192.0.2.54"],
       registry: REGISTRY,
-      nodes: { subnet: "192.0.2.0/24", maxUnavailable: 1, hosts: [1, 2, 3].map((i) => ({ ...GPU_NODE, name: `gpu-${i}`, address: `192.0.2.2${i}` })) },
+      nodes: {
+        subnet: "192.0.2.0/24",
+        maxUnavailable: 1,
+        hosts: [1, 2, 3].map((i) => ({ ...GPU_NODE, name: `gpu-${i}`, address: `192.0.2.2${i}` })),
+      },
     };
     expect("config" in parseStackConfig(raw, new Set(["sshPrivateKey", "proxyUsername", "proxyPassword"]))).toBe(true);
   });
 
   it.each([
-    [{ proxy: { http: "proxy.example.com:8080" } }, 'proxy.http: expected an http:// or https:// URL with a host and no user:password inside (e.g. http://proxy.example.com:8080), got "proxy.example.com:8080"'],
-    [{ nodes: { subnet: "192.0.2.1/24" } }, 'nodes.subnet: expected an IPv4 CIDR whose address is the network address (e.g. 10.244.0.0/16), got "192.0.2.1/24"'],
-    [{ cluster: { podCidr: "10.244.0.0/33" } }, 'cluster.podCidr: expected an IPv4 CIDR whose address is the network address (e.g. 10.244.0.0/16), got "10.244.0.0/33"'],
-    [{ nodes: { hosts: [{ ...GPU_NODE, runtime: "cri-o" }] } }, 'nodes.hosts[0].runtime: expected one of "docker", "containerd", got "cri-o"'],
-    [{ nodes: { hosts: [{ name: "gpu-1", address: "192.0.2.21", gpu: true }] } }, 'nodes.hosts[0].runtime: expected one of "docker", "containerd", got nothing'],
-    [{ nodes: { hosts: [{ ...GPU_NODE, name: "GPU_1" }] } }, "nodes.hosts[0].name: expected a DNS subdomain (lower-case letters, digits, '-' and '.', at most 253, starting and ending alphanumeric), got \"GPU_1\""],
-    [{ nodes: { hosts: [{ ...GPU_NODE, address: "gpu_1.example.com" }] } }, 'nodes.hosts[0].address: expected an IPv4 address or a DNS name, got "gpu_1.example.com"'],
+    [
+      { proxy: { http: "proxy.example.com:8080" } },
+      'proxy.http: expected an http:// or https:// URL with a host and no user:password inside (e.g. http://proxy.example.com:8080), got "proxy.example.com:8080"',
+    ],
+    [
+      { nodes: { subnet: "192.0.2.1/24" } },
+      'nodes.subnet: expected an IPv4 CIDR whose address is the network address (e.g. 10.244.0.0/16), got "192.0.2.1/24"',
+    ],
+    [
+      { cluster: { podCidr: "10.244.0.0/33" } },
+      'cluster.podCidr: expected an IPv4 CIDR whose address is the network address (e.g. 10.244.0.0/16), got "10.244.0.0/33"',
+    ],
+    [
+      { nodes: { hosts: [{ ...GPU_NODE, runtime: "cri-o" }] } },
+      'nodes.hosts[0].runtime: expected one of "docker", "containerd", got "cri-o"',
+    ],
+    [
+      { nodes: { hosts: [{ name: "gpu-1", address: "192.0.2.21", gpu: true }] } },
+      'nodes.hosts[0].runtime: expected one of "docker", "containerd", got nothing',
+    ],
+    [
+      { nodes: { hosts: [{ ...GPU_NODE, name: "GPU_1" }] } },
+      "nodes.hosts[0].name: expected a DNS subdomain (lower-case letters, digits, '-' and '.', at most 253, starting and ending alphanumeric), got \"GPU_1\"",
+    ],
+    [
+      { nodes: { hosts: [{ ...GPU_NODE, address: "gpu_1.example.com" }] } },
+      'nodes.hosts[0].address: expected an IPv4 address or a DNS name, got "gpu_1.example.com"',
+    ],
     [{ nodes: { hosts: [{ ...GPU_NODE, sshPort: 0 }] } }, "nodes.hosts[0].sshPort: expected an integer 1–65535, got 0"],
-    [{ nodes: { hosts: [{ ...GPU_NODE, gpus: 1 }] } }, "nodes.hosts[0].gpus: unknown key (check the spelling against the configuration reference)"],
+    [
+      { nodes: { hosts: [{ ...GPU_NODE, gpus: 1 }] } },
+      "nodes.hosts[0].gpus: unknown key (check the spelling against the configuration reference)",
+    ],
     [{ nodes: { delivery: "ansible" } }, 'nodes.delivery: expected one of "ssh", "daemonset", got "ansible"'],
     [{ nodes: { maxUnavailable: 0 } }, "nodes.maxUnavailable: expected an integer 1–100, got 0"],
-    [{ nodes: { daemonsetImage: "busybox:latest" } }, "nodes.daemonsetImage: expected an image reference with a pinned tag or digest (e.g. busybox:1.37.0), not 'latest' or untagged, got \"busybox:latest\""],
-    [{ nodes: { daemonsetImage: "registry.example.com:5000/busybox" } }, "nodes.daemonsetImage: expected an image reference with a pinned tag or digest (e.g. busybox:1.37.0), not 'latest' or untagged, got \"registry.example.com:5000/busybox\""],
+    [
+      { nodes: { daemonsetImage: "busybox:latest" } },
+      "nodes.daemonsetImage: expected an image reference with a pinned tag or digest (e.g. busybox:1.37.0), not 'latest' or untagged, got \"busybox:latest\"",
+    ],
+    [
+      { nodes: { daemonsetImage: "registry.example.com:5000/busybox" } },
+      "nodes.daemonsetImage: expected an image reference with a pinned tag or digest (e.g. busybox:1.37.0), not 'latest' or untagged, got \"registry.example.com:5000/busybox\"",
+    ],
   ])("rejects %j", (raw, message) => {
     expect(problems(raw)).toEqual([message]);
   });
@@ -77,7 +121,11 @@ describe("nodes config", () => {
   });
 
   it("rejects nodes outside the node subnet: every node must be covered by NO_PROXY", () => {
-    const hosts = [GPU_NODE, { ...GPU_NODE, name: "gpu-2", address: "198.51.100.7" }, { ...GPU_NODE, name: "gpu-3", address: "gpu-3.example.com" }];
+    const hosts = [
+      GPU_NODE,
+      { ...GPU_NODE, name: "gpu-2", address: "198.51.100.7" },
+      { ...GPU_NODE, name: "gpu-3", address: "gpu-3.example.com" },
+    ];
     expect(problems({ registry: REGISTRY, nodes: { subnet: "192.0.2.0/24", hosts } })).toEqual([
       'nodes.hosts[1].address: expected an IPv4 address inside nodes.subnet 192.0.2.0/24, got "198.51.100.7"',
       'nodes.hosts[2].address: expected an IPv4 address inside nodes.subnet 192.0.2.0/24, got "gpu-3.example.com"',
@@ -85,7 +133,9 @@ describe("nodes config", () => {
   });
 
   it("wants the SSH key for the ssh delivery, and not for the daemonset one", () => {
-    expect(problems({ nodes: { hosts: [GPU_NODE] } }, [])).toEqual(['sshPrivateKey: expected the secret sshPrivateKey when nodes.delivery is "ssh" (or set nodes.delivery to "daemonset")']);
+    expect(problems({ nodes: { hosts: [GPU_NODE] } }, [])).toEqual([
+      'sshPrivateKey: expected the secret sshPrivateKey when nodes.delivery is "ssh" (or set nodes.delivery to "daemonset")',
+    ]);
     expect("config" in parseStackConfig({ nodes: { delivery: "daemonset", hosts: [GPU_NODE] } }, new Set())).toBe(true);
   });
 });

@@ -52,7 +52,14 @@ export class FakeNode {
     const [shell, ...args] = this.variant.shell;
     return run(shell, [...args, "-s"], {
       input: script,
-      env: { SPARK_GPU_STACK_ROOT: this.root, SPARK_GPU_STACK_SYSTEMCTL: FAKE_SYSTEMCTL, SPARK_GPU_STACK_CTR: FAKE_CTR, FAKE_DIR: this.fake, PATH: `${this.bin}:${process.env.PATH}`, ...env },
+      env: {
+        SPARK_GPU_STACK_ROOT: this.root,
+        SPARK_GPU_STACK_SYSTEMCTL: FAKE_SYSTEMCTL,
+        SPARK_GPU_STACK_CTR: FAKE_CTR,
+        FAKE_DIR: this.fake,
+        PATH: `${this.bin}:${process.env.PATH}`,
+        ...env,
+      },
     });
   }
 
@@ -71,7 +78,6 @@ export class FakeNode {
   }
 }
 
-
 /** The Environment= assignments of a unit as systemd parses it, from `systemd-analyze verify`'s unit dump. */
 export async function systemdEnvironment(unit: string, dropIn: string): Promise<{ environment: Record<string, string>; log: string }> {
   const dir = tempDir("systemd-unit");
@@ -79,7 +85,9 @@ export async function systemdEnvironment(unit: string, dropIn: string): Promise<
   mkdirSync(join(dir, `${unit}.service.d`));
   writeFileSync(join(dir, `${unit}.service.d`, "http-proxy.conf"), dropIn);
   // The debug level makes it dump the loaded unit (on stdout) and log problems (on stderr).
-  const { stdout, stderr } = await runOk("systemd-analyze", ["verify", join(dir, `${unit}.service`)], { env: { SYSTEMD_LOG_LEVEL: "debug" } });
+  const { stdout, stderr } = await runOk("systemd-analyze", ["verify", join(dir, `${unit}.service`)], {
+    env: { SYSTEMD_LOG_LEVEL: "debug" },
+  });
   const dump = stdout.slice(stdout.indexOf(`-> Unit ${unit}.service:`));
   const environment = Object.fromEntries([...dump.matchAll(/^\t\tEnvironment: ([^=]+)=(.*)$/gm)].map((m) => [m[1], m[2]]));
   return { environment, log: stderr };

@@ -33,11 +33,14 @@ let proxyPort: number;
 /** What reached the proxy: the target and the credentials it was given. */
 const proxied: { target: string; credentials?: string }[] = [];
 
-const listen = (server: Server | HttpServer, port: number, host: string) => new Promise<void>((resolve) => server.listen(port, host, resolve));
+const listen = (server: Server | HttpServer, port: number, host: string) =>
+  new Promise<void>((resolve) => server.listen(port, host, resolve));
 
 beforeAll(async () => {
   registry = await startRenderedRegistry();
-  const address = Object.values(networkInterfaces()).flat().find((a) => a?.family === "IPv4" && !a.internal)?.address;
+  const address = Object.values(networkInterfaces())
+    .flat()
+    .find((a) => a?.family === "IPv4" && !a.internal)?.address;
   if (address === undefined) throw new Error("this test needs a non-loopback IPv4 address (docker trusts loopback registries by default)");
   hostAddress = address;
   const registryPort = Number(registry.endpoint.split(":")[1]);
@@ -53,7 +56,14 @@ beforeAll(async () => {
   await runOk("umoci", ["init", "--layout", join(dir, "layout")]);
   await runOk("umoci", ["new", "--image", `${join(dir, "layout")}:1.0`]);
   await runOk("umoci", ["insert", "--image", `${join(dir, "layout")}:1.0`, join(dir, "hello.txt"), "/hello.txt"]);
-  await runOk("skopeo", ["copy", "--dest-tls-verify=false", "--dest-creds", `${registry.username}:${registry.password}`, `oci:${join(dir, "layout")}:1.0`, `docker://${registry.endpoint}/${IMAGE}`]);
+  await runOk("skopeo", [
+    "copy",
+    "--dest-tls-verify=false",
+    "--dest-creds",
+    `${registry.username}:${registry.password}`,
+    `oci:${join(dir, "layout")}:1.0`,
+    `docker://${registry.endpoint}/${IMAGE}`,
+  ]);
 
   // The corporate proxy: records what it is asked for, and refuses it.
   const proxy = createHttpServer((req, res) => {
@@ -78,8 +88,18 @@ afterAll(async () => {
 function nodeInput(runtime: NodeConfig["runtime"]): NodeInput {
   const node: NodeConfig = { name: "gpu-1", address: hostAddress, sshUser: "root", sshPort: 22, runtime, gpu: true };
   const proxyUrl = proxyUrlWithCredentials(`http://127.0.0.1:${proxyPort}`, PROXY_CREDENTIALS);
-  const noProxy = computeNoProxy({ cluster: { domain: "cluster.local", podCidr: "10.244.0.0/16", serviceCidr: "10.96.0.0/12" }, nodes: { hosts: [node] }, registryHosts: [endpoint], extra: [] });
-  return { node, proxy: { http: proxyUrl, https: proxyUrl, noProxy }, dns: DNS, registry: { endpoint, insecure: true, mirrorEndpoint: `${hostAddress}:5999` } };
+  const noProxy = computeNoProxy({
+    cluster: { domain: "cluster.local", podCidr: "10.244.0.0/16", serviceCidr: "10.96.0.0/12" },
+    nodes: { hosts: [node] },
+    registryHosts: [endpoint],
+    extra: [],
+  });
+  return {
+    node,
+    proxy: { http: proxyUrl, https: proxyUrl, noProxy },
+    dns: DNS,
+    registry: { endpoint, insecure: true, mirrorEndpoint: `${hostAddress}:5999` },
+  };
 }
 
 /** Applies the node's rendered script to a fresh temporary node root holding `files`. */
@@ -113,7 +133,9 @@ describe("docker node: Debian's dockerd started from the merged daemon.json with
   let info: any;
 
   beforeAll(async () => {
-    node = await configuredNode("docker", { "/etc/docker/daemon.json": '{"labels": ["spark-gpu-stack.test=node-own-key"], "log-level": "warn"}\n' });
+    node = await configuredNode("docker", {
+      "/etc/docker/daemon.json": '{"labels": ["spark-gpu-stack.test=node-own-key"], "log-level": "warn"}\n',
+    });
     const { environment, log } = await systemdEnvironment("docker", node.read("/etc/systemd/system/docker.service.d/http-proxy.conf"));
     expect(log).not.toContain("Failed to resolve specifiers");
     const dockerd = await startDockerd({ configFile: node.path("/etc/docker/daemon.json"), env: environment });
@@ -150,14 +172,21 @@ describe("docker node: Debian's dockerd started from the merged daemon.json with
     expect((await docker(["pull", "198.51.100.7:5000/elsewhere:1.0"])).code).not.toBe(0);
     const request = proxied.find((p) => p.target.includes("198.51.100.7:5000"));
     expect(request).toBeDefined();
-    expect(Buffer.from(request!.credentials!.replace(/^Basic /, ""), "base64").toString()).toBe(`${PROXY_CREDENTIALS.username}:${PROXY_CREDENTIALS.password}`);
+    expect(Buffer.from(request!.credentials!.replace(/^Basic /, ""), "base64").toString()).toBe(
+      `${PROXY_CREDENTIALS.username}:${PROXY_CREDENTIALS.password}`,
+    );
   });
 
   it("gives containers the DNS servers", async () => {
     const image = await importBusybox(docker);
     const resolvConf = await docker(["run", "--rm", "--runtime", "runc", "--network", "none", image, "cat", "/etc/resolv.conf"]);
     expect(resolvConf.stderr).toBe("");
-    expect(resolvConf.stdout.trim().split("\n").filter((l) => l.startsWith("nameserver"))).toEqual(DNS.map((d) => `nameserver ${d}`));
+    expect(
+      resolvConf.stdout
+        .trim()
+        .split("\n")
+        .filter((l) => l.startsWith("nameserver")),
+    ).toEqual(DNS.map((d) => `nameserver ${d}`));
   });
 });
 
@@ -171,7 +200,15 @@ describe("containerd node", () => {
     const without = await containerd.ctr(["images", "pull", "--user", credentials, reference]);
     expect(without.code).not.toBe(0);
     expect(without.stderr).toContain("server gave HTTP response to HTTPS client");
-    const pulled = await containerd.ctr(["images", "pull", "--hosts-dir", node.path("/etc/containerd/certs.d"), "--user", credentials, reference]);
+    const pulled = await containerd.ctr([
+      "images",
+      "pull",
+      "--hosts-dir",
+      node.path("/etc/containerd/certs.d"),
+      "--user",
+      credentials,
+      reference,
+    ]);
     // ctr may log a harmless "failed to get content info … context canceled" once the pull is done.
     expect(pulled.stderr).not.toMatch(/HTTPS client|unauthorized|level=fatal/);
     expect(pulled.code, pulled.stderr).toBe(0);
@@ -198,7 +235,9 @@ describe("containerd node", () => {
     const criConfig = /Start cri plugin with config (.*)"$/m.exec(containerd.log())?.[1] ?? "";
     expect(criConfig).toContain("ConfigPath:/etc/containerd/certs.d");
     expect(criConfig).toContain("DefaultRuntimeName:nvidia");
-    expect(criConfig).toMatch(/nvidia:\{Type:io\.containerd\.runc\.v2 .*BinaryName:\/usr\/bin\/nvidia-container-runtime .*SystemdCgroup:true/);
+    expect(criConfig).toMatch(
+      /nvidia:\{Type:io\.containerd\.runc\.v2 .*BinaryName:\/usr\/bin\/nvidia-container-runtime .*SystemdCgroup:true/,
+    );
     expect(readFileSync(node.path("/etc/containerd/config.toml"), "utf8")).toContain('sandbox_image = "registry.k8s.io/pause:3.6"');
   });
 });

@@ -16,24 +16,42 @@ import {
 import type { NodeConfig } from "../../components/nodes/schema";
 import { systemdEnvironment } from "./fake-node";
 
-let parseToml: (typeof import("smol-toml", { with: { "resolution-mode": "import" } }))["parse"];
+let parseToml: typeof import("smol-toml", { with: { "resolution-mode": "import" }})["parse"];
 beforeAll(async () => {
   ({ parse: parseToml } = await import("smol-toml")); // an ES module; this file compiles to CommonJS
 });
 
-const node = (runtime: NodeConfig["runtime"], gpu: boolean): NodeConfig => ({ name: "n1", address: "192.0.2.21", sshUser: "root", sshPort: 22, runtime, gpu });
+const node = (runtime: NodeConfig["runtime"], gpu: boolean): NodeConfig => ({
+  name: "n1",
+  address: "192.0.2.21",
+  sshUser: "root",
+  sshPort: 22,
+  runtime,
+  gpu,
+});
 const REGISTRY = { endpoint: "192.0.2.21:6001", insecure: true };
-const PROXY = { http: "http://proxy.example.com:8080", https: "http://proxy.example.com:8443", noProxy: ["localhost", "127.0.0.1", "10.96.0.0/12", ".svc"] };
+const PROXY = {
+  http: "http://proxy.example.com:8080",
+  https: "http://proxy.example.com:8443",
+  noProxy: ["localhost", "127.0.0.1", "10.96.0.0/12", ".svc"],
+};
 
 describe("proxy drop-in", () => {
   it("gives systemd every variable in both cases, credentials percent-encoded and intact", async () => {
-    const credentials = { username: "svc@corp", password: "p@ss:w/rd%1 \"x\"" };
+    const credentials = { username: "svc@corp", password: 'p@ss:w/rd%1 "x"' };
     const http = proxyUrlWithCredentials(PROXY.http, credentials);
     const https = proxyUrlWithCredentials(PROXY.https, credentials);
     const { environment, log } = await systemdEnvironment("containerd", renderProxyDropIn("containerd", { ...PROXY, http, https }));
     expect(log).not.toContain("Failed to resolve specifiers");
     const noProxy = PROXY.noProxy.join(",");
-    expect(environment).toEqual({ HTTP_PROXY: http, http_proxy: http, HTTPS_PROXY: https, https_proxy: https, NO_PROXY: noProxy, no_proxy: noProxy });
+    expect(environment).toEqual({
+      HTTP_PROXY: http,
+      http_proxy: http,
+      HTTPS_PROXY: https,
+      https_proxy: https,
+      NO_PROXY: noProxy,
+      no_proxy: noProxy,
+    });
     const url = new URL(environment.HTTPS_PROXY);
     expect([decodeURIComponent(url.username), decodeURIComponent(url.password)]).toEqual([credentials.username, credentials.password]);
   });
@@ -41,7 +59,9 @@ describe("proxy drop-in", () => {
 
 describe("docker daemon.json keys", () => {
   it("on a GPU node with a plain-HTTP registry, its mirror and DNS: every key the issue lists", () => {
-    expect(desiredDaemonJson({ node: node("docker", true), dns: ["192.0.2.53"], registry: { ...REGISTRY, mirrorEndpoint: "192.0.2.21:6002" } })).toEqual({
+    expect(
+      desiredDaemonJson({ node: node("docker", true), dns: ["192.0.2.53"], registry: { ...REGISTRY, mirrorEndpoint: "192.0.2.21:6002" } }),
+    ).toEqual({
       "insecure-registries": ["192.0.2.21:6001", "192.0.2.21:6002"],
       "registry-mirrors": ["http://192.0.2.21:6002"],
       dns: ["192.0.2.53"],
@@ -52,20 +72,36 @@ describe("docker daemon.json keys", () => {
   });
 
   it("on a plain node with a TLS registry and no DNS servers: only live-restore, the node's DNS left alone", () => {
-    expect(desiredDaemonJson({ node: node("docker", false), dns: [], registry: { endpoint: "registry.example.com:443", insecure: false } })).toEqual({ "live-restore": true });
-    expect(desiredDaemonJson({ node: node("docker", false), dns: [], registry: { endpoint: "registry.example.com:443", insecure: false, mirrorEndpoint: "mirror.example.com:443" } })).toEqual({
+    expect(
+      desiredDaemonJson({ node: node("docker", false), dns: [], registry: { endpoint: "registry.example.com:443", insecure: false } }),
+    ).toEqual({ "live-restore": true });
+    expect(
+      desiredDaemonJson({
+        node: node("docker", false),
+        dns: [],
+        registry: { endpoint: "registry.example.com:443", insecure: false, mirrorEndpoint: "mirror.example.com:443" },
+      }),
+    ).toEqual({
       "registry-mirrors": ["https://mirror.example.com:443"],
       "live-restore": true,
     });
   });
 
   it("knows the dockerd flag of every key it can set, so the script can refuse a doubled option", () => {
-    const everything = desiredDaemonJson({ node: node("docker", true), dns: ["192.0.2.53"], registry: { ...REGISTRY, mirrorEndpoint: "192.0.2.21:6002" } });
+    const everything = desiredDaemonJson({
+      node: node("docker", true),
+      dns: ["192.0.2.53"],
+      registry: { ...REGISTRY, mirrorEndpoint: "192.0.2.21:6002" },
+    });
     expect(Object.keys(everything).filter((key) => DOCKERD_FLAGS[key] === undefined)).toEqual([]);
   });
 
   it("merges: desired keys win, runtimes keep the node's other runtimes, unrelated keys stay", () => {
-    const existing = { "log-driver": "journald", dns: ["8.8.8.8"], runtimes: { runsc: { path: "/usr/bin/runsc" }, nvidia: { path: "/old" } } };
+    const existing = {
+      "log-driver": "journald",
+      dns: ["8.8.8.8"],
+      runtimes: { runsc: { path: "/usr/bin/runsc" }, nvidia: { path: "/old" } },
+    };
     expect(mergeDaemonJson(existing, { dns: ["192.0.2.53"], runtimes: { nvidia: { path: "/new" } } })).toEqual({
       "log-driver": "journald",
       dns: ["192.0.2.53"],
@@ -81,7 +117,10 @@ describe("containerd config.toml keys", () => {
       plugins: {
         "io.containerd.grpc.v1.cri": {
           registry: { config_path: "/etc/containerd/certs.d" },
-          containerd: { default_runtime_name: "nvidia", runtimes: { nvidia: { runtime_type: "io.containerd.runc.v2", options: { BinaryName: "/usr/bin/nvidia-container-runtime" } } } },
+          containerd: {
+            default_runtime_name: "nvidia",
+            runtimes: { nvidia: { runtime_type: "io.containerd.runc.v2", options: { BinaryName: "/usr/bin/nvidia-container-runtime" } } },
+          },
         },
       },
     });
@@ -118,19 +157,35 @@ describe("files per node", () => {
   const paths = (input: NodeInput) => Object.keys(planNode(input).files).sort();
 
   it("docker: the drop-in with a proxy, and daemon.json", () => {
-    expect(paths({ node: node("docker", true), proxy: PROXY, dns: [], registry: REGISTRY })).toEqual(["/etc/docker/daemon.json", "/etc/systemd/system/docker.service.d/http-proxy.conf"]);
+    expect(paths({ node: node("docker", true), proxy: PROXY, dns: [], registry: REGISTRY })).toEqual([
+      "/etc/docker/daemon.json",
+      "/etc/systemd/system/docker.service.d/http-proxy.conf",
+    ]);
     expect(paths({ node: node("docker", false), dns: [], registry: REGISTRY })).toEqual(["/etc/docker/daemon.json"]);
   });
 
   it("containerd: the drop-in with a proxy, config.toml, and hosts.toml for the registry and (with a mirror) Docker Hub", () => {
-    expect(paths({ node: node("containerd", false), proxy: PROXY, dns: ["192.0.2.53"], registry: { ...REGISTRY, mirrorEndpoint: "192.0.2.21:6002" } })).toEqual([
+    expect(
+      paths({
+        node: node("containerd", false),
+        proxy: PROXY,
+        dns: ["192.0.2.53"],
+        registry: { ...REGISTRY, mirrorEndpoint: "192.0.2.21:6002" },
+      }),
+    ).toEqual([
       "/etc/containerd/certs.d/192.0.2.21:6001/hosts.toml",
       "/etc/containerd/certs.d/docker.io/hosts.toml",
       "/etc/containerd/config.toml",
       "/etc/systemd/system/containerd.service.d/http-proxy.conf",
     ]);
-    const { files } = planNode({ node: node("containerd", false), dns: [], registry: { endpoint: "registry.example.com:5000", insecure: false } });
-    expect(parseToml(files["/etc/containerd/certs.d/registry.example.com:5000/hosts.toml"])).toMatchObject({ server: "https://registry.example.com:5000" });
+    const { files } = planNode({
+      node: node("containerd", false),
+      dns: [],
+      registry: { endpoint: "registry.example.com:5000", insecure: false },
+    });
+    expect(parseToml(files["/etc/containerd/certs.d/registry.example.com:5000/hosts.toml"])).toMatchObject({
+      server: "https://registry.example.com:5000",
+    });
   });
 
   it("marks what each file needs: the drop-in a daemon-reload and restart, hosts.toml nothing", () => {

@@ -47,7 +47,8 @@ async function renderRegistry(raw: Record<string, unknown>, options: { password?
 const kubernetes = (rt: MockRuntime) => rt.resources.filter((r) => r.custom && r.type.startsWith("kubernetes:"));
 const wireOf = (rt: MockRuntime, type: string, name: string) => rt.one(type, name).wire as any;
 const deployment = (rt: MockRuntime, name: string) => plain(wireOf(rt, "kubernetes:apps/v1:Deployment", name));
-const secretData = (rt: MockRuntime, name: string) => plain(wireOf(rt, "kubernetes:core/v1:Secret", name)).stringData as Record<string, string>;
+const secretData = (rt: MockRuntime, name: string) =>
+  plain(wireOf(rt, "kubernetes:core/v1:Secret", name)).stringData as Record<string, string>;
 
 describe("PrivateRegistry (prod-like: pinned node, mirror behind an authenticated proxy, given password)", async () => {
   const { rt, component } = await renderRegistry(PROD, { password: PASSWORD, proxy: true });
@@ -105,7 +106,10 @@ describe("PrivateRegistry (prod-like: pinned node, mirror behind an authenticate
     expect(config.storage.delete.enabled).toBe(true);
     expect(config.auth.htpasswd.path).toBe(`${CONFIG_DIR}/${HTPASSWD_FILE}`);
     expect(config.storage.maintenance.readonly.enabled).toBe(false);
-    expect(parseYaml(data[READONLY_CONFIG_FILE])).toEqual({ ...config, storage: { ...config.storage, maintenance: { readonly: { enabled: true } } } });
+    expect(parseYaml(data[READONLY_CONFIG_FILE])).toEqual({
+      ...config,
+      storage: { ...config.storage, maintenance: { readonly: { enabled: true } } },
+    });
     const [user, hash] = data[HTPASSWD_FILE].trim().split(":");
     expect(user).toBe("admin");
     expect(bcrypt.compareSync(PASSWORD, hash)).toBe(true);
@@ -134,7 +138,13 @@ describe("PrivateRegistry (prod-like: pinned node, mirror behind an authenticate
       const server = await startRegistryServer(join(dir, file));
       try {
         expect((await fetch(`${base}/`)).status).toBe(401);
-        expect((await fetch(`${base}/`, { headers: { authorization: `Basic ${Buffer.from(`${credentials.username}:wrong`).toString("base64")}` } })).status).toBe(401);
+        expect(
+          (
+            await fetch(`${base}/`, {
+              headers: { authorization: `Basic ${Buffer.from(`${credentials.username}:wrong`).toString("base64")}` },
+            })
+          ).status,
+        ).toBe(401);
         expect((await fetch(`${base}/`, { headers: login })).status).toBe(200);
         const upload = await fetch(`${base}/spark/blobs/uploads/`, { method: "POST", headers: login });
         expect(upload.status, file).toBe(file === CONFIG_FILE ? 202 : 405);
@@ -154,7 +164,11 @@ describe("PrivateRegistry (prod-like: pinned node, mirror behind an authenticate
     expect(container.ports).toEqual([{ name: "http", containerPort: 5000, hostPort: 6001, protocol: "TCP" }]);
     expect([container.command, container.args]).toEqual([["registry"], ["serve", `${CONFIG_DIR}/${CONFIG_FILE}`]]);
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, fsGroup: 1000 });
-    expect(container.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } });
+    expect(container.securityContext).toMatchObject({
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ["ALL"] },
+    });
     expect(container.readinessProbe.httpGet).toEqual({ path: "/", port: "http", scheme: "HTTP" });
     expect(container.livenessProbe.httpGet).toEqual({ path: "/", port: "http", scheme: "HTTP" });
     expect(container.resources.requests).toBeDefined();
@@ -167,7 +181,11 @@ describe("PrivateRegistry (prod-like: pinned node, mirror behind an authenticate
     expect(mounts.data).toBe(parseYaml(secretData(rt, "registry-config")[CONFIG_FILE]).storage.filesystem.rootdirectory);
     expect(volumes.data.persistentVolumeClaim.claimName).toBe("registry-data");
     const claim = plain(wireOf(rt, "kubernetes:core/v1:PersistentVolumeClaim", "registry-data"));
-    expect(claim.spec).toEqual({ accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "50Gi" } }, storageClassName: "local-path" });
+    expect(claim.spec).toEqual({
+      accessModes: ["ReadWriteOnce"],
+      resources: { requests: { storage: "50Gi" } },
+      storageClassName: "local-path",
+    });
   });
 
   it("puts a plain config checksum on the pod and nothing secret in the Deployment", () => {
@@ -249,12 +267,23 @@ describe("PrivateRegistry (prod-like: pinned node, mirror behind an authenticate
     const registryOutputs = rt.outputs.get(rt.one("spark-gpu-stack:registry:PrivateRegistry").urn) as any;
     const shown = JSON.stringify([...rt.resources.map((r) => masked(r.wire)), masked(registryOutputs)]);
     const httpSecret = parseYaml(secretData(rt, "registry-config")[CONFIG_FILE]).http.secret;
-    for (const leaked of [PASSWORD, PROXY.password, encodeURIComponent(PROXY.password), httpSecret, secretData(rt, "registry-config")[HTPASSWD_FILE].trim()]) {
+    for (const leaked of [
+      PASSWORD,
+      PROXY.password,
+      encodeURIComponent(PROXY.password),
+      httpSecret,
+      secretData(rt, "registry-config")[HTPASSWD_FILE].trim(),
+    ]) {
       expect(shown).not.toContain(leaked);
     }
     expect(isSecret(registryOutputs.credentials)).toBe(true);
     const files = masked(registryOutputs).files as Record<string, string>;
-    expect(Object.keys(files).sort()).toEqual(["registry-gc/gc.sh", "registry-mirror/config.yml", "registry/config-readonly.yml", "registry/config.yml"]);
+    expect(Object.keys(files).sort()).toEqual([
+      "registry-gc/gc.sh",
+      "registry-mirror/config.yml",
+      "registry/config-readonly.yml",
+      "registry/config.yml",
+    ]);
     // The published copy is the real file with http.secret shown as a placeholder.
     expect(files["registry/config.yml"]).toBe(secretData(rt, "registry-config")[CONFIG_FILE].replace(httpSecret, '"[secret]"'));
   });
@@ -297,7 +326,10 @@ describe("PrivateRegistry variations", () => {
     expect(container.readinessProbe.httpGet.scheme).toBe("HTTPS");
     const tlsMount = container.volumeMounts.find((m: any) => m.name === "tls").mountPath;
     expect(pod.volumes.find((v: any) => v.name === "tls").secret.secretName).toBe("registry-tls");
-    expect(parseYaml(secretData(rt, "registry-config")[CONFIG_FILE]).http.tls).toEqual({ certificate: `${tlsMount}/tls.crt`, key: `${tlsMount}/tls.key` });
+    expect(parseYaml(secretData(rt, "registry-config")[CONFIG_FILE]).http.tls).toEqual({
+      certificate: `${tlsMount}/tls.crt`,
+      key: `${tlsMount}/tls.key`,
+    });
     const env = deployment(rt, "registry-ui").spec.template.spec.containers[0].env;
     expect(env.find((e: any) => e.name === "NGINX_PROXY_PASS_URL").value).toBe("https://registry.registry:5000");
   });

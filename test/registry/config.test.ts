@@ -9,22 +9,52 @@ describe("registry config", () => {
   it.each([
     [{ port: "abc" }, 'registry.port: expected an integer 1–65535, got "abc"'],
     [{ port: 70000 }, "registry.port: expected an integer 1–65535, got 70000"],
-    [{ version: "3.0.0" }, 'registry.version: expected a registry image tag of the 2.8 line (e.g. 2.8.3): the component mounts its config at /etc/docker/registry/config.yml, where 2.x reads it, got "3.0.0"'],
-    [{ version: "latest" }, 'registry.version: expected a registry image tag of the 2.8 line (e.g. 2.8.3): the component mounts its config at /etc/docker/registry/config.yml, where 2.x reads it, got "latest"'],
-    [{ host: "192.0.2.21" }, "registry.node: expected the name of the Kubernetes node whose address is registry.host (192.0.2.21), so the registry's hostPort lands there, got nothing"],
+    [
+      { version: "3.0.0" },
+      'registry.version: expected a registry image tag of the 2.8 line (e.g. 2.8.3): the component mounts its config at /etc/docker/registry/config.yml, where 2.x reads it, got "3.0.0"',
+    ],
+    [
+      { version: "latest" },
+      'registry.version: expected a registry image tag of the 2.8 line (e.g. 2.8.3): the component mounts its config at /etc/docker/registry/config.yml, where 2.x reads it, got "latest"',
+    ],
+    [
+      { host: "192.0.2.21" },
+      "registry.node: expected the name of the Kubernetes node whose address is registry.host (192.0.2.21), so the registry's hostPort lands there, got nothing",
+    ],
     [{ host: "http://192.0.2.21" }, 'registry.host: expected an IPv4 address or a DNS name, got "http://192.0.2.21"'],
-    [{ namespace: "Registry" }, `registry.namespace: expected a DNS label (lower-case letters, digits and '-', at most 63, starting and ending alphanumeric), got "Registry"`],
+    [
+      { namespace: "Registry" },
+      `registry.namespace: expected a DNS label (lower-case letters, digits and '-', at most 63, starting and ending alphanumeric), got "Registry"`,
+    ],
     [{ username: "ad:min" }, `registry.username: expected a user name without ':' or whitespace, got "ad:min"`],
     [{ storage: { size: "50GB" } }, 'registry.storage.size: expected a size with a unit Ki, Mi, Gi or Ti (e.g. 50Gi), got "50GB"'],
-    [{ storage: { storageClass: "Fast_SSD" } }, `registry.storage.storageClass: expected a DNS subdomain (lower-case letters, digits, '-' and '.', at most 253, starting and ending alphanumeric), got "Fast_SSD"`],
-    [{ tls: { secretName: "" } }, `registry.tls.secretName: expected a DNS subdomain (lower-case letters, digits, '-' and '.', at most 253, starting and ending alphanumeric), got ""`],
-    [{ ui: { version: "1.5.4" } }, 'registry.ui.version: expected a joxit/docker-registry-ui tag 2.x.y from 2.2.0 on (e.g. 2.6.0): proxy mode on 8080 as non-root needs it, got "1.5.4"'],
+    [
+      { storage: { storageClass: "Fast_SSD" } },
+      `registry.storage.storageClass: expected a DNS subdomain (lower-case letters, digits, '-' and '.', at most 253, starting and ending alphanumeric), got "Fast_SSD"`,
+    ],
+    [
+      { tls: { secretName: "" } },
+      `registry.tls.secretName: expected a DNS subdomain (lower-case letters, digits, '-' and '.', at most 253, starting and ending alphanumeric), got ""`,
+    ],
+    [
+      { ui: { version: "1.5.4" } },
+      'registry.ui.version: expected a joxit/docker-registry-ui tag 2.x.y from 2.2.0 on (e.g. 2.6.0): proxy mode on 8080 as non-root needs it, got "1.5.4"',
+    ],
     [{ ui: { nodePort: 6001 } }, "registry.ui.nodePort: expected an integer 30000–32767, got 6001"],
     [{ gc: { schedule: "weekly" } }, 'registry.gc.schedule: expected a five-field cron schedule (e.g. "0 3 * * 0"), got "weekly"'],
-    [{ gc: { kubectlVersion: "1.32.4" } }, 'registry.gc.kubectlVersion: expected a registry.k8s.io/kubectl tag v1.x.y from v1.29.0 on (the GC job runs a shell script), within one minor version of the cluster (e.g. v1.32.4), got "1.32.4"'],
-    [{ gc: { kubectlVersion: "v1.28.9" } }, 'registry.gc.kubectlVersion: expected a registry.k8s.io/kubectl tag v1.x.y from v1.29.0 on (the GC job runs a shell script), within one minor version of the cluster (e.g. v1.32.4), got "v1.28.9"'],
+    [
+      { gc: { kubectlVersion: "1.32.4" } },
+      'registry.gc.kubectlVersion: expected a registry.k8s.io/kubectl tag v1.x.y from v1.29.0 on (the GC job runs a shell script), within one minor version of the cluster (e.g. v1.32.4), got "1.32.4"',
+    ],
+    [
+      { gc: { kubectlVersion: "v1.28.9" } },
+      'registry.gc.kubectlVersion: expected a registry.k8s.io/kubectl tag v1.x.y from v1.29.0 on (the GC job runs a shell script), within one minor version of the cluster (e.g. v1.32.4), got "v1.28.9"',
+    ],
     [{ gc: { deleteUntagged: "yes" } }, 'registry.gc.deleteUntagged: expected true or false, got "yes"'],
-    [{ mirror: { enabled: true, port: 6001 } }, "registry.mirror.port: expected a port other than registry.port (6001): both listen on the same node, got 6001"],
+    [
+      { mirror: { enabled: true, port: 6001 } },
+      "registry.mirror.port: expected a port other than registry.port (6001): both listen on the same node, got 6001",
+    ],
     [{ mirorr: { enabled: true } }, "registry.mirorr: unknown key (check the spelling against the configuration reference)"],
   ])("refuses %j", (registry, message) => {
     expect(problemsOf(registry)).toEqual([message]);

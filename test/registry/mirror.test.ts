@@ -21,13 +21,25 @@ let upstreamPort: number;
 let mirrorPort: number;
 
 const copy = (from: string, to: string) =>
-  run("skopeo", ["copy", "--src-tls-verify=false", "--dest-tls-verify=false", "--src-no-creds", "--dest-no-creds", from, to], { env: { REGISTRY_AUTH_FILE: join(dir, "auth.json") } });
+  run("skopeo", ["copy", "--src-tls-verify=false", "--dest-tls-verify=false", "--src-no-creds", "--dest-no-creds", from, to], {
+    env: { REGISTRY_AUTH_FILE: join(dir, "auth.json") },
+  });
 
 function writeConfig(name: string, port: number, extra: { proxyRemoteUrl?: string }): string {
   const root = join(dir, name);
   mkdirSync(root);
   const path = join(dir, `${name}.yml`);
-  writeFileSync(path, renderRegistryConfig({ rootDirectory: root, httpAddr: `127.0.0.1:${port}`, httpSecret: `${name}-secret`, deleteEnabled: true, readOnly: false, ...extra }));
+  writeFileSync(
+    path,
+    renderRegistryConfig({
+      rootDirectory: root,
+      httpAddr: `127.0.0.1:${port}`,
+      httpSecret: `${name}-secret`,
+      deleteEnabled: true,
+      readOnly: false,
+      ...extra,
+    }),
+  );
   return path;
 }
 
@@ -40,17 +52,26 @@ beforeAll(async () => {
   await runOk("umoci", ["init", "--layout", layout]);
   await runOk("umoci", ["new", "--image", `${layout}:1.0`]);
   await runOk("umoci", ["insert", "--image", `${layout}:1.0`, join(dir, "hello.txt"), "/hello.txt"]);
-  await runOk("skopeo", ["copy", "--dest-tls-verify=false", "--dest-no-creds", `oci:${layout}:1.0`, `docker://127.0.0.1:${upstreamPort}/library/hello:1.0`]);
+  await runOk("skopeo", [
+    "copy",
+    "--dest-tls-verify=false",
+    "--dest-no-creds",
+    `oci:${layout}:1.0`,
+    `docker://127.0.0.1:${upstreamPort}/library/hello:1.0`,
+  ]);
 
   // The corporate proxy: a plain HTTP forward proxy sending upstream.test to the local upstream.
   proxy = createServer((req, res) => {
     proxyAuthorizations.push(req.headers["proxy-authorization"]);
     const target = new URL(req.url ?? "/");
     if (target.hostname !== UPSTREAM_HOST) return void res.writeHead(502).end();
-    const forwarded = request({ host: "127.0.0.1", port: upstreamPort, method: req.method, path: `${target.pathname}${target.search}`, headers: req.headers }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
+    const forwarded = request(
+      { host: "127.0.0.1", port: upstreamPort, method: req.method, path: `${target.pathname}${target.search}`, headers: req.headers },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
     req.pipe(forwarded);
   });
   const proxyPort = await freePort();

@@ -11,7 +11,13 @@ import { freePort, run, runOk, startRegistryServer, tempDir, type Daemon, type R
 import { writeRenderedRegistry, type RenderedRegistryFiles } from "./rendered-registry";
 
 const OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
-const GC = { namespace: "registry", deployment: "registry", container: "registry", deleteUntagged: false, rolloutTimeoutSeconds: 300 } as const;
+const GC = {
+  namespace: "registry",
+  deployment: "registry",
+  container: "registry",
+  deleteUntagged: false,
+  rolloutTimeoutSeconds: 300,
+} as const;
 
 let files: RenderedRegistryFiles;
 let server: Daemon | undefined;
@@ -29,13 +35,21 @@ async function serve(configPath: string): Promise<void> {
 
 /** skopeo between the local OCI layout and the registry; digests must survive unchanged both ways. */
 function skopeoCopy(from: string, to: string, creds: "with" | "anonymous", extra: string[] = []): Promise<RunResult> {
-  const credArgs = creds === "with" ? ["--src-creds", `${files.username}:${files.password}`, "--dest-creds", `${files.username}:${files.password}`] : ["--src-no-creds", "--dest-no-creds"];
-  return run("skopeo", ["copy", "--preserve-digests", "--src-tls-verify=false", "--dest-tls-verify=false", ...credArgs, ...extra, from, to], {
-    env: { REGISTRY_AUTH_FILE: join(work, "no-auth.json") },
-  });
+  const credArgs =
+    creds === "with"
+      ? ["--src-creds", `${files.username}:${files.password}`, "--dest-creds", `${files.username}:${files.password}`]
+      : ["--src-no-creds", "--dest-no-creds"];
+  return run(
+    "skopeo",
+    ["copy", "--preserve-digests", "--src-tls-verify=false", "--dest-tls-verify=false", ...credArgs, ...extra, from, to],
+    {
+      env: { REGISTRY_AUTH_FILE: join(work, "no-auth.json") },
+    },
+  );
 }
 
-const push = (tag: string, creds: "with" | "anonymous" = "with") => skopeoCopy(`oci:${layout}:${tag}`, `docker://${endpoint()}/demo/app:${tag}`, creds);
+const push = (tag: string, creds: "with" | "anonymous" = "with") =>
+  skopeoCopy(`oci:${layout}:${tag}`, `docker://${endpoint()}/demo/app:${tag}`, creds);
 const pull = (tag: string) => skopeoCopy(`docker://${endpoint()}/demo/app:${tag}`, `oci:${join(work, "pulled")}:${tag}`, "with");
 
 interface ImageDigests {
@@ -45,9 +59,14 @@ interface ImageDigests {
 }
 
 function digestsOf(tag: string): ImageDigests {
-  const index = JSON.parse(readFileSync(join(layout, "index.json"), "utf8")) as { manifests: { digest: string; annotations?: Record<string, string> }[] };
+  const index = JSON.parse(readFileSync(join(layout, "index.json"), "utf8")) as {
+    manifests: { digest: string; annotations?: Record<string, string> }[];
+  };
   const manifest = index.manifests.find((m) => m.annotations?.["org.opencontainers.image.ref.name"] === tag)!.digest;
-  const body = JSON.parse(readFileSync(join(layout, "blobs", "sha256", manifest.slice("sha256:".length)), "utf8")) as { config: { digest: string }; layers: { digest: string }[] };
+  const body = JSON.parse(readFileSync(join(layout, "blobs", "sha256", manifest.slice("sha256:".length)), "utf8")) as {
+    config: { digest: string };
+    layers: { digest: string }[];
+  };
   return { manifest, blobs: [body.config.digest, ...body.layers.map((l) => l.digest)] };
 }
 
@@ -59,14 +78,20 @@ const blobOnDisk = (digest: string) => {
 
 /** The manifest digest the registry serves for a tag (what a client deletes by). */
 async function servedDigest(tag: string): Promise<string> {
-  const response = await fetch(`http://${endpoint()}/v2/demo/app/manifests/${tag}`, { method: "HEAD", headers: { authorization: basicAuth(), accept: OCI_MANIFEST } });
+  const response = await fetch(`http://${endpoint()}/v2/demo/app/manifests/${tag}`, {
+    method: "HEAD",
+    headers: { authorization: basicAuth(), accept: OCI_MANIFEST },
+  });
   expect(response.status).toBe(200);
   return response.headers.get("docker-content-digest")!;
 }
 
 /** Status of starting a blob upload: 202 when the registry accepts writes. */
 async function uploadStatus(): Promise<number> {
-  const response = await fetch(`http://${endpoint()}/v2/demo/app/blobs/uploads/`, { method: "POST", headers: { authorization: basicAuth() } });
+  const response = await fetch(`http://${endpoint()}/v2/demo/app/blobs/uploads/`, {
+    method: "POST",
+    headers: { authorization: basicAuth() },
+  });
   await response.arrayBuffer();
   return response.status;
 }
@@ -86,14 +111,25 @@ interface KubectlCall {
 async function startFakeCluster(options: { failExec: boolean }): Promise<{ binDir: string; url: string; calls: KubectlCall[] }> {
   const calls: KubectlCall[] = [];
   const localConfig = (podPath: string) => {
-    const byPodPath: Record<string, string> = { [`${CONFIG_DIR}/${CONFIG_FILE}`]: files.configPath, [`${CONFIG_DIR}/${READONLY_CONFIG_FILE}`]: files.readOnlyConfigPath };
+    const byPodPath: Record<string, string> = {
+      [`${CONFIG_DIR}/${CONFIG_FILE}`]: files.configPath,
+      [`${CONFIG_DIR}/${READONLY_CONFIG_FILE}`]: files.readOnlyConfigPath,
+    };
     if (!(podPath in byPodPath)) throw new Error(`the pod has no config ${podPath}`);
     return byPodPath[podPath];
   };
   const handle = async (argv: string[]): Promise<RunResult> => {
     const [nsFlag, ns, verb, ...rest] = argv;
-    if (nsFlag !== "--namespace" || ns !== GC.namespace) return { code: 2, stdout: "", stderr: `unexpected namespace in ${argv.join(" ")}` };
-    if (verb === "patch" && rest[0] === "deployment" && rest[1] === GC.deployment && rest[2] === "--type" && rest[3] === "strategic" && rest[4] === "--patch") {
+    if (nsFlag !== "--namespace" || ns !== GC.namespace)
+      return { code: 2, stdout: "", stderr: `unexpected namespace in ${argv.join(" ")}` };
+    if (
+      verb === "patch" &&
+      rest[0] === "deployment" &&
+      rest[1] === GC.deployment &&
+      rest[2] === "--type" &&
+      rest[3] === "strategic" &&
+      rest[4] === "--patch"
+    ) {
       const container = JSON.parse(rest[5]).spec.template.spec.containers.find((c: { name: string }) => c.name === GC.container);
       await serve(localConfig(container.args[1]));
       calls.push({ argv });
@@ -103,7 +139,14 @@ async function startFakeCluster(options: { failExec: boolean }): Promise<{ binDi
       calls.push({ argv });
       return { code: 0, stdout: `deployment "${GC.deployment}" successfully rolled out\n`, stderr: "" };
     }
-    if (verb === "exec" && rest[0] === `deployment/${GC.deployment}` && rest[1] === "--container" && rest[2] === GC.container && rest[3] === "--" && rest[4] === "registry") {
+    if (
+      verb === "exec" &&
+      rest[0] === `deployment/${GC.deployment}` &&
+      rest[1] === "--container" &&
+      rest[2] === GC.container &&
+      rest[3] === "--" &&
+      rest[4] === "registry"
+    ) {
       const uploadStatusDuringExec = await uploadStatus();
       calls.push({ argv, uploadStatusDuringExec });
       if (options.failExec) return { code: 1, stdout: "", stderr: "error: unable to upgrade connection\n" };
@@ -155,7 +198,13 @@ async function runGcScript(options: { failExec: boolean }): Promise<{ result: Ru
 
 /** Which config each `patch` switched to, and where the exec ran, in order. */
 const sequence = (calls: KubectlCall[]) =>
-  calls.map(({ argv }) => (argv[2] === "patch" ? `serve ${JSON.parse(argv[8]).spec.template.spec.containers[0].args[1]}` : argv[2] === "exec" ? "exec" : `${argv[2]} ${argv[3]}`));
+  calls.map(({ argv }) =>
+    argv[2] === "patch"
+      ? `serve ${JSON.parse(argv[8]).spec.template.spec.containers[0].args[1]}`
+      : argv[2] === "exec"
+        ? "exec"
+        : `${argv[2]} ${argv[3]}`,
+  );
 
 beforeAll(async () => {
   files = await writeRenderedRegistry({ username: "builder" });
@@ -206,7 +255,10 @@ describe("the rendered registry, for real", () => {
   });
 
   it("deletes an image by digest and the rendered GC procedure reclaims its blobs, read-only while collecting", async () => {
-    const response = await fetch(`http://${endpoint()}/v2/demo/app/manifests/${await servedDigest("drop")}`, { method: "DELETE", headers: { authorization: basicAuth() } });
+    const response = await fetch(`http://${endpoint()}/v2/demo/app/manifests/${await servedDigest("drop")}`, {
+      method: "DELETE",
+      headers: { authorization: basicAuth() },
+    });
     expect(response.status).toBe(202);
     const dropped = digestsOf("drop");
     for (const digest of dropped.blobs) expect(existsSync(blobOnDisk(digest))).toBe(true); // delete only unlinks
@@ -224,7 +276,8 @@ describe("the rendered registry, for real", () => {
     expect(calls.find((c) => c.uploadStatusDuringExec !== undefined)?.uploadStatusDuringExec).toBe(405);
 
     for (const digest of [dropped.manifest, ...dropped.blobs]) expect(existsSync(blobOnDisk(digest)), digest).toBe(false);
-    for (const digest of [digestsOf("keep").manifest, ...digestsOf("keep").blobs]) expect(existsSync(blobOnDisk(digest)), digest).toBe(true);
+    for (const digest of [digestsOf("keep").manifest, ...digestsOf("keep").blobs])
+      expect(existsSync(blobOnDisk(digest)), digest).toBe(true);
     expect((await pull("keep")).code).toBe(0);
     expect((await pull("drop")).code).not.toBe(0);
     // Back to read-write: pushes work again.

@@ -5,7 +5,14 @@ import { spawn } from "node:child_process";
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
-import { CONFIG_DIR, READONLY_CONFIG_FILE, renderGcScript, renderHtpasswd, renderRegistryConfig, type RegistryConfigInput } from "../../components/registry/render";
+import {
+  CONFIG_DIR,
+  READONLY_CONFIG_FILE,
+  renderGcScript,
+  renderHtpasswd,
+  renderRegistryConfig,
+  type RegistryConfigInput,
+} from "../../components/registry/render";
 import { run, tempDir } from "../harness/daemons";
 
 const BASE: RegistryConfigInput = {
@@ -42,7 +49,14 @@ describe("renderRegistryConfig", () => {
   });
 
   it("renders a pull-through cache without auth, and TLS when given", () => {
-    const mirror = parseYaml(renderRegistryConfig({ ...BASE, htpasswdPath: undefined, proxyRemoteUrl: "https://registry-1.docker.io", tls: { certificate: "/certs/tls.crt", key: "/certs/tls.key" } }));
+    const mirror = parseYaml(
+      renderRegistryConfig({
+        ...BASE,
+        htpasswdPath: undefined,
+        proxyRemoteUrl: "https://registry-1.docker.io",
+        tls: { certificate: "/certs/tls.crt", key: "/certs/tls.key" },
+      }),
+    );
     expect(mirror.auth).toBeUndefined();
     expect(mirror.proxy).toEqual({ remoteurl: "https://registry-1.docker.io" });
     expect(mirror.http.tls).toEqual({ certificate: "/certs/tls.crt", key: "/certs/tls.key" });
@@ -65,7 +79,13 @@ describe("renderHtpasswd", () => {
     const line = renderHtpasswd("admin", "pw", SALT);
     expect(line).toMatch(/^admin:\$2b\$10\$[./A-Za-z0-9]{53}\n$/);
     expect(renderHtpasswd("admin", "pw", SALT)).toBe(line);
-    expect(renderHtpasswd("admin", "pw", SALT.map((b) => b ^ 1))).not.toBe(line);
+    expect(
+      renderHtpasswd(
+        "admin",
+        "pw",
+        SALT.map((b) => b ^ 1),
+      ),
+    ).not.toBe(line);
     expect(renderHtpasswd("admin", "pw2", SALT)).not.toBe(line);
   });
 
@@ -82,7 +102,10 @@ describe("renderGcScript", () => {
 
   it("passes shellcheck", async () => {
     const dir = tempDir("gc-script");
-    for (const [name, variant] of [["plain.sh", input], ["untagged.sh", { ...input, deleteUntagged: true, namespace: "it's-quoted" }]] as const) {
+    for (const [name, variant] of [
+      ["plain.sh", input],
+      ["untagged.sh", { ...input, deleteUntagged: true, namespace: "it's-quoted" }],
+    ] as const) {
       writeFileSync(join(dir, name), renderGcScript(variant));
       const checked = await run("shellcheck", ["--shell=sh", join(dir, name)]);
       expect(checked.code, checked.stdout).toBe(0);

@@ -37,7 +37,13 @@ export async function writeRenderedRegistry(options: RenderedRegistryOptions = {
   const password = options.password ?? randomBytes(16).toString("hex");
   const htpasswdPath = join(dir, HTPASSWD_FILE);
   writeFileSync(htpasswdPath, renderHtpasswd(username, password, randomBytes(16)));
-  const common = { rootDirectory: dataDir, httpAddr: `127.0.0.1:${port}`, httpSecret: randomBytes(32).toString("hex"), deleteEnabled: true, htpasswdPath };
+  const common = {
+    rootDirectory: dataDir,
+    httpAddr: `127.0.0.1:${port}`,
+    httpSecret: randomBytes(32).toString("hex"),
+    deleteEnabled: true,
+    htpasswdPath,
+  };
   const configPath = join(dir, CONFIG_FILE);
   const readOnlyConfigPath = join(dir, READONLY_CONFIG_FILE);
   writeFileSync(configPath, renderRegistryConfig({ ...common, readOnly: false }));

@@ -24,7 +24,10 @@ export async function checkStackRender(stack: string) {
 
   const names = objects.map((o) => `${o.apiVersion}/${o.kind}/${o.metadata?.namespace ?? ""}/${o.metadata?.name}`);
   expect(new Set(names).size, "two objects share apiVersion, kind, namespace and name").toBe(names.length);
-  expect(objects.every((o) => o.metadata?.name), "every object has an explicit metadata.name").toBe(true);
+  expect(
+    objects.every((o) => o.metadata?.name),
+    "every object has an explicit metadata.name",
+  ).toBe(true);
 
   // No secret plaintext in anything written: the placeholders standing for secure values must not appear.
   const placeholders = Object.values(readStackFile(stack).placeholders);

@@ -50,7 +50,9 @@ describe("render CLI", () => {
 describe("stack coverage", () => {
   it("has a render check for every stack in stacks/", async () => {
     const { readdirSync } = await import("node:fs");
-    const stacks = readdirSync(join(__dirname, "..", "..", "stacks")).map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1]).filter(Boolean);
+    const stacks = readdirSync(join(__dirname, "..", "..", "stacks"))
+      .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+      .filter(Boolean);
     expect(stacks.length).toBeGreaterThan(0);
     for (const stack of stacks) expect(existsSync(join(__dirname, `${stack}.test.ts`)), `test/render/${stack}.test.ts`).toBe(true);
   });

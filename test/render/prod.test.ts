@@ -29,13 +29,24 @@ describe("render of the prod stack", () => {
     const nodeCommands = result.resources.filter((r) => r.type === "command:remote:Command");
     expect(nodeCommands.map((c) => c.name)).toEqual(["nodes-gpu-node-1", "nodes-gpu-node-2", "nodes-gpu-node-3"]);
     for (const command of nodeCommands) {
-      expect(waitsFor(command, result.resources).filter((r) => r.type !== "command:remote:Command").map((r) => `${r.type}::${r.name}`)).toEqual([]);
+      expect(
+        waitsFor(command, result.resources)
+          .filter((r) => r.type !== "command:remote:Command")
+          .map((r) => `${r.type}::${r.name}`),
+      ).toEqual([]);
     }
     // (A CronJob is not awaited and its first pull is hours away: left out.)
-    const pulling = result.resources.filter((r) => /^kubernetes:(apps\/v1:(Deployment|StatefulSet|DaemonSet)|batch\/v1:Job|helm\.sh\/v3:Release)$/.test(r.type));
+    const pulling = result.resources.filter((r) =>
+      /^kubernetes:(apps\/v1:(Deployment|StatefulSet|DaemonSet)|batch\/v1:Job|helm\.sh\/v3:Release)$/.test(r.type),
+    );
     expect(pulling.length).toBeGreaterThan(5);
     for (const workload of pulling) {
-      expect(waitsFor(workload, result.resources).filter((r) => r.type === "command:remote:Command").map((r) => r.name), `${workload.type}::${workload.name}`).toEqual(nodeCommands.map((c) => c.name));
+      expect(
+        waitsFor(workload, result.resources)
+          .filter((r) => r.type === "command:remote:Command")
+          .map((r) => r.name),
+        `${workload.type}::${workload.name}`,
+      ).toEqual(nodeCommands.map((c) => c.name));
     }
     // HDFS reaches the Spark application's conf through the program, as the NameNode Service's name.
     const job = objects.find((o) => o.kind === "Job" && o.metadata?.name?.startsWith("batch-inference-")) as any;
@@ -44,8 +55,13 @@ describe("render of the prod stack", () => {
     const nameNode = objects.find((o) => o.kind === "Service" && o.metadata?.namespace === "hdfs" && o.metadata?.name === "hdfs-namenode");
     expect(nameNode).toBeDefined();
     // The files HDFS containers read are shown as files too, as their ConfigMap holds them.
-    const hdfsConfig = objects.find((o) => o.kind === "ConfigMap" && o.metadata?.namespace === "hdfs" && o.metadata?.name === "hdfs-config") as any;
-    for (const [shown, key] of [["opt/hadoop/etc/hadoop/core-site.xml", "core-site.xml"], ["opt/hdfs-scripts/start-namenode.sh", "start-namenode.sh"]]) {
+    const hdfsConfig = objects.find(
+      (o) => o.kind === "ConfigMap" && o.metadata?.namespace === "hdfs" && o.metadata?.name === "hdfs-config",
+    ) as any;
+    for (const [shown, key] of [
+      ["opt/hadoop/etc/hadoop/core-site.xml", "core-site.xml"],
+      ["opt/hdfs-scripts/start-namenode.sh", "start-namenode.sh"],
+    ]) {
       expect(readFileSync(join(result.outDir, "files", "hdfs", shown), "utf8")).toBe(hdfsConfig.data[key]);
     }
 
@@ -56,7 +72,10 @@ describe("render of the prod stack", () => {
 
   it("has README's deploy steps set every secret the stack file marks secure", () => {
     const readme = readFileSync(join(__dirname, "..", "..", "README.md"), "utf8");
-    const deploySteps = readme.slice(readme.indexOf("## Deploy for real"), readme.indexOf("```\n", readme.indexOf("```sh", readme.indexOf("## Deploy for real")) + 5));
+    const deploySteps = readme.slice(
+      readme.indexOf("## Deploy for real"),
+      readme.indexOf("```\n", readme.indexOf("```sh", readme.indexOf("## Deploy for real")) + 5),
+    );
     const setInReadme = [...deploySteps.matchAll(/pulumi config set --secret (\w+)/g)].map((m) => m[1]).sort();
     expect(setInReadme).toEqual([...readStackFile("prod").secretKeys].sort());
   });

@@ -34,13 +34,23 @@ const INFER = {
   executor: { instances: 3, gpus: 1 },
   taskGpus: 0.25,
 };
-const NIGHTLY = { name: "nightly", mainFile: "local:///opt/spark/examples/jars/spark-examples_2.13-4.0.1.jar", mainClass: "org.apache.spark.examples.SparkPi", schedule: "0 3 * * *" };
+const NIGHTLY = {
+  name: "nightly",
+  mainFile: "local:///opt/spark/examples/jars/spark-examples_2.13-4.0.1.jar",
+  mainClass: "org.apache.spark.examples.SparkPi",
+  schedule: "0 3 * * *",
+};
 
 /**
  * Builds a workload the way index.ts does, prod-like (proxy with credentials, DNS, GPU support,
  * HDFS) or dev-like (none of them); a ConfigMap stands in for the nodes' readiness.
  */
-function build(name: string, spark: Record<string, unknown>, prodLike: boolean, applications: Record<string, unknown>[] = [INFER, NIGHTLY]) {
+function build(
+  name: string,
+  spark: Record<string, unknown>,
+  prodLike: boolean,
+  applications: Record<string, unknown>[] = [INFER, NIGHTLY],
+) {
   const { pulumi, k8s, workload, gpu } = modules;
   const config = configured(applications, spark);
   const nodesMarker = new k8s.core.v1.ConfigMap(`${name}-nodes-marker`, { metadata: { name: "nodes-ready" } });
@@ -57,10 +67,25 @@ function build(name: string, spark: Record<string, unknown>, prodLike: boolean, 
         }
       : {}),
     dns: prodLike ? ["192.0.2.53", "192.0.2.54"] : [],
-    image: { imageRef: pulumi.output(DIGEST_IMAGE), imageName: pulumi.output("192.0.2.21:6001/spark-pytorch:dev"), sparkVersion: "4.0.1", pythonVersion: "3.11" },
-    registry: { address: "192.0.2.21:6001", endpoint: pulumi.output("192.0.2.21:6001"), credentials: pulumi.secret({ username: "spark", password: REGISTRY_PASSWORD }), insecure: true },
+    image: {
+      imageRef: pulumi.output(DIGEST_IMAGE),
+      imageName: pulumi.output("192.0.2.21:6001/spark-pytorch:dev"),
+      sparkVersion: "4.0.1",
+      pythonVersion: "3.11",
+    },
+    registry: {
+      address: "192.0.2.21:6001",
+      endpoint: pulumi.output("192.0.2.21:6001"),
+      credentials: pulumi.secret({ username: "spark", password: REGISTRY_PASSWORD }),
+      insecure: true,
+    },
     nodes: { ready: nodesMarker.metadata.name.apply((n) => n ?? ""), configured: [nodesMarker] },
-    nodeNetwork: { hosts: [{ name: "gpu-1", address: "192.0.2.21" }, { name: "gpu-2", address: "192.0.2.22" }] },
+    nodeNetwork: {
+      hosts: [
+        { name: "gpu-1", address: "192.0.2.21" },
+        { name: "gpu-2", address: "192.0.2.22" },
+      ],
+    },
   });
   return { component, nodesMarker, gpuSupport };
 }
@@ -84,9 +109,24 @@ describe("SparkWorkload, submit mode", () => {
   });
 
   it("declares only schema-valid objects, namespaced, with no cluster-wide grant", () => {
-    const objects = childrenOf("spark").filter((r) => r.custom).map((r) => plain(r.wire) as KubernetesObject);
+    const objects = childrenOf("spark")
+      .filter((r) => r.custom)
+      .map((r) => plain(r.wire) as KubernetesObject);
     for (const object of objects) validateKubernetesObject(object);
-    expect(objects.map((o) => o.kind).sort()).toEqual(["ConfigMap", "ConfigMap", "CronJob", "Job", "Namespace", "Role", "RoleBinding", "Secret", "Secret", "Service", "Service", "ServiceAccount"]);
+    expect(objects.map((o) => o.kind).sort()).toEqual([
+      "ConfigMap",
+      "ConfigMap",
+      "CronJob",
+      "Job",
+      "Namespace",
+      "Role",
+      "RoleBinding",
+      "Secret",
+      "Secret",
+      "Service",
+      "Service",
+      "ServiceAccount",
+    ]);
     expect(objects.filter((o) => o.kind !== "Namespace").every((o) => o.metadata?.namespace === "spark")).toBe(true);
     expect(rt.resources.filter((r) => /ClusterRole/.test(r.type))).toEqual([]);
   });
@@ -95,14 +135,24 @@ describe("SparkWorkload, submit mode", () => {
     const role = plain(one(childrenOf("spark", "kubernetes:rbac.authorization.k8s.io/v1:Role"), "Role").wire);
     const binding = plain(one(childrenOf("spark", "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding"), "RoleBinding").wire);
     expect(role.rules).toEqual([
-      { apiGroups: [""], resources: ["pods", "services", "configmaps", "persistentvolumeclaims"], verbs: ["get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"] },
+      {
+        apiGroups: [""],
+        resources: ["pods", "services", "configmaps", "persistentvolumeclaims"],
+        verbs: ["get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"],
+      },
     ]);
-    expect(binding).toMatchObject({ roleRef: { kind: "Role", name: role.metadata.name }, subjects: [{ kind: "ServiceAccount", name: "spark", namespace: "spark" }] });
+    expect(binding).toMatchObject({
+      roleRef: { kind: "Role", name: role.metadata.name },
+      subjects: [{ kind: "ServiceAccount", name: "spark", namespace: "spark" }],
+    });
   });
 
   it("keeps the pull secret secret; it decodes to the registry and its credentials and is attached to the account", () => {
     const secrets = childrenOf("spark", "kubernetes:core/v1:Secret").map((r) => ({ r, object: plain(r.wire) }));
-    const pull = one(secrets.filter((s) => s.object.type === "kubernetes.io/dockerconfigjson"), "pull secret");
+    const pull = one(
+      secrets.filter((s) => s.object.type === "kubernetes.io/dockerconfigjson"),
+      "pull secret",
+    );
     expect(isSecret((pull.r.wire as any).stringData)).toBe(true);
     const auths = JSON.parse(pull.object.stringData[".dockerconfigjson"]).auths;
     expect(Object.keys(auths)).toEqual(["192.0.2.21:6001"]);
@@ -130,7 +180,9 @@ describe("SparkWorkload, submit mode", () => {
     const { confs } = parseSubmitArgv(container.args);
     expect(confs.get("spark.kubernetes.container.image")).toEqual([DIGEST_IMAGE]);
     expect(confs.get("spark.hadoop.fs.defaultFS")).toEqual(["hdfs://hdfs-namenode.hdfs.svc.cluster.local:8020"]);
-    const configMap = childrenOf("spark", "kubernetes:core/v1:ConfigMap").find((r) => plain(r.wire).metadata.name === job.spec.template.spec.volumes[0].configMap.name)!;
+    const configMap = childrenOf("spark", "kubernetes:core/v1:ConfigMap").find(
+      (r) => plain(r.wire).metadata.name === job.spec.template.spec.volumes[0].configMap.name,
+    )!;
     expect(jobResource.dependencies).toContain((await resolve(built.nodesMarker.urn)).value);
     const devicePlugin = one(childrenOf("spark-gpu", "kubernetes:helm.sh/v3:Release"), "device plugin");
     expect(jobResource.dependencies).toContain(devicePlugin.urn);
@@ -142,9 +194,13 @@ describe("SparkWorkload, submit mode", () => {
   });
 
   it("gives pods NO_PROXY from the nodes' computation, the DNS servers, and GPU placement for executors", () => {
-    const configMap = childrenOf("spark", "kubernetes:core/v1:ConfigMap").map((r) => plain(r.wire)).find((o) => o.metadata.name.startsWith("infer-submit-"))!;
+    const configMap = childrenOf("spark", "kubernetes:core/v1:ConfigMap")
+      .map((r) => plain(r.wire))
+      .find((o) => o.metadata.name.startsWith("infer-submit-"))!;
     const executor = configMap.data["executor-template.yaml"] as string;
-    expect(executor).toContain("value: localhost,127.0.0.1,192.0.2.21,192.0.2.22,gpu-1,gpu-2,10.244.0.0/16,10.96.0.0/12,.svc,.svc.cluster.local,kubernetes.default.svc,.example.com");
+    expect(executor).toContain(
+      "value: localhost,127.0.0.1,192.0.2.21,192.0.2.22,gpu-1,gpu-2,10.244.0.0/16,10.96.0.0/12,.svc,.svc.cluster.local,kubernetes.default.svc,.example.com",
+    );
     expect(executor).toContain("runtimeClassName: nvidia");
     expect(executor).toContain("nvidia.com/gpu.present");
     expect(executor).toContain("- 192.0.2.53");
@@ -184,9 +240,16 @@ describe("SparkWorkload, operator mode", () => {
       values: { spark: { jobNamespaces: ["spark-op"], serviceAccount: { create: false }, rbac: { create: false } } },
     });
     const app = one(childrenOf("sparkop", "kubernetes:sparkoperator.k8s.io/v1beta2:SparkApplication"), "SparkApplication");
-    const scheduled = one(childrenOf("sparkop", "kubernetes:sparkoperator.k8s.io/v1beta2:ScheduledSparkApplication"), "ScheduledSparkApplication");
+    const scheduled = one(
+      childrenOf("sparkop", "kubernetes:sparkoperator.k8s.io/v1beta2:ScheduledSparkApplication"),
+      "ScheduledSparkApplication",
+    );
     for (const r of [app, scheduled]) expect(r.dependencies).toContain(release.urn);
-    expect(plain(app.wire).spec).toMatchObject({ image: DIGEST_IMAGE, imagePullSecrets: ["spark-registry"], driver: { serviceAccount: "spark" } });
+    expect(plain(app.wire).spec).toMatchObject({
+      image: DIGEST_IMAGE,
+      imagePullSecrets: ["spark-registry"],
+      driver: { serviceAccount: "spark" },
+    });
     expect(childrenOf("sparkop", "kubernetes:batch/v1:Job")).toEqual([]);
     const outputs = (await resolve(built.component.applications)).value;
     expect(outputs).toEqual({
@@ -227,7 +290,12 @@ describe("SparkWorkload, dev stack", () => {
     const job = plain(one(childrenOf("sparkdev", "kubernetes:batch/v1:Job"), "Job").wire);
     const pod = job.spec.template.spec;
     expect(pod).not.toHaveProperty("dnsConfig");
-    expect(pod.containers[0].env.map((e: { name: string }) => e.name)).toEqual(["POD_NAME", "POD_UID", "DRIVER_POD_NAME", "NVIDIA_VISIBLE_DEVICES"]);
+    expect(pod.containers[0].env.map((e: { name: string }) => e.name)).toEqual([
+      "POD_NAME",
+      "POD_UID",
+      "DRIVER_POD_NAME",
+      "NVIDIA_VISIBLE_DEVICES",
+    ]);
     const { confs } = parseSubmitArgv(pod.containers[0].args);
     expect([...confs.keys()].filter((k) => k.includes("gpu") || k.includes("hadoop"))).toEqual([]);
   });

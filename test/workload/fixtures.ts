@@ -29,7 +29,12 @@ export const gpuApp = () =>
   });
 
 export const cpuApp = () =>
-  app({ name: "pi", mainFile: "local:///opt/spark/examples/jars/spark-examples_2.13-4.0.1.jar", mainClass: "org.apache.spark.examples.SparkPi", arguments: ["1000"] });
+  app({
+    name: "pi",
+    mainFile: "local:///opt/spark/examples/jars/spark-examples_2.13-4.0.1.jar",
+    mainClass: "org.apache.spark.examples.SparkPi",
+    arguments: ["1000"],
+  });
 
 export function context(overrides: Partial<WorkloadContext> = {}): WorkloadContext {
   return {

@@ -45,7 +45,8 @@ function crdProblems(value: Record<string, unknown>, typeName: string, at: strin
       }
     } else if (type in CRD) problems.push(...crdProblems(v as Record<string, unknown>, type, `${at}.${key}`));
     else if (!JSON_TYPES[type](v)) problems.push(`${at}.${key}: expected ${type}, got ${JSON.stringify(v)}`);
-    if (schema.enums?.[key] && !schema.enums[key].includes(v as string)) problems.push(`${at}.${key}: ${JSON.stringify(v)} not one of ${schema.enums[key].join(", ")}`);
+    if (schema.enums?.[key] && !schema.enums[key].includes(v as string))
+      problems.push(`${at}.${key}: ${JSON.stringify(v)} not one of ${schema.enums[key].join(", ")}`);
     if (minimums[key] !== undefined && (v as number) < minimums[key]) problems.push(`${at}.${key}: below ${minimums[key]}`);
   }
   return problems;
@@ -55,13 +56,20 @@ describe("SparkApplication", () => {
   it("uses only fields of the operator's v1beta2 CRD, with valid values", () => {
     for (const application of [gpuApp(), cpuApp(), app({ ...cpuApp(), driver: { gpus: 1 } })]) {
       const object = renderSparkApplication(application, context());
-      expect(object).toMatchObject({ apiVersion: "sparkoperator.k8s.io/v1beta2", kind: "SparkApplication", metadata: { name: application.name, namespace: "spark" } });
+      expect(object).toMatchObject({
+        apiVersion: "sparkoperator.k8s.io/v1beta2",
+        kind: "SparkApplication",
+        metadata: { name: application.name, namespace: "spark" },
+      });
       expect(crdProblems(object.spec, "SparkApplicationSpec", "spec")).toEqual([]);
     }
   });
 
   it("the checker finds what the CRD does not allow", () => {
-    const spec = { ...renderSparkApplication(gpuApp(), context()).spec, type: "Pyhton", executor: { instances: 0, gpus: 1 } } as Record<string, unknown>;
+    const spec = { ...renderSparkApplication(gpuApp(), context()).spec, type: "Pyhton", executor: { instances: 0, gpus: 1 } } as Record<
+      string,
+      unknown
+    >;
     delete spec.sparkVersion;
     expect(crdProblems(spec, "SparkApplicationSpec", "spec")).toEqual([
       "spec.sparkVersion: required",
@@ -85,14 +93,21 @@ describe("SparkApplication", () => {
       arguments: ["--rows", "100000", "--output", "hdfs:///runs/infer"],
       sparkVersion: "4.0.1",
       timeToLiveSeconds: 86400,
-      driver: { cores: 1, memory: submit["spark.driver.memory"], serviceAccount: submit["spark.kubernetes.authenticate.driver.serviceAccountName"] },
+      driver: {
+        cores: 1,
+        memory: submit["spark.driver.memory"],
+        serviceAccount: submit["spark.kubernetes.authenticate.driver.serviceAccountName"],
+      },
       executor: { instances: 3, cores: 4, memory: submit["spark.executor.memory"], gpu: { name: "nvidia.com/gpu", quantity: 1 } },
     });
     // The operator's gpu{} field does not set Spark's GPU confs: sparkConf carries them, as spark-submit does.
     for (const [key, value] of Object.entries(spec.sparkConf)) expect(submit[key], key).toBe(value);
     expect(spec.sparkConf).toHaveProperty("spark.executor.resource.gpu.discoveryScript");
     expect(spec.sparkConf).toHaveProperty("spark.task.resource.gpu.amount", "0.25");
-    expect(spec.executor.template).toEqual({ metadata: renderPodTemplate(gpuApp(), "executor", ctx).metadata, spec: renderPodTemplate(gpuApp(), "executor", ctx).spec });
+    expect(spec.executor.template).toEqual({
+      metadata: renderPodTemplate(gpuApp(), "executor", ctx).metadata,
+      spec: renderPodTemplate(gpuApp(), "executor", ctx).spec,
+    });
     expect(spec.driver).not.toHaveProperty("gpu");
   });
 
@@ -101,7 +116,13 @@ describe("SparkApplication", () => {
     const spec = renderSparkApplicationSpec(streaming, context({ gpu: undefined }));
     expect(spec).toMatchObject({ type: "Scala", mainClass: "org.apache.spark.examples.SparkPi" });
     expect(spec).not.toHaveProperty("pythonVersion");
-    expect(spec.restartPolicy).toEqual({ type: "Always", onFailureRetries: 3, onFailureRetryInterval: 30, onSubmissionFailureRetries: 5, onSubmissionFailureRetryInterval: 20 });
+    expect(spec.restartPolicy).toEqual({
+      type: "Always",
+      onFailureRetries: 3,
+      onFailureRetryInterval: 30,
+      onSubmissionFailureRetries: 5,
+      onSubmissionFailureRetryInterval: 20,
+    });
     expect(renderSparkApplicationSpec(cpuApp(), context()).restartPolicy).toEqual({ type: "Never" });
   });
 
@@ -115,6 +136,8 @@ describe("SparkApplication", () => {
 
 describe("operator chart values", () => {
   it("watch the jobs' namespace and leave the spark service account and Role to the stack", () => {
-    expect(renderOperatorValues("spark")).toEqual({ spark: { jobNamespaces: ["spark"], serviceAccount: { create: false }, rbac: { create: false } } });
+    expect(renderOperatorValues("spark")).toEqual({
+      spark: { jobNamespaces: ["spark"], serviceAccount: { create: false }, rbac: { create: false } },
+    });
   });
 });

@@ -3,7 +3,13 @@
 import { parse as parseYaml } from "yaml";
 import { describe, expect, it } from "vitest";
 import { IMAGE_PATHS } from "../../components/image/render";
-import { DRIVER_RULES, renderDockerConfigJson, renderRole, renderRoleBinding, renderUiService } from "../../components/workload/render-access";
+import {
+  DRIVER_RULES,
+  renderDockerConfigJson,
+  renderRole,
+  renderRoleBinding,
+  renderUiService,
+} from "../../components/workload/render-access";
 import { renderDevicePluginValues, renderRuntimeClass } from "../../components/workload/render-gpu";
 import { APP_LABEL, renderPodTemplate } from "../../components/workload/render-pods";
 import { MANAGED_SPARK_CONF_KEYS, SPARK_MASTER, renderSubmitArgv, sparkMemory, submitConfs } from "../../components/workload/render-spark";
@@ -129,7 +135,9 @@ describe("pod templates", () => {
   });
 
   it("refuse a GPU pod on a stack without GPU support", () => {
-    expect(() => renderPodTemplate(gpuApp(), "executor", context({ gpu: undefined }))).toThrow("infer: executor asks for GPUs but GPU support is off");
+    expect(() => renderPodTemplate(gpuApp(), "executor", context({ gpu: undefined }))).toThrow(
+      "infer: executor asks for GPUs but GPU support is off",
+    );
   });
 });
 
@@ -138,8 +146,14 @@ describe("submit Job", () => {
     const objects = renderSubmission(gpuApp(), context());
     validateKubernetesObject(objects.configMap);
     validateKubernetesObject(objects.run as KubernetesObject);
-    expect(Object.keys(objects.configMap.data).sort()).toEqual(["driver-phase", "driver-template.yaml", "executor-template.yaml", "submit.sh"]);
-    for (const file of ["driver-template.yaml", "executor-template.yaml"]) validateKubernetesObject(parseYaml(objects.configMap.data[file]));
+    expect(Object.keys(objects.configMap.data).sort()).toEqual([
+      "driver-phase",
+      "driver-template.yaml",
+      "executor-template.yaml",
+      "submit.sh",
+    ]);
+    for (const file of ["driver-template.yaml", "executor-template.yaml"])
+      validateKubernetesObject(parseYaml(objects.configMap.data[file]));
     const pod = submitPod(objects);
     expect(pod.volumes[0].configMap.name).toBe(objects.configMap.metadata.name);
     expect(pod.restartPolicy).toBe("Never");
@@ -149,7 +163,9 @@ describe("submit Job", () => {
 
   it("makes the driver pod owned by the submitter pod, so nothing outlives the Job", () => {
     const driver = parseYaml(renderSubmitFiles(gpuApp(), context())["driver-template.yaml"]);
-    expect(driver.metadata.ownerReferences).toEqual([{ apiVersion: "v1", kind: "Pod", name: OWNER_PLACEHOLDERS.name, uid: OWNER_PLACEHOLDERS.uid }]);
+    expect(driver.metadata.ownerReferences).toEqual([
+      { apiVersion: "v1", kind: "Pod", name: OWNER_PLACEHOLDERS.name, uid: OWNER_PLACEHOLDERS.uid },
+    ]);
     const pod = submitPod(renderSubmission(gpuApp(), context()));
     const env = pod.containers[0].env;
     expect(env).toContainEqual({ name: "POD_UID", valueFrom: { fieldRef: { fieldPath: "metadata.uid" } } });
@@ -174,7 +190,11 @@ describe("submit Job", () => {
     validateKubernetesObject(objects.run as KubernetesObject);
     expect(objects.run.kind).toBe("CronJob");
     expect(objects.run.metadata.name).toBe("pi");
-    expect(objects.run.spec).toMatchObject({ schedule: "0 3 * * *", concurrencyPolicy: "Forbid", jobTemplate: { spec: { backoffLimit: 0, ttlSecondsAfterFinished: 86400 } } });
+    expect(objects.run.spec).toMatchObject({
+      schedule: "0 3 * * *",
+      concurrencyPolicy: "Forbid",
+      jobTemplate: { spec: { backoffLimit: 0, ttlSecondsAfterFinished: 86400 } },
+    });
   });
 });
 
@@ -192,7 +212,8 @@ describe("access", () => {
       },
     ]);
     const everything = JSON.stringify(DRIVER_RULES);
-    for (const forbidden of ["*", "secrets", "escalate", "bind", "impersonate", "nodes"]) expect(everything).not.toContain(`"${forbidden}"`);
+    for (const forbidden of ["*", "secrets", "escalate", "bind", "impersonate", "nodes"])
+      expect(everything).not.toContain(`"${forbidden}"`);
     expect(binding.roleRef).toEqual({ apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "spark" });
     expect(binding.subjects).toEqual([{ kind: "ServiceAccount", name: "spark", namespace: "spark" }]);
   });
@@ -229,6 +250,10 @@ describe("GPU support", () => {
     });
     const runtimeClass = renderRuntimeClass(scheduling);
     validateKubernetesObject(runtimeClass);
-    expect(runtimeClass).toMatchObject({ metadata: { name: "nvidia" }, handler: "nvidia", scheduling: { nodeSelector: { "nvidia.com/gpu.present": "true" } } });
+    expect(runtimeClass).toMatchObject({
+      metadata: { name: "nvidia" },
+      handler: "nvidia",
+      scheduling: { nodeSelector: { "nvidia.com/gpu.present": "true" } },
+    });
   });
 });

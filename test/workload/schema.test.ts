@@ -3,7 +3,11 @@
 import { describe, expect, it } from "vitest";
 import { acceptedConfig, configProblems } from "../harness/config";
 
-const PI = { name: "pi", mainFile: "local:///opt/spark/examples/jars/spark-examples_2.13-4.0.1.jar", mainClass: "org.apache.spark.examples.SparkPi" };
+const PI = {
+  name: "pi",
+  mainFile: "local:///opt/spark/examples/jars/spark-examples_2.13-4.0.1.jar",
+  mainClass: "org.apache.spark.examples.SparkPi",
+};
 const INFER = { name: "infer", mainFile: "local:///opt/spark/app/batch_inference.py" };
 
 const parsed = (raw: Record<string, unknown>) => acceptedConfig(raw);
@@ -21,7 +25,13 @@ describe("spark and gpu sections", () => {
       taskGpus: 1,
       sparkConf: {},
       env: {},
-      restartPolicy: { type: "Never", onFailureRetries: 3, onFailureRetryInterval: 10, onSubmissionFailureRetries: 5, onSubmissionFailureRetryInterval: 20 },
+      restartPolicy: {
+        type: "Never",
+        onFailureRetries: 3,
+        onFailureRetryInterval: 10,
+        onSubmissionFailureRetries: 5,
+        onSubmissionFailureRetryInterval: 20,
+      },
     });
     expect(config.gpu).toEqual({
       enabled: false,
@@ -33,12 +43,18 @@ describe("spark and gpu sections", () => {
   });
 
   it("reads unquoted YAML numbers and booleans in sparkConf as Spark's text", () => {
-    const config = parsed({ spark: { applications: [{ ...INFER, sparkConf: { "spark.sql.shuffle.partitions": 200, "spark.eventLog.enabled": true } }] } });
+    const config = parsed({
+      spark: { applications: [{ ...INFER, sparkConf: { "spark.sql.shuffle.partitions": 200, "spark.eventLog.enabled": true } }] },
+    });
     expect(config.spark.applications[0].sparkConf).toEqual({ "spark.sql.shuffle.partitions": "200", "spark.eventLog.enabled": "true" });
   });
 
   it.each([
-    ["executor count 0", { spark: { applications: [{ ...INFER, executor: { instances: 0 } }] } }, "spark.applications[0].executor.instances: expected an integer 1–1000, got 0"],
+    [
+      "executor count 0",
+      { spark: { applications: [{ ...INFER, executor: { instances: 0 } }] } },
+      "spark.applications[0].executor.instances: expected an integer 1–1000, got 0",
+    ],
     [
       "memory without unit",
       { spark: { applications: [{ ...INFER, driver: { memory: "4" } }] } },
@@ -62,12 +78,12 @@ describe("spark and gpu sections", () => {
     [
       "a name that cannot name a Service",
       { spark: { applications: [{ ...INFER, name: "1st" }] } },
-      'spark.applications[0].name: expected an application name of at most 40 characters: lower-case letters, digits and \'-\', starting with a letter, ending alphanumeric, got "1st"',
+      "spark.applications[0].name: expected an application name of at most 40 characters: lower-case letters, digits and '-', starting with a letter, ending alphanumeric, got \"1st\"",
     ],
     [
       "a sparkConf key the stack sets",
       { spark: { applications: [{ ...INFER, sparkConf: { "spark.executor.instances": "4" } }] } },
-      "spark.applications[0].sparkConf.spark.executor.instances: expected a spark.* key the stack does not set itself (namespace, image, service account, resources, GPUs and pod templates come from the application's own fields), got \"spark.executor.instances\"",
+      'spark.applications[0].sparkConf.spark.executor.instances: expected a spark.* key the stack does not set itself (namespace, image, service account, resources, GPUs and pod templates come from the application\'s own fields), got "spark.executor.instances"',
     ],
     [
       "an env variable the stack sets",
@@ -79,7 +95,11 @@ describe("spark and gpu sections", () => {
       { gpu: { enabled: true }, spark: { applications: [{ ...INFER, executor: { gpus: 2 }, taskGpus: 0.75 }] } },
       "spark.applications[0].taskGpus: expected a GPU share per task: a whole number, or a fraction up to 0.5 (e.g. 0.25 lets four tasks share a GPU), got 0.75",
     ],
-    ["an unpinned operator chart", { spark: { operatorChartVersion: "latest" } }, 'spark.operatorChartVersion: expected a pinned spark-operator chart version 2.x.y (e.g. 2.5.1), got "latest"'],
+    [
+      "an unpinned operator chart",
+      { spark: { operatorChartVersion: "latest" } },
+      'spark.operatorChartVersion: expected a pinned spark-operator chart version 2.x.y (e.g. 2.5.1), got "latest"',
+    ],
     [
       "a device plugin chart of another line",
       { gpu: { devicePluginChartVersion: "v0.20.0" } },
@@ -118,12 +138,16 @@ describe("spark and gpu sections", () => {
     [
       "a restart policy in submit mode",
       { spark: { applications: [{ ...INFER, restartPolicy: { type: "Always" } }] } },
-      ['spark.applications[0].restartPolicy.type: expected "Never" in submit mode (a failed Job is not re-run; set spark.mode: operator for restarts), got "Always"'],
+      [
+        'spark.applications[0].restartPolicy.type: expected "Never" in submit mode (a failed Job is not re-run; set spark.mode: operator for restarts), got "Always"',
+      ],
     ],
     [
       "three DNS servers for Spark pods",
       { dns: ["192.0.2.53", "192.0.2.54", "192.0.2.55"], spark: { applications: [INFER] } },
-      ['dns: expected at most 2 servers while Spark applications run: pods list them after the cluster DNS and resolv.conf keeps three, got ["192.0.2.53","192.0.2.54","192.0.2.55"]'],
+      [
+        'dns: expected at most 2 servers while Spark applications run: pods list them after the cluster DNS and resolv.conf keeps three, got ["192.0.2.53","192.0.2.54","192.0.2.55"]',
+      ],
     ],
   ])("refuses across sections: %s", (_, raw, messages) => {
     expect(problems(raw)).toEqual(messages);

@@ -20,7 +20,10 @@ function scene(options: { submitExit: number; phases: string[] }) {
   const state = join(root, "state");
   for (const dir of [paths.configDir, stubs, state]) mkdirSync(dir);
   executable(join(paths.configDir, "submit.sh"), renderSubmitScript(paths));
-  writeFileSync(join(paths.configDir, "driver-template.yaml"), `metadata:\n  ownerReferences:\n  - name: ${OWNER_PLACEHOLDERS.name}\n    uid: ${OWNER_PLACEHOLDERS.uid}\n`);
+  writeFileSync(
+    join(paths.configDir, "driver-template.yaml"),
+    `metadata:\n  ownerReferences:\n  - name: ${OWNER_PLACEHOLDERS.name}\n    uid: ${OWNER_PLACEHOLDERS.uid}\n`,
+  );
   writeFileSync(join(state, "phases"), options.phases.map((p) => `${p}\n`).join(""));
   // spark-submit: records its arguments (one per line) and the driver template it was given.
   executable(
@@ -33,11 +36,20 @@ function scene(options: { submitExit: number; phases: string[] }) {
     `#!/bin/sh\necho "$1" >>"${state}/asked"\nphase=$(head -n 1 "${state}/phases")\nsed -i 1d "${state}/phases"\n[ "$phase" = ERROR ] && { echo "driver-phase: API down" >&2; exit 1; }\necho "$phase"\n`,
   );
   executable(join(stubs, "sleep"), `#!/bin/sh\necho "$1" >>"${state}/slept"\n`);
-  const env = { PATH: `${stubs}:${process.env.PATH}`, POD_NAME: "pi-8f2c1a-x7k2p", POD_UID: "0f6a7c3e-1b2d-4e5f-8a9b-0c1d2e3f4a5b", DRIVER_POD_NAME: "pi-8f2c1a-x7k2p-driver" };
+  const env = {
+    PATH: `${stubs}:${process.env.PATH}`,
+    POD_NAME: "pi-8f2c1a-x7k2p",
+    POD_UID: "0f6a7c3e-1b2d-4e5f-8a9b-0c1d2e3f4a5b",
+    DRIVER_POD_NAME: "pi-8f2c1a-x7k2p-driver",
+  };
   const read = (file: string) => (existsSync(join(state, file)) ? readFileSync(join(state, file), "utf8") : "");
   return {
-    run: (args: string[], extraEnv: Record<string, string> = {}) => run("/bin/sh", [join(paths.configDir, "submit.sh"), ...args], { env: { ...env, ...extraEnv } }),
-    lines: (file: string) => read(file).split("\n").filter((l) => l !== ""),
+    run: (args: string[], extraEnv: Record<string, string> = {}) =>
+      run("/bin/sh", [join(paths.configDir, "submit.sh"), ...args], { env: { ...env, ...extraEnv } }),
+    lines: (file: string) =>
+      read(file)
+        .split("\n")
+        .filter((l) => l !== ""),
     read,
   };
 }
@@ -53,7 +65,15 @@ describe("submit wrapper", () => {
 
   it("exits 0 when spark-submit and the driver succeeded, passing spark-submit's arguments verbatim", async () => {
     const s = scene({ submitExit: 0, phases: ["Succeeded"] });
-    const args = ["--conf", "spark.kubernetes.driver.pod.name=$(DRIVER_POD_NAME)", "--name", "two words", "local:///opt/spark/app/batch_inference.py", "--rows", "10"];
+    const args = [
+      "--conf",
+      "spark.kubernetes.driver.pod.name=$(DRIVER_POD_NAME)",
+      "--name",
+      "two words",
+      "local:///opt/spark/app/batch_inference.py",
+      "--rows",
+      "10",
+    ];
     const result = await s.run(args);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain("driver pod pi-8f2c1a-x7k2p-driver succeeded");
@@ -64,14 +84,18 @@ describe("submit wrapper", () => {
   it("fills the submitter pod's identity into the driver template before spark-submit reads it", async () => {
     const s = scene({ submitExit: 0, phases: ["Succeeded"] });
     await s.run([]);
-    expect(s.read("driver-template.yaml")).toBe("metadata:\n  ownerReferences:\n  - name: pi-8f2c1a-x7k2p\n    uid: 0f6a7c3e-1b2d-4e5f-8a9b-0c1d2e3f4a5b\n");
+    expect(s.read("driver-template.yaml")).toBe(
+      "metadata:\n  ownerReferences:\n  - name: pi-8f2c1a-x7k2p\n    uid: 0f6a7c3e-1b2d-4e5f-8a9b-0c1d2e3f4a5b\n",
+    );
   });
 
   it("fails when spark-submit exited 0 but the driver failed (SPARK-26365)", async () => {
     const s = scene({ submitExit: 0, phases: ["Failed"] });
     const result = await s.run([]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain("driver pod pi-8f2c1a-x7k2p-driver ended Failed (spark-submit exited 0); its log: kubectl logs pi-8f2c1a-x7k2p-driver");
+    expect(result.stderr).toContain(
+      "driver pod pi-8f2c1a-x7k2p-driver ended Failed (spark-submit exited 0); its log: kubectl logs pi-8f2c1a-x7k2p-driver",
+    );
   });
 
   it("fails when the submission failed and no driver exists", async () => {
@@ -140,9 +164,21 @@ describe("driver-phase", () => {
     serviceAccountDir = join(dir, "serviceaccount");
     mkdirSync(serviceAccountDir);
     await runOk("openssl", [
-      "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=kubernetes",
-      "-addext", "subjectAltName=IP:127.0.0.1",
-      "-keyout", join(dir, "tls.key"), "-out", join(serviceAccountDir, "ca.crt"),
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-days",
+      "1",
+      "-subj",
+      "/CN=kubernetes",
+      "-addext",
+      "subjectAltName=IP:127.0.0.1",
+      "-keyout",
+      join(dir, "tls.key"),
+      "-out",
+      join(serviceAccountDir, "ca.crt"),
     ]);
     writeFileSync(join(serviceAccountDir, "token"), "s3rvice-account-token\n");
     writeFileSync(join(serviceAccountDir, "namespace"), "jobs");
@@ -150,9 +186,14 @@ describe("driver-phase", () => {
     executable(script, renderDriverPhaseScript(serviceAccountDir));
     writeFileSync(join(dir, "api.py"), API_STUB);
     port = await freePort();
-    api = await startDaemon("api-stub", "python3", [join(dir, "api.py"), String(port), join(serviceAccountDir, "ca.crt"), join(dir, "tls.key"), "s3rvice-account-token"], {
-      ready: async () => (await run("python3", ["-c", `import socket; socket.create_connection(("127.0.0.1", ${port}), 1)`])).code === 0,
-    });
+    api = await startDaemon(
+      "api-stub",
+      "python3",
+      [join(dir, "api.py"), String(port), join(serviceAccountDir, "ca.crt"), join(dir, "tls.key"), "s3rvice-account-token"],
+      {
+        ready: async () => (await run("python3", ["-c", `import socket; socket.create_connection(("127.0.0.1", ${port}), 1)`])).code === 0,
+      },
+    );
   });
 
   afterAll(async () => {
@@ -160,7 +201,12 @@ describe("driver-phase", () => {
   });
 
   // A proxy that would refuse everything: the lookup must not use it.
-  const env = () => ({ KUBERNETES_SERVICE_HOST: "127.0.0.1", KUBERNETES_SERVICE_PORT: String(port), HTTPS_PROXY: "http://127.0.0.1:9", https_proxy: "http://127.0.0.1:9" });
+  const env = () => ({
+    KUBERNETES_SERVICE_HOST: "127.0.0.1",
+    KUBERNETES_SERVICE_PORT: String(port),
+    HTTPS_PROXY: "http://127.0.0.1:9",
+    https_proxy: "http://127.0.0.1:9",
+  });
 
   it("prints the pod's phase, asking the API server directly with the service account's token and CA", async () => {
     const result = await run(script, ["infer-driver"], { env: env() });
