@@ -1,6 +1,6 @@
 // What every stack's render must satisfy: a program that declares valid objects and leaks no secret.
 import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { expect } from "vitest";
 import { validateKubernetesObject, type KubernetesObject } from "../harness/kubernetes-schema";
 import { plain } from "../harness/mock-runtime";
@@ -35,6 +35,13 @@ export async function checkStackRender(stack: string) {
   for (const file of written) {
     const text = readFileSync(file, "utf8");
     for (const p of placeholders) expect(text, `${file} holds a secret value`).not.toContain(p);
+  }
+  // The tree as reviewed, file by file: any change to what the stack would deploy shows up in review
+  // as a diff under test/render/__snapshots__ (`npx vitest -u` accepts it).
+  const shown = written.map((file) => relative(result.outDir, file)).filter((file) => /^(kubernetes|files)\//.test(file));
+  expect(shown.length).toBeGreaterThan(10);
+  for (const file of shown.sort()) {
+    await expect(readFileSync(join(result.outDir, file), "utf8")).toMatchFileSnapshot(join("__snapshots__", stack, file));
   }
   return { result, objects, written };
 }

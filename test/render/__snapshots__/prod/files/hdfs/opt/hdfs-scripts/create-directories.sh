@@ -1,0 +1,13 @@
+#!/bin/sh
+# Creates the HDFS directories the Spark jobs use; rendered by spark-gpu-stack (components/hdfs).
+# Runs as the NameNode's user, the HDFS superuser, so it may hand directories to other users.
+set -eu
+# The NameNode refuses namespace changes while in safe mode, where it starts.
+hdfs dfsadmin -safemode wait
+ensure_directory() {
+  hdfs dfs -mkdir -p "$1"
+  hdfs dfs -chown "$2" "$1"
+  hdfs dfs -chmod "$3" "$1"
+}
+ensure_directory '/tmp' 'hadoop:supergroup' '1777'
+ensure_directory '/user/spark' 'spark:spark' '755'

@@ -1,0 +1,271 @@
+#!/bin/sh
+# Managed by spark-gpu-stack: configures the docker runtime of node gpu-node-2.
+# Writes a file only when its content differs (staged beside it, then renamed), keeps each
+# original once in /var/lib/spark-gpu-stack/original, restarts docker only when a change needs
+# it, checks that it came back, and puts the previous files back when it did not. Running it again
+# changes nothing and restarts nothing. SPARK_GPU_STACK_ROOT, SPARK_GPU_STACK_SYSTEMCTL (and
+# SPARK_GPU_STACK_CTR on containerd nodes) point it at another root directory and commands (tests).
+set -eu
+umask 077
+
+ROOT=${SPARK_GPU_STACK_ROOT:-}
+SYSTEMCTL=${SPARK_GPU_STACK_SYSTEMCTL:-systemctl}
+STATE=$ROOT/var/lib/spark-gpu-stack
+# Copies of the files this run replaces, for the rollback.
+PREVIOUS=$STATE/previous
+UNIT=docker
+NEEDS_DAEMON_RELOAD=false
+NEEDS_RELOAD=false
+NEEDS_RESTART=false
+NO_PROXY_EXPECTED='localhost,127.0.0.1,192.0.2.0/24,10.244.0.0/16,10.96.0.0/12,.svc,.svc.cluster.local,kubernetes.default.svc,192.0.2.21,.example.com'
+DAEMON_JSON_SETTINGS=$(cat <<'SPARK_GPU_STACK_EOF'
+"insecure-registries"		["192.0.2.21:6001","192.0.2.21:6002"]
+"registry-mirrors"		["http://192.0.2.21:6002"]
+"dns"		["192.0.2.53","192.0.2.54"]
+"live-restore"		true
+"default-runtime"		"nvidia"
+"runtimes"	"nvidia"	{"path":"/usr/bin/nvidia-container-runtime"}
+SPARK_GPU_STACK_EOF
+)
+MERGE_DAEMON_JSON_AWK=$(cat <<'SPARK_GPU_STACK_EOF'
+# SETTINGS: one line per setting, "key TAB member TAB value", key and member as JSON strings and
+# value as JSON text. An empty member replaces the key's value; a member sets one entry of an
+# object-valued key and keeps its other entries.
+function fail(message) {
+	print "daemon.json: " message > "/dev/stderr"
+	failed = 1
+	exit 2
+}
+function trim(s) {
+	sub(/^[ \t\r\n]+/, "", s)
+	sub(/[ \t\r\n]+$/, "", s)
+	return s
+}
+function skip_space() {
+	while (pos <= len && index(" \t\r\n", substr(text, pos, 1)) > 0) pos++
+}
+function skip_string() {
+	pos++
+	while (pos <= len) {
+		ch = substr(text, pos, 1)
+		if (ch == "\\") pos += 2
+		else if (ch == "\"") { pos++; return }
+		else pos++
+	}
+	fail("unterminated string")
+}
+# Moves pos to the end of the value starting there: the next ',' '}' or ']' outside it.
+function skip_value(   depth) {
+	depth = 0
+	while (pos <= len) {
+		ch = substr(text, pos, 1)
+		if (ch == "\"") { skip_string(); continue }
+		if (ch == "{" || ch == "[") depth++
+		else if (ch == "}" || ch == "]") { if (depth == 0) return; depth-- }
+		else if (ch == "," && depth == 0) return
+		pos++
+	}
+	fail("unexpected end of the file")
+}
+# Splits a JSON object into names[1..n] (quoted, as written) and values[1..n] (JSON text).
+function split_object(object, names, values,   count, start) {
+	text = object; len = length(text); pos = 1; count = 0
+	skip_space()
+	if (substr(text, pos, 1) != "{") fail("expected a JSON object")
+	pos++; skip_space()
+	if (substr(text, pos, 1) == "}") pos++
+	else while (1) {
+		skip_space()
+		if (substr(text, pos, 1) != "\"") fail("expected a quoted key")
+		start = pos; skip_string(); names[++count] = substr(text, start, pos - start)
+		skip_space()
+		if (substr(text, pos, 1) != ":") fail("expected ':' after " names[count])
+		pos++; skip_space()
+		start = pos; skip_value(); values[count] = trim(substr(text, start, pos - start))
+		if (values[count] == "") fail("expected a value for " names[count])
+		ch = substr(text, pos, 1); pos++
+		if (ch == "}") break
+		if (ch != ",") fail("expected ',' or '}' after the value of " names[count])
+	}
+	skip_space()
+	if (pos <= len) fail("unexpected text after the object")
+	return count
+}
+# The object (a new one when it is not an object) with the member settings of key applied.
+function merge_members(key, object,   names, values, count, i, j, done, out) {
+	count = (substr(object, 1, 1) == "{") ? split_object(object, names, values) : 0
+	for (i = 1; i <= count; i++)
+		for (j = 1; j <= nsettings; j++)
+			if (setting_key[j] == key && setting_member[j] == names[i]) { values[i] = setting_value[j]; done[j] = 1 }
+	for (j = 1; j <= nsettings; j++)
+		if (setting_key[j] == key && setting_member[j] != "" && !(j in done)) { names[++count] = setting_member[j]; values[count] = setting_value[j] }
+	out = "{"
+	for (i = 1; i <= count; i++) out = out (i > 1 ? "," : "") "\n    " names[i] ": " values[i]
+	return out "\n  }"
+}
+function merged(key, current,   j) {
+	for (j = 1; j <= nsettings; j++)
+		if (setting_key[j] == key) return setting_member[j] == "" ? setting_value[j] : merge_members(key, current)
+}
+BEGIN {
+	nlines = split(ENVIRON["SETTINGS"], lines, "\n")
+	for (i = 1; i <= nlines; i++) {
+		if (lines[i] == "") continue
+		if (split(lines[i], fields, "\t") != 3) fail("bad setting line " i)
+		nsettings++
+		setting_key[nsettings] = fields[1]; setting_member[nsettings] = fields[2]; setting_value[nsettings] = fields[3]
+		wanted[fields[1]] = 1
+	}
+	input = ""
+	while ((getline line) > 0) input = input line "\n"
+	if (input ~ /^[ \t\r\n]*$/) input = "{}"
+	count = split_object(input, names, values)
+	for (i = 1; i <= count; i++)
+		if (names[i] in wanted) { values[i] = merged(names[i], values[i]); placed[names[i]] = 1 }
+	for (j = 1; j <= nsettings; j++)
+		if (!(setting_key[j] in placed)) { names[++count] = setting_key[j]; values[count] = merged(setting_key[j], ""); placed[setting_key[j]] = 1 }
+	out = "{"
+	for (i = 1; i <= count; i++) out = out (i > 1 ? "," : "") "\n  " names[i] ": " values[i]
+	print (count > 0 ? out "\n}" : "{}")
+}
+END { if (failed) exit 2 }
+SPARK_GPU_STACK_EOF
+)
+
+say() { printf 'spark-gpu-stack %s: %s\n' "$UNIT" "$*"; }
+fail() {
+	printf 'spark-gpu-stack %s: %s\n' "$UNIT" "$*" >&2
+	exit 1
+}
+
+# Copies $ROOT$2 into directory $1 unless it holds a copy already; "<path>.absent" marks a file
+# that did not exist.
+keep_copy() {
+	copy=$1$2
+	if [ -e "$copy" ] || [ -e "$copy.absent" ]; then return 0; fi
+	mkdir -p "$(dirname "$copy")"
+	if [ -e "$ROOT$2" ]; then cp -p "$ROOT$2" "$copy"; else : >"$copy.absent"; fi
+}
+
+# Puts $ROOT$2 back as directory $1 holds it.
+restore_copy() {
+	if [ -e "$1$2.absent" ]; then
+		rm -f "$ROOT$2"
+	else
+		cp -p "$1$2" "$ROOT$2.spark-gpu-stack-new"
+		mv -f "$ROOT$2.spark-gpu-stack-new" "$ROOT$2"
+	fi
+}
+
+# Starts the staged version of $1 beside it (a rename within a directory is atomic): a file we
+# own gets mode $2; a file we merge into starts as a copy of the node's, keeping its mode.
+stage_owned() {
+	mkdir -p "$(dirname "$ROOT$1")"
+	: >"$ROOT$1.spark-gpu-stack-new"
+	chmod "$2" "$ROOT$1.spark-gpu-stack-new"
+}
+stage_merged() {
+	mkdir -p "$(dirname "$ROOT$1")"
+	if [ -e "$ROOT$1" ]; then cp -p "$ROOT$1" "$ROOT$1.spark-gpu-stack-new"; else stage_owned "$1" 0644; fi
+}
+
+# Renames the staged version of $1 over it when the content differs; $2 lists what a change
+# needs: daemon-reload, reload, restart.
+install_staged() {
+	if [ -f "$ROOT$1" ] && cmp -s "$ROOT$1.spark-gpu-stack-new" "$ROOT$1"; then
+		rm -f "$ROOT$1.spark-gpu-stack-new"
+		return 0
+	fi
+	keep_copy "$STATE/original" "$1"
+	keep_copy "$PREVIOUS" "$1"
+	mv -f "$ROOT$1.spark-gpu-stack-new" "$ROOT$1"
+	printf '%s\n' "$1" >>"$PREVIOUS/changed"
+	say "updated $1"
+	case " $2 " in *" daemon-reload "*) NEEDS_DAEMON_RELOAD=true ;; esac
+	case " $2 " in *" reload "*) NEEDS_RELOAD=true ;; esac
+	case " $2 " in *" restart "*) NEEDS_RESTART=true ;; esac
+}
+
+roll_back() {
+	say "$UNIT did not come back with the new files; putting the previous ones back"
+	while IFS= read -r path; do restore_copy "$PREVIOUS" "$path"; done <"$PREVIOUS/changed"
+	if $NEEDS_DAEMON_RELOAD; then "$SYSTEMCTL" daemon-reload; fi
+	if "$SYSTEMCTL" restart "$UNIT" && "$SYSTEMCTL" is-active --quiet "$UNIT"; then
+		fail "rolled back: $UNIT runs with the previous files again; journalctl -u $UNIT tells why the new ones failed"
+	fi
+	fail "rolled back, but $UNIT does not start with the previous files either; the node's originals are in $STATE/original"
+}
+
+apply_changes() {
+	if $NEEDS_DAEMON_RELOAD; then "$SYSTEMCTL" daemon-reload; fi
+	if $NEEDS_RELOAD && ! "$SYSTEMCTL" reload "$UNIT"; then say "reloading $UNIT failed; restarting it anyway"; fi
+	if $NEEDS_RESTART; then
+		say "restarting $UNIT"
+		if "$SYSTEMCTL" restart "$UNIT" && runtime_ok; then return 0; fi
+		roll_back
+	fi
+	runtime_ok || fail "$UNIT is not running with the expected environment, and this run changed nothing that needs a restart"
+}
+
+# Whether the runtime is active and shows the proxy environment.
+runtime_ok() {
+	"$SYSTEMCTL" is-active --quiet "$UNIT" || return 1
+	environment=$("$SYSTEMCTL" show --property=Environment "$UNIT") || return 1
+	environment=${environment#Environment=}
+	case " $environment " in *" HTTP_PROXY="*) ;; *) return 1 ;; esac
+	case " $environment " in *" HTTPS_PROXY="*) ;; *) return 1 ;; esac
+	case " $environment " in *" NO_PROXY=$NO_PROXY_EXPECTED "*) ;; *) return 1 ;; esac
+}
+
+remove_staged() { rm -f "$ROOT"'/etc/systemd/system/docker.service.d/http-proxy.conf.spark-gpu-stack-new' "$ROOT"'/etc/docker/daemon.json.spark-gpu-stack-new'; }
+
+main() {
+	trap remove_staged EXIT
+	trap 'exit 1' HUP INT TERM
+	if [ "$("$SYSTEMCTL" show --property=LoadState "$UNIT")" = LoadState=not-found ]; then
+		fail "this node has no $UNIT service (nodes.hosts[].runtime names the node's runtime)"
+	fi
+	[ -x "$ROOT"'/usr/bin/nvidia-container-runtime' ] || fail '/usr/bin/nvidia-container-runtime is missing or not executable: install the NVIDIA Container Toolkit on this node, or set its nodes.hosts[].gpu to false; nothing was changed'
+	rm -rf "$PREVIOUS"
+	mkdir -p "$STATE/original" "$PREVIOUS"
+	: >"$PREVIOUS/changed"
+	exec_start=$("$SYSTEMCTL" show --property=ExecStart "$UNIT") || fail "cannot read how $UNIT starts dockerd"
+	for flag in --insecure-registry --registry-mirror --dns --live-restore --default-runtime --add-runtime; do
+		case " $exec_start " in *" $flag "* | *" $flag="*)
+			fail "dockerd is started with $flag, and daemon.json now sets the same option: dockerd refuses to start with both; remove the flag from $UNIT's ExecStart" ;;
+		esac
+	done
+	for other in "$ROOT"'/etc/systemd/system/docker.service.d'/*.conf; do
+		if [ "$other" != "$ROOT"'/etc/systemd/system/docker.service.d/http-proxy.conf' ] && [ -e "$other" ] && grep -q -i -E '(^|["[:space:]=])(https?|no)_proxy=' "$other"; then
+			fail "$other sets proxy variables too, and systemd applies drop-ins in name order: remove it (/etc/systemd/system/docker.service.d/http-proxy.conf replaces it); nothing was changed"
+		fi
+	done
+
+	stage_owned '/etc/systemd/system/docker.service.d/http-proxy.conf' 0600
+	cat >"$ROOT"'/etc/systemd/system/docker.service.d/http-proxy.conf.spark-gpu-stack-new' <<'SPARK_GPU_STACK_EOF'
+# Managed by spark-gpu-stack: the proxy for docker. Mode 0600: the URLs may carry credentials.
+[Service]
+Environment="HTTP_PROXY=http://[secret]:[secret]@proxy.example.com:8080"
+Environment="http_proxy=http://[secret]:[secret]@proxy.example.com:8080"
+Environment="HTTPS_PROXY=http://[secret]:[secret]@proxy.example.com:8080"
+Environment="https_proxy=http://[secret]:[secret]@proxy.example.com:8080"
+Environment="NO_PROXY=localhost,127.0.0.1,192.0.2.0/24,10.244.0.0/16,10.96.0.0/12,.svc,.svc.cluster.local,kubernetes.default.svc,192.0.2.21,.example.com"
+Environment="no_proxy=localhost,127.0.0.1,192.0.2.0/24,10.244.0.0/16,10.96.0.0/12,.svc,.svc.cluster.local,kubernetes.default.svc,192.0.2.21,.example.com"
+SPARK_GPU_STACK_EOF
+	stage_merged /etc/docker/daemon.json
+	current="$ROOT/etc/docker/daemon.json"
+	[ -e "$current" ] || current=/dev/null
+	SETTINGS=$DAEMON_JSON_SETTINGS awk "$MERGE_DAEMON_JSON_AWK" <"$current" >"$ROOT"'/etc/docker/daemon.json.spark-gpu-stack-new' ||
+		fail "$ROOT/etc/docker/daemon.json is not a JSON object this script can merge into; nothing was changed"
+
+	install_staged '/etc/systemd/system/docker.service.d/http-proxy.conf' 'daemon-reload restart'
+	install_staged /etc/docker/daemon.json "reload restart"
+
+	apply_changes
+	rm -rf "$PREVIOUS"
+	say "configured"
+}
+
+# Last line: the shell has read the whole script before main runs, so nothing in it can read
+# the script itself when it arrives on standard input (ssh, systemd-run --pipe).
+main
