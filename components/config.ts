@@ -3,43 +3,18 @@
 // getSecret, so they never pass through the schema and can never be echoed in an error.
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { clusterSchema } from "./cluster";
 import type { CrossCheck, Report } from "./cross-check";
-import type { ProxyCredentials } from "./proxy";
+import { proxySchema, type ProxyCredentials } from "./proxy";
 import { registrySchema } from "./registry/schema";
 import { imageSchema } from "./image/schema";
 import { deliveryNamespace, nodesSchema, nodesCrossCheck, registryHostCrossCheck } from "./nodes/schema";
 import { sparkSchema, gpuSchema, workloadCrossCheck } from "./workload/schema";
 import { hdfsSchema, hdfsCrossCheck } from "./hdfs/schema";
 import { DEVICE_PLUGIN_CHART } from "./workload/render-gpu";
-import { cidr, forEachRepeat, httpUrl, ipv4, host, hostAndPort, isHost } from "./validators";
+import { forEachRepeat, ipv4 } from "./validators";
 
 export const PROJECT = "spark-gpu-stack";
-
-const clusterSchema = z.strictObject({
-  /** Cluster DNS domain. @default "cluster.local" */
-  domain: z.string().refine(isHost, { error: "expected a DNS domain (e.g. cluster.local)" }).default("cluster.local"),
-  /** Pod network. @default "10.244.0.0/16" */
-  podCidr: cidr().default("10.244.0.0/16"),
-  /** Service network. @default "10.96.0.0/12" */
-  serviceCidr: cidr().default("10.96.0.0/12"),
-  /** The API server as nodes reach it (host or host:port); kept out of the proxy. */
-  apiServer: z.union([hostAndPort(), host()], { error: "expected host or host:port of the API server" }).optional(),
-});
-
-const proxySchema = z.strictObject({
-  /** Proxy for plain-HTTP traffic, without credentials (those are the secrets proxyUsername/proxyPassword). */
-  http: httpUrl(),
-  /** Proxy for HTTPS traffic. @default the `http` proxy */
-  https: httpUrl().optional(),
-  /** Extra NO_PROXY entries on top of the computed ones. @default [] */
-  noProxy: z
-    .array(
-      z
-        .string()
-        .refine((v) => v.length > 0 && !/[\s,]/.test(v), { error: "expected a host, domain, .suffix or CIDR without spaces or commas" }),
-    )
-    .default([]),
-});
 
 const stackSchema = z.strictObject({
   cluster: clusterSchema.prefault({}),
@@ -56,8 +31,6 @@ const stackSchema = z.strictObject({
 });
 
 export type StackConfig = z.output<typeof stackSchema>;
-export type ClusterConfig = StackConfig["cluster"];
-export type ProxyConfig = NonNullable<StackConfig["proxy"]>;
 
 /** Secret configuration keys: read only through getSecret, never validated by printing them. */
 export const SECRET_KEYS = ["registryPassword", "proxyUsername", "proxyPassword", "sshPrivateKey"] as const;

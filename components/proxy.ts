@@ -1,7 +1,25 @@
-// The corporate proxy as its clients use it: credentials (Pulumi secrets up to here) inside the
-// URLs. Node runtimes, the image build, the registry's Docker Hub cache and the Spark pods all
-// take their proxy URLs from here.
-import type { ProxyConfig } from "./config";
+// The `proxy` config section, and the corporate proxy as its clients use it: credentials (Pulumi
+// secrets up to here) inside the URLs. Node runtimes, the image build, the registry's Docker Hub
+// cache and the Spark pods all take their proxy URLs from here.
+import { z } from "zod";
+import { httpUrl } from "./validators";
+
+export const proxySchema = z.strictObject({
+  /** Proxy for plain-HTTP traffic, without credentials (those are the secrets proxyUsername/proxyPassword). */
+  http: httpUrl(),
+  /** Proxy for HTTPS traffic. @default the `http` proxy */
+  https: httpUrl().optional(),
+  /** Extra NO_PROXY entries on top of the computed ones. @default [] */
+  noProxy: z
+    .array(
+      z
+        .string()
+        .refine((v) => v.length > 0 && !/[\s,]/.test(v), { error: "expected a host, domain, .suffix or CIDR without spaces or commas" }),
+    )
+    .default([]),
+});
+
+export type ProxyConfig = z.output<typeof proxySchema>;
 
 export interface ProxyCredentials {
   readonly username: string;

@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import type { input as Input } from "@pulumi/kubernetes/types";
 import * as pulumi from "@pulumi/pulumi";
-import type { ClusterConfig, StackConfig } from "../config";
+import type { ClusterConfig } from "../cluster";
 import type { HdfsRef, NodesReadyRef } from "../refs";
 import {
   coreSiteProperties,
@@ -20,10 +20,11 @@ import {
   STORAGE_DIRS,
   VOLUME_MOUNT,
 } from "./render";
+import type { HdfsConfig } from "./schema";
 
 export interface HdfsClusterArgs {
   /** The validated `hdfs` section (defaults and replication already resolved). */
-  readonly config: StackConfig["hdfs"];
+  readonly config: HdfsConfig;
   /** The cluster section: its DNS domain is part of the NameNode's address. */
   readonly cluster: ClusterConfig;
   /** The configured nodes: HDFS pods start after them (their image comes through the proxy). */
@@ -208,7 +209,7 @@ export class HdfsCluster extends pulumi.ComponentResource {
       role: Role,
       governing: k8s.core.v1.Service,
       replicas: number,
-      volume: StackConfig["hdfs"]["nameNode"],
+      volume: HdfsConfig["nameNode"],
       pod: Input.core.v1.PodTemplateSpec,
     ) =>
       new k8s.apps.v1.StatefulSet(

@@ -3,8 +3,7 @@
 // rolls the jobs and an unchanged one touches nothing.
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import type { ProxyConfig, StackConfig } from "../config";
-import type { ProxyCredentials } from "../proxy";
+import type { ProxyConfig, ProxyCredentials } from "../proxy";
 import type { RegistryRef, SparkImageRef } from "../refs";
 import {
   BUILD_CONTEXT,
@@ -17,10 +16,11 @@ import {
   withoutDigest,
   type BuildProxy,
 } from "./render";
+import type { ImageConfig } from "./schema";
 
 export interface SparkImageArgs {
   /** The validated `image` section (defaults already applied by the schema). */
-  readonly config: StackConfig["image"];
+  readonly config: ImageConfig;
   /** Where the image is pushed, with the credentials the push uses. */
   readonly registry: RegistryRef;
   /** Corporate proxy for the build's RUN steps; reaches the build only as predefined build args. */

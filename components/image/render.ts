@@ -1,7 +1,6 @@
 // Pure values for the Spark + PyTorch image: what the base image tags say, the build args the
 // Dockerfile takes, the name pushed to the private registry. The component only wires these.
-import type { ProxyConfig } from "../config";
-import { proxyUrls, type ProxyCredentials } from "../proxy";
+import { proxyUrls, type ProxyConfig, type ProxyCredentials } from "../proxy";
 
 /** Build context and Dockerfile, relative to the project directory (Pulumi's working directory). */
 export const BUILD_CONTEXT = "images/spark-pytorch";

@@ -6,18 +6,18 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { keyedChecksum } from "../checksum";
-import type { ClusterConfig, ProxyConfig, StackConfig } from "../config";
-import { proxyUrls, type ProxyCredentials } from "../proxy";
+import type { ClusterConfig } from "../cluster";
+import { proxyUrls, type ProxyConfig, type ProxyCredentials } from "../proxy";
 import type { NodesReadyRef, RegistryAddress } from "../refs";
 import { computeNoProxy } from "./no-proxy";
 import { planNode } from "./render";
 import { renderApplyScript } from "./render-apply";
 import { renderApplyDaemonSet, renderApplyNamespace } from "./render-daemonset";
-import { deliveryNamespace, type NodeConfig } from "./schema";
+import { deliveryNamespace, type NodeConfig, type NodesConfig } from "./schema";
 
 export interface NodeRuntimeConfigArgs {
   /** The validated `nodes` section. */
-  readonly config: StackConfig["nodes"];
+  readonly config: NodesConfig;
   readonly cluster: ClusterConfig;
   readonly proxy?: ProxyConfig;
   /** Secret: go into the proxy URLs of the drop-ins. */

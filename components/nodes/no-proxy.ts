@@ -2,7 +2,7 @@
 // The list must be stable: a config that did not change renders a byte-identical list, and with a
 // node subnet configured, adding a node changes nothing (kubespray #4017: node names in NO_PROXY
 // restarted every runtime whenever a node was added).
-import type { ClusterConfig } from "../config";
+import type { ClusterConfig } from "../cluster";
 
 /** The part of the `nodes` section that NO_PROXY depends on. */
 export interface NoProxyNodes {

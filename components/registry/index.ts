@@ -5,8 +5,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { keyedChecksum } from "../checksum";
-import type { ProxyConfig, StackConfig } from "../config";
-import { proxyUrls, type ProxyCredentials } from "../proxy";
+import { proxyUrls, type ProxyConfig, type ProxyCredentials } from "../proxy";
 import type { NodesReadyRef, RegistryRef } from "../refs";
 import {
   BCRYPT_SALT_BYTES,
@@ -21,10 +20,11 @@ import {
   renderRegistryConfig,
   type RegistryConfigInput,
 } from "./render";
+import type { RegistryConfig } from "./schema";
 
 export interface PrivateRegistryArgs {
   /** The validated `registry` section (defaults already applied by the schema). */
-  readonly config: StackConfig["registry"];
+  readonly config: RegistryConfig;
   /** Corporate proxy, for the Docker Hub pull-through cache. */
   readonly proxy?: ProxyConfig;
   readonly proxyCredentials?: pulumi.Input<ProxyCredentials>;
@@ -198,7 +198,7 @@ export class PrivateRegistry extends pulumi.ComponentResource {
       },
       parent,
     );
-    const claim = (claimName: string, storage: StackConfig["registry"]["storage"]) =>
+    const claim = (claimName: string, storage: RegistryConfig["storage"]) =>
       new k8s.core.v1.PersistentVolumeClaim(
         claimName,
         {
@@ -294,7 +294,7 @@ export class PrivateRegistry extends pulumi.ComponentResource {
     namespace: pulumi.Output<string>,
     registryService: pulumi.Output<string>,
     endpoint: string,
-    config: StackConfig["registry"],
+    config: RegistryConfig,
   ): k8s.core.v1.Service {
     const parent = { parent: this };
     const labels = labelsOf("registry-ui");
@@ -358,7 +358,7 @@ export class PrivateRegistry extends pulumi.ComponentResource {
     namespace: pulumi.Output<string>,
     registry: k8s.apps.v1.Deployment,
     script: string,
-    config: StackConfig["registry"],
+    config: RegistryConfig,
   ): void {
     const parent = { parent: this };
     const name = "registry-gc";

@@ -2,8 +2,8 @@
 // file and the garbage-collection procedure. No Pulumi here: plain values in, text out.
 import bcrypt from "bcryptjs";
 import { stringify } from "yaml";
-import type { StackConfig } from "../config";
 import type { RegistryAddress } from "../refs";
+import type { RegistryConfig } from "./schema";
 
 /** Where distribution 2.x reads its configuration, and where the component mounts it. */
 export const CONFIG_DIR = "/etc/docker/registry";
@@ -144,7 +144,7 @@ run kubectl --namespace ${shellQuote(input.namespace)} exec deployment/${input.d
 }
 
 /** Where the registry and its cache listen: known from config alone, before anything runs. */
-export function registryAddress(config: StackConfig["registry"]): RegistryAddress {
+export function registryAddress(config: RegistryConfig): RegistryAddress {
   return {
     address: `${config.host}:${config.port}`,
     insecure: config.tls === undefined,

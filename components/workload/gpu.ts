@@ -2,10 +2,10 @@
 // from its pinned Helm chart on the GPU nodes only, and RuntimeClass `nvidia` when configured.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { StackConfig } from "../config";
 import type { NodesReadyRef } from "../refs";
 import { DEVICE_PLUGIN_CHART, gpuScheduling, renderDevicePluginValues, renderRuntimeClass } from "./render-gpu";
 import type { GpuScheduling } from "./render-spark";
+import type { GpuConfig } from "./schema";
 
 /** What the Spark workload needs from GPU support. */
 export interface GpuNodesRef {
@@ -17,7 +17,7 @@ export interface GpuNodesRef {
 
 export interface GpuSupportArgs {
   /** The validated `gpu` section (only built when `enabled`). */
-  readonly config: StackConfig["gpu"];
+  readonly config: GpuConfig;
   /** The configured nodes: the plugin's pods start after them (their image comes through the proxy). */
   readonly nodes?: NodesReadyRef;
 }

@@ -4,8 +4,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import type { input as Input } from "@pulumi/kubernetes/types";
 import * as pulumi from "@pulumi/pulumi";
-import type { ClusterConfig, ProxyConfig, StackConfig } from "../config";
-import { proxyUrls, type ProxyCredentials } from "../proxy";
+import type { ClusterConfig } from "../cluster";
+import { proxyUrls, type ProxyConfig, type ProxyCredentials } from "../proxy";
 import { computeNoProxy, type NoProxyNodes } from "../nodes/no-proxy";
 import type { HdfsRef, NodesReadyRef, RegistryRef, SparkImageRef } from "../refs";
 import type { GpuNodesRef } from "./gpu";
@@ -14,14 +14,14 @@ import { OPERATOR_CHART, SPARK_OPERATOR_API_VERSION, renderOperatorValues, rende
 import { PROXY_SECRET_KEYS } from "./render-pods";
 import { SERVICE_ACCOUNT, type WorkloadContext } from "./render-spark";
 import { renderSubmission, renderSubmitFiles } from "./render-submit";
-import type { SparkApplicationConfig } from "./schema";
+import type { SparkApplicationConfig, SparkConfig } from "./schema";
 
 const PULL_SECRET = "spark-registry";
 const PROXY_SECRET = "spark-proxy";
 
 export interface SparkWorkloadArgs {
   /** The validated `spark` section. */
-  readonly config: StackConfig["spark"];
+  readonly config: SparkConfig;
   /** GPU support, present when `gpu.enabled`: where GPU pods go, and when the device plugin is up. */
   readonly gpu?: GpuNodesRef;
   readonly cluster: ClusterConfig;

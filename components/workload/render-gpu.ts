@@ -1,7 +1,7 @@
 // GPU support: where GPU pods go, the NVIDIA device plugin's Helm values and the nvidia RuntimeClass.
 import type { input as Input } from "@pulumi/kubernetes/types";
-import type { StackConfig } from "../config";
 import type { GpuScheduling } from "./render-spark";
+import type { GpuConfig } from "./schema";
 
 export const DEVICE_PLUGIN_CHART = {
   chart: "nvidia-device-plugin",
@@ -13,7 +13,7 @@ export const DEVICE_PLUGIN_CHART = {
 /** The containerd runtime name the nodes configure and the RuntimeClass that selects it. */
 export const NVIDIA_RUNTIME = "nvidia";
 
-export function gpuScheduling(config: StackConfig["gpu"]): GpuScheduling {
+export function gpuScheduling(config: GpuConfig): GpuScheduling {
   return {
     nodeSelector: { ...config.nodeSelector },
     tolerations: config.tolerations,

@@ -156,6 +156,8 @@ export const sparkSchema = z.strictObject({
   applications: z.array(applicationSchema).default([]),
 });
 
+export type SparkConfig = z.output<typeof sparkSchema>;
+
 const isLabelKey = (key: string) =>
   /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/.test(key);
 
@@ -206,6 +208,8 @@ export const gpuSchema = z.strictObject({
    */
   runtimeClass: bool().default(false),
 });
+
+export type GpuConfig = z.output<typeof gpuSchema>;
 
 /** Pods add the configured servers after the cluster DNS; resolv.conf keeps three nameservers. */
 const MAX_POD_DNS_SERVERS = 2;

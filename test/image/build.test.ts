@@ -14,7 +14,7 @@ import { randomBytes } from "node:crypto";
 import { appendFileSync, cpSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseStackConfig, type StackConfig } from "../../components/config";
+import { parseStackConfig } from "../../components/config";
 import {
   BUILD_CONTEXT,
   DOCKERFILE,
@@ -25,7 +25,7 @@ import {
   renderBuildProxy,
   sparkImageFacts,
 } from "../../components/image/render";
-import { imageSchema } from "../../components/image/schema";
+import { imageSchema, type ImageConfig } from "../../components/image/schema";
 import { run, runOk, startDockerd, tempDir, type Dockerd } from "../harness/daemons";
 import { startRenderedRegistry, type RenderedRegistry } from "../registry/rendered-registry";
 import { startAuthProxy, type AuthProxy } from "./auth-proxy";
@@ -40,7 +40,7 @@ let registry: RenderedRegistry | undefined;
 let proxy: AuthProxy | undefined;
 const workDirs: string[] = [];
 let client: DockerClient;
-let image: StackConfig["image"];
+let image: ImageConfig;
 let pushedName: string;
 let buildArgs: Record<string, string>;
 
