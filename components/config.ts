@@ -8,10 +8,11 @@ import type { CrossCheck, Report } from "./cross-check";
 import { proxySchema, type ProxyCredentials } from "./proxy";
 import { registrySchema } from "./registry/schema";
 import { imageSchema } from "./image/schema";
-import { deliveryNamespace, nodesSchema, nodesCrossCheck, registryHostCrossCheck } from "./nodes/schema";
+import { deliveryNamespace } from "./nodes/apply-namespace";
+import { nodesSchema, nodesCrossCheck, registryHostCrossCheck } from "./nodes/schema";
 import { sparkSchema, gpuSchema, workloadCrossCheck } from "./workload/schema";
 import { hdfsSchema, hdfsCrossCheck } from "./hdfs/schema";
-import { DEVICE_PLUGIN_CHART } from "./workload/render-gpu";
+import { DEVICE_PLUGIN_CHART } from "./workload/charts";
 import { forEachRepeat, ipv4 } from "./validators";
 
 export const PROJECT = "spark-gpu-stack";

@@ -5,18 +5,9 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { ProxyConfig, ProxyCredentials } from "../proxy";
 import type { RegistryRef, SparkImageRef } from "../refs";
-import {
-  BUILD_CONTEXT,
-  DOCKERFILE,
-  PLATFORM,
-  imageName,
-  renderBuildArgs,
-  renderBuildProxy,
-  sparkImageFacts,
-  withoutDigest,
-  type BuildProxy,
-} from "./render";
+import { BUILD_CONTEXT, DOCKERFILE, PLATFORM, imageName, renderBuildArgs, renderBuildProxy, type BuildProxy } from "./render";
 import type { ImageConfig } from "./schema";
+import { sparkImageFacts, withoutDigest } from "./tags";
 
 export interface SparkImageArgs {
   /** The validated `image` section (defaults already applied by the schema). */

@@ -3,7 +3,7 @@
 // used instead of building. Defaults live here and only here.
 import { z } from "zod";
 import { pinnedTag } from "../validators";
-import { compareVersions, defaultImageTag, isDigestReference, pytorchImageFacts, sparkImageFacts } from "./render";
+import { compareVersions, defaultImageTag, isDigestReference, pytorchImageFacts, sparkImageFacts } from "./tags";
 
 const expecting = (what: string) => ({ error: `expected ${what}` });
 

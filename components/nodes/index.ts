@@ -9,11 +9,12 @@ import { keyedChecksum } from "../checksum";
 import type { ClusterConfig } from "../cluster";
 import { proxyUrls, type ProxyConfig, type ProxyCredentials } from "../proxy";
 import type { NodesReadyRef, RegistryAddress } from "../refs";
+import { deliveryNamespace } from "./apply-namespace";
 import { computeNoProxy } from "./no-proxy";
 import { planNode } from "./render";
 import { renderApplyScript } from "./render-apply";
 import { renderApplyDaemonSet, renderApplyNamespace } from "./render-daemonset";
-import { deliveryNamespace, type NodeConfig, type NodesConfig } from "./schema";
+import type { NodeConfig, NodesConfig } from "./schema";
 
 export interface NodeRuntimeConfigArgs {
   /** The validated `nodes` section. */

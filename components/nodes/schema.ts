@@ -5,7 +5,6 @@ import { z } from "zod";
 import { crossCheck } from "../cross-check";
 import { isLoopback } from "../registry/schema";
 import { bool, cidr, dnsSubdomain, enumOf, forEachRepeat, host, integer, nonEmptyString, port } from "../validators";
-import { APPLY_NAMESPACE } from "./render-daemonset";
 
 /** An image reference pinned by tag or digest, never `latest` or untagged. */
 const pinnedImage = () => {
@@ -110,8 +109,3 @@ export const registryHostCrossCheck = crossCheck(["nodes", "registry"], ({ nodes
     );
   }
 });
-
-/** The namespace of the `daemonset` delivery, when it runs (it needs nodes to configure). */
-export function deliveryNamespace(nodes: NodesConfig): string | undefined {
-  return nodes.delivery === "daemonset" && nodes.hosts.length > 0 ? APPLY_NAMESPACE : undefined;
-}

@@ -3,7 +3,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { NodesReadyRef } from "../refs";
-import { DEVICE_PLUGIN_CHART, gpuScheduling, renderDevicePluginValues, renderRuntimeClass } from "./render-gpu";
+import { DEVICE_PLUGIN_CHART } from "./charts";
+import { gpuScheduling, renderDevicePluginValues, renderRuntimeClass } from "./render-gpu";
 import type { GpuScheduling } from "./render-spark";
 import type { GpuConfig } from "./schema";
 

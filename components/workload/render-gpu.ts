@@ -3,13 +3,6 @@ import type { input as Input } from "@pulumi/kubernetes/types";
 import type { GpuScheduling } from "./render-spark";
 import type { GpuConfig } from "./schema";
 
-export const DEVICE_PLUGIN_CHART = {
-  chart: "nvidia-device-plugin",
-  repo: "https://nvidia.github.io/k8s-device-plugin",
-  release: "nvidia-device-plugin",
-  namespace: "nvidia-device-plugin",
-} as const;
-
 /** The containerd runtime name the nodes configure and the RuntimeClass that selects it. */
 export const NVIDIA_RUNTIME = "nvidia";
 

@@ -5,11 +5,6 @@ import { renderPodTemplate, type SparkRole } from "./render-pods";
 import { GPU_RESOURCE, applicationConfs, sparkMemory, type WorkloadContext } from "./render-spark";
 import type { SparkApplicationConfig } from "./schema";
 
-export const OPERATOR_CHART = {
-  chart: "spark-operator",
-  repo: "https://kubeflow.github.io/spark-operator",
-  release: "spark-operator",
-} as const;
 export const SPARK_OPERATOR_API_VERSION = "sparkoperator.k8s.io/v1beta2";
 
 /**

@@ -17,17 +17,6 @@ export type SparkRole = "driver" | "executor";
 /** Spark's container names; a template's first container becomes the Spark container. */
 const CONTAINER_NAME: Record<SparkRole, string> = { driver: "spark-kubernetes-driver", executor: "spark-kubernetes-executor" };
 
-/** Environment variables the stack sets; an application's `env` may not. */
-export const MANAGED_ENV_NAMES: readonly string[] = [
-  "HTTP_PROXY",
-  "http_proxy",
-  "HTTPS_PROXY",
-  "https_proxy",
-  "NO_PROXY",
-  "no_proxy",
-  "NVIDIA_VISIBLE_DEVICES",
-];
-
 export interface EnvVar {
   readonly name: string;
   readonly value?: string;

@@ -3,8 +3,7 @@
 import { z } from "zod";
 import { crossCheck } from "../cross-check";
 import { bool, byteQuantity, cronSchedule, dnsLabel, enumOf, forEachRepeat, integer, nonEmptyString } from "../validators";
-import { MANAGED_ENV_NAMES } from "./render-pods";
-import { MANAGED_SPARK_CONF_KEYS } from "./render-spark";
+import { MANAGED_ENV_NAMES, MANAGED_SPARK_CONF_KEYS } from "./managed";
 
 /** A chart version pinned exactly on one major line, e.g. `2.5.1`. */
 const chartVersion = (chart: string, major: number, example: string) => {

@@ -23,9 +23,9 @@ import {
   imageName,
   renderBuildArgs,
   renderBuildProxy,
-  sparkImageFacts,
 } from "../../components/image/render";
 import { imageSchema, type ImageConfig } from "../../components/image/schema";
+import { sparkImageFacts } from "../../components/image/tags";
 import { run, runOk, startDockerd, tempDir, type Dockerd } from "../harness/daemons";
 import { startRenderedRegistry, type RenderedRegistry } from "../registry/rendered-registry";
 import { startAuthProxy, type AuthProxy } from "./auth-proxy";

@@ -1,16 +1,8 @@
 // The image's pure renderers on their own: versions read from base tags, build args, proxy URLs.
 import { describe, expect, it } from "vitest";
-import {
-  compareVersions,
-  imageName,
-  isDigestReference,
-  pytorchImageFacts,
-  renderBuildArgs,
-  renderBuildProxy,
-  sparkImageFacts,
-  withoutDigest,
-} from "../../components/image/render";
+import { imageName, renderBuildArgs, renderBuildProxy } from "../../components/image/render";
 import { imageSchema } from "../../components/image/schema";
+import { compareVersions, isDigestReference, pytorchImageFacts, sparkImageFacts, withoutDigest } from "../../components/image/tags";
 
 const DIGEST = `sha256:${"0f".repeat(32)}`;
 

@@ -5,7 +5,8 @@ import { join } from "node:path";
 import { Arg, Copy, DockerfileParser, Env, From, Instruction, JSONInstruction, Label } from "dockerfile-ast";
 import { describe, expect, it } from "vitest";
 import { parseStackConfig } from "../../components/config";
-import { DOCKERFILE, IMAGE_PATHS, pytorchImageFacts, renderBuildArgs, sparkImageFacts } from "../../components/image/render";
+import { DOCKERFILE, IMAGE_PATHS, renderBuildArgs } from "../../components/image/render";
+import { pytorchImageFacts, sparkImageFacts } from "../../components/image/tags";
 import { run, runOk, tempDir } from "../harness/daemons";
 import { STANDIN_DECOM, STANDIN_ENTRYPOINT, STANDIN_GPU_DISCOVERY } from "./standins";
 

@@ -10,9 +10,10 @@ import {
   renderRoleBinding,
   renderUiService,
 } from "../../components/workload/render-access";
+import { MANAGED_SPARK_CONF_KEYS } from "../../components/workload/managed";
 import { renderDevicePluginValues, renderRuntimeClass } from "../../components/workload/render-gpu";
 import { APP_LABEL, renderPodTemplate } from "../../components/workload/render-pods";
-import { MANAGED_SPARK_CONF_KEYS, SPARK_MASTER, renderSubmitArgv, sparkMemory, submitConfs } from "../../components/workload/render-spark";
+import { SPARK_MASTER, renderSubmitArgv, sparkMemory, submitConfs } from "../../components/workload/render-spark";
 import { OWNER_PLACEHOLDERS, renderSubmission, renderSubmitFiles } from "../../components/workload/render-submit";
 import { validateKubernetesObject, type KubernetesObject } from "../harness/kubernetes-schema";
 import { DIGEST_IMAGE, app, context, cpuApp, gpuApp, parseSubmitArgv } from "./fixtures";
