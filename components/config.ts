@@ -1,19 +1,18 @@
-// The whole stack's configuration: one zod schema, defaults in one place, every problem reported
-// at once before any resource is declared. Secrets are separate top-level keys read with
-// getSecret, so they never pass through the schema and can never be echoed in an error.
+// The whole stack's configuration: the section schemas (each owned by its part, defaults included)
+// composed into one, every problem reported at once before any resource is declared; the checks
+// across sections are in ./cross-checks. Secrets are separate top-level keys read with getSecret,
+// so they never pass through a schema and can never be echoed in an error.
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { clusterSchema } from "./cluster";
-import type { CrossCheck, Report } from "./cross-check";
+import { reportCrossSectionProblems } from "./cross-checks";
+import { hdfsSchema } from "./hdfs/schema";
+import { imageSchema } from "./image/schema";
+import { nodesSchema } from "./nodes/schema";
 import { proxySchema, type ProxyCredentials } from "./proxy";
 import { registrySchema } from "./registry/schema";
-import { imageSchema } from "./image/schema";
-import { deliveryNamespace } from "./nodes/apply-namespace";
-import { nodesSchema, nodesCrossCheck, registryHostCrossCheck } from "./nodes/schema";
-import { sparkSchema, gpuSchema, workloadCrossCheck } from "./workload/schema";
-import { hdfsSchema, hdfsCrossCheck } from "./hdfs/schema";
-import { DEVICE_PLUGIN_CHART } from "./workload/charts";
-import { forEachRepeat, ipv4 } from "./validators";
+import { ipv4 } from "./validators";
+import { gpuSchema, sparkSchema } from "./workload/schema";
 
 export const PROJECT = "spark-gpu-stack";
 
@@ -126,57 +125,16 @@ export function parseStackConfig(
     else problems.push(...result.error.issues.flatMap((issue) => describe({ ...issue, path: [key, ...issue.path] }).split("\n")));
   }
   const valid = parsed as Partial<StackConfig>;
+  // The checks that involve secrets (only whether each is set is known) stay here, beside SECRET_KEYS.
   if ("proxy" in valid && valid.proxy === undefined && secretsPresent.has("proxyUsername")) {
     report("proxy", "expected a proxy section (http URL) when proxy credentials are set");
   }
-  reportSharedNamespaces(valid, report);
-  for (const { reads, check } of CROSS_CHECKS) {
-    if (reads.every((key) => key in valid)) check(valid as StackConfig, report, secretsPresent);
+  if (valid.nodes?.delivery === "ssh" && valid.nodes.hosts.length > 0 && !secretsPresent.has("sshPrivateKey")) {
+    report("sshPrivateKey", 'expected the secret sshPrivateKey when nodes.delivery is "ssh" (or set nodes.delivery to "daemonset")');
   }
+  reportCrossSectionProblems(valid, report);
   return problems.length > 0 ? { problems } : { config: valid as StackConfig };
 }
-
-/** Namespaces every cluster has: declaring one of them fails with "already exists". */
-const BUILT_IN_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
-
-/**
- * Every part gets a namespace of its own: each declares its Namespace, and two parts sharing one
- * would collide on it and on object names. Judged on whichever sections are valid.
- */
-function reportSharedNamespaces(valid: Partial<StackConfig>, report: Report): void {
-  // Configurable ones first, so a clash is reported on a key the user can change.
-  const used: { readonly owner: string; readonly namespace: string | undefined }[] = [
-    { owner: "registry.namespace", namespace: valid.registry?.namespace },
-    { owner: "spark.namespace", namespace: valid.spark?.namespace },
-    { owner: "hdfs.namespace", namespace: valid.hdfs?.enabled ? valid.hdfs.namespace : undefined },
-    { owner: "the nodes' daemonset delivery", namespace: valid.nodes && deliveryNamespace(valid.nodes) },
-    { owner: "the NVIDIA device plugin", namespace: valid.gpu?.enabled ? DEVICE_PLUGIN_CHART.namespace : undefined },
-  ];
-  const declared = used.filter((u): u is { owner: string; namespace: string } => u.namespace !== undefined);
-  for (const { owner, namespace } of declared) {
-    if (BUILT_IN_NAMESPACES.includes(namespace))
-      report(
-        owner,
-        `expected a namespace of its own, not one Kubernetes creates itself (${BUILT_IN_NAMESPACES.join(", ")}), got ${JSON.stringify(namespace)}`,
-      );
-  }
-  forEachRepeat(
-    declared.map((u) => u.namespace),
-    (i, first) => {
-      const [key, also] = declared[i].owner.endsWith(".namespace")
-        ? [declared[i].owner, declared[first].owner]
-        : [declared[first].owner, declared[i].owner];
-      report(key, `expected a namespace no other part of the stack uses, got ${JSON.stringify(declared[i].namespace)} (also ${also})`);
-    },
-  );
-}
-
-const CROSS_CHECKS: readonly CrossCheck<keyof StackConfig>[] = [
-  nodesCrossCheck,
-  registryHostCrossCheck,
-  workloadCrossCheck,
-  hdfsCrossCheck,
-];
 
 /** Reads a section from Pulumi config: structured values arrive as JSON text. */
 function readSection(config: pulumi.Config, key: string): unknown {

@@ -1,8 +1,7 @@
 // The `hdfs` section: HDFS for the Spark jobs (NameNode, DataNodes, optional Secondary NameNode).
 // Defaults live here only; `replication` is filled in after parsing from the DataNode count.
 import { z } from "zod";
-import { crossCheck } from "../cross-check";
-import { bool, byteQuantity, dnsLabel, dnsSubdomain, forEachRepeat, integer } from "../validators";
+import { bool, byteQuantity, dnsLabel, dnsSubdomain, integer } from "../validators";
 
 const BINARY_UNITS: Readonly<Record<string, number>> = { b: 1, k: 2 ** 10, ki: 2 ** 10, m: 2 ** 20, mi: 2 ** 20, g: 2 ** 30, gi: 2 ** 30 };
 /** HDFS checksums every 512 bytes (dfs.bytes-per-checksum): a block must hold whole chunks. */
@@ -130,14 +129,3 @@ export const hdfsSchema = z
 
 export type HdfsConfig = z.output<typeof hdfsSchema>;
 export type HdfsDirectory = HdfsConfig["directories"][number];
-
-export const hdfsCrossCheck = crossCheck(["hdfs"], ({ hdfs }, report) => {
-  const { replication, dataNodes, directories } = hdfs;
-  if (replication > dataNodes) {
-    report("hdfs.replication", `expected at most hdfs.dataNodes (${dataNodes}) copies of each block, got ${replication}`);
-  }
-  forEachRepeat(
-    directories.map((d) => d.path),
-    (i) => report(`hdfs.directories[${i}].path`, `expected each path once, got ${JSON.stringify(directories[i].path)} again`),
-  );
-});

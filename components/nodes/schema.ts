@@ -1,10 +1,7 @@
 // The `nodes` section: which nodes get their container runtime configured, and how the
 // configuration reaches them. Defaults live here only.
-import { isIPv4 } from "node:net";
 import { z } from "zod";
-import { crossCheck } from "../cross-check";
-import { isLoopback } from "../registry/schema";
-import { bool, cidr, dnsSubdomain, enumOf, forEachRepeat, host, integer, nonEmptyString, port } from "../validators";
+import { bool, cidr, dnsSubdomain, enumOf, host, integer, nonEmptyString, port } from "../validators";
 
 /** An image reference pinned by tag or digest, never `latest` or untagged. */
 const pinnedImage = () => {
@@ -52,60 +49,3 @@ export const nodesSchema = z.strictObject({
 
 export type NodesConfig = z.output<typeof nodesSchema>;
 export type NodeConfig = NodesConfig["hosts"][number];
-
-function ipv4ToNumber(address: string): number {
-  return address.split(".").reduce((acc, octet) => acc * 256 + Number(octet), 0);
-}
-
-function inSubnet(address: string, subnet: string): boolean {
-  const [network, bits] = subnet.split("/");
-  const size = 2 ** (32 - Number(bits));
-  return Math.floor(ipv4ToNumber(address) / size) === Math.floor(ipv4ToNumber(network) / size);
-}
-
-export const nodesCrossCheck = crossCheck(["nodes"], ({ nodes }, report, secretsPresent) => {
-  const { hosts, subnet, delivery } = nodes;
-  for (const [field, what] of [
-    ["name", "a name"],
-    ["address", "an address"],
-  ] as const) {
-    forEachRepeat(
-      hosts.map((node) => node[field]),
-      (i, first) =>
-        report(
-          `nodes.hosts[${i}].${field}`,
-          `expected ${what} used by one node only, got ${JSON.stringify(hosts[i][field])} again (also nodes.hosts[${first}])`,
-        ),
-    );
-  }
-  if (subnet !== undefined) {
-    hosts.forEach((node, i) => {
-      if (!isIPv4(node.address) || !inSubnet(node.address, subnet)) {
-        report(`nodes.hosts[${i}].address`, `expected an IPv4 address inside nodes.subnet ${subnet}, got ${JSON.stringify(node.address)}`);
-      }
-    });
-  }
-  if (delivery === "daemonset") {
-    hosts.forEach((node, i) => {
-      if (node.name.length > 63) {
-        report(
-          `nodes.hosts[${i}].name`,
-          `expected at most 63 characters with nodes.delivery "daemonset", which selects the node by its kubernetes.io/hostname label (a label value), got ${JSON.stringify(node.name)}`,
-        );
-      }
-    });
-  }
-  if (delivery === "ssh" && hosts.length > 0 && !secretsPresent.has("sshPrivateKey")) {
-    report("sshPrivateKey", 'expected the secret sshPrivateKey when nodes.delivery is "ssh" (or set nodes.delivery to "daemonset")');
-  }
-});
-
-/** Every configured node pulls from the registry, so a loopback host serves one node at most. */
-export const registryHostCrossCheck = crossCheck(["nodes", "registry"], ({ nodes, registry }, report) => {
-  if (nodes.hosts.length > 1 && isLoopback(registry.host)) {
-    report(
-      "registry.host",
-      `expected the address of the registry's node, which all ${nodes.hosts.length} nodes in nodes.hosts reach (a loopback address reaches only the node itself), got ${JSON.stringify(registry.host)}`,
-    );
-  }
-});

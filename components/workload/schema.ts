@@ -1,8 +1,7 @@
 // The `spark` section (the applications and how they are run) and the `gpu` section (NVIDIA device
 // plugin and GPU node scheduling). Defaults live here and only here.
 import { z } from "zod";
-import { crossCheck } from "../cross-check";
-import { bool, byteQuantity, cronSchedule, dnsLabel, enumOf, forEachRepeat, integer, nonEmptyString } from "../validators";
+import { bool, byteQuantity, cronSchedule, dnsLabel, enumOf, integer, nonEmptyString } from "../validators";
 import { MANAGED_ENV_NAMES, MANAGED_SPARK_CONF_KEYS } from "./managed";
 
 /** A chart version pinned exactly on one major line, e.g. `2.5.1`. */
@@ -209,53 +208,3 @@ export const gpuSchema = z.strictObject({
 });
 
 export type GpuConfig = z.output<typeof gpuSchema>;
-
-/** Pods add the configured servers after the cluster DNS; resolv.conf keeps three nameservers. */
-const MAX_POD_DNS_SERVERS = 2;
-
-export const workloadCrossCheck = crossCheck(["spark", "gpu", "hdfs", "dns"], (config, report) => {
-  const { spark, gpu } = config;
-  forEachRepeat(
-    spark.applications.map((app) => app.name),
-    (i, first) =>
-      report(
-        `spark.applications[${i}].name`,
-        `expected a name no other application uses, got "${spark.applications[i].name}" (spark.applications[${first}] has it)`,
-      ),
-  );
-  spark.applications.forEach((app, i) => {
-    const at = `spark.applications[${i}]`;
-    for (const role of ["driver", "executor"] as const) {
-      if (app[role].gpus > 0 && !gpu.enabled) {
-        report(
-          `${at}.${role}.gpus`,
-          `expected 0 while gpu.enabled is false (set gpu.enabled: true to schedule GPU pods), got ${app[role].gpus}`,
-        );
-      }
-    }
-    if (app.executor.gpus > 0 && app.taskGpus > app.executor.gpus) {
-      report(
-        `${at}.taskGpus`,
-        `expected at most executor.gpus (${app.executor.gpus}): a task cannot use more GPUs than its executor has, got ${app.taskGpus}`,
-      );
-    }
-    if (spark.mode === "submit" && app.restartPolicy.type !== "Never") {
-      report(
-        `${at}.restartPolicy.type`,
-        `expected "Never" in submit mode (a failed Job is not re-run; set spark.mode: operator for restarts), got "${app.restartPolicy.type}"`,
-      );
-    }
-    if (config.hdfs.enabled && "spark.hadoop.fs.defaultFS" in app.sparkConf) {
-      report(
-        `${at}.sparkConf.spark.hadoop.fs.defaultFS`,
-        "expected no value while hdfs.enabled is true: the stack points fs.defaultFS at its HDFS",
-      );
-    }
-  });
-  if (spark.applications.length > 0 && config.dns.length > MAX_POD_DNS_SERVERS) {
-    report(
-      "dns",
-      `expected at most ${MAX_POD_DNS_SERVERS} servers while Spark applications run: pods list them after the cluster DNS and resolv.conf keeps three, got ${JSON.stringify(config.dns)}`,
-    );
-  }
-});

@@ -1,0 +1,198 @@
+// The checks that judge whole sections: across sections (GPU applications need the GPU section on,
+// no two parts share a namespace) or across the entries of one (no name twice). Each section is
+// typed by the module that owns it; config.ts runs these once every section has parsed on its own.
+import { isIPv4 } from "node:net";
+import type { HdfsConfig } from "./hdfs/schema";
+import { deliveryNamespace } from "./nodes/apply-namespace";
+import type { NodesConfig } from "./nodes/schema";
+import { isLoopback, type RegistryConfig } from "./registry/schema";
+import { forEachRepeat } from "./validators";
+import { DEVICE_PLUGIN_CHART } from "./workload/charts";
+import type { GpuConfig, SparkConfig } from "./workload/schema";
+
+/** Adds one problem: the key path and what is wrong with its value. */
+export type Report = (path: string, message: string) => void;
+
+/** The sections these checks read. */
+export interface CheckedSections {
+  readonly dns: readonly string[];
+  readonly registry: RegistryConfig;
+  readonly nodes: NodesConfig;
+  readonly spark: SparkConfig;
+  readonly gpu: GpuConfig;
+  readonly hdfs: HdfsConfig;
+}
+
+type SectionKey = keyof CheckedSections;
+
+/** A check that sees only the sections it reads, and runs once they all parsed. */
+interface CrossCheck<K extends SectionKey> {
+  readonly reads: readonly K[];
+  readonly check: (sections: Pick<CheckedSections, K>, report: Report) => void;
+}
+
+const crossCheck = <K extends SectionKey>(reads: readonly K[], check: CrossCheck<K>["check"]): CrossCheck<K> => ({ reads, check });
+
+const parsedAll = <K extends SectionKey>(
+  parsed: Partial<CheckedSections>,
+  keys: readonly K[],
+): parsed is Partial<CheckedSections> & Pick<CheckedSections, K> => keys.every((key) => parsed[key] !== undefined);
+
+/** Namespaces every cluster has: declaring one of them fails with "already exists". */
+const BUILT_IN_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
+
+/**
+ * Every part gets a namespace of its own: each declares its Namespace, and two parts sharing one
+ * would collide on it and on object names. Judged on whichever sections parsed.
+ */
+function reportSharedNamespaces(parsed: Partial<CheckedSections>, report: Report): void {
+  // Configurable ones first, so a clash is reported on a key the user can change.
+  const used: { readonly owner: string; readonly namespace: string | undefined }[] = [
+    { owner: "registry.namespace", namespace: parsed.registry?.namespace },
+    { owner: "spark.namespace", namespace: parsed.spark?.namespace },
+    { owner: "hdfs.namespace", namespace: parsed.hdfs?.enabled ? parsed.hdfs.namespace : undefined },
+    { owner: "the nodes' daemonset delivery", namespace: parsed.nodes && deliveryNamespace(parsed.nodes) },
+    { owner: "the NVIDIA device plugin", namespace: parsed.gpu?.enabled ? DEVICE_PLUGIN_CHART.namespace : undefined },
+  ];
+  const declared = used.filter((u): u is { owner: string; namespace: string } => u.namespace !== undefined);
+  for (const { owner, namespace } of declared) {
+    if (BUILT_IN_NAMESPACES.includes(namespace))
+      report(
+        owner,
+        `expected a namespace of its own, not one Kubernetes creates itself (${BUILT_IN_NAMESPACES.join(", ")}), got ${JSON.stringify(namespace)}`,
+      );
+  }
+  forEachRepeat(
+    declared.map((u) => u.namespace),
+    (i, first) => {
+      const [key, also] = declared[i].owner.endsWith(".namespace")
+        ? [declared[i].owner, declared[first].owner]
+        : [declared[first].owner, declared[i].owner];
+      report(key, `expected a namespace no other part of the stack uses, got ${JSON.stringify(declared[i].namespace)} (also ${also})`);
+    },
+  );
+}
+
+function ipv4ToNumber(address: string): number {
+  return address.split(".").reduce((acc, octet) => acc * 256 + Number(octet), 0);
+}
+
+function inSubnet(address: string, subnet: string): boolean {
+  const [network, bits] = subnet.split("/");
+  const size = 2 ** (32 - Number(bits));
+  return Math.floor(ipv4ToNumber(address) / size) === Math.floor(ipv4ToNumber(network) / size);
+}
+
+const nodesCheck = crossCheck(["nodes"], ({ nodes }, report) => {
+  const { hosts, subnet, delivery } = nodes;
+  for (const [field, what] of [
+    ["name", "a name"],
+    ["address", "an address"],
+  ] as const) {
+    forEachRepeat(
+      hosts.map((node) => node[field]),
+      (i, first) =>
+        report(
+          `nodes.hosts[${i}].${field}`,
+          `expected ${what} used by one node only, got ${JSON.stringify(hosts[i][field])} again (also nodes.hosts[${first}])`,
+        ),
+    );
+  }
+  if (subnet !== undefined) {
+    hosts.forEach((node, i) => {
+      if (!isIPv4(node.address) || !inSubnet(node.address, subnet)) {
+        report(`nodes.hosts[${i}].address`, `expected an IPv4 address inside nodes.subnet ${subnet}, got ${JSON.stringify(node.address)}`);
+      }
+    });
+  }
+  if (delivery === "daemonset") {
+    hosts.forEach((node, i) => {
+      if (node.name.length > 63) {
+        report(
+          `nodes.hosts[${i}].name`,
+          `expected at most 63 characters with nodes.delivery "daemonset", which selects the node by its kubernetes.io/hostname label (a label value), got ${JSON.stringify(node.name)}`,
+        );
+      }
+    });
+  }
+});
+
+/** Every configured node pulls from the registry, so a loopback host serves one node at most. */
+const registryHostCheck = crossCheck(["nodes", "registry"], ({ nodes, registry }, report) => {
+  if (nodes.hosts.length > 1 && isLoopback(registry.host)) {
+    report(
+      "registry.host",
+      `expected the address of the registry's node, which all ${nodes.hosts.length} nodes in nodes.hosts reach (a loopback address reaches only the node itself), got ${JSON.stringify(registry.host)}`,
+    );
+  }
+});
+
+/** Pods add the configured servers after the cluster DNS; resolv.conf keeps three nameservers. */
+const MAX_POD_DNS_SERVERS = 2;
+
+const workloadCheck = crossCheck(["spark", "gpu", "hdfs", "dns"], ({ spark, gpu, hdfs, dns }, report) => {
+  forEachRepeat(
+    spark.applications.map((app) => app.name),
+    (i, first) =>
+      report(
+        `spark.applications[${i}].name`,
+        `expected a name no other application uses, got "${spark.applications[i].name}" (spark.applications[${first}] has it)`,
+      ),
+  );
+  spark.applications.forEach((app, i) => {
+    const at = `spark.applications[${i}]`;
+    for (const role of ["driver", "executor"] as const) {
+      if (app[role].gpus > 0 && !gpu.enabled) {
+        report(
+          `${at}.${role}.gpus`,
+          `expected 0 while gpu.enabled is false (set gpu.enabled: true to schedule GPU pods), got ${app[role].gpus}`,
+        );
+      }
+    }
+    if (app.executor.gpus > 0 && app.taskGpus > app.executor.gpus) {
+      report(
+        `${at}.taskGpus`,
+        `expected at most executor.gpus (${app.executor.gpus}): a task cannot use more GPUs than its executor has, got ${app.taskGpus}`,
+      );
+    }
+    if (spark.mode === "submit" && app.restartPolicy.type !== "Never") {
+      report(
+        `${at}.restartPolicy.type`,
+        `expected "Never" in submit mode (a failed Job is not re-run; set spark.mode: operator for restarts), got "${app.restartPolicy.type}"`,
+      );
+    }
+    if (hdfs.enabled && "spark.hadoop.fs.defaultFS" in app.sparkConf) {
+      report(
+        `${at}.sparkConf.spark.hadoop.fs.defaultFS`,
+        "expected no value while hdfs.enabled is true: the stack points fs.defaultFS at its HDFS",
+      );
+    }
+  });
+  if (spark.applications.length > 0 && dns.length > MAX_POD_DNS_SERVERS) {
+    report(
+      "dns",
+      `expected at most ${MAX_POD_DNS_SERVERS} servers while Spark applications run: pods list them after the cluster DNS and resolv.conf keeps three, got ${JSON.stringify(dns)}`,
+    );
+  }
+});
+
+const hdfsCheck = crossCheck(["hdfs"], ({ hdfs }, report) => {
+  const { replication, dataNodes, directories } = hdfs;
+  if (replication > dataNodes) {
+    report("hdfs.replication", `expected at most hdfs.dataNodes (${dataNodes}) copies of each block, got ${replication}`);
+  }
+  forEachRepeat(
+    directories.map((d) => d.path),
+    (i) => report(`hdfs.directories[${i}].path`, `expected each path once, got ${JSON.stringify(directories[i].path)} again`),
+  );
+});
+
+const CROSS_CHECKS: readonly CrossCheck<SectionKey>[] = [nodesCheck, registryHostCheck, workloadCheck, hdfsCheck];
+
+/** Reports what the checks find in the sections that parsed; a section that did not is left out. */
+export function reportCrossSectionProblems(parsed: Partial<CheckedSections>, report: Report): void {
+  reportSharedNamespaces(parsed, report);
+  for (const { reads, check } of CROSS_CHECKS) {
+    if (parsedAll(parsed, reads)) check(parsed, report);
+  }
+}
