@@ -1,8 +1,8 @@
 // The checks that judge whole sections: across sections (GPU applications need the GPU section on,
 // no two parts share a namespace) or across the entries of one (no name twice). Each section is
 // typed by the module that owns it; config.ts runs these once every section has parsed on its own.
-import { isIPv4 } from "node:net";
 import type { HdfsConfig } from "./hdfs/schema";
+import { inNetwork } from "./ipv4";
 import { deliveryNamespace } from "./nodes/apply-namespace";
 import type { NodesConfig } from "./nodes/schema";
 import { isLoopback, type RegistryConfig } from "./registry/schema";
@@ -73,16 +73,6 @@ function reportSharedNamespaces(parsed: Partial<CheckedSections>, report: Report
   );
 }
 
-function ipv4ToNumber(address: string): number {
-  return address.split(".").reduce((acc, octet) => acc * 256 + Number(octet), 0);
-}
-
-function inSubnet(address: string, subnet: string): boolean {
-  const [network, bits] = subnet.split("/");
-  const size = 2 ** (32 - Number(bits));
-  return Math.floor(ipv4ToNumber(address) / size) === Math.floor(ipv4ToNumber(network) / size);
-}
-
 const nodesCheck = crossCheck(["nodes"], ({ nodes }, report) => {
   const { hosts, subnet, delivery } = nodes;
   for (const [field, what] of [
@@ -100,7 +90,7 @@ const nodesCheck = crossCheck(["nodes"], ({ nodes }, report) => {
   }
   if (subnet !== undefined) {
     hosts.forEach((node, i) => {
-      if (!isIPv4(node.address) || !inSubnet(node.address, subnet)) {
+      if (!inNetwork(node.address, subnet)) {
         report(`nodes.hosts[${i}].address`, `expected an IPv4 address inside nodes.subnet ${subnet}, got ${JSON.stringify(node.address)}`);
       }
     });

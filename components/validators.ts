@@ -1,7 +1,7 @@
 // Building blocks for the stack's zod schema. Every validator carries its own "expected …"
 // message, so an error reads `registry.port: expected an integer 1–65535, got "abc"`.
-import { isIPv4 } from "node:net";
 import { z } from "zod";
+import { isIpv4, isNetworkCidr } from "./ipv4";
 
 /** One message for the type check and every refinement of a schema. */
 const expecting = (what: string) => ({ error: `expected ${what}` });
@@ -33,12 +33,12 @@ export const dnsSubdomain = () => {
 const HOSTNAME = /^(?=.{1,253}$)([A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?)*$/;
 
 export function isHost(value: string): boolean {
-  return isIPv4(value) || HOSTNAME.test(value);
+  return isIpv4(value) || HOSTNAME.test(value);
 }
 
 export const ipv4 = () => {
   const e = expecting("an IPv4 address");
-  return z.string(e).refine((v) => isIPv4(v), e);
+  return z.string(e).refine(isIpv4, e);
 };
 
 /** An IPv4 address or a DNS name. */
@@ -56,19 +56,9 @@ export const hostAndPort = () => {
   }, e);
 };
 
-export function isCidr(value: string): boolean {
-  const m = /^(\d{1,3}(?:\.\d{1,3}){3})\/(\d{1,2})$/.exec(value);
-  if (!m || !isIPv4(m[1]) || Number(m[2]) > 32) return false;
-  // The address must be the network address itself: 10.0.0.1/8 is almost always a typo.
-  const bits = Number(m[2]);
-  const addr = m[1].split(".").reduce((acc, octet) => acc * 256 + Number(octet), 0);
-  const hostBits = 2 ** (32 - bits);
-  return addr % hostBits === 0;
-}
-
 export const cidr = () => {
   const e = expecting("an IPv4 CIDR whose address is the network address (e.g. 10.244.0.0/16)");
-  return z.string(e).refine(isCidr, e);
+  return z.string(e).refine(isNetworkCidr, e);
 };
 
 /** http(s) URL with a host, no credentials inside (they are secrets of their own). */

@@ -1,7 +1,7 @@
 // The `registry` config section: the private registry, its web UI, its garbage collection and the
 // optional Docker Hub pull-through cache. Defaults live here and only here.
-import { isIP } from "node:net";
 import { z } from "zod";
+import { isLoopbackIpv4 } from "../ipv4";
 import { bool, byteQuantity, cronSchedule, dnsLabel, dnsSubdomain, host, isHost, integer, nonEmptyString, port } from "../validators";
 
 /** A distribution 2.8.x tag: that line reads /etc/docker/registry/config.yml, as Debian's 2.8.2 does. */
@@ -40,7 +40,7 @@ const storageSchema = (size: string) =>
   });
 
 /** A loopback host (RFC 6761: localhost and *.localhost) only works on a single-node cluster, where the registry cannot land elsewhere. */
-export const isLoopback = (address: string) => /^(.+\.)?localhost$/i.test(address) || (isIP(address) === 4 && address.startsWith("127."));
+export const isLoopback = (address: string) => /^(.+\.)?localhost$/i.test(address) || isLoopbackIpv4(address);
 
 export const registrySchema = z
   .strictObject({

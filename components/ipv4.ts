@@ -1,0 +1,28 @@
+// IPv4 addresses and networks as the config writes them, through ipaddr.js: the schemas and the
+// checks across sections ask every IPv4 question here.
+import ipaddr from "ipaddr.js";
+
+/** A dotted-quad IPv4 address: four decimal parts 0–255, no leading zeros. */
+export function isIpv4(value: string): boolean {
+  return ipaddr.IPv4.isValidFourPartDecimal(value);
+}
+
+/** An address in 127.0.0.0/8: it reaches only the machine it is used on. */
+export function isLoopbackIpv4(value: string): boolean {
+  return isIpv4(value) && ipaddr.IPv4.parse(value).range() === "loopback";
+}
+
+/**
+ * An IPv4 CIDR written as its network address and prefix length (`10.244.0.0/16`): the address
+ * must be the network address itself, since 10.0.0.1/8 is almost always a typo.
+ */
+export function isNetworkCidr(value: string): boolean {
+  if (!ipaddr.IPv4.isValidCIDR(value)) return false;
+  const [, prefixLength] = ipaddr.IPv4.parseCIDR(value);
+  return `${ipaddr.IPv4.networkAddressFromCIDR(value)}/${prefixLength}` === value;
+}
+
+/** Whether an IPv4 address lies inside a network (a CIDR that `isNetworkCidr` accepted). */
+export function inNetwork(address: string, cidr: string): boolean {
+  return isIpv4(address) && ipaddr.IPv4.parse(address).match(ipaddr.IPv4.parseCIDR(cidr));
+}
