@@ -7,7 +7,7 @@ import type { ProxyConfig, ProxyCredentials } from "../proxy";
 import type { RegistryRef, SparkImageRef } from "../refs";
 import { BUILD_CONTEXT, DOCKERFILE, PLATFORM, imageName, renderBuildArgs, renderBuildProxy, type BuildProxy } from "./render";
 import type { ImageConfig } from "./schema";
-import { sparkImageFacts, withoutDigest } from "./tags";
+import { baseImageFacts, withoutDigest } from "./tags";
 
 export interface SparkImageArgs {
   /** The validated `image` section (defaults already applied by the schema). */
@@ -27,8 +27,7 @@ export class SparkImage extends pulumi.ComponentResource {
     super("spark-gpu-stack:image:SparkImage", name, {}, opts);
     const { config, registry } = args;
     const versions = {
-      // The schema accepted sparkImage only with an official tag, so the facts are there.
-      sparkVersion: sparkImageFacts(config.sparkImage)!.sparkVersion,
+      sparkVersion: baseImageFacts(config).spark.sparkVersion,
       pythonVersion: config.pythonVersion,
     };
 

@@ -2,7 +2,7 @@
 // from the base image tags by ./tags), the proxy of its RUN steps, the name pushed to the private
 // registry. The component only wires these.
 import { proxyUrls, type ProxyConfig, type ProxyCredentials } from "../proxy";
-import { pytorchImageFacts, sparkImageFacts } from "./tags";
+import { baseImageFacts } from "./tags";
 
 /** Build context and Dockerfile, relative to the project directory (Pulumi's working directory). */
 export const BUILD_CONTEXT = "images/spark-pytorch";
@@ -53,9 +53,7 @@ function proxyBuildArgs(proxy: BuildProxy): Record<string, string> {
  * and config as long as the Dockerfile never declares them.
  */
 export function renderBuildArgs(inputs: ImageBuildInputs, proxy?: BuildProxy): Record<string, string> {
-  const spark = sparkImageFacts(inputs.sparkImage);
-  const pytorch = pytorchImageFacts(inputs.pytorchImage);
-  if (!spark || !pytorch) throw new Error("renderBuildArgs: base image tags not validated by the image schema");
+  const { spark, pytorch } = baseImageFacts(inputs);
   return {
     SPARK_IMAGE: inputs.sparkImage,
     PYTORCH_IMAGE: inputs.pytorchImage,

@@ -3,7 +3,7 @@
 // used instead of building. Defaults live here and only here.
 import { z } from "zod";
 import { pinnedTag } from "../validators";
-import { compareVersions, defaultImageTag, isDigestReference, pytorchImageFacts, sparkImageFacts } from "./tags";
+import { baseImageFacts, compareVersions, defaultImageTag, isDigestReference, pytorchImageFacts, sparkImageFacts } from "./tags";
 
 const expecting = (what: string) => ({ error: `expected ${what}` });
 
@@ -97,9 +97,6 @@ export const imageSchema = z
       });
     }
   })
-  .transform((image) => ({
-    ...image,
-    tag: image.tag ?? defaultImageTag(sparkImageFacts(image.sparkImage)!, pytorchImageFacts(image.pytorchImage)!),
-  }));
+  .transform((image) => ({ ...image, tag: image.tag ?? defaultImageTag(baseImageFacts(image)) }));
 
 export type ImageConfig = z.output<typeof imageSchema>;

@@ -59,7 +59,21 @@ export function compareVersions(a: string, b: string): number {
   return 0;
 }
 
+export interface BaseImageFacts {
+  readonly spark: SparkImageFacts;
+  readonly pytorch: PytorchImageFacts;
+}
+
+/** The facts of both base images of an `image` section the schema accepted; any other tag is a bug. */
+export function baseImageFacts(images: { readonly sparkImage: string; readonly pytorchImage: string }): BaseImageFacts {
+  const spark = sparkImageFacts(images.sparkImage);
+  const pytorch = pytorchImageFacts(images.pytorchImage);
+  if (!spark || !pytorch)
+    throw new Error(`base image tags not validated by the image schema: ${images.sparkImage}, ${images.pytorchImage}`);
+  return { spark, pytorch };
+}
+
 /** The default tag pushed to the private registry: both base versions, so people can tell builds apart. */
-export function defaultImageTag(spark: SparkImageFacts, pytorch: PytorchImageFacts): string {
+export function defaultImageTag({ spark, pytorch }: BaseImageFacts): string {
   return `spark${spark.sparkVersion}-torch${pytorch.torchVersion}-cuda${pytorch.cudaVersion}`;
 }

@@ -2,7 +2,7 @@
 // by the real Python: what the build relies on, before any daemon is involved.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { Arg, Copy, DockerfileParser, Env, From, Instruction, JSONInstruction, Label } from "dockerfile-ast";
+import { Arg, Copy, DockerfileParser, Env, From, type Instruction, type JSONInstruction, Label } from "dockerfile-ast";
 import { describe, expect, it } from "vitest";
 import { parseStackConfig } from "../../components/config";
 import { DOCKERFILE, IMAGE_PATHS, renderBuildArgs } from "../../components/image/render";
