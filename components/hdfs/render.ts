@@ -1,5 +1,6 @@
 // Pure renderers for what lands in the Hadoop containers: core-site.xml, hdfs-site.xml, the
 // NameNode start script and the script creating the Spark directories.
+import { shellQuote } from "../shell";
 import type { HdfsDirectory } from "./schema";
 
 /** Where the official apache/hadoop image reads its configuration (HADOOP_CONF_DIR). */
@@ -73,6 +74,7 @@ export function hdfsSiteProperties(values: HadoopSiteValues): HadoopProperties {
 
 const XML_ESCAPES: Readonly<Record<string, string>> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" };
 // Characters XML 1.0 cannot carry at all, escaped or not.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is this pattern's job.
 const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
 
 function escapeXml(text: string): string {
@@ -87,11 +89,6 @@ export function renderHadoopXml(properties: HadoopProperties): string {
     ([name, value]) => `  <property>\n    <name>${escapeXml(name)}</name>\n    <value>${escapeXml(value)}</value>\n  </property>\n`,
   );
   return `<?xml version="1.0" encoding="UTF-8"?>\n<!-- Rendered by spark-gpu-stack (components/hdfs). -->\n<configuration>\n${entries.join("")}</configuration>\n`;
-}
-
-/** Single-quoted for POSIX sh: nothing inside is expanded. */
-export function shellQuote(value: string): string {
-  return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
 /**

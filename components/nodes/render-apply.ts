@@ -10,6 +10,7 @@ import {
   type NodePlan,
   type TomlSetting,
 } from "./render";
+import { shellQuote } from "../shell";
 
 /**
  * Merges SETTINGS into the daemon.json on stdin (the contract is mergeDaemonJson in render.ts).
@@ -218,11 +219,6 @@ function hereDoc(content: string): string {
   return `<<'${DELIMITER}'\n${content.endsWith("\n") ? content : `${content}\n`}${DELIMITER}`;
 }
 
-/** `'…'` for sh. */
-export function shellQuoted(value: string): string {
-  return `'${value.replace(/'/g, "'\\''")}'`;
-}
-
 /** A shell variable holding text verbatim. */
 const textVariable = (name: string, content: string) => `${name}=$(cat ${hereDoc(content)}\n)`;
 
@@ -239,7 +235,7 @@ function daemonJsonSettings(desired: Readonly<Record<string, unknown>>): string 
 const tomlSettings = (settings: readonly TomlSetting[]) =>
   settings.map((s) => [s.table, s.key, s.value ?? "", s.inheritFrom ?? ""].join("\t")).join("\n");
 
-const staged = (path: string) => `"$ROOT"${shellQuoted(`${path}.spark-gpu-stack-new`)}`;
+const staged = (path: string) => `"$ROOT"${shellQuote(`${path}.spark-gpu-stack-new`)}`;
 
 const COMMON_FUNCTIONS = String.raw`say() { printf 'spark-gpu-stack %s: %s\n' "$UNIT" "$*"; }
 fail() {
@@ -332,7 +328,7 @@ function proxyCheck(noProxy: string | undefined): string {
  */
 function nvidiaRuntimeCheck(plan: NodePlan): string {
   const message = `${NVIDIA_RUNTIME_BINARY} is missing or not executable: install the NVIDIA Container Toolkit on this node, or set its nodes.hosts[].gpu to false; nothing was changed`;
-  return plan.gpu ? `\n\t[ -x "$ROOT"${shellQuoted(NVIDIA_RUNTIME_BINARY)} ] || fail ${shellQuoted(message)}` : "";
+  return plan.gpu ? `\n\t[ -x "$ROOT"${shellQuote(NVIDIA_RUNTIME_BINARY)} ] || fail ${shellQuote(message)}` : "";
 }
 
 /**
@@ -343,8 +339,8 @@ function competingDropInCheck(plan: NodePlan): string {
   if (plan.noProxy === undefined) return "";
   const ours = dropInPath(plan.edit.runtime);
   return `
-	for other in "$ROOT"${shellQuoted(ours.slice(0, ours.lastIndexOf("/")))}/*.conf; do
-		if [ "$other" != "$ROOT"${shellQuoted(ours)} ] && [ -e "$other" ] && grep -q -i -E '(^|["[:space:]=])(https?|no)_proxy=' "$other"; then
+	for other in "$ROOT"${shellQuote(ours.slice(0, ours.lastIndexOf("/")))}/*.conf; do
+		if [ "$other" != "$ROOT"${shellQuote(ours)} ] && [ -e "$other" ] && grep -q -i -E '(^|["[:space:]=])(https?|no)_proxy=' "$other"; then
 			fail "$other sets proxy variables too, and systemd applies drop-ins in name order: remove it (${ours} replaces it); nothing was changed"
 		fi
 	done`;
@@ -403,7 +399,7 @@ function dockerSteps(desired: Readonly<Record<string, unknown>>): RuntimeSteps {
 function containerdSteps(settings: Readonly<Record<ContainerdLayout, readonly TomlSetting[]>>): RuntimeSteps {
   const layouts = [2, 3] as const;
   const layoutCase = layouts
-    .map((layout) => `	${layout}) settings=$CONTAINERD_SETTINGS_${layout} registry_table=${shellQuoted(registryTable(layout))} ;;`)
+    .map((layout) => `	${layout}) settings=$CONTAINERD_SETTINGS_${layout} registry_table=${shellQuote(registryTable(layout))} ;;`)
     .join("\n");
   return {
     mergedPath: "/etc/containerd/config.toml",
@@ -425,7 +421,7 @@ ${layoutCase}
 	*) fail "$ROOT/etc/containerd/config.toml has no 'version = 2' or 'version = 3' line (containerd's first layout): migrate it with 'containerd config migrate' first" ;;
 	esac`,
     stage: `	stage_merged /etc/containerd/config.toml
-	SETTINGS=$settings REGISTRY_TABLE=$registry_table CERTS_DIR=${shellQuoted("/etc/containerd/certs.d")} awk "$EDIT_CONTAINERD_TOML_AWK" "$config" "$config" >${staged("/etc/containerd/config.toml")} ||
+	SETTINGS=$settings REGISTRY_TABLE=$registry_table CERTS_DIR=${shellQuote("/etc/containerd/certs.d")} awk "$EDIT_CONTAINERD_TOML_AWK" "$config" "$config" >${staged("/etc/containerd/config.toml")} ||
 		fail "could not edit $ROOT/etc/containerd/config.toml; nothing was changed"`,
     install: `	install_staged /etc/containerd/config.toml restart`,
   };
@@ -440,11 +436,9 @@ ${layoutCase}
 export function renderApplyScript(plan: NodePlan): string {
   const steps = plan.edit.runtime === "docker" ? dockerSteps(plan.edit.daemonJson) : containerdSteps(plan.edit.settings);
   const paths = [...plan.files.map((f) => f.path), steps.mergedPath];
-  const variables = [...(plan.noProxy !== undefined ? [`NO_PROXY_EXPECTED=${shellQuoted(plan.noProxy)}`] : []), ...steps.variables];
-  const stageOwned = plan.files.map(
-    (f) => `	stage_owned ${shellQuoted(f.path)} ${f.mode}\n	cat >${staged(f.path)} ${hereDoc(f.content)}`,
-  );
-  const installOwned = plan.files.map((f) => `	install_staged ${shellQuoted(f.path)} ${shellQuoted(f.effect === "none" ? "" : f.effect)}`);
+  const variables = [...(plan.noProxy !== undefined ? [`NO_PROXY_EXPECTED=${shellQuote(plan.noProxy)}`] : []), ...steps.variables];
+  const stageOwned = plan.files.map((f) => `	stage_owned ${shellQuote(f.path)} ${f.mode}\n	cat >${staged(f.path)} ${hereDoc(f.content)}`);
+  const installOwned = plan.files.map((f) => `	install_staged ${shellQuote(f.path)} ${shellQuote(f.effect === "none" ? "" : f.effect)}`);
   return `#!/bin/sh
 # Managed by spark-gpu-stack: configures the ${plan.edit.runtime} runtime of node ${plan.node}.
 # Writes a file only when its content differs (staged beside it, then renamed), keeps each

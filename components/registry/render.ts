@@ -3,6 +3,7 @@
 import bcrypt from "bcryptjs";
 import { stringify } from "yaml";
 import type { RegistryAddress } from "../refs";
+import { shellQuote } from "../shell";
 import type { RegistryConfig } from "./schema";
 
 /** Where distribution 2.x reads its configuration, and where the component mounts it. */
@@ -85,8 +86,6 @@ export interface GcScriptInput {
   /** How long to wait for each switch of the registry pod. */
   readonly rolloutTimeoutSeconds: number;
 }
-
-const shellQuote = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;
 
 /** JSON strategic-merge patch giving the registry container the args that serve `configFile`. */
 function serveArgsPatch(container: string, configFile: string): string {
