@@ -10,6 +10,7 @@ import {
   type NodePlan,
   type TomlSetting,
 } from "./render";
+import { readScript } from "../scripts";
 import { shellQuote } from "../shell";
 
 /**
@@ -17,199 +18,17 @@ import { shellQuote } from "../shell";
  * Values are carried as raw JSON text, so the node's formatting of untouched keys is kept and a
  * second run prints the same bytes.
  */
-export const MERGE_DAEMON_JSON_AWK = String.raw`# SETTINGS: one line per setting, "key TAB member TAB value", key and member as JSON strings and
-# value as JSON text. An empty member replaces the key's value; a member sets one entry of an
-# object-valued key and keeps its other entries.
-function fail(message) {
-	print "daemon.json: " message > "/dev/stderr"
-	failed = 1
-	exit 2
-}
-function trim(s) {
-	sub(/^[ \t\r\n]+/, "", s)
-	sub(/[ \t\r\n]+$/, "", s)
-	return s
-}
-function skip_space() {
-	while (pos <= len && index(" \t\r\n", substr(text, pos, 1)) > 0) pos++
-}
-function skip_string() {
-	pos++
-	while (pos <= len) {
-		ch = substr(text, pos, 1)
-		if (ch == "\\") pos += 2
-		else if (ch == "\"") { pos++; return }
-		else pos++
-	}
-	fail("unterminated string")
-}
-# Moves pos to the end of the value starting there: the next ',' '}' or ']' outside it.
-function skip_value(   depth) {
-	depth = 0
-	while (pos <= len) {
-		ch = substr(text, pos, 1)
-		if (ch == "\"") { skip_string(); continue }
-		if (ch == "{" || ch == "[") depth++
-		else if (ch == "}" || ch == "]") { if (depth == 0) return; depth-- }
-		else if (ch == "," && depth == 0) return
-		pos++
-	}
-	fail("unexpected end of the file")
-}
-# Splits a JSON object into names[1..n] (quoted, as written) and values[1..n] (JSON text).
-function split_object(object, names, values,   count, start) {
-	text = object; len = length(text); pos = 1; count = 0
-	skip_space()
-	if (substr(text, pos, 1) != "{") fail("expected a JSON object")
-	pos++; skip_space()
-	if (substr(text, pos, 1) == "}") pos++
-	else while (1) {
-		skip_space()
-		if (substr(text, pos, 1) != "\"") fail("expected a quoted key")
-		start = pos; skip_string(); names[++count] = substr(text, start, pos - start)
-		skip_space()
-		if (substr(text, pos, 1) != ":") fail("expected ':' after " names[count])
-		pos++; skip_space()
-		start = pos; skip_value(); values[count] = trim(substr(text, start, pos - start))
-		if (values[count] == "") fail("expected a value for " names[count])
-		ch = substr(text, pos, 1); pos++
-		if (ch == "}") break
-		if (ch != ",") fail("expected ',' or '}' after the value of " names[count])
-	}
-	skip_space()
-	if (pos <= len) fail("unexpected text after the object")
-	return count
-}
-# The object (a new one when it is not an object) with the member settings of key applied.
-function merge_members(key, object,   names, values, count, i, j, done, out) {
-	count = (substr(object, 1, 1) == "{") ? split_object(object, names, values) : 0
-	for (i = 1; i <= count; i++)
-		for (j = 1; j <= nsettings; j++)
-			if (setting_key[j] == key && setting_member[j] == names[i]) { values[i] = setting_value[j]; done[j] = 1 }
-	for (j = 1; j <= nsettings; j++)
-		if (setting_key[j] == key && setting_member[j] != "" && !(j in done)) { names[++count] = setting_member[j]; values[count] = setting_value[j] }
-	out = "{"
-	for (i = 1; i <= count; i++) out = out (i > 1 ? "," : "") "\n    " names[i] ": " values[i]
-	return out "\n  }"
-}
-function merged(key, current,   j) {
-	for (j = 1; j <= nsettings; j++)
-		if (setting_key[j] == key) return setting_member[j] == "" ? setting_value[j] : merge_members(key, current)
-}
-BEGIN {
-	nlines = split(ENVIRON["SETTINGS"], lines, "\n")
-	for (i = 1; i <= nlines; i++) {
-		if (lines[i] == "") continue
-		if (split(lines[i], fields, "\t") != 3) fail("bad setting line " i)
-		nsettings++
-		setting_key[nsettings] = fields[1]; setting_member[nsettings] = fields[2]; setting_value[nsettings] = fields[3]
-		wanted[fields[1]] = 1
-	}
-	input = ""
-	while ((getline line) > 0) input = input line "\n"
-	if (input ~ /^[ \t\r\n]*$/) input = "{}"
-	count = split_object(input, names, values)
-	for (i = 1; i <= count; i++)
-		if (names[i] in wanted) { values[i] = merged(names[i], values[i]); placed[names[i]] = 1 }
-	for (j = 1; j <= nsettings; j++)
-		if (!(setting_key[j] in placed)) { names[++count] = setting_key[j]; values[count] = merged(setting_key[j], ""); placed[setting_key[j]] = 1 }
-	out = "{"
-	for (i = 1; i <= count; i++) out = out (i > 1 ? "," : "") "\n  " names[i] ": " values[i]
-	print (count > 0 ? out "\n}" : "{}")
-}
-END { if (failed) exit 2 }
-`;
+const MERGE_DAEMON_JSON_AWK = readScript("nodes", "merge-daemon-json.awk");
 
 /**
  * Sets keys in tables of a containerd config.toml given as both file arguments (the first pass
- * learns values to inherit, the second prints). A table's keys go right below its header, their
- * old lines dropped; missing tables are appended. Refuses inline registry mirrors and TLS configs,
+ * learns values to inherit, the second prints). Refuses inline registry mirrors and TLS configs,
  * which containerd rejects next to config_path (its CRI plugin then fails to load).
  */
-export const EDIT_CONTAINERD_TOML_AWK = String.raw`# SETTINGS: one line per key, "table TAB key TAB value TAB inherit-from"; an empty value takes the
-# same key's value in the inherit-from table, or leaves the key out when that has none.
-# REGISTRY_TABLE: the table holding config_path; CERTS_DIR: where hosts.toml files live.
-function fail(message) {
-	print "config.toml: " message > "/dev/stderr"
-	failed = 1
-	exit 2
-}
-# The table a header line opens, without blanks; "" for any other line.
-function table_of(line) {
-	if (line !~ /^[ \t]*\[/) return ""
-	sub(/^[ \t]*\[/, "", line)
-	sub(/\][ \t]*(#.*)?$/, "", line)
-	gsub(/[ \t]/, "", line)
-	return line
-}
-function key_of(line) {
-	if (line !~ /^[ \t]*[A-Za-z0-9_-]+[ \t]*=/) return ""
-	sub(/^[ \t]*/, "", line)
-	sub(/[ \t]*=.*$/, "", line)
-	return line
-}
-function print_settings(table, indent,   j) {
-	for (j = 1; j <= nsettings; j++)
-		if (setting_table[j] == table && setting_value[j] != "") print indent "  " setting_key[j] " = " setting_value[j]
-}
-BEGIN {
-	nlines = split(ENVIRON["SETTINGS"], lines, "\n")
-	for (i = 1; i <= nlines; i++) {
-		if (lines[i] == "") continue
-		if (split(lines[i], fields, "\t") != 4) fail("bad setting line " i)
-		nsettings++
-		setting_table[nsettings] = fields[1]; setting_key[nsettings] = fields[2]
-		setting_value[nsettings] = fields[3]; setting_inherit[nsettings] = fields[4]
-		wanted[fields[1]] = 1
-		wanted_key[fields[1], fields[2]] = 1
-	}
-	registry = ENVIRON["REGISTRY_TABLE"]
-	move = ", which containerd refuses next to config_path: move it to " ENVIRON["CERTS_DIR"] "/<host>/hosts.toml"
-}
-FNR == NR {
-	table = table_of($0)
-	if (table != "") {
-		current = table
-		if (index(table, registry ".mirrors.") == 1) fail("[" table "] configures a registry mirror inline" move)
-		if (index(table, registry ".configs.") == 1 && table ~ /\.tls$/) fail("[" table "] configures registry TLS inline" move)
-		next
-	}
-	key = key_of($0)
-	if (key != "") { value = $0; sub(/^[^=]*=[ \t]*/, "", value); known[current, key] = value }
-	next
-}
-FNR == 1 {
-	for (j = 1; j <= nsettings; j++)
-		if (setting_value[j] == "" && (setting_inherit[j], setting_key[j]) in known) setting_value[j] = known[setting_inherit[j], setting_key[j]]
-	current = ""
-}
-{
-	table = table_of($0)
-	if (table != "") {
-		current = table
-		print
-		if (table in wanted) {
-			indent = $0
-			sub(/[^ \t].*$/, "", indent)
-			print_settings(table, indent)
-			written[table] = 1
-		}
-		next
-	}
-	key = key_of($0)
-	if (!(key != "" && (current, key) in wanted_key)) print
-}
-END {
-	if (failed) exit 2
-	for (j = 1; j <= nsettings; j++) {
-		if (setting_table[j] in written) continue
-		print ""
-		print "[" setting_table[j] "]"
-		print_settings(setting_table[j], "")
-		written[setting_table[j]] = 1
-	}
-}
-`;
+const EDIT_CONTAINERD_TOML_AWK = readScript("nodes", "edit-containerd-toml.awk");
+
+/** The functions every apply script shares: staging, installing with a kept copy, rolling back. */
+const APPLY_LIB = readScript("nodes", "apply-lib.sh");
 
 const DELIMITER = "SPARK_GPU_STACK_EOF";
 
@@ -236,81 +55,6 @@ const tomlSettings = (settings: readonly TomlSetting[]) =>
   settings.map((s) => [s.table, s.key, s.value ?? "", s.inheritFrom ?? ""].join("\t")).join("\n");
 
 const staged = (path: string) => `"$ROOT"${shellQuote(`${path}.spark-gpu-stack-new`)}`;
-
-const COMMON_FUNCTIONS = String.raw`say() { printf 'spark-gpu-stack %s: %s\n' "$UNIT" "$*"; }
-fail() {
-	printf 'spark-gpu-stack %s: %s\n' "$UNIT" "$*" >&2
-	exit 1
-}
-
-# Copies $ROOT$2 into directory $1 unless it holds a copy already; "<path>.absent" marks a file
-# that did not exist.
-keep_copy() {
-	copy=$1$2
-	if [ -e "$copy" ] || [ -e "$copy.absent" ]; then return 0; fi
-	mkdir -p "$(dirname "$copy")"
-	if [ -e "$ROOT$2" ]; then cp -p "$ROOT$2" "$copy"; else : >"$copy.absent"; fi
-}
-
-# Puts $ROOT$2 back as directory $1 holds it.
-restore_copy() {
-	if [ -e "$1$2.absent" ]; then
-		rm -f "$ROOT$2"
-	else
-		cp -p "$1$2" "$ROOT$2.spark-gpu-stack-new"
-		mv -f "$ROOT$2.spark-gpu-stack-new" "$ROOT$2"
-	fi
-}
-
-# Starts the staged version of $1 beside it (a rename within a directory is atomic): a file we
-# own gets mode $2; a file we merge into starts as a copy of the node's, keeping its mode.
-stage_owned() {
-	mkdir -p "$(dirname "$ROOT$1")"
-	: >"$ROOT$1.spark-gpu-stack-new"
-	chmod "$2" "$ROOT$1.spark-gpu-stack-new"
-}
-stage_merged() {
-	mkdir -p "$(dirname "$ROOT$1")"
-	if [ -e "$ROOT$1" ]; then cp -p "$ROOT$1" "$ROOT$1.spark-gpu-stack-new"; else stage_owned "$1" 0644; fi
-}
-
-# Renames the staged version of $1 over it when the content differs; $2 lists what a change
-# needs: daemon-reload, reload, restart.
-install_staged() {
-	if [ -f "$ROOT$1" ] && cmp -s "$ROOT$1.spark-gpu-stack-new" "$ROOT$1"; then
-		rm -f "$ROOT$1.spark-gpu-stack-new"
-		return 0
-	fi
-	keep_copy "$STATE/original" "$1"
-	keep_copy "$PREVIOUS" "$1"
-	mv -f "$ROOT$1.spark-gpu-stack-new" "$ROOT$1"
-	printf '%s\n' "$1" >>"$PREVIOUS/changed"
-	say "updated $1"
-	case " $2 " in *" daemon-reload "*) NEEDS_DAEMON_RELOAD=true ;; esac
-	case " $2 " in *" reload "*) NEEDS_RELOAD=true ;; esac
-	case " $2 " in *" restart "*) NEEDS_RESTART=true ;; esac
-}
-
-roll_back() {
-	say "$UNIT did not come back with the new files; putting the previous ones back"
-	while IFS= read -r path; do restore_copy "$PREVIOUS" "$path"; done <"$PREVIOUS/changed"
-	if $NEEDS_DAEMON_RELOAD; then "$SYSTEMCTL" daemon-reload; fi
-	if "$SYSTEMCTL" restart "$UNIT" && "$SYSTEMCTL" is-active --quiet "$UNIT"; then
-		fail "rolled back: $UNIT runs with the previous files again; journalctl -u $UNIT tells why the new ones failed"
-	fi
-	fail "rolled back, but $UNIT does not start with the previous files either; the node's originals are in $STATE/original"
-}
-
-apply_changes() {
-	if $NEEDS_DAEMON_RELOAD; then "$SYSTEMCTL" daemon-reload; fi
-	if $NEEDS_RELOAD && ! "$SYSTEMCTL" reload "$UNIT"; then say "reloading $UNIT failed; restarting it anyway"; fi
-	if $NEEDS_RESTART; then
-		say "restarting $UNIT"
-		if "$SYSTEMCTL" restart "$UNIT" && runtime_ok; then return 0; fi
-		roll_back
-	fi
-	runtime_ok || fail "$UNIT is not running with the expected environment, and this run changed nothing that needs a restart"
-}`;
 
 function proxyCheck(noProxy: string | undefined): string {
   if (noProxy === undefined) return "";
@@ -460,8 +204,7 @@ NEEDS_RELOAD=false
 NEEDS_RESTART=false
 ${variables.join("\n")}
 
-${COMMON_FUNCTIONS}
-
+${APPLY_LIB}
 ${runtimeOk(plan)}
 
 remove_staged() { rm -f ${paths.map((p) => staged(p)).join(" ")}; }
