@@ -3,6 +3,7 @@
 import { createHash } from "node:crypto";
 import type { input as Input } from "@pulumi/kubernetes/types";
 import { stringify as toYaml } from "yaml";
+import { readScript } from "../scripts";
 import { APP_LABEL, NO_GPU_ENV, dnsConfig, proxyEnv, renderPodTemplate } from "./render-pods";
 import { DRIVER_POD_NAME_ENV, SUBMIT_FILES, SUBMIT_PATHS, renderSubmitArgv, type WorkloadContext } from "./render-spark";
 import type { SparkApplicationConfig } from "./schema";
@@ -10,145 +11,15 @@ import type { SparkApplicationConfig } from "./schema";
 /** Placeholders in the driver template that the wrapper replaces with the submitter pod's identity. */
 export const OWNER_PLACEHOLDERS = { name: "@SUBMITTER_POD_NAME@", uid: "@SUBMITTER_POD_UID@" } as const;
 
-/** How often the wrapper asks for the driver's phase, and how many failed asks in a row it accepts. */
-const POLL_SECONDS = 10;
-const MAX_LOOKUP_FAILURES = 6;
-
 /**
- * The submitter's entry point (POSIX sh). spark-submit in cluster mode has exited 0 for a failed
- * driver (SPARK-26365), so the exit code comes from the driver pod's phase instead. `paths` are the
- * pod's mounts (tests use temporary directories).
+ * The submitter's entry point (POSIX sh) and its status lookup (Python 3, which the image has for
+ * PySpark). spark-submit in cluster mode has exited 0 for a failed driver (SPARK-26365), so the exit
+ * code comes from the driver pod's phase instead. The wrapper spells out SUBMIT_PATHS, the template's
+ * name, OWNER_PLACEHOLDERS and DRIVER_POD_NAME_ENV; test/workload/submit-wrapper.test.ts runs it
+ * moved and fed by these constants, so neither side can change alone.
  */
-export function renderSubmitScript(paths: { readonly configDir: string; readonly workDir: string } = SUBMIT_PATHS): string {
-  const { configDir, workDir } = paths;
-  return `#!/bin/sh
-# Runs spark-submit (arguments as given) in cluster mode, then exits with the driver's real outcome:
-# 0 only when the driver pod Succeeded. spark-submit has exited 0 for a failed driver (SPARK-26365).
-# Environment: POD_NAME and POD_UID (this pod, downward API), ${DRIVER_POD_NAME_ENV}.
-set -eu
-
-: "\${POD_NAME:?is not set (downward API metadata.name)}"
-: "\${POD_UID:?is not set (downward API metadata.uid)}"
-: "\${${DRIVER_POD_NAME_ENV}:?is not set}"
-
-# driver-phase sits next to this script.
-PATH="$(dirname "$0"):$PATH"
-export PATH
-
-# The driver pod is owned by this pod: when the Job goes (TTL, replacement, deletion), the driver
-# goes too, and the executors (owned by the driver) with it.
-mkdir -p "${workDir}"
-sed -e "s/${OWNER_PLACEHOLDERS.name}/$POD_NAME/" -e "s/${OWNER_PLACEHOLDERS.uid}/$POD_UID/" \\
-  "${configDir}/${SUBMIT_FILES.driverTemplate}" >"${workDir}/${SUBMIT_FILES.driverTemplate}"
-
-submit_status=0
-spark-submit "$@" || submit_status=$?
-echo "submit: spark-submit exited $submit_status; asking the API for driver pod $${DRIVER_POD_NAME_ENV}"
-
-# spark-submit may also stop watching before the driver ends: wait for a final phase.
-failures=0
-while :; do
-  if phase=$(driver-phase "$${DRIVER_POD_NAME_ENV}"); then
-    failures=0
-    case "$phase" in
-      Pending | Running | Unknown) ;;
-      *) break ;;
-    esac
-  else
-    failures=$((failures + 1))
-    if [ "$failures" -ge ${MAX_LOOKUP_FAILURES} ]; then
-      echo "submit: cannot read the phase of driver pod $${DRIVER_POD_NAME_ENV} (spark-submit exited $submit_status)" >&2
-      exit 1
-    fi
-  fi
-  sleep ${POLL_SECONDS}
-done
-
-case "$phase" in
-  Succeeded)
-    echo "submit: driver pod $${DRIVER_POD_NAME_ENV} succeeded"
-    exit 0
-    ;;
-  Absent)
-    echo "submit: no driver pod $${DRIVER_POD_NAME_ENV}: the submission failed (spark-submit exited $submit_status)" >&2
-    ;;
-  *)
-    echo "submit: driver pod $${DRIVER_POD_NAME_ENV} ended $phase (spark-submit exited $submit_status); its log: kubectl logs $${DRIVER_POD_NAME_ENV}" >&2
-    ;;
-esac
-exit 1
-`;
-}
-
-export const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
-
-/**
- * The status lookup (Python 3, which the image has for PySpark): prints the phase of a pod in the
- * submitter's namespace, `Absent` when there is none; exits 1 when the API cannot tell.
- * `serviceAccountDir` is where the token, CA and namespace are mounted (tests point it elsewhere).
- */
-export function renderDriverPhaseScript(serviceAccountDir = SERVICE_ACCOUNT_DIR): string {
-  return `#!/usr/bin/env python3
-"""Prints the phase of a pod in this pod's namespace (Pending, Running, Succeeded, Failed, Unknown),
-or Absent when there is no such pod; exits 1 when the API server cannot tell.
-
-Reaches the API server as in-cluster clients do: KUBERNETES_SERVICE_HOST/PORT, the service
-account's token, CA and namespace. Never through a proxy: the API server is in the cluster, and
-Python's no_proxy matching knows no CIDRs.
-"""
-import json
-import os
-import ssl
-import sys
-import urllib.error
-import urllib.parse
-import urllib.request
-
-SERVICE_ACCOUNT_DIR = ${JSON.stringify(serviceAccountDir)}
-
-
-def read(name):
-    with open(os.path.join(SERVICE_ACCOUNT_DIR, name), encoding="utf-8") as f:
-        return f.read().strip()
-
-
-def main(argv):
-    if len(argv) != 2:
-        print("usage: driver-phase POD_NAME", file=sys.stderr)
-        return 2
-    host = os.environ.get("KUBERNETES_SERVICE_HOST")
-    port = os.environ.get("KUBERNETES_SERVICE_PORT")
-    if not host or not port:
-        print("driver-phase: KUBERNETES_SERVICE_HOST/PORT not set (not in a pod?)", file=sys.stderr)
-        return 1
-    if ":" in host:
-        host = f"[{host}]"
-    quote = urllib.parse.quote
-    url = f"https://{host}:{port}/api/v1/namespaces/{quote(read('namespace'))}/pods/{quote(argv[1])}"
-    context = ssl.create_default_context(cafile=os.path.join(SERVICE_ACCOUNT_DIR, "ca.crt"))
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), urllib.request.HTTPSHandler(context=context))
-    # The token is read at every call: projected tokens rotate.
-    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {read('token')}", "Accept": "application/json"})
-    try:
-        with opener.open(request, timeout=30) as response:
-            pod = json.load(response)
-    except urllib.error.HTTPError as error:
-        if error.code == 404:
-            print("Absent")
-            return 0
-        print(f"driver-phase: the API server answered {error.code} for pod {argv[1]}", file=sys.stderr)
-        return 1
-    except (OSError, ValueError) as error:
-        print(f"driver-phase: {error}", file=sys.stderr)
-        return 1
-    print(pod.get("status", {}).get("phase", "Unknown"))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv))
-`;
-}
+export const SUBMIT_SCRIPT = readScript("workload", "submit.sh");
+export const DRIVER_PHASE_SCRIPT = readScript("workload", "driver-phase.py");
 
 /** The files of the submitter's ConfigMap, by name. */
 export function renderSubmitFiles(app: SparkApplicationConfig, context: WorkloadContext): Record<string, string> {
@@ -162,8 +33,8 @@ export function renderSubmitFiles(app: SparkApplicationConfig, context: Workload
     },
   };
   return {
-    [SUBMIT_FILES.wrapper]: renderSubmitScript(),
-    [SUBMIT_FILES.driverPhase]: renderDriverPhaseScript(),
+    [SUBMIT_FILES.wrapper]: SUBMIT_SCRIPT,
+    [SUBMIT_FILES.driverPhase]: DRIVER_PHASE_SCRIPT,
     [SUBMIT_FILES.driverTemplate]: toYaml(ownedDriver),
     [SUBMIT_FILES.executorTemplate]: toYaml(renderPodTemplate(app, "executor", context)),
   };

@@ -1,10 +1,12 @@
-// The submitter's wrapper and its status lookup, run for real: shellcheck, then the wrapper under
-// /bin/sh with stand-ins for spark-submit, driver-phase and sleep on PATH; then driver-phase
-// (Python) against a local HTTPS server playing the API server.
+// The submitter's wrapper and its status lookup (components/workload/scripts/, linted there by
+// npm run lint:scripts), run for real: the wrapper under /bin/sh with stand-ins for spark-submit,
+// driver-phase and sleep on PATH; then driver-phase (Python) against a local HTTPS server playing
+// the API server.
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { renderDriverPhaseScript, renderSubmitScript, OWNER_PLACEHOLDERS } from "../../components/workload/render-submit";
+import { DRIVER_PHASE_SCRIPT, OWNER_PLACEHOLDERS, SUBMIT_SCRIPT } from "../../components/workload/render-submit";
+import { DRIVER_POD_NAME_ENV, SUBMIT_FILES, SUBMIT_PATHS } from "../../components/workload/render-spark";
 import { freePort, run, runOk, startDaemon, tempDir, type Daemon } from "../harness/daemons";
 
 function executable(path: string, content: string): void {
@@ -19,20 +21,22 @@ function scene(options: { submitExit: number; phases: string[] }) {
   const stubs = join(root, "stubs");
   const state = join(root, "state");
   for (const dir of [paths.configDir, stubs, state]) mkdirSync(dir);
-  executable(join(paths.configDir, "submit.sh"), renderSubmitScript(paths));
+  // The wrapper as deployed, with the pod's mount points moved to temporary directories.
+  const wrapper = SUBMIT_SCRIPT.replaceAll(SUBMIT_PATHS.configDir, paths.configDir).replaceAll(SUBMIT_PATHS.workDir, paths.workDir);
+  executable(join(paths.configDir, SUBMIT_FILES.wrapper), wrapper);
   writeFileSync(
-    join(paths.configDir, "driver-template.yaml"),
+    join(paths.configDir, SUBMIT_FILES.driverTemplate),
     `metadata:\n  ownerReferences:\n  - name: ${OWNER_PLACEHOLDERS.name}\n    uid: ${OWNER_PLACEHOLDERS.uid}\n`,
   );
   writeFileSync(join(state, "phases"), options.phases.map((p) => `${p}\n`).join(""));
   // spark-submit: records its arguments (one per line) and the driver template it was given.
   executable(
     join(stubs, "spark-submit"),
-    `#!/bin/sh\nfor a in "$@"; do printf '%s\\n' "$a"; done >"${state}/args"\ncp "${paths.workDir}/driver-template.yaml" "${state}/driver-template.yaml"\nexit ${options.submitExit}\n`,
+    `#!/bin/sh\nfor a in "$@"; do printf '%s\\n' "$a"; done >"${state}/args"\ncp "${paths.workDir}/${SUBMIT_FILES.driverTemplate}" "${state}/driver-template.yaml"\nexit ${options.submitExit}\n`,
   );
   // driver-phase: answers with the next scripted phase; ERROR means the API could not be asked.
   executable(
-    join(stubs, "driver-phase"),
+    join(stubs, SUBMIT_FILES.driverPhase),
     `#!/bin/sh\necho "$1" >>"${state}/asked"\nphase=$(head -n 1 "${state}/phases")\nsed -i 1d "${state}/phases"\n[ "$phase" = ERROR ] && { echo "driver-phase: API down" >&2; exit 1; }\necho "$phase"\n`,
   );
   executable(join(stubs, "sleep"), `#!/bin/sh\necho "$1" >>"${state}/slept"\n`);
@@ -40,12 +44,12 @@ function scene(options: { submitExit: number; phases: string[] }) {
     PATH: `${stubs}:${process.env.PATH}`,
     POD_NAME: "pi-8f2c1a-x7k2p",
     POD_UID: "0f6a7c3e-1b2d-4e5f-8a9b-0c1d2e3f4a5b",
-    DRIVER_POD_NAME: "pi-8f2c1a-x7k2p-driver",
+    [DRIVER_POD_NAME_ENV]: "pi-8f2c1a-x7k2p-driver",
   };
   const read = (file: string) => (existsSync(join(state, file)) ? readFileSync(join(state, file), "utf8") : "");
   return {
     run: (args: string[], extraEnv: Record<string, string> = {}) =>
-      run("/bin/sh", [join(paths.configDir, "submit.sh"), ...args], { env: { ...env, ...extraEnv } }),
+      run("/bin/sh", [join(paths.configDir, SUBMIT_FILES.wrapper), ...args], { env: { ...env, ...extraEnv } }),
     lines: (file: string) =>
       read(file)
         .split("\n")
@@ -55,14 +59,6 @@ function scene(options: { submitExit: number; phases: string[] }) {
 }
 
 describe("submit wrapper", () => {
-  it("passes shellcheck as POSIX sh", async () => {
-    const dir = tempDir("shellcheck");
-    writeFileSync(join(dir, "submit.sh"), renderSubmitScript());
-    const result = await run("shellcheck", ["--shell=sh", "--severity=style", join(dir, "submit.sh")]);
-    expect(result.stdout + result.stderr).toBe("");
-    expect(result.code).toBe(0);
-  });
-
   it("exits 0 when spark-submit and the driver succeeded, passing spark-submit's arguments verbatim", async () => {
     const s = scene({ submitExit: 0, phases: ["Succeeded"] });
     const args = [
@@ -183,7 +179,10 @@ describe("driver-phase", () => {
     writeFileSync(join(serviceAccountDir, "token"), "s3rvice-account-token\n");
     writeFileSync(join(serviceAccountDir, "namespace"), "jobs");
     script = join(dir, "driver-phase");
-    executable(script, renderDriverPhaseScript(serviceAccountDir));
+    // The lookup as deployed, reading the service account from the temporary directory instead.
+    const deployed = JSON.stringify("/var/run/secrets/kubernetes.io/serviceaccount");
+    expect(DRIVER_PHASE_SCRIPT).toContain(deployed);
+    executable(script, DRIVER_PHASE_SCRIPT.replace(deployed, JSON.stringify(serviceAccountDir)));
     writeFileSync(join(dir, "api.py"), API_STUB);
     port = await freePort();
     api = await startDaemon(
