@@ -12,12 +12,11 @@ import {
   HADOOP_CONF_DIR,
   HADOOP_USER,
   hdfsSiteProperties,
+  NAMENODE_START_SCRIPT,
   nameNodeWebUiUrl,
   PORTS,
   renderCreateDirectoriesScript,
   renderHadoopXml,
-  renderNameNodeStartScript,
-  STORAGE_DIRS,
   VOLUME_MOUNT,
 } from "./render";
 import type { HdfsConfig } from "./schema";
@@ -166,7 +165,7 @@ export class HdfsCluster extends pulumi.ComponentResource {
       "core-site.xml": { content: renderHadoopXml(coreSiteProperties(siteValues)), directory: HADOOP_CONF_DIR },
       "hdfs-site.xml": { content: renderHadoopXml(hdfsSiteProperties(siteValues)), directory: HADOOP_CONF_DIR },
     };
-    const startNameNode = { "start-namenode.sh": { content: renderNameNodeStartScript(STORAGE_DIRS.name), directory: SCRIPTS_DIR } };
+    const startNameNode = { "start-namenode.sh": { content: NAMENODE_START_SCRIPT, directory: SCRIPTS_DIR } };
     const createDirectories = {
       "create-directories.sh": { content: renderCreateDirectoriesScript(config.directories), directory: SCRIPTS_DIR },
     };

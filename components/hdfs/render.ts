@@ -1,5 +1,6 @@
 // Pure renderers for what lands in the Hadoop containers: core-site.xml, hdfs-site.xml, the
 // NameNode start script and the script creating the Spark directories.
+import { readScript } from "../scripts";
 import { shellQuote } from "../shell";
 import type { HdfsDirectory } from "./schema";
 
@@ -92,43 +93,18 @@ export function renderHadoopXml(properties: HadoopProperties): string {
 }
 
 /**
- * The NameNode's entrypoint. Formats only when the metadata directory holds no filesystem yet
- * (no `current/VERSION`); `-nonInteractive` makes a format refuse, and fail, on a directory that
- * holds anything, so a damaged volume stops the pod instead of being wiped.
+ * The NameNode's entrypoint, for its metadata in STORAGE_DIRS.name. Formats only when the metadata
+ * directory holds no filesystem yet (no `current/VERSION`); `-nonInteractive` makes a format refuse,
+ * and fail, on a directory that holds anything, so a damaged volume stops the pod instead of being wiped.
  */
-export function renderNameNodeStartScript(nameDir: string): string {
-  return `#!/bin/sh
-# NameNode entrypoint, rendered by spark-gpu-stack (components/hdfs).
-set -eu
-name_dir=${shellQuote(nameDir)}
-if [ -f "$name_dir/current/VERSION" ]; then
-  echo "HDFS metadata found in $name_dir: starting the NameNode without formatting"
-else
-  echo "No HDFS metadata in $name_dir: formatting a new filesystem"
-  if ! hdfs namenode -format -nonInteractive; then
-    echo "Format refused: $name_dir holds data but no current/VERSION; it is left untouched for inspection" >&2
-    exit 1
-  fi
-fi
-exec hdfs namenode
-`;
-}
+export const NAMENODE_START_SCRIPT = readScript("hdfs", "start-namenode.sh");
+
+const CREATE_DIRECTORIES_SCRIPT = readScript("hdfs", "create-directories.sh");
 
 /** The one-shot Job's script: creates each directory with its owner, group and mode. Idempotent. */
 export function renderCreateDirectoriesScript(directories: readonly HdfsDirectory[]): string {
   const calls = directories.map(
     (d) => `ensure_directory ${shellQuote(d.path)} ${shellQuote(`${d.owner}:${d.group}`)} ${shellQuote(d.mode)}\n`,
   );
-  return `#!/bin/sh
-# Creates the HDFS directories the Spark jobs use; rendered by spark-gpu-stack (components/hdfs).
-# Runs as the NameNode's user, the HDFS superuser, so it may hand directories to other users.
-set -eu
-# The NameNode refuses namespace changes while in safe mode, where it starts.
-hdfs dfsadmin -safemode wait
-ensure_directory() {
-  hdfs dfs -mkdir -p "$1"
-  hdfs dfs -chown "$2" "$1"
-  hdfs dfs -chmod "$3" "$1"
-}
-${calls.join("")}`;
+  return `${CREATE_DIRECTORIES_SCRIPT}${calls.join("")}`;
 }

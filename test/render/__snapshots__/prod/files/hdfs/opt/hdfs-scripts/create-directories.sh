@@ -9,5 +9,6 @@ ensure_directory() {
   hdfs dfs -chown "$2" "$1"
   hdfs dfs -chmod "$3" "$1"
 }
+# One ensure_directory call per configured directory (hdfs.directories) follows, appended by components/hdfs/render.ts.
 ensure_directory '/tmp' 'hadoop:supergroup' '1777'
 ensure_directory '/user/spark' 'spark:spark' '755'
