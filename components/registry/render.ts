@@ -3,6 +3,7 @@
 import bcrypt from "bcryptjs";
 import { stringify } from "yaml";
 import type { RegistryAddress } from "../refs";
+import { readScript } from "../scripts";
 import { shellQuote } from "../shell";
 import type { RegistryConfig } from "./schema";
 
@@ -87,59 +88,36 @@ export interface GcScriptInput {
   readonly rolloutTimeoutSeconds: number;
 }
 
-/** JSON strategic-merge patch giving the registry container the args that serve `configFile`. */
-function serveArgsPatch(container: string, configFile: string): string {
-  return JSON.stringify({
-    spec: { template: { spec: { containers: [{ name: container, args: ["serve", `${CONFIG_DIR}/${configFile}`] }] } } },
-  });
+const GC_SCRIPT = readScript("registry", "gc.sh");
+
+/** JSON strategic-merge patch giving the registry container the args that serve `configPath`. */
+function serveArgsPatch(container: string, configPath: string): string {
+  return JSON.stringify({ spec: { template: { spec: { containers: [{ name: container, args: ["serve", configPath] }] } } } });
 }
 
 /**
- * The garbage-collection procedure the CronJob runs with kubectl:
+ * The garbage-collection procedure the CronJob runs with kubectl (its steps are in gc.sh):
  * 1. restart the registry serving the read-only config (Recreate: the read-write pod is gone before
  *    the read-only one starts, so no push is in flight; pulls keep working);
  * 2. `registry garbage-collect` inside that pod, on the same volume;
  * 3. restart it read-write, whatever happened in 2 (a fresh process also drops the stale blob cache).
  */
 export function renderGcScript(input: GcScriptInput): string {
-  const gcArgs = [
-    "registry",
-    "garbage-collect",
-    ...(input.deleteUntagged ? ["--delete-untagged"] : []),
-    `${CONFIG_DIR}/${READONLY_CONFIG_FILE}`,
-  ];
-  return `#!/bin/sh
-# Garbage collection of the private registry without racing a push (distribution #3045, #3899):
-# read-only while collecting, restarted read-write afterwards (stale blob cache: distribution #4702).
-set -eu
-
-# Each kubectl call runs in the background and is waited for: the shell runs a trap only between
-# commands, so a stopped job is handled at once, and its trap stops the call in flight.
-call=
-run() {
-  "$@" &
-  call=$!
-  wait "$call"
-}
-
-serve() {
-  echo "registry: serving $1"
-  run kubectl --namespace ${shellQuote(input.namespace)} patch deployment ${shellQuote(input.deployment)} --type strategic --patch "$2"
-  run kubectl --namespace ${shellQuote(input.namespace)} rollout status deployment ${shellQuote(input.deployment)} --timeout ${input.rolloutTimeoutSeconds}s
-}
-
-read_write() {
-  serve ${CONFIG_FILE} ${shellQuote(serveArgsPatch(input.container, CONFIG_FILE))}
-}
-
-# Back to read-write on every exit: success, failure, or the job being stopped. The rollout to
-# read-write replaces the pod (Recreate), which ends a collection still running in it.
-trap read_write EXIT
-trap 'if [ -n "$call" ]; then kill "$call" 2>/dev/null || :; fi; exit 143' TERM INT
-
-serve ${READONLY_CONFIG_FILE} ${shellQuote(serveArgsPatch(input.container, READONLY_CONFIG_FILE))}
-run kubectl --namespace ${shellQuote(input.namespace)} exec deployment/${input.deployment} --container ${shellQuote(input.container)} -- ${gcArgs.join(" ")}
-`;
+  const readWrite = `${CONFIG_DIR}/${CONFIG_FILE}`;
+  const readOnly = `${CONFIG_DIR}/${READONLY_CONFIG_FILE}`;
+  const values = {
+    NAMESPACE: input.namespace,
+    DEPLOYMENT: input.deployment,
+    CONTAINER: input.container,
+    ROLLOUT_TIMEOUT_SECONDS: String(input.rolloutTimeoutSeconds),
+    DELETE_UNTAGGED: String(input.deleteUntagged),
+    READ_WRITE_CONFIG: readWrite,
+    READ_WRITE_PATCH: serveArgsPatch(input.container, readWrite),
+    READ_ONLY_CONFIG: readOnly,
+    READ_ONLY_PATCH: serveArgsPatch(input.container, readOnly),
+  };
+  const assignments = Object.entries(values).map(([name, value]) => `${name}=${shellQuote(value)}\n`);
+  return `#!/bin/sh\n${assignments.join("")}\n${GC_SCRIPT}`;
 }
 
 /** Where the registry and its cache listen: known from config alone, before anything runs. */

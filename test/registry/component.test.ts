@@ -242,8 +242,9 @@ describe("PrivateRegistry (prod-like: pinned node, mirror behind an authenticate
       expect(containerNames).toContain(container.name);
       expect(mounted).toContain(container.args[1]);
     }
-    expect(script).toContain(`patch deployment '${registry.metadata.name}'`);
-    expect(script).toContain(`--namespace '${registry.metadata.namespace}'`);
+    expect(script).toContain(`\nDEPLOYMENT='${registry.metadata.name}'\n`);
+    expect(script).toContain(`\nNAMESPACE='${registry.metadata.namespace}'\n`);
+    expect(containerNames.map((name: string) => `\nCONTAINER='${name}'\n`).some((line: string) => script.includes(line))).toBe(true);
   });
 
   it("runs the mirror anonymous, as a pull-through cache of Docker Hub, with the proxy only through secretKeyRef", () => {

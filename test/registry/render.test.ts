@@ -136,9 +136,32 @@ describe("renderGcScript", () => {
     if (existsSync(stat)) expect(readFileSync(stat, "utf8").split(") ")[1][0]).toBe("Z");
   });
 
-  it("collects against the read-only config, and only with --delete-untagged when asked", () => {
-    const gcLine = (script: string) => script.split("\n").find((l) => l.includes("garbage-collect"))!;
-    expect(gcLine(renderGcScript(input))).toMatch(new RegExp(`-- registry garbage-collect ${CONFIG_DIR}/${READONLY_CONFIG_FILE}$`));
-    expect(gcLine(renderGcScript({ ...input, deleteUntagged: true }))).toMatch(/garbage-collect --delete-untagged /);
+  it.each([
+    [false, []],
+    [true, ["--delete-untagged"]],
+  ])("collects against the read-only config, with --delete-untagged only when asked (%s)", async (deleteUntagged, flags) => {
+    const dir = tempDir("gc-collect");
+    writeFileSync(join(dir, "gc.sh"), renderGcScript({ ...input, namespace: "it's-quoted", deleteUntagged }));
+    // kubectl stand-in: records each call's arguments on one line, NUL-separated.
+    writeFileSync(join(dir, "kubectl"), `#!/bin/sh\nprintf '%s\\0' "$@" >>"${dir}/calls"\necho >>"${dir}/calls"\n`);
+    chmodSync(join(dir, "kubectl"), 0o755);
+    expect((await run("sh", [join(dir, "gc.sh")], { env: { PATH: `${dir}:${process.env.PATH}` } })).code).toBe(0);
+    const calls = readFileSync(join(dir, "calls"), "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => line.split("\0").slice(0, -1));
+    expect(calls.find((argv) => argv.includes("exec"))).toEqual([
+      "--namespace",
+      "it's-quoted",
+      "exec",
+      "deployment/registry",
+      "--container",
+      "registry",
+      "--",
+      "registry",
+      "garbage-collect",
+      ...flags,
+      `${CONFIG_DIR}/${READONLY_CONFIG_FILE}`,
+    ]);
   });
 });

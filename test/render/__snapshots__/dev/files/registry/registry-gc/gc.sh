@@ -1,6 +1,20 @@
 #!/bin/sh
+NAMESPACE='registry'
+DEPLOYMENT='registry'
+CONTAINER='registry'
+ROLLOUT_TIMEOUT_SECONDS='300'
+DELETE_UNTAGGED='false'
+READ_WRITE_CONFIG='/etc/docker/registry/config.yml'
+READ_WRITE_PATCH='{"spec":{"template":{"spec":{"containers":[{"name":"registry","args":["serve","/etc/docker/registry/config.yml"]}]}}}}'
+READ_ONLY_CONFIG='/etc/docker/registry/config-readonly.yml'
+READ_ONLY_PATCH='{"spec":{"template":{"spec":{"containers":[{"name":"registry","args":["serve","/etc/docker/registry/config-readonly.yml"]}]}}}}'
+
 # Garbage collection of the private registry without racing a push (distribution #3045, #3899):
 # read-only while collecting, restarted read-write afterwards (stale blob cache: distribution #4702).
+# renderGcScript (components/registry/render.ts) sets before this: NAMESPACE, DEPLOYMENT and
+# CONTAINER (the registry's), ROLLOUT_TIMEOUT_SECONDS, DELETE_UNTAGGED (true or false), and for each
+# of READ_WRITE and READ_ONLY the _CONFIG file to serve and the _PATCH that makes the container
+# serve it.
 set -eu
 
 # Each kubectl call runs in the background and is waited for: the shell runs a trap only between
@@ -12,14 +26,15 @@ run() {
   wait "$call"
 }
 
+# Restarts the registry serving config file $1, through patch $2, and waits for the rollout.
 serve() {
   echo "registry: serving $1"
-  run kubectl --namespace 'registry' patch deployment 'registry' --type strategic --patch "$2"
-  run kubectl --namespace 'registry' rollout status deployment 'registry' --timeout 300s
+  run kubectl --namespace "$NAMESPACE" patch deployment "$DEPLOYMENT" --type strategic --patch "$2"
+  run kubectl --namespace "$NAMESPACE" rollout status deployment "$DEPLOYMENT" --timeout "${ROLLOUT_TIMEOUT_SECONDS}s"
 }
 
 read_write() {
-  serve config.yml '{"spec":{"template":{"spec":{"containers":[{"name":"registry","args":["serve","/etc/docker/registry/config.yml"]}]}}}}'
+  serve "$READ_WRITE_CONFIG" "$READ_WRITE_PATCH"
 }
 
 # Back to read-write on every exit: success, failure, or the job being stopped. The rollout to
@@ -27,5 +42,6 @@ read_write() {
 trap read_write EXIT
 trap 'if [ -n "$call" ]; then kill "$call" 2>/dev/null || :; fi; exit 143' TERM INT
 
-serve config-readonly.yml '{"spec":{"template":{"spec":{"containers":[{"name":"registry","args":["serve","/etc/docker/registry/config-readonly.yml"]}]}}}}'
-run kubectl --namespace 'registry' exec deployment/registry --container 'registry' -- registry garbage-collect /etc/docker/registry/config-readonly.yml
+serve "$READ_ONLY_CONFIG" "$READ_ONLY_PATCH"
+if [ "$DELETE_UNTAGGED" = true ]; then set -- --delete-untagged; else set --; fi
+run kubectl --namespace "$NAMESPACE" exec "deployment/$DEPLOYMENT" --container "$CONTAINER" -- registry garbage-collect "$@" "$READ_ONLY_CONFIG"
