@@ -1,7 +1,7 @@
 // The rendered apply script, run for real against a temporary root directory with recording
 // stand-ins for systemctl and ctr (fake-systemctl.sh, fake-ctr.sh), under the shells and awks
 // that real nodes have: dash + mawk (Debian, Ubuntu), bash + gawk (RHEL family), busybox.
-import { chmodSync, existsSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { computeNoProxy } from "../../components/nodes/no-proxy";
@@ -33,6 +33,10 @@ function nodeInput(runtime: NodeConfig["runtime"], overrides: Partial<NodeInput>
 }
 
 const scriptFor = (input: NodeInput) => renderApplyScript(planNode(input).plan);
+
+/** Staged versions left on the node: a run that stops must remove the ones it made. */
+const stagedLeft = (node: FakeNode) =>
+  readdirSync(node.root, { recursive: true, encoding: "utf8" }).filter((path) => path.endsWith(".spark-gpu-stack-new"));
 
 const NODE_DAEMON_JSON = `{
   "log-driver": "journald",
@@ -232,6 +236,7 @@ describe.each(VARIANTS)("apply script under $name", (variant) => {
       expect(result.code).toBe(1);
       expect(result.stderr).toContain(message);
       expect(node.read("/etc/docker/daemon.json")).toBe(original);
+      expect(stagedLeft(node)).toEqual([]);
       expect(existsSync(node.path("/etc/systemd/system/docker.service.d/http-proxy.conf"))).toBe(false);
       expect(node.restarts()).toEqual([]);
     });

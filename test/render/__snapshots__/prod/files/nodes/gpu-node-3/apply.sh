@@ -1,23 +1,13 @@
 #!/bin/sh
 # Managed by spark-gpu-stack: configures the docker runtime of node gpu-node-3.
-# Writes a file only when its content differs (staged beside it, then renamed), keeps each
-# original once in /var/lib/spark-gpu-stack/original, restarts docker only when a change needs
-# it, checks that it came back, and puts the previous files back when it did not. Running it again
-# changes nothing and restarts nothing. SPARK_GPU_STACK_ROOT, SPARK_GPU_STACK_SYSTEMCTL (and
-# SPARK_GPU_STACK_CTR on containerd nodes) point it at another root directory and commands (tests).
 set -eu
 umask 077
 
-ROOT=${SPARK_GPU_STACK_ROOT:-}
-SYSTEMCTL=${SPARK_GPU_STACK_SYSTEMCTL:-systemctl}
-STATE=$ROOT/var/lib/spark-gpu-stack
-# Copies of the files this run replaces, for the rollback.
-PREVIOUS=$STATE/previous
 UNIT=docker
-NEEDS_DAEMON_RELOAD=false
-NEEDS_RELOAD=false
-NEEDS_RESTART=false
+PROXY_DROP_IN='/etc/systemd/system/docker.service.d/http-proxy.conf'
 NO_PROXY_EXPECTED='localhost,127.0.0.1,192.0.2.0/24,10.244.0.0/16,10.96.0.0/12,.svc,.svc.cluster.local,kubernetes.default.svc,192.0.2.21,.example.com'
+NVIDIA_RUNTIME='/usr/bin/nvidia-container-runtime'
+DOCKERD_FLAGS='--insecure-registry --registry-mirror --dns --live-restore --default-runtime --add-runtime'
 DAEMON_JSON_SETTINGS=$(cat <<'SPARK_GPU_STACK_EOF'
 "insecure-registries"		["192.0.2.21:6001","192.0.2.21:6002"]
 "registry-mirrors"		["http://192.0.2.21:6002"]
@@ -132,6 +122,28 @@ END { if (failed) exit 2 }
 SPARK_GPU_STACK_EOF
 )
 
+# The node's apply script, common part. Writes a file only when its content differs (staged beside
+# it, then renamed), keeps each original once in /var/lib/spark-gpu-stack/original, restarts the
+# runtime only when a change needs it, checks that it came back, and puts the previous files back
+# when it did not. Running it again changes nothing and restarts nothing.
+#
+# components/nodes/render-apply.ts sets before this: UNIT (docker or containerd), PROXY_DROP_IN and
+# NO_PROXY_EXPECTED (empty without a proxy), NVIDIA_RUNTIME (empty without a GPU) and the runtime's
+# values; after it come apply-$UNIT.sh, stage_files and install_files (the files the stack owns),
+# and the call of main. SPARK_GPU_STACK_ROOT, SPARK_GPU_STACK_SYSTEMCTL (and SPARK_GPU_STACK_CTR on
+# containerd nodes) point it at another root directory and commands (tests).
+
+ROOT=${SPARK_GPU_STACK_ROOT:-}
+SYSTEMCTL=${SPARK_GPU_STACK_SYSTEMCTL:-systemctl}
+STATE=$ROOT/var/lib/spark-gpu-stack
+# Copies of the files this run replaces, for the rollback.
+PREVIOUS=$STATE/previous
+NEEDS_DAEMON_RELOAD=false
+NEEDS_RELOAD=false
+NEEDS_RESTART=false
+# The paths staged so far, one per line.
+STAGED=
+
 say() { printf 'spark-gpu-stack %s: %s\n' "$UNIT" "$*"; }
 fail() {
 	printf 'spark-gpu-stack %s: %s\n' "$UNIT" "$*" >&2
@@ -157,16 +169,32 @@ restore_copy() {
 	fi
 }
 
-# Starts the staged version of $1 beside it (a rename within a directory is atomic): a file we
-# own gets mode $2; a file we merge into starts as a copy of the node's, keeping its mode.
-stage_owned() {
+# Makes room for the staged version of $1, beside it (a rename within a directory is atomic), and
+# notes it for remove_staged.
+note_staged() {
 	mkdir -p "$(dirname "$ROOT$1")"
+	STAGED="$STAGED$1
+"
+}
+# Stages $1, a file the stack owns, with mode $2 and the content on standard input.
+stage_owned() {
+	note_staged "$1"
 	: >"$ROOT$1.spark-gpu-stack-new"
 	chmod "$2" "$ROOT$1.spark-gpu-stack-new"
+	cat >"$ROOT$1.spark-gpu-stack-new"
 }
+# Stages $1, a file the stack merges into: a copy of the node's, keeping its mode, or a new empty one.
 stage_merged() {
-	mkdir -p "$(dirname "$ROOT$1")"
-	if [ -e "$ROOT$1" ]; then cp -p "$ROOT$1" "$ROOT$1.spark-gpu-stack-new"; else stage_owned "$1" 0644; fi
+	note_staged "$1"
+	if [ -e "$ROOT$1" ]; then
+		cp -p "$ROOT$1" "$ROOT$1.spark-gpu-stack-new"
+	else
+		: >"$ROOT$1.spark-gpu-stack-new"
+		chmod 0644 "$ROOT$1.spark-gpu-stack-new"
+	fi
+}
+remove_staged() {
+	printf '%s' "$STAGED" | while IFS= read -r path; do rm -f "$ROOT$path.spark-gpu-stack-new"; done
 }
 
 # Renames the staged version of $1 over it when the content differs; $2 lists what a change
@@ -184,6 +212,29 @@ install_staged() {
 	case " $2 " in *" daemon-reload "*) NEEDS_DAEMON_RELOAD=true ;; esac
 	case " $2 " in *" reload "*) NEEDS_RELOAD=true ;; esac
 	case " $2 " in *" restart "*) NEEDS_RESTART=true ;; esac
+}
+
+# Refuses other drop-ins of the unit that set proxy variables (the seed's https-proxy.conf):
+# systemd applies drop-ins in name order, so one would silently override the other.
+refuse_competing_drop_ins() {
+	for other in "$ROOT$(dirname "$PROXY_DROP_IN")"/*.conf; do
+		if [ "$other" != "$ROOT$PROXY_DROP_IN" ] && [ -e "$other" ] && grep -q -i -E '(^|["[:space:]=])(https?|no)_proxy=' "$other"; then
+			fail "$other sets proxy variables too, and systemd applies drop-ins in name order: remove it ($PROXY_DROP_IN replaces it); nothing was changed"
+		fi
+	done
+}
+
+# Whether the runtime is active, shows the proxy environment (with a proxy), and loaded its config.
+runtime_ok() {
+	"$SYSTEMCTL" is-active --quiet "$UNIT" || return 1
+	if [ -n "$PROXY_DROP_IN" ]; then
+		environment=$("$SYSTEMCTL" show --property=Environment "$UNIT") || return 1
+		environment=${environment#Environment=}
+		case " $environment " in *" HTTP_PROXY="*) ;; *) return 1 ;; esac
+		case " $environment " in *" HTTPS_PROXY="*) ;; *) return 1 ;; esac
+		case " $environment " in *" NO_PROXY=$NO_PROXY_EXPECTED "*) ;; *) return 1 ;; esac
+	fi
+	runtime_config_loaded
 }
 
 roll_back() {
@@ -207,42 +258,69 @@ apply_changes() {
 	runtime_ok || fail "$UNIT is not running with the expected environment, and this run changed nothing that needs a restart"
 }
 
-# Whether the runtime is active and shows the proxy environment.
-runtime_ok() {
-	"$SYSTEMCTL" is-active --quiet "$UNIT" || return 1
-	environment=$("$SYSTEMCTL" show --property=Environment "$UNIT") || return 1
-	environment=${environment#Environment=}
-	case " $environment " in *" HTTP_PROXY="*) ;; *) return 1 ;; esac
-	case " $environment " in *" HTTPS_PROXY="*) ;; *) return 1 ;; esac
-	case " $environment " in *" NO_PROXY=$NO_PROXY_EXPECTED "*) ;; *) return 1 ;; esac
-}
-
-remove_staged() { rm -f "$ROOT"'/etc/systemd/system/docker.service.d/http-proxy.conf.spark-gpu-stack-new' "$ROOT"'/etc/docker/daemon.json.spark-gpu-stack-new'; }
-
+# Stages every file first (a file that cannot be merged stops the run before anything changed),
+# installs the ones whose content differs, then reloads and restarts only for what changed,
+# verifies, and rolls back when the runtime does not come back.
 main() {
 	trap remove_staged EXIT
 	trap 'exit 1' HUP INT TERM
 	if [ "$("$SYSTEMCTL" show --property=LoadState "$UNIT")" = LoadState=not-found ]; then
 		fail "this node has no $UNIT service (nodes.hosts[].runtime names the node's runtime)"
 	fi
-	[ -x "$ROOT"'/usr/bin/nvidia-container-runtime' ] || fail '/usr/bin/nvidia-container-runtime is missing or not executable: install the NVIDIA Container Toolkit on this node, or set its nodes.hosts[].gpu to false; nothing was changed'
+	# With nvidia as the default runtime, the runtime would restart fine and then fail every container.
+	if [ -n "$NVIDIA_RUNTIME" ] && [ ! -x "$ROOT$NVIDIA_RUNTIME" ]; then
+		fail "$NVIDIA_RUNTIME is missing or not executable: install the NVIDIA Container Toolkit on this node, or set its nodes.hosts[].gpu to false; nothing was changed"
+	fi
 	rm -rf "$PREVIOUS"
 	mkdir -p "$STATE/original" "$PREVIOUS"
 	: >"$PREVIOUS/changed"
+	check_runtime_config
+	if [ -n "$PROXY_DROP_IN" ]; then refuse_competing_drop_ins; fi
+
+	stage_files
+	stage_runtime_config
+
+	install_files
+	install_runtime_config
+
+	apply_changes
+	rm -rf "$PREVIOUS"
+	say "configured"
+}
+
+# The apply script's docker part: merges the stack's keys into /etc/docker/daemon.json with
+# merge-daemon-json.awk. components/nodes/render-apply.ts sets DOCKERD_FLAGS (the dockerd flags of
+# those keys), DAEMON_JSON_SETTINGS and MERGE_DAEMON_JSON_AWK.
+
+# dockerd refuses to start when a flag and daemon.json set the same option.
+check_runtime_config() {
 	exec_start=$("$SYSTEMCTL" show --property=ExecStart "$UNIT") || fail "cannot read how $UNIT starts dockerd"
-	for flag in --insecure-registry --registry-mirror --dns --live-restore --default-runtime --add-runtime; do
+	for flag in $DOCKERD_FLAGS; do
 		case " $exec_start " in *" $flag "* | *" $flag="*)
 			fail "dockerd is started with $flag, and daemon.json now sets the same option: dockerd refuses to start with both; remove the flag from $UNIT's ExecStart" ;;
 		esac
 	done
-	for other in "$ROOT"'/etc/systemd/system/docker.service.d'/*.conf; do
-		if [ "$other" != "$ROOT"'/etc/systemd/system/docker.service.d/http-proxy.conf' ] && [ -e "$other" ] && grep -q -i -E '(^|["[:space:]=])(https?|no)_proxy=' "$other"; then
-			fail "$other sets proxy variables too, and systemd applies drop-ins in name order: remove it (/etc/systemd/system/docker.service.d/http-proxy.conf replaces it); nothing was changed"
-		fi
-	done
+}
 
-	stage_owned '/etc/systemd/system/docker.service.d/http-proxy.conf' 0600
-	cat >"$ROOT"'/etc/systemd/system/docker.service.d/http-proxy.conf.spark-gpu-stack-new' <<'SPARK_GPU_STACK_EOF'
+stage_runtime_config() {
+	stage_merged /etc/docker/daemon.json
+	current="$ROOT/etc/docker/daemon.json"
+	[ -e "$current" ] || current=/dev/null
+	SETTINGS=$DAEMON_JSON_SETTINGS awk "$MERGE_DAEMON_JSON_AWK" <"$current" >"$ROOT/etc/docker/daemon.json.spark-gpu-stack-new" ||
+		fail "$ROOT/etc/docker/daemon.json is not a JSON object this script can merge into; nothing was changed"
+}
+
+install_runtime_config() {
+	install_staged /etc/docker/daemon.json "reload restart"
+}
+
+# dockerd does not start with a daemon.json it rejects: running is enough.
+runtime_config_loaded() {
+	:
+}
+
+stage_files() {
+	stage_owned '/etc/systemd/system/docker.service.d/http-proxy.conf' 0600 <<'SPARK_GPU_STACK_EOF'
 # Managed by spark-gpu-stack: the proxy for docker. Mode 0600: the URLs may carry credentials.
 [Service]
 Environment="HTTP_PROXY=http://[secret]:[secret]@proxy.example.com:8080"
@@ -252,18 +330,9 @@ Environment="https_proxy=http://[secret]:[secret]@proxy.example.com:8080"
 Environment="NO_PROXY=localhost,127.0.0.1,192.0.2.0/24,10.244.0.0/16,10.96.0.0/12,.svc,.svc.cluster.local,kubernetes.default.svc,192.0.2.21,.example.com"
 Environment="no_proxy=localhost,127.0.0.1,192.0.2.0/24,10.244.0.0/16,10.96.0.0/12,.svc,.svc.cluster.local,kubernetes.default.svc,192.0.2.21,.example.com"
 SPARK_GPU_STACK_EOF
-	stage_merged /etc/docker/daemon.json
-	current="$ROOT/etc/docker/daemon.json"
-	[ -e "$current" ] || current=/dev/null
-	SETTINGS=$DAEMON_JSON_SETTINGS awk "$MERGE_DAEMON_JSON_AWK" <"$current" >"$ROOT"'/etc/docker/daemon.json.spark-gpu-stack-new' ||
-		fail "$ROOT/etc/docker/daemon.json is not a JSON object this script can merge into; nothing was changed"
-
+}
+install_files() {
 	install_staged '/etc/systemd/system/docker.service.d/http-proxy.conf' 'daemon-reload restart'
-	install_staged /etc/docker/daemon.json "reload restart"
-
-	apply_changes
-	rm -rf "$PREVIOUS"
-	say "configured"
 }
 
 # Last line: the shell has read the whole script before main runs, so nothing in it can read
