@@ -25,6 +25,8 @@ export interface RecordedResource {
   readonly wire: unknown;
   /** State the (mock) provider answered with, secrets still wrapped. */
   readonly state: unknown;
+  /** The names this resource had before (its `aliases` by name): the engine sees a rename, not a replace. */
+  readonly aliasNames: string[];
 }
 
 type Wire = unknown;
@@ -130,6 +132,7 @@ function recordRegistrations(monitor: any, log: RecordedResource[], outputs: Map
           dependencies: req.getDependenciesList(),
           wire: req.getObject()?.toJavaScript() ?? {},
           state: response.getObject()?.toJavaScript() ?? {},
+          aliasNames: req.getAliasesList().flatMap((alias: any) => alias.getSpec()?.getName() || []),
         });
       }
       callback(err, response);

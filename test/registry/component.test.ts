@@ -61,7 +61,7 @@ describe("PrivateRegistry (prod-like: pinned node, mirror behind an authenticate
       "Deployment/registry",
       "Deployment/registry-mirror",
       "Deployment/registry-ui",
-      "Namespace/registry",
+      "Namespace/registry-namespace",
       "PersistentVolumeClaim/registry-data",
       "PersistentVolumeClaim/registry-mirror-data",
       "Role/registry-gc",
@@ -76,9 +76,15 @@ describe("PrivateRegistry (prod-like: pinned node, mirror behind an authenticate
     for (const r of objects) {
       const object = plain(r.wire);
       validateKubernetesObject(object);
-      expect(object.metadata.name, r.name).toBe(r.name);
+      expect(object.metadata.name, r.name).toBe(object.kind === "Namespace" ? "registry" : r.name);
       if (object.kind !== "Namespace") expect(object.metadata.namespace, r.name).toBe("registry");
     }
+  });
+
+  it("renames the namespace's resource with an alias to its old name, so `pulumi up` keeps the namespace and its volumes", () => {
+    const namespace = rt.one("kubernetes:core/v1:Namespace");
+    expect(namespace.name).toBe("registry-namespace");
+    expect(namespace.aliasNames).toEqual(["registry"]);
   });
 
   it("gives the endpoint, secret credentials and flags that the other components consume", async () => {

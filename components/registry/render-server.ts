@@ -1,0 +1,158 @@
+// The distribution servers: the registry itself and the Docker Hub pull-through cache run the same
+// pod. Their configuration files, Deployments, data claims and the registry's Service, as pure
+// specs from plain values; index.ts declares them.
+import type { input as Input } from "@pulumi/kubernetes/types";
+import type * as pulumi from "@pulumi/pulumi";
+import { checksumAnnotation, labelsOf, nonRootPodSecurity, PART_OF, readOnlyContainer } from "../k8s-common";
+import { CONFIG_DIR, CONFIG_FILE, DOCKER_HUB_URL, HTPASSWD_FILE, renderRegistryConfig } from "./render";
+
+/** The two distribution servers: the registry, and the Docker Hub pull-through cache. */
+export type Server = "registry" | "mirror";
+
+/** Kubernetes object names of each server: its Deployment (and the registry's Service), config Secret and data claim. */
+export const SERVER_NAMES: Readonly<Record<Server, { readonly deployment: string; readonly config: string; readonly data: string }>> = {
+  registry: { deployment: "registry", config: "registry-config", data: "registry-data" },
+  mirror: { deployment: "registry-mirror", config: "registry-mirror-config", data: "registry-mirror-data" },
+};
+/** The cache's Secret of proxy variables. */
+export const MIRROR_PROXY_SECRET = "registry-mirror-proxy";
+
+/** The registry's container: the GC procedure switches its args. */
+export const SERVER_CONTAINER = "registry";
+/** The port distribution listens on inside its pod; the node-facing port is the hostPort. */
+export const CONTAINER_PORT = 5000;
+const DATA_DIR = "/var/lib/registry";
+const TLS_DIR = "/certs";
+/** The registry image's own user is root; it needs none of root's powers. */
+const REGISTRY_USER = { uid: 1000, gid: 1000 };
+/** The variables of the cache's proxy Secret (credentials inside the URLs). */
+const PROXY_ENV_NAMES = ["HTTP_PROXY", "HTTPS_PROXY"] as const;
+export type ProxyEnv = Record<(typeof PROXY_ENV_NAMES)[number], string>;
+
+/** What one server's configuration file is for. */
+export type ServerConfigRole = "read-write" | "read-only" | "mirror";
+
+/**
+ * distribution's config.yml, given http.secret (the only secret in it): the registry's read-write
+ * and read-only files, or the anonymous pull-through cache of Docker Hub.
+ */
+export function renderServerConfig(
+  role: ServerConfigRole,
+  settings: { readonly deleteEnabled: boolean; readonly tls: boolean },
+  httpSecret: string,
+): string {
+  return renderRegistryConfig({
+    rootDirectory: DATA_DIR,
+    httpAddr: `:${CONTAINER_PORT}`,
+    httpSecret,
+    deleteEnabled: settings.deleteEnabled,
+    readOnly: role === "read-only",
+    htpasswdPath: role === "mirror" ? undefined : `${CONFIG_DIR}/${HTPASSWD_FILE}`,
+    tls: settings.tls ? { certificate: `${TLS_DIR}/tls.crt`, key: `${TLS_DIR}/tls.key` } : undefined,
+    ...(role === "mirror" ? { proxyRemoteUrl: DOCKER_HUB_URL } : {}),
+  });
+}
+
+export interface ServerDeploymentInput {
+  readonly namespace: string;
+  readonly image: string;
+  readonly hostPort: number;
+  readonly node?: string;
+  readonly tlsSecret?: string;
+  /** Digest of the mounted configuration: the pod rolls when, and only when, it changes. */
+  readonly configChecksum: string;
+  /** The cache reaches Docker Hub through the proxy, its URLs (credentials inside) from MIRROR_PROXY_SECRET. */
+  readonly proxied?: boolean;
+}
+
+/** One distribution server: the registry itself and the pull-through cache are both this. */
+export function renderServerDeployment(server: Server, input: ServerDeploymentInput) {
+  const names = SERVER_NAMES[server];
+  const scheme = input.tlsSecret ? "HTTPS" : "HTTP";
+  const probe = (periodSeconds: number, failureThreshold: number) => ({
+    // `GET /` answers 200 without credentials; the storage health check turns it into 503.
+    httpGet: { path: "/", port: "http", scheme },
+    periodSeconds,
+    failureThreshold,
+    timeoutSeconds: 5,
+  });
+  const labels = labelsOf(names.deployment);
+  return {
+    metadata: { name: names.deployment, namespace: input.namespace, labels },
+    spec: {
+      replicas: 1,
+      // One RWO volume and one hostPort: the old pod must be gone before the new one starts.
+      strategy: { type: "Recreate" },
+      selector: { matchLabels: labels },
+      template: {
+        metadata: { labels, annotations: checksumAnnotation("config", input.configChecksum) },
+        spec: {
+          automountServiceAccountToken: false,
+          enableServiceLinks: false,
+          ...(input.node ? { nodeSelector: { "kubernetes.io/hostname": input.node } } : {}),
+          securityContext: nonRootPodSecurity(REGISTRY_USER, { ownsVolumes: true }),
+          containers: [
+            {
+              name: SERVER_CONTAINER,
+              image: input.image,
+              command: ["registry"],
+              // The GC procedure switches these args to the read-only config and back.
+              args: ["serve", `${CONFIG_DIR}/${CONFIG_FILE}`],
+              ports: [{ name: "http", containerPort: CONTAINER_PORT, hostPort: input.hostPort, protocol: "TCP" }],
+              env: input.proxied
+                ? PROXY_ENV_NAMES.map((name) => ({ name, valueFrom: { secretKeyRef: { name: MIRROR_PROXY_SECRET, key: name } } }))
+                : undefined,
+              readinessProbe: probe(10, 3),
+              livenessProbe: probe(20, 6),
+              resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "1Gi" } },
+              securityContext: readOnlyContainer(),
+              volumeMounts: [
+                { name: "config", mountPath: CONFIG_DIR, readOnly: true },
+                { name: "data", mountPath: DATA_DIR },
+                ...(input.tlsSecret ? [{ name: "tls", mountPath: TLS_DIR, readOnly: true }] : []),
+              ],
+            },
+          ],
+          volumes: [
+            { name: "config", secret: { secretName: names.config, defaultMode: 0o440 } },
+            { name: "data", persistentVolumeClaim: { claimName: names.data } },
+            ...(input.tlsSecret ? [{ name: "tls", secret: { secretName: input.tlsSecret, defaultMode: 0o440 } }] : []),
+          ],
+        },
+      },
+    },
+  } satisfies Input.apps.v1.Deployment;
+}
+
+/** The registry's in-cluster Service: what the web UI proxies to. */
+export function renderServerService(namespace: string) {
+  const name = SERVER_NAMES.registry.deployment;
+  const labels = labelsOf(name);
+  return {
+    metadata: { name, namespace, labels },
+    spec: { selector: labels, ports: [{ name: "http", port: CONTAINER_PORT, targetPort: "http" }] },
+  } satisfies Input.core.v1.Service;
+}
+
+/** A server's blob storage. */
+export function renderDataClaim(server: Server, namespace: string, storage: { readonly size: string; readonly storageClass?: string }) {
+  return {
+    metadata: { name: SERVER_NAMES[server].data, namespace, labels: PART_OF },
+    spec: {
+      accessModes: ["ReadWriteOnce"],
+      resources: { requests: { storage: storage.size } },
+      storageClassName: storage.storageClass,
+    },
+  } satisfies Input.core.v1.PersistentVolumeClaim;
+}
+
+/** A server's configuration files; their contents come from renderServerConfig, and htpasswd. */
+export function renderConfigSecret<T extends pulumi.Input<string>>(server: Server, namespace: string, files: Readonly<Record<string, T>>) {
+  const names = SERVER_NAMES[server];
+  return { metadata: { name: names.config, namespace, labels: labelsOf(names.deployment) }, stringData: files };
+}
+
+/** The cache's proxy variables. */
+export function renderProxySecret<T extends pulumi.Input<ProxyEnv>>(namespace: string, variables: T) {
+  return { metadata: { name: MIRROR_PROXY_SECRET, namespace, labels: labelsOf(SERVER_NAMES.mirror.deployment) }, stringData: variables };
+}
