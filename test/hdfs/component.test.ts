@@ -79,6 +79,12 @@ describe("HdfsCluster", () => {
     }
   });
 
+  it("renames the namespace's resource with an alias to its old name, so `pulumi up` keeps the namespace and its volumes", () => {
+    const namespace = objectsOf("prod").get(K8S.namespace, "hdfs");
+    expect(namespace.name).toBe("prod-namespace");
+    expect(namespace.aliasNames).toEqual(["prod"]);
+  });
+
   it("declares the NameNode, DataNodes, Secondary NameNode and directory Job with their Services", () => {
     const names = (component: string) =>
       objectsOf(component)
