@@ -2,8 +2,8 @@
 // Service (NameNode, DataNodes, Secondary NameNode), and the Job creating the Spark directories,
 // all on one Hadoop pod template. index.ts declares them.
 import type { input as Input } from "@pulumi/kubernetes/types";
-import { createHash } from "node:crypto";
-import { labelsOf, nonRootPodSecurity, readOnlyContainer } from "../k8s-common";
+import { plainChecksum } from "../checksum";
+import { checksumAnnotation, labelsOf, nonRootPodSecurity, readOnlyContainer } from "../k8s-common";
 import {
   coreSiteProperties,
   HADOOP_CONF_DIR,
@@ -42,11 +42,6 @@ const SIZING: Readonly<Record<Role, { cpu: string; cpuLimit: string; memory: str
 const SCRIPTS_DIR = "/opt/hdfs-scripts";
 /** The image's HADOOP_LOG_DIR; with a read-only root filesystem it and /tmp are emptyDirs. */
 const LOG_DIR = "/var/log/hadoop";
-
-const sha256 = (files: Readonly<Record<string, string>>) =>
-  createHash("sha256")
-    .update(JSON.stringify(Object.entries(files).sort(([a], [b]) => a.localeCompare(b))))
-    .digest("hex");
 
 const labelsOfRole = (role: Role) => labelsOf("hdfs", { component: role });
 
@@ -131,7 +126,7 @@ function hadoopPod(o: PodOptions) {
   return {
     metadata: {
       labels: labelsOfRole(o.role),
-      annotations: { "spark-gpu-stack/config-sha256": sha256(Object.fromEntries(files.map(([k, f]) => [k, f.content]))) },
+      annotations: checksumAnnotation("config", plainChecksum(files.map(([, f]) => f.content))),
     },
     spec: {
       securityContext: nonRootPodSecurity(HADOOP_USER, { ownsVolumes: true }),

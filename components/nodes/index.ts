@@ -1,11 +1,10 @@
 // Configures every node's container runtime (proxy, NO_PROXY, DNS, registry trust, NVIDIA) by
 // running its rendered apply script, in rolling batches, over SSH or from a per-node DaemonSet.
-import { createHash } from "node:crypto";
 import * as command from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { keyedChecksum } from "../checksum";
+import { keyedChecksum, plainChecksum } from "../checksum";
 import type { ClusterConfig } from "../cluster";
 import { proxyUrls, type ProxyConfig, type ProxyCredentials } from "../proxy";
 import type { NodesReadyRef, RegistryAddress } from "../refs";
@@ -192,6 +191,6 @@ function renderNode(node: NodeConfig, args: NodeRuntimeConfigArgs): RenderedNode
     node,
     script: withCredentials.apply((r) => r.script),
     files: withCredentials.apply((r) => r.files),
-    hash: createHash("sha256").update(render(hashed).script).digest("hex"),
+    hash: plainChecksum([render(hashed).script]),
   };
 }

@@ -1,6 +1,7 @@
 // The `daemonset` delivery: per node, a privileged DaemonSet pinned to that node whose init
 // container runs the node's apply script in the host's namespaces. The pod turns ready only after
 // the script succeeded, so the DaemonSet's rollout is the node's "configured".
+import { checksumAnnotation, labelsOf } from "../k8s-common";
 import { APPLY_NAMESPACE } from "./apply-namespace";
 
 export const APPLY_SCRIPT_DIR = "/apply";
@@ -29,11 +30,7 @@ export interface ApplyDaemonSetInput {
 }
 
 export function renderApplyDaemonSet(input: ApplyDaemonSetInput) {
-  const labels = {
-    "app.kubernetes.io/name": "node-runtime-config",
-    "app.kubernetes.io/instance": input.node,
-    "app.kubernetes.io/part-of": "spark-gpu-stack",
-  };
+  const labels = labelsOf("node-runtime-config", { instance: input.node });
   const scriptVolume =
     "secret" in input.script
       ? { secret: { secretName: input.script.secret, defaultMode: 0o500 } }
@@ -44,7 +41,7 @@ export function renderApplyDaemonSet(input: ApplyDaemonSetInput) {
       selector: { matchLabels: labels },
       updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 1 } },
       template: {
-        metadata: { labels, annotations: { "spark-gpu-stack/apply-script-checksum": input.checksum } },
+        metadata: { labels, annotations: checksumAnnotation("apply-script", input.checksum) },
         spec: {
           nodeSelector: { "kubernetes.io/hostname": input.node },
           // Runs on tainted nodes too (GPU nodes, control planes): their runtimes need the configuration as well.

@@ -1,8 +1,8 @@
 // Submit mode: a Job (or a CronJob for scheduled applications) whose pod runs spark-submit from the
 // application's own image, through a wrapper that makes the Job fail when the driver fails.
-import { createHash } from "node:crypto";
 import type { input as Input } from "@pulumi/kubernetes/types";
 import { stringify as toYaml } from "yaml";
+import { plainChecksum } from "../checksum";
 import { readScript } from "../scripts";
 import { APP_LABEL, NO_GPU_ENV, dnsConfig, proxyEnv, renderPodTemplate } from "./render-pods";
 import { DRIVER_POD_NAME_ENV, SUBMIT_FILES, SUBMIT_PATHS, renderSubmitArgv, type WorkloadContext } from "./render-spark";
@@ -40,7 +40,8 @@ export function renderSubmitFiles(app: SparkApplicationConfig, context: Workload
   };
 }
 
-const contentHash = (value: unknown) => createHash("sha256").update(JSON.stringify(value)).digest("hex").slice(0, 8);
+/** A short digest of an object, for names that change with their content. */
+const contentHash = (value: unknown) => plainChecksum([JSON.stringify(value)]).slice(0, 8);
 
 function submitterPodSpec(app: SparkApplicationConfig, context: WorkloadContext, configMapName: string) {
   const fieldRef = (name: string, fieldPath: string) => ({ name, valueFrom: { fieldRef: { fieldPath } } });

@@ -225,7 +225,7 @@ describe("HdfsCluster", () => {
 
   it("rolls each workload's pods exactly when the files it mounts change", () => {
     const hash = (component: string, type: string, k8sName: string) =>
-      objectsOf(component).get(type, k8sName).object.spec.template.metadata.annotations["spark-gpu-stack/config-sha256"];
+      objectsOf(component).get(type, k8sName).object.spec.template.metadata.annotations["spark-gpu-stack/config-checksum"];
     // prod and dev differ in hdfs-site.xml (replication, block size, domain): every workload rolls.
     for (const [type, k8sName] of [
       [K8S.statefulSet, "hdfs-namenode"],
