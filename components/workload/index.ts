@@ -2,7 +2,6 @@
 // secret), and every configured application, run either by a Job that calls spark-submit (submit
 // mode) or by the kubeflow Spark operator (operator mode). Objects come from the render-* modules.
 import * as k8s from "@pulumi/kubernetes";
-import type { input as Input } from "@pulumi/kubernetes/types";
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterConfig } from "../cluster";
 import { proxyUrls, type ProxyConfig, type ProxyCredentials } from "../proxy";
@@ -14,7 +13,7 @@ import { OPERATOR_CHART } from "./charts";
 import { SPARK_OPERATOR_API_VERSION, renderOperatorValues, renderSparkApplication } from "./render-operator";
 import { PROXY_SECRET_KEYS } from "./render-pods";
 import { SERVICE_ACCOUNT, type WorkloadContext } from "./render-spark";
-import { renderSubmission, renderSubmitFiles } from "./render-submit";
+import { renderSubmitCronJob, renderSubmitFiles, renderSubmitJob, type SubmitConfigMap } from "./render-submit";
 import type { SparkApplicationConfig, SparkConfig } from "./schema";
 
 const PULL_SECRET = "spark-registry";
@@ -138,7 +137,7 @@ export class SparkWorkload extends pulumi.ComponentResource {
         };
       });
 
-    const runs = { parent: this, dependsOn: [roleBinding, serviceAccount, ...(proxySecret ? [proxySecret] : [])] };
+    const runsAfter = [roleBinding, serviceAccount, ...(proxySecret ? [proxySecret] : [])];
     const operator =
       config.mode === "operator"
         ? new k8s.helm.v3.Release(
@@ -160,9 +159,7 @@ export class SparkWorkload extends pulumi.ComponentResource {
     for (const app of config.applications) {
       const ui = new k8s.core.v1.Service(`${name}-${app.name}-ui`, renderUiService(app.name, config.namespace), inNamespace);
       const run =
-        operator !== undefined
-          ? this.operatorRun(app, context, { ...runs, dependsOn: [...runs.dependsOn, operator] })
-          : this.submitRun(app, context, runs);
+        operator !== undefined ? this.operatorRun(app, context, [...runsAfter, operator]) : this.submitRun(app, context, runsAfter);
       applications[app.name] = pulumi.output({ kind: run.kind, name: run.name, uiService: ui.metadata.name });
     }
     this.applications = pulumi.output(applications);
@@ -198,35 +195,39 @@ export class SparkWorkload extends pulumi.ComponentResource {
   }
 
   /** Submit mode: the submitter's ConfigMap and its Job, or CronJob when scheduled. */
-  private submitRun(app: SparkApplicationConfig, context: pulumi.Output<WorkloadContext>, opts: pulumi.CustomResourceOptions) {
-    const rendered = context.apply((ctx) => renderSubmission(app, ctx));
-    const configMap = new k8s.core.v1.ConfigMap(
-      `${this.name}-${app.name}-submit`,
-      { metadata: rendered.configMap.metadata, data: rendered.configMap.data },
-      opts,
+  private submitRun(app: SparkApplicationConfig, context: pulumi.Output<WorkloadContext>, dependsOn: pulumi.Resource[]) {
+    const name = `${this.name}-${app.name}`;
+    const declareConfigMap = (configMap: pulumi.Output<SubmitConfigMap>) =>
+      new k8s.core.v1.ConfigMap(`${name}-submit`, { metadata: configMap.metadata, data: configMap.data }, { parent: this, dependsOn });
+    const schedule = app.schedule;
+    if (schedule !== undefined) {
+      const rendered = context.apply((ctx) => renderSubmitCronJob(app, schedule, ctx));
+      const configMap = declareConfigMap(rendered.configMap);
+      const cronJob = new k8s.batch.v1.CronJob(
+        name,
+        { metadata: rendered.run.metadata, spec: rendered.run.spec },
+        { parent: this, dependsOn: [...dependsOn, configMap] },
+      );
+      return { kind: "CronJob" as const, name: cronJob.metadata.name };
+    }
+    const rendered = context.apply((ctx) => renderSubmitJob(app, ctx));
+    const configMap = declareConfigMap(rendered.configMap);
+    const job = new k8s.batch.v1.Job(
+      name,
+      { metadata: rendered.run.metadata, spec: rendered.run.spec },
+      { parent: this, dependsOn: [...dependsOn, configMap] },
     );
-    const runOpts = { ...opts, dependsOn: [...(opts.dependsOn as pulumi.Resource[]), configMap] };
-    const metadata = rendered.run.metadata;
-    const spec = rendered.run.spec as pulumi.Output<unknown>;
-    const run =
-      app.schedule !== undefined
-        ? new k8s.batch.v1.CronJob(
-            `${this.name}-${app.name}`,
-            { metadata, spec: spec as pulumi.Output<Input.batch.v1.CronJobSpec> },
-            runOpts,
-          )
-        : new k8s.batch.v1.Job(`${this.name}-${app.name}`, { metadata, spec: spec as pulumi.Output<Input.batch.v1.JobSpec> }, runOpts);
-    return { kind: app.schedule !== undefined ? ("CronJob" as const) : ("Job" as const), name: run.metadata.name };
+    return { kind: "Job" as const, name: job.metadata.name };
   }
 
   /** Operator mode: a SparkApplication, or ScheduledSparkApplication when scheduled. */
-  private operatorRun(app: SparkApplicationConfig, context: pulumi.Output<WorkloadContext>, opts: pulumi.CustomResourceOptions) {
+  private operatorRun(app: SparkApplicationConfig, context: pulumi.Output<WorkloadContext>, dependsOn: pulumi.Resource[]) {
     const rendered = context.apply((ctx) => renderSparkApplication(app, ctx));
     const kind = app.schedule !== undefined ? ("ScheduledSparkApplication" as const) : ("SparkApplication" as const);
     const resource = new k8s.apiextensions.CustomResource(
       `${this.name}-${app.name}`,
       { apiVersion: SPARK_OPERATOR_API_VERSION, kind, metadata: rendered.metadata, spec: rendered.spec },
-      opts,
+      { parent: this, dependsOn },
     );
     return { kind, name: resource.metadata.name };
   }

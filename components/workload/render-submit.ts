@@ -81,27 +81,21 @@ function submitterPodSpec(app: SparkApplicationConfig, context: WorkloadContext,
   } satisfies Input.core.v1.PodSpec;
 }
 
-export interface SubmitObjects {
-  readonly configMap: {
-    apiVersion: "v1";
-    kind: "ConfigMap";
-    metadata: { name: string; namespace: string; labels: Record<string, string> };
-    data: Record<string, string>;
-  };
-  /** A Job, or a CronJob for a scheduled application. */
-  readonly run: {
-    apiVersion: "batch/v1";
-    kind: "Job" | "CronJob";
-    metadata: { name: string; namespace: string; labels: Record<string, string>; annotations?: Record<string, string> };
-    spec: Record<string, unknown>;
-  };
+export interface SubmitConfigMap {
+  readonly apiVersion: "v1";
+  readonly kind: "ConfigMap";
+  readonly metadata: { name: string; namespace: string; labels: Record<string, string> };
+  readonly data: Record<string, string>;
 }
 
-/**
- * The ConfigMap and the Job (or CronJob) of one application. Names carry a hash of their content:
- * a new image or any other change makes a new Job (Job pods are immutable), that is a new run.
- */
-export function renderSubmission(app: SparkApplicationConfig, context: WorkloadContext): SubmitObjects {
+/** The submitter's ConfigMap and the object that runs it. */
+export interface SubmitObjects<Run> {
+  readonly configMap: SubmitConfigMap;
+  readonly run: Run;
+}
+
+/** The submitter's files and its Job spec, shared by the Job and the CronJob. */
+function submission(app: SparkApplicationConfig, context: WorkloadContext) {
   const labels = { [APP_LABEL]: app.name };
   const data = renderSubmitFiles(app, context);
   const configMapName = `${app.name}-submit-${contentHash(data)}`;
@@ -111,32 +105,26 @@ export function renderSubmission(app: SparkApplicationConfig, context: WorkloadC
     ttlSecondsAfterFinished: context.jobTtlSeconds,
     template: { metadata: { labels }, spec: submitterPodSpec(app, context, configMapName) },
   } satisfies Input.batch.v1.JobSpec;
-  const configMap = {
-    apiVersion: "v1" as const,
-    kind: "ConfigMap" as const,
+  const configMap: SubmitConfigMap = {
+    apiVersion: "v1",
+    kind: "ConfigMap",
     metadata: { name: configMapName, namespace: context.namespace, labels },
     data,
   };
-  if (app.schedule !== undefined) {
-    return {
-      configMap,
-      run: {
-        apiVersion: "batch/v1",
-        kind: "CronJob",
-        metadata: { name: app.name, namespace: context.namespace, labels },
-        spec: {
-          schedule: app.schedule,
-          concurrencyPolicy: "Forbid",
-          jobTemplate: { metadata: { labels }, spec: jobSpec },
-        } satisfies Input.batch.v1.CronJobSpec,
-      },
-    };
-  }
+  return { labels, configMap, jobSpec };
+}
+
+/**
+ * The ConfigMap and the Job of an unscheduled application. Names carry a hash of their content:
+ * a new image or any other change makes a new Job (Job pods are immutable), that is a new run.
+ */
+export function renderSubmitJob(app: SparkApplicationConfig, context: WorkloadContext) {
+  const { labels, configMap, jobSpec } = submission(app, context);
   return {
     configMap,
     run: {
-      apiVersion: "batch/v1",
-      kind: "Job",
+      apiVersion: "batch/v1" as const,
+      kind: "Job" as const,
       metadata: {
         name: `${app.name}-${contentHash(jobSpec)}`,
         namespace: context.namespace,
@@ -146,5 +134,19 @@ export function renderSubmission(app: SparkApplicationConfig, context: WorkloadC
       },
       spec: jobSpec,
     },
-  };
+  } satisfies SubmitObjects<Input.batch.v1.Job>;
+}
+
+/** The ConfigMap (named by its content, as for a Job) and the CronJob of an application run on `schedule`. */
+export function renderSubmitCronJob(app: SparkApplicationConfig, schedule: string, context: WorkloadContext) {
+  const { labels, configMap, jobSpec } = submission(app, context);
+  return {
+    configMap,
+    run: {
+      apiVersion: "batch/v1" as const,
+      kind: "CronJob" as const,
+      metadata: { name: app.name, namespace: context.namespace, labels },
+      spec: { schedule, concurrencyPolicy: "Forbid", jobTemplate: { metadata: { labels }, spec: jobSpec } },
+    },
+  } satisfies SubmitObjects<Input.batch.v1.CronJob>;
 }

@@ -14,7 +14,13 @@ import { MANAGED_SPARK_CONF_KEYS } from "../../components/workload/managed";
 import { renderDevicePluginValues, renderRuntimeClass } from "../../components/workload/render-gpu";
 import { APP_LABEL, renderPodTemplate } from "../../components/workload/render-pods";
 import { SPARK_MASTER, renderSubmitArgv, sparkMemory, submitConfs } from "../../components/workload/render-spark";
-import { OWNER_PLACEHOLDERS, renderSubmission, renderSubmitFiles } from "../../components/workload/render-submit";
+import {
+  OWNER_PLACEHOLDERS,
+  renderSubmitCronJob,
+  renderSubmitFiles,
+  renderSubmitJob,
+  type SubmitObjects,
+} from "../../components/workload/render-submit";
 import { validateKubernetesObject, type KubernetesObject } from "../harness/kubernetes-schema";
 import { DIGEST_IMAGE, app, context, cpuApp, gpuApp, parseSubmitArgv } from "./fixtures";
 
@@ -25,10 +31,8 @@ const GPU_CONF_KEYS = [
   "spark.task.resource.gpu.amount",
 ];
 
-const submitPod = (objects: ReturnType<typeof renderSubmission>) => {
-  const spec = objects.run.spec as any;
-  return (objects.run.kind === "Job" ? spec.template.spec : spec.jobTemplate.spec.template.spec) as any;
-};
+const submitPod = (objects: SubmitObjects<{ kind: string; spec: any }>) =>
+  objects.run.kind === "Job" ? objects.run.spec.template.spec : objects.run.spec.jobTemplate.spec.template.spec;
 
 describe("spark-submit argv", () => {
   it("reads back as cluster mode against the in-cluster API, each conf once, digest-pinned", () => {
@@ -67,7 +71,7 @@ describe("spark-submit argv", () => {
 
   it("names one namespace, service account and pull secret, the same ones the submitter pod uses", () => {
     const ctx = context({ namespace: "jobs" });
-    const objects = renderSubmission(cpuApp(), ctx);
+    const objects = renderSubmitJob(cpuApp(), ctx);
     const pod = submitPod(objects);
     const { confs } = parseSubmitArgv(pod.containers[0].args);
     expect(confs.get("spark.kubernetes.namespace")).toEqual([objects.run.metadata.namespace]);
@@ -144,7 +148,7 @@ describe("pod templates", () => {
 
 describe("submit Job", () => {
   it("is a valid Job and ConfigMap whose files are the wrapper, the lookup and both templates", () => {
-    const objects = renderSubmission(gpuApp(), context());
+    const objects = renderSubmitJob(gpuApp(), context());
     validateKubernetesObject(objects.configMap);
     validateKubernetesObject(objects.run as KubernetesObject);
     expect(Object.keys(objects.configMap.data).sort()).toEqual([
@@ -167,7 +171,7 @@ describe("submit Job", () => {
     expect(driver.metadata.ownerReferences).toEqual([
       { apiVersion: "v1", kind: "Pod", name: OWNER_PLACEHOLDERS.name, uid: OWNER_PLACEHOLDERS.uid },
     ]);
-    const pod = submitPod(renderSubmission(gpuApp(), context()));
+    const pod = submitPod(renderSubmitJob(gpuApp(), context()));
     const env = pod.containers[0].env;
     expect(env).toContainEqual({ name: "POD_UID", valueFrom: { fieldRef: { fieldPath: "metadata.uid" } } });
     expect(env).toContainEqual({ name: "DRIVER_POD_NAME", value: "$(POD_NAME)-driver" });
@@ -175,19 +179,19 @@ describe("submit Job", () => {
   });
 
   it("is a new Job (a new run) for a new image, and the same Job for the same inputs", () => {
-    const first = renderSubmission(gpuApp(), context());
-    const again = renderSubmission(gpuApp(), context());
-    const rebuilt = renderSubmission(gpuApp(), context({ image: DIGEST_IMAGE.replace(/ab/g, "cd") }));
+    const first = renderSubmitJob(gpuApp(), context());
+    const again = renderSubmitJob(gpuApp(), context());
+    const rebuilt = renderSubmitJob(gpuApp(), context({ image: DIGEST_IMAGE.replace(/ab/g, "cd") }));
     expect(again.run.metadata.name).toBe(first.run.metadata.name);
     expect(first.run.metadata.name).toMatch(/^infer-[0-9a-f]{8}$/);
     expect(rebuilt.run.metadata.name).not.toBe(first.run.metadata.name);
-    const newTemplate = renderSubmission(gpuApp(), context({ dns: ["192.0.2.53"] }));
+    const newTemplate = renderSubmitJob(gpuApp(), context({ dns: ["192.0.2.53"] }));
     expect(newTemplate.configMap.metadata.name).not.toBe(first.configMap.metadata.name);
     expect(newTemplate.run.metadata.name).not.toBe(first.run.metadata.name);
   });
 
   it("becomes a CronJob that never overlaps for a scheduled application", () => {
-    const objects = renderSubmission(app({ ...cpuApp(), schedule: "0 3 * * *" }), context());
+    const objects = renderSubmitCronJob(cpuApp(), "0 3 * * *", context());
     validateKubernetesObject(objects.run as KubernetesObject);
     expect(objects.run.kind).toBe("CronJob");
     expect(objects.run.metadata.name).toBe("pi");
