@@ -5,6 +5,7 @@ import type { input as Input } from "@pulumi/kubernetes/types";
 import { labelsOf, nonRootPodSecurity, readOnlyContainer } from "../k8s-common";
 import { SERVER_NAMES } from "./render-server";
 
+/** Every object of the GC job: ServiceAccount, Role, RoleBinding, ConfigMap and CronJob. */
 export const GC_NAME = "registry-gc";
 /** Longest wait for each switch of the registry pod during GC. */
 export const GC_ROLLOUT_TIMEOUT_SECONDS = 300;

@@ -15,7 +15,7 @@ export const SERVER_NAMES: Readonly<Record<Server, { readonly deployment: string
   mirror: { deployment: "registry-mirror", config: "registry-mirror-config", data: "registry-mirror-data" },
 };
 /** The cache's Secret of proxy variables. */
-export const MIRROR_PROXY_SECRET = "registry-mirror-proxy";
+const MIRROR_PROXY_SECRET = "registry-mirror-proxy";
 
 /** The registry's container: the GC procedure switches its args. */
 export const SERVER_CONTAINER = "registry";
