@@ -2,7 +2,7 @@
 // object checked against its schema.
 import { beforeAll, describe, expect, it } from "vitest";
 import { validateKubernetesObject } from "../harness/kubernetes-schema";
-import { plain, resolve, startMockRuntime, type MockRuntime, type RecordedResource } from "../harness/mock-runtime";
+import { plain, resolve, startMockRuntime, type MockRuntime, type RecordedResource } from "../../tools/mock-runtime";
 import { readHadoopXml } from "./hadoop-xml";
 
 const rt: MockRuntime = startMockRuntime();

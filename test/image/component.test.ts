@@ -4,7 +4,7 @@
 import type * as Pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import type * as ImageComponent from "../../components/image";
-import { containsSecret, isSecret, masked, plain, resolve, startMockRuntime } from "../harness/mock-runtime";
+import { containsSecret, isSecret, masked, plain, resolve, startMockRuntime } from "../../tools/mock-runtime";
 import { acceptedConfig } from "../harness/config";
 
 // The mock runtime must be in place before the SDK registers anything: import after starting it.

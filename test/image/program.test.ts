@@ -2,8 +2,8 @@
 // what the Spark workload receives; the tag-form name is used by nothing but the build itself.
 import { beforeAll, describe, expect, it } from "vitest";
 import type * as Program from "../../index";
-import { plain, resolve, startMockRuntime } from "../harness/mock-runtime";
-import { readStackFile } from "../harness/render";
+import { plain, resolve, startMockRuntime } from "../../tools/mock-runtime";
+import { readStackFile } from "../../tools/render";
 import { IMAGE_PATHS } from "../../components/image/render";
 
 const stack = readStackFile("dev");

@@ -15,7 +15,7 @@ import {
   startMockRuntime,
   type MockRuntime,
   type RecordedResource,
-} from "../harness/mock-runtime";
+} from "../../tools/mock-runtime";
 import { acceptedConfig } from "../harness/config";
 
 const PROXY_CREDENTIALS = { username: "svc-spark", password: "p@ss:w/rd" };

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import type { PrivateRegistry } from "../../components/registry";
 import { CONFIG_DIR, CONFIG_FILE, HTPASSWD_FILE, READONLY_CONFIG_FILE } from "../../components/registry/render";
-import { containsSecret, isSecret, masked, plain, resolve, startMockRuntime, type MockRuntime } from "../harness/mock-runtime";
+import { containsSecret, isSecret, masked, plain, resolve, startMockRuntime, type MockRuntime } from "../../tools/mock-runtime";
 import { validateKubernetesObject } from "../harness/kubernetes-schema";
 import { acceptedConfig } from "../harness/config";
 import { freePort, startRegistryServer, tempDir } from "../harness/daemons";

@@ -3,8 +3,8 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { expect } from "vitest";
 import { validateKubernetesObject, type KubernetesObject } from "../harness/kubernetes-schema";
-import { plain } from "../harness/mock-runtime";
-import { render, readStackFile } from "../harness/render";
+import { plain } from "../../tools/mock-runtime";
+import { render, readStackFile } from "../../tools/render";
 import { tempDir } from "../harness/daemons";
 
 function filesBelow(dir: string): string[] {

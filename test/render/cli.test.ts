@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { run, tempDir } from "../harness/daemons";
 
-const CLI = join(__dirname, "..", "..", "bin", "test", "harness", "render.js");
+const CLI = join(__dirname, "..", "..", "bin", "tools", "render.js");
 
 describe("render CLI", () => {
   it("exits non-zero with every config problem, declares nothing and never prints a secret", async () => {

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { readStackFile } from "../harness/render";
-import type { RecordedResource } from "../harness/mock-runtime";
+import { readStackFile } from "../../tools/render";
+import type { RecordedResource } from "../../tools/mock-runtime";
 import { checkStackRender } from "./check-stack";
 
 /** Every resource `resource` waits for, directly or through others. */

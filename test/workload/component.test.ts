@@ -3,7 +3,7 @@
 // GPU nodes, HDFS) and a dev-like one.
 import { beforeAll, describe, expect, it } from "vitest";
 import { validateKubernetesObject, type KubernetesObject } from "../harness/kubernetes-schema";
-import { isSecret, masked, plain, resolve, startMockRuntime, type MockRuntime, type RecordedResource } from "../harness/mock-runtime";
+import { isSecret, masked, plain, resolve, startMockRuntime, type MockRuntime, type RecordedResource } from "../../tools/mock-runtime";
 import { DIGEST_IMAGE, configured, parseSubmitArgv } from "./fixtures";
 
 const PROXY_PASSWORD = "pr0xy:p@ss";

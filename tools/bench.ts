@@ -3,10 +3,11 @@
 // figures and a ratio; the target is <= 1.5x. It prints, it never fails a build.
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
-import { tempDir } from "./daemons";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
-const ROOT = join(__dirname, "..", "..", "..");
+const ROOT = join(__dirname, "..", "..");
 
 function timeMs(args: string[]): number {
   const start = process.hrtime.bigint();
@@ -34,7 +35,7 @@ const floor = measure("floor: node loading the Pulumi SDKs", [
   "-e",
   "require('@pulumi/pulumi'); require('@pulumi/kubernetes'); require('@pulumi/docker')",
 ]);
-const out = tempDir("bench");
-const renderDev = measure("render of the dev stack (compiled JS)", [join("bin", "test", "harness", "render.js"), "dev", "--out", out]);
+const out = mkdtempSync(join(tmpdir(), "spark-gpu-stack-bench-"));
+const renderDev = measure("render of the dev stack (compiled JS)", [join("bin", "tools", "render.js"), "dev", "--out", out]);
 const ratio = renderDev / floor;
 console.log(`ratio render/floor: ${ratio.toFixed(2)}x (target <= 1.50x) ${ratio <= 1.5 ? "OK" : "OVER TARGET"}`);

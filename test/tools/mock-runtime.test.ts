@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isSecret, masked, plain, startMockRuntime } from "./mock-runtime";
+import { isSecret, masked, plain, startMockRuntime } from "../../tools/mock-runtime";
 
 describe("recording mock runtime", () => {
   it("records parent, dependencies and secret inputs as the engine receives them", async () => {
