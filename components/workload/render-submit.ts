@@ -15,7 +15,7 @@ export const OWNER_PLACEHOLDERS = { name: "@SUBMITTER_POD_NAME@", uid: "@SUBMITT
  * The submitter's entry point (POSIX sh) and its status lookup (Python 3, which the image has for
  * PySpark). spark-submit in cluster mode has exited 0 for a failed driver (SPARK-26365), so the exit
  * code comes from the driver pod's phase instead. The wrapper spells out SUBMIT_PATHS, the template's
- * name, OWNER_PLACEHOLDERS and DRIVER_POD_NAME_ENV; test/workload/submit-wrapper.test.ts runs it
+ * name, OWNER_PLACEHOLDERS and DRIVER_POD_NAME_ENV; test/workload/submit-wrapper.system.test.ts runs it
  * moved and fed by these constants, so neither side can change alone.
  */
 export const SUBMIT_SCRIPT = readScript("workload", "submit.sh");

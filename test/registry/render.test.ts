@@ -1,5 +1,5 @@
 // The registry's pure renderers on their own, checked with the real tools that read their output
-// (Apache's htpasswd verifier, shellcheck); the real server reads config.yml in real-registry.test.ts.
+// (Apache's htpasswd verifier, shellcheck); the real server reads config.yml in real-registry.system.test.ts.
 import { describe, expect, it } from "vitest";
 import { spawn } from "node:child_process";
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
