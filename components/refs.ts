@@ -1,5 +1,5 @@
 // The typed values that flow between components (DESIGN.md, "Typed wiring").
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 
 export interface RegistryCredentials {
   readonly username: string;
