@@ -1,4 +1,4 @@
-// The typed values that flow between components (DESIGN.md, "Typed wiring").
+// The typed values that flow between components (docs/ARCHITECTURE.md, "Typed wiring").
 import type * as pulumi from "@pulumi/pulumi";
 
 export interface RegistryCredentials {

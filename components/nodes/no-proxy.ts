@@ -1,4 +1,4 @@
-// NO_PROXY, computed once for node runtimes and pods alike (DESIGN.md, "Node runtime configuration").
+// NO_PROXY, computed once for node runtimes and pods alike (docs/ARCHITECTURE.md, "Node runtime configuration").
 // The list must be stable: a config that did not change renders a byte-identical list, and with a
 // node subnet configured, adding a node changes nothing (kubespray #4017: node names in NO_PROXY
 // restarted every runtime whenever a node was added).

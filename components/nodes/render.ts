@@ -1,4 +1,4 @@
-// What lands on each node (DESIGN.md, "Node runtime configuration"): the proxy drop-in, the keys
+// What lands on each node (docs/ARCHITECTURE.md, "Node runtime configuration"): the proxy drop-in, the keys
 // merged into docker's daemon.json or containerd's config.toml, the containerd hosts.toml files.
 // Pure functions of plain values; render-apply.ts turns a plan into the node's apply script.
 import type { NodeConfig } from "./schema";

@@ -1,5 +1,5 @@
 // Real programs from Debian's packages, started as root on loopback in temp dirs for the
-// integration tests (DESIGN.md, "Real programs"). Every daemon is stopped by its PID.
+// integration tests (docs/ARCHITECTURE.md, "Real programs"). Every daemon is stopped by its PID.
 import { spawn, type SpawnOptions } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
