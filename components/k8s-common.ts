@@ -15,9 +15,26 @@ export function labelsOf(name: string, more: { readonly component?: string; read
   };
 }
 
-/** A namespace the stack owns. */
-export function renderNamespace(name: string) {
-  return { metadata: { name, labels: PART_OF } };
+/** Pod Security Standards levels, least to most strict. */
+export type PodSecurityLevel = "privileged" | "baseline" | "restricted";
+
+/**
+ * A namespace the stack owns, whose pods admission holds to `enforce`. `review` (default: the same)
+ * is the level `warn` and `audit` report against: a namespace that must enforce less than it
+ * wants still shows every exception it makes.
+ */
+export function renderNamespace(name: string, enforce: PodSecurityLevel, review: PodSecurityLevel = enforce) {
+  return {
+    metadata: {
+      name,
+      labels: {
+        ...PART_OF,
+        "pod-security.kubernetes.io/enforce": enforce,
+        "pod-security.kubernetes.io/warn": review,
+        "pod-security.kubernetes.io/audit": review,
+      },
+    },
+  };
 }
 
 /** The user and group a pod's containers run as. */

@@ -45,7 +45,7 @@ export class HdfsCluster extends pulumi.ComponentResource {
 
     // Deleting a namespace deletes its volumes: `pulumi destroy` leaves it, and with it the data.
     // Named as the component before child names took a part.
-    const ns = new k8s.core.v1.Namespace(`${name}-namespace`, renderNamespace(namespace), {
+    const ns = new k8s.core.v1.Namespace(`${name}-namespace`, renderNamespace(namespace, "restricted"), {
       parent: this,
       retainOnDelete: true,
       aliases: [{ name }],

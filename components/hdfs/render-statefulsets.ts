@@ -129,6 +129,8 @@ function hadoopPod(o: PodOptions) {
       annotations: checksumAnnotation("config", plainChecksum(files.map(([, f]) => f.content))),
     },
     spec: {
+      // Hadoop never calls the Kubernetes API.
+      automountServiceAccountToken: false,
       securityContext: nonRootPodSecurity(HADOOP_USER, { ownsVolumes: true }),
       affinity: o.affinity,
       restartPolicy: o.restartPolicy,

@@ -1,14 +1,14 @@
 // The `daemonset` delivery: per node, a privileged DaemonSet pinned to that node whose init
 // container runs the node's apply script in the host's namespaces. The pod turns ready only after
 // the script succeeded, so the DaemonSet's rollout is the node's "configured".
-import { checksumAnnotation, labelsOf } from "../k8s-common";
+import { checksumAnnotation, labelsOf, renderNamespace } from "../k8s-common";
 import { APPLY_NAMESPACE } from "./apply-namespace";
 
 export const APPLY_SCRIPT_DIR = "/apply";
 
 /** The namespace holding the DaemonSets: privileged pods need Pod Security's privileged level. */
 export function renderApplyNamespace() {
-  return { metadata: { name: APPLY_NAMESPACE, labels: { "pod-security.kubernetes.io/enforce": "privileged" } } };
+  return renderNamespace(APPLY_NAMESPACE, "privileged");
 }
 
 /**

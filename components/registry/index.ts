@@ -76,8 +76,13 @@ export class PrivateRegistry extends pulumi.ComponentResource {
     const settings = { deleteEnabled: config.deleteEnabled, tls: config.tls !== undefined };
     const server = { namespace, image: `registry:${config.version}`, node: config.node, tlsSecret: config.tls?.secretName };
 
-    // Named "registry" before child names took the component's name.
-    const ns = new k8s.core.v1.Namespace(`${name}-namespace`, renderNamespace(namespace), { ...parent, aliases: [{ name: "registry" }] });
+    // Named "registry" before child names took the component's name. Nodes pull through the registry's
+    // hostPort, which only `privileged` admits (baseline's Host Ports control); warn and audit at baseline
+    // keep that one exception visible.
+    const ns = new k8s.core.v1.Namespace(`${name}-namespace`, renderNamespace(namespace, "privileged", "baseline"), {
+      ...parent,
+      aliases: [{ name: "registry" }],
+    });
     const inNamespace = { parent: this, dependsOn: [ns] };
     // The server, cache and UI images come through the proxy: their pods start after the configured nodes.
     const podOptions = (...after: pulumi.Resource[]): pulumi.CustomResourceOptions => ({
