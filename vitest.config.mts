@@ -12,6 +12,7 @@ export default defineConfig({
         test: {
           ...shared,
           name: "unit",
+          isolate: false,
           include: ["test/**/*.test.ts"],
           exclude: ["test/**/*.system.test.ts", "test/**/*.image.test.ts"],
         },
