@@ -12,6 +12,9 @@ export default defineConfig({
         test: {
           ...shared,
           name: "unit",
+          // Files share a worker, so the Pulumi SDK loads once per worker instead of once per file;
+          // each mock-runtime file starts its own runtime (docs/ARCHITECTURE.md, "Tests").
+          isolate: false,
           include: ["test/**/*.test.ts"],
           exclude: ["test/**/*.system.test.ts", "test/**/*.image.test.ts"],
         },

@@ -127,7 +127,11 @@ export async function render(stackOrPath: string, outRoot = join(ROOT, "out")): 
   const started = process.hrtime.bigint();
   const stackFile = readStackFile(stackOrPath);
   const runtime = startMockRuntime({ stack: stackFile.stack, config: stackFile.config, secretKeys: stackFile.secretKeys });
-  const program = require(join(ROOT, "bin", "index.js")) as Record<string, unknown>;
+  // The program declares its resources when it loads: out of require's cache, every render in one
+  // process (the unit tests share their workers) runs it again.
+  const programPath = join(ROOT, "bin", "index.js");
+  delete require.cache[programPath];
+  const program = require(programPath) as Record<string, unknown>;
   await runtime.settle();
   const exported: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(program)) {

@@ -1,14 +1,11 @@
-// Static checks of images/spark-pytorch with a real Dockerfile parser, plus the sample app compiled
-// by the real Python: what the build relies on, before any daemon is involved.
+// Static checks of images/spark-pytorch with a real Dockerfile parser: what the build relies on,
+// before any daemon is involved. The real Python and shellcheck run in static.system.test.ts.
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { Arg, Copy, DockerfileParser, Env, From, type Instruction, type JSONInstruction, Label } from "dockerfile-ast";
 import { describe, expect, it } from "vitest";
 import { parseStackConfig } from "../../components/config";
 import { DOCKERFILE, IMAGE_PATHS, renderBuildArgs } from "../../components/image/render";
 import { pytorchImageFacts, sparkImageFacts } from "../../components/image/tags";
-import { run, runOk, tempDir } from "../harness/daemons";
-import { STANDIN_DECOM, STANDIN_ENTRYPOINT, STANDIN_GPU_DISCOVERY } from "./standins";
 
 const text = readFileSync(DOCKERFILE, "utf8");
 const dockerfile = DockerfileParser.parse(text);
@@ -147,25 +144,5 @@ describe("Dockerfile", () => {
     // Nothing that adds content comes after the app in any order the file could be edited into.
     const contentSteps = runtime.filter((i) => ["RUN", "COPY", "ADD"].includes(keyword(i)));
     expect(contentSteps[contentSteps.length - 1]).toBe(last);
-  });
-});
-
-describe("sample app", () => {
-  it("compiles with the real Python", async () => {
-    const cacheDir = tempDir("pycache");
-    await runOk("python3", ["-m", "py_compile", join("images/spark-pytorch", IMAGE_PATHS.sampleJob.replace("/opt/spark/", ""))], {
-      env: { PYTHONPYCACHEPREFIX: cacheDir },
-    });
-  });
-});
-
-describe("shell scripts", () => {
-  // The image ships no shell script of its own; the build test's stand-ins are the ones we write.
-  it("stand-in scripts pass shellcheck", async () => {
-    for (const script of [STANDIN_ENTRYPOINT, STANDIN_DECOM, STANDIN_GPU_DISCOVERY]) {
-      const checked = await run("shellcheck", ["-"], { input: script });
-      expect(checked.stdout + checked.stderr).toBe("");
-      expect(checked.code).toBe(0);
-    }
   });
 });

@@ -1,7 +1,7 @@
-// The node renderers on their own: the drop-in as systemd itself reads it, the daemon.json keys,
-// containerd's config.toml keys and hosts.toml as TOML, and which files each kind of node gets.
+// The node renderers on their own: the daemon.json keys, containerd's config.toml keys and
+// hosts.toml as TOML, and which files each kind of node gets. systemd reads the drop-in in
+// render.system.test.ts.
 import { beforeAll, describe, expect, it } from "vitest";
-import { proxyUrlWithCredentials } from "../../components/proxy";
 import {
   containerdSettings,
   desiredDaemonJson,
@@ -10,11 +10,9 @@ import {
   planNode,
   renderContainerdConfig,
   renderHostsToml,
-  renderProxyDropIn,
   type NodeInput,
 } from "../../components/nodes/render";
 import type { NodeConfig } from "../../components/nodes/schema";
-import { systemdEnvironment } from "./fake-node";
 
 let parseToml: typeof import("smol-toml", { with: { "resolution-mode": "import" }})["parse"];
 beforeAll(async () => {
@@ -35,27 +33,6 @@ const PROXY = {
   https: "http://proxy.example.com:8443",
   noProxy: ["localhost", "127.0.0.1", "10.96.0.0/12", ".svc"],
 };
-
-describe("proxy drop-in", () => {
-  it("gives systemd every variable in both cases, credentials percent-encoded and intact", async () => {
-    const credentials = { username: "svc@corp", password: 'p@ss:w/rd%1 "x"' };
-    const http = proxyUrlWithCredentials(PROXY.http, credentials);
-    const https = proxyUrlWithCredentials(PROXY.https, credentials);
-    const { environment, log } = await systemdEnvironment("containerd", renderProxyDropIn("containerd", { ...PROXY, http, https }));
-    expect(log).not.toContain("Failed to resolve specifiers");
-    const noProxy = PROXY.noProxy.join(",");
-    expect(environment).toEqual({
-      HTTP_PROXY: http,
-      http_proxy: http,
-      HTTPS_PROXY: https,
-      https_proxy: https,
-      NO_PROXY: noProxy,
-      no_proxy: noProxy,
-    });
-    const url = new URL(environment.HTTPS_PROXY);
-    expect([decodeURIComponent(url.username), decodeURIComponent(url.password)]).toEqual([credentials.username, credentials.password]);
-  });
-});
 
 describe("docker daemon.json keys", () => {
   it("on a GPU node with a plain-HTTP registry, its mirror and DNS: every key the issue lists", () => {

@@ -1,54 +1,13 @@
 // PrivateRegistry under the recording mock runtime: the child resources' inputs as the engine would
-// receive them, every Kubernetes object against its schema, and secrets kept secret; the config
-// Secret's files run in Debian's registry.
+// receive them, every Kubernetes object against its schema, and secrets kept secret. Debian's
+// registry serves the config Secret's files in component.system.test.ts.
 import { describe, expect, it } from "vitest";
 import bcrypt from "bcryptjs";
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
-import type { PrivateRegistry } from "../../components/registry";
+import { parse as parseYaml } from "yaml";
 import { CONFIG_DIR, CONFIG_FILE, HTPASSWD_FILE, READONLY_CONFIG_FILE } from "../../components/registry/render";
-import { containsSecret, isSecret, masked, plain, resolve, startMockRuntime, type MockRuntime } from "../../tools/mock-runtime";
+import { containsSecret, isSecret, masked, plain, resolve, type MockRuntime } from "../../tools/mock-runtime";
 import { validateKubernetesObject } from "../harness/kubernetes-schema";
-import { acceptedConfig } from "../harness/config";
-import { freePort, startRegistryServer, tempDir } from "../harness/daemons";
-
-const PASSWORD = "s3cret-registry-pw";
-const PROXY = { username: "alice", password: "p@ss:w/rd" };
-
-const configOf = acceptedConfig;
-
-const PROD = {
-  proxy: { http: "http://proxy.example.com:8080" },
-  registry: { host: "192.0.2.21", node: "gpu-node-1", mirror: { enabled: true }, storage: { storageClass: "local-path" } },
-};
-
-interface Rendered {
-  readonly rt: MockRuntime;
-  readonly component: PrivateRegistry;
-}
-
-async function renderRegistry(raw: Record<string, unknown>, options: { password?: string; proxy?: boolean } = {}): Promise<Rendered> {
-  const rt = startMockRuntime();
-  const pulumi = await import("@pulumi/pulumi");
-  const { PrivateRegistry } = await import("../../components/registry/index.js");
-  const config = configOf(raw, options.proxy ? ["proxyUsername", "proxyPassword"] : []);
-  const component = new PrivateRegistry("registry", {
-    config: config.registry,
-    proxy: config.proxy,
-    proxyCredentials: options.proxy ? pulumi.secret(PROXY) : undefined,
-    password: options.password === undefined ? undefined : pulumi.secret(options.password),
-  });
-  await resolve(component.ref.endpoint);
-  await rt.settle();
-  return { rt, component };
-}
-
-const kubernetes = (rt: MockRuntime) => rt.resources.filter((r) => r.custom && r.type.startsWith("kubernetes:"));
-const wireOf = (rt: MockRuntime, type: string, name: string) => rt.one(type, name).wire as any;
-const deployment = (rt: MockRuntime, name: string) => plain(wireOf(rt, "kubernetes:apps/v1:Deployment", name));
-const secretData = (rt: MockRuntime, name: string) =>
-  plain(wireOf(rt, "kubernetes:core/v1:Secret", name)).stringData as Record<string, string>;
+import { deployment, kubernetes, PASSWORD, PROD, PROXY, renderRegistry, secretData, wireOf } from "./rendered-component";
 
 describe("PrivateRegistry (prod-like: pinned node, mirror behind an authenticated proxy, given password)", async () => {
   const { rt, component } = await renderRegistry(PROD, { password: PASSWORD, proxy: true });
@@ -119,45 +78,6 @@ describe("PrivateRegistry (prod-like: pinned node, mirror behind an authenticate
     const [user, hash] = data[HTPASSWD_FILE].trim().split(":");
     expect(user).toBe("admin");
     expect(bcrypt.compareSync(PASSWORD, hash)).toBe(true);
-  });
-
-  it("has a Secret whose files Debian's registry serves: the component's password logs in, read-only refuses uploads", async () => {
-    const files = secretData(rt, "registry-config");
-    const dir = tempDir("registry-from-secret");
-    const port = await freePort();
-    writeFileSync(join(dir, HTPASSWD_FILE), files[HTPASSWD_FILE]);
-    // Only the in-pod paths and the listen address change; every other key is the component's.
-    const remapped = (configYml: string) => {
-      const config = parseYaml(configYml);
-      expect(config.storage.filesystem.rootdirectory).toBe("/var/lib/registry");
-      expect(config.auth.htpasswd.path).toBe(`${CONFIG_DIR}/${HTPASSWD_FILE}`);
-      config.storage.filesystem.rootdirectory = join(dir, "data");
-      config.auth.htpasswd.path = join(dir, HTPASSWD_FILE);
-      config.http.addr = `127.0.0.1:${port}`;
-      return stringifyYaml(config);
-    };
-    const { value: credentials } = await resolve(component.ref.credentials);
-    const login = { authorization: `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString("base64")}` };
-    const base = `http://127.0.0.1:${port}/v2`;
-    for (const file of [CONFIG_FILE, READONLY_CONFIG_FILE]) {
-      writeFileSync(join(dir, file), remapped(files[file]));
-      const server = await startRegistryServer(join(dir, file));
-      try {
-        expect((await fetch(`${base}/`)).status).toBe(401);
-        expect(
-          (
-            await fetch(`${base}/`, {
-              headers: { authorization: `Basic ${Buffer.from(`${credentials.username}:wrong`).toString("base64")}` },
-            })
-          ).status,
-        ).toBe(401);
-        expect((await fetch(`${base}/`, { headers: login })).status).toBe(200);
-        const upload = await fetch(`${base}/spark/blobs/uploads/`, { method: "POST", headers: login });
-        expect(upload.status, file).toBe(file === CONFIG_FILE ? 202 : 405);
-      } finally {
-        await server.stop();
-      }
-    }
   });
 
   it("runs the registry pinned to its node on hostPort 6001, non-root, read-only root, Recreate, probing GET /", () => {

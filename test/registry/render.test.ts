@@ -1,19 +1,9 @@
-// The registry's pure renderers on their own, checked with the real tools that read their output
-// (Apache's htpasswd verifier, shellcheck); the real server reads config.yml in real-registry.system.test.ts.
+// The registry's pure renderers on their own; the real programs that read their output (Apache's
+// htpasswd verifier, shellcheck, sh running gc.sh) in render.system.test.ts, the real server in
+// real-registry.system.test.ts.
 import { describe, expect, it } from "vitest";
-import { spawn } from "node:child_process";
-import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
-import {
-  CONFIG_DIR,
-  READONLY_CONFIG_FILE,
-  renderGcScript,
-  renderHtpasswd,
-  renderRegistryConfig,
-  type RegistryConfigInput,
-} from "../../components/registry/render";
-import { run, tempDir } from "../harness/daemons";
+import { renderHtpasswd, renderRegistryConfig, type RegistryConfigInput } from "../../components/registry/render";
 
 const BASE: RegistryConfigInput = {
   rootDirectory: "/var/lib/registry",
@@ -61,20 +51,9 @@ describe("renderRegistryConfig", () => {
     expect(mirror.proxy).toEqual({ remoteurl: "https://registry-1.docker.io" });
     expect(mirror.http.tls).toEqual({ certificate: "/certs/tls.crt", key: "/certs/tls.key" });
   });
-
-  it("is stable: the same inputs give the same bytes", () => {
-    expect(renderRegistryConfig(BASE)).toBe(renderRegistryConfig({ ...BASE }));
-  });
 });
 
 describe("renderHtpasswd", () => {
-  it("renders a bcrypt line that Apache's htpasswd verifies, and only for the right password", async () => {
-    const file = join(tempDir("htpasswd"), "htpasswd");
-    writeFileSync(file, renderHtpasswd("builder", "correct horse", SALT));
-    expect((await run("htpasswd", ["-vb", file, "builder", "correct horse"])).code).toBe(0);
-    expect((await run("htpasswd", ["-vb", file, "builder", "wrong horse"])).code).not.toBe(0);
-  });
-
   it("is deterministic for a given salt (no roll of the pod) and changes with the salt or the password", () => {
     const line = renderHtpasswd("admin", "pw", SALT);
     expect(line).toMatch(/^admin:\$2b\$10\$[./A-Za-z0-9]{53}\n$/);
@@ -94,74 +73,5 @@ describe("renderHtpasswd", () => {
     expect(() => renderHtpasswd("admin", long, SALT)).toThrow(/longer than bcrypt's 72 bytes/);
     expect(() => renderHtpasswd("admin", long, SALT)).not.toThrow(new RegExp(long));
     expect(() => renderHtpasswd("admin", "pw", SALT.subarray(0, 8))).toThrow(/16 bytes of salt/);
-  });
-});
-
-describe("renderGcScript", () => {
-  const input = { namespace: "registry", deployment: "registry", container: "registry", deleteUntagged: false, rolloutTimeoutSeconds: 300 };
-
-  it("passes shellcheck", async () => {
-    const dir = tempDir("gc-script");
-    for (const [name, variant] of [
-      ["plain.sh", input],
-      ["untagged.sh", { ...input, deleteUntagged: true, namespace: "it's-quoted" }],
-    ] as const) {
-      writeFileSync(join(dir, name), renderGcScript(variant));
-      const checked = await run("shellcheck", ["--shell=sh", join(dir, name)]);
-      expect(checked.code, checked.stdout).toBe(0);
-    }
-  });
-
-  it.each([
-    ["mid-collection", "exec", ["patch deployment", "rollout status", "exec deployment/registry", "patch deployment", "rollout status"]],
-    ["while switching to read-only", "rollout", ["patch deployment", "rollout status", "patch deployment", "rollout status"]],
-  ])("when stopped %s, stops the kubectl call at once and switches back to read-write", async (_, hangOn, expectedCalls) => {
-    const dir = tempDir("gc-stopped");
-    writeFileSync(join(dir, "gc.sh"), renderGcScript(input));
-    // kubectl stand-in: records its calls; the first `${hangOn}` hangs like a long collection or rollout.
-    writeFileSync(
-      join(dir, "kubectl"),
-      `#!/bin/sh\necho "$3 $4" >>"${dir}/calls"\nif [ "$3" = ${hangOn} ] && [ ! -e "${dir}/hanging" ]; then echo $$ >"${dir}/hanging"; sleep 10; echo >"${dir}/finished"; fi\n`,
-    );
-    chmodSync(join(dir, "kubectl"), 0o755);
-    const script = spawn("sh", [join(dir, "gc.sh")], { env: { ...process.env, PATH: `${dir}:${process.env.PATH}` }, stdio: "ignore" });
-    const exited = new Promise<number | null>((resolveExit) => script.on("close", resolveExit));
-    while (!existsSync(join(dir, "hanging"))) await new Promise((r) => setTimeout(r, 20));
-    script.kill("SIGTERM");
-    expect(await exited).toBe(143);
-    expect(readFileSync(join(dir, "calls"), "utf8").trim().split("\n")).toEqual(expectedCalls);
-    expect(existsSync(join(dir, "finished")), "the script waited for the hanging call to end").toBe(false);
-    // Gone, or a zombie left to a PID 1 that does not reap: either way no longer running.
-    const stat = `/proc/${readFileSync(join(dir, "hanging"), "utf8").trim()}/stat`;
-    if (existsSync(stat)) expect(readFileSync(stat, "utf8").split(") ")[1][0]).toBe("Z");
-  });
-
-  it.each([
-    [false, []],
-    [true, ["--delete-untagged"]],
-  ])("collects against the read-only config, with --delete-untagged only when asked (%s)", async (deleteUntagged, flags) => {
-    const dir = tempDir("gc-collect");
-    writeFileSync(join(dir, "gc.sh"), renderGcScript({ ...input, namespace: "it's-quoted", deleteUntagged }));
-    // kubectl stand-in: records each call's arguments on one line, NUL-separated.
-    writeFileSync(join(dir, "kubectl"), `#!/bin/sh\nprintf '%s\\0' "$@" >>"${dir}/calls"\necho >>"${dir}/calls"\n`);
-    chmodSync(join(dir, "kubectl"), 0o755);
-    expect((await run("sh", [join(dir, "gc.sh")], { env: { PATH: `${dir}:${process.env.PATH}` } })).code).toBe(0);
-    const calls = readFileSync(join(dir, "calls"), "utf8")
-      .trim()
-      .split("\n")
-      .map((line) => line.split("\0").slice(0, -1));
-    expect(calls.find((argv) => argv.includes("exec"))).toEqual([
-      "--namespace",
-      "it's-quoted",
-      "exec",
-      "deployment/registry",
-      "--container",
-      "registry",
-      "--",
-      "registry",
-      "garbage-collect",
-      ...flags,
-      `${CONFIG_DIR}/${READONLY_CONFIG_FILE}`,
-    ]);
   });
 });
