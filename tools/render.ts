@@ -3,7 +3,7 @@
 //   npm run render -- <stack name | path to Pulumi.<stack>.yaml> [--out DIR]
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve as resolvePath } from "node:path";
-import { stringify as toYaml, parse as parseYaml } from "yaml";
+import { parseDocument, stringify as toYaml } from "yaml";
 import { masked, plain, resolve, SECRET_PLACEHOLDER, startMockRuntime, type MockRuntime, type RecordedResource } from "./mock-runtime";
 
 const PROJECT = "spark-gpu-stack";
@@ -26,13 +26,38 @@ export interface StackFile {
   readonly placeholders: Record<string, string>;
 }
 
+/** A stack file that cannot be read: its message is one line naming the file and the problem. */
+export class StackFileError extends Error {
+  override name = "StackFileError";
+}
+
+/** The stack file's YAML, or a StackFileError naming the file, the line and the parser's reason. */
+function parseStackYaml(path: string): unknown {
+  const document = parseDocument(readFileSync(path, "utf8"));
+  const [error] = document.errors;
+  if (error) {
+    const line = error.linePos?.[0];
+    const reason = error.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
+    throw new StackFileError(`${path}${line ? `:${line.line}:${line.col}` : ""}: invalid YAML: ${reason}`);
+  }
+  return document.toJS() ?? {};
+}
+
 /** Reads `stacks/Pulumi.<stack>.yaml` (or a path) the way the Pulumi CLI hands config to a program. */
 export function readStackFile(stackOrPath: string): StackFile {
-  const path = existsSync(stackOrPath) ? stackOrPath : join(ROOT, "stacks", `Pulumi.${stackOrPath}.yaml`);
-  if (!existsSync(path)) throw new Error(`no stack file ${path} (give a stack name from stacks/ or a path to a Pulumi.<stack>.yaml)`);
+  // A name is a bare stack name; anything with a separator or a YAML suffix is a path, reported as given.
+  const isPath = /[/\\]|\.ya?ml$/.test(stackOrPath);
+  const path = isPath ? stackOrPath : join(ROOT, "stacks", `Pulumi.${stackOrPath}.yaml`);
+  if (!existsSync(path)) {
+    throw new StackFileError(
+      isPath
+        ? `${stackOrPath}: no such stack file`
+        : `no stack "${stackOrPath}": stacks/Pulumi.${stackOrPath}.yaml does not exist (give a stack name from stacks/ or a path to a Pulumi.<stack>.yaml)`,
+    );
+  }
   const stack = /^Pulumi\.(.+)\.ya?ml$/.exec(basename(path))?.[1];
-  if (!stack) throw new Error(`${path}: a stack file is named Pulumi.<stack>.yaml`);
-  const document = (parseYaml(readFileSync(path, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+  if (!stack) throw new StackFileError(`${path}: a stack file is named Pulumi.<stack>.yaml`);
+  const document = parseStackYaml(path) as { config?: Record<string, unknown> };
   const config: Record<string, unknown> = {};
   const secretKeys: string[] = [];
   const placeholders: Record<string, string> = {};
@@ -233,8 +258,8 @@ async function main(argv: string[]): Promise<number> {
     console.log(result.summary);
     return 0;
   } catch (error) {
-    // ConfigError lists every problem; anything else is a bug worth its stack trace.
-    console.error(error instanceof Error && error.name === "ConfigError" ? error.message : error);
+    // ConfigError lists every problem, StackFileError is one line; anything else is a bug worth its stack trace.
+    console.error(error instanceof Error && (error.name === "ConfigError" || error instanceof StackFileError) ? error.message : error);
     return 1;
   }
 }

@@ -40,6 +40,26 @@ describe("render CLI", () => {
     expect(existsSync(join(dir, "dev", "resources.json"))).toBe(true);
   });
 
+  it.each([
+    ["a tab as indentation", "config:\n\tspark-gpu-stack:dns: []\n", ":2:1: invalid YAML: Tabs are not allowed as indentation"],
+    ["an unclosed bracket", "config:\n  spark-gpu-stack:dns: [192.0.2.53\n", ":3:1: invalid YAML: Flow sequence in block collection"],
+  ])("names the file, the line and the problem of a stack file with %s, in one line", async (_, text, expected) => {
+    const stackFile = join(tempDir("render-cli"), "Pulumi.broken.yaml");
+    writeFileSync(stackFile, text);
+    const result = await run("node", [CLI, stackFile]);
+    expect(result.code).toBe(1);
+    expect(result.stderr.startsWith(`${stackFile}${expected}`), result.stderr).toBe(true);
+    expect(result.stderr.trim().split("\n")).toHaveLength(1);
+    expect(result.stderr).not.toMatch(/\bat \S+ \(|YAMLParseError|linePos/);
+  });
+
+  it("prints a missing stack path as given, in one line", async () => {
+    const missing = join(tempDir("render-cli"), "nowhere", "Pulumi.gone.yaml");
+    const result = await run("node", [CLI, missing]);
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim()).toBe(`${missing}: no such stack file`);
+  });
+
   it("explains its usage", async () => {
     const result = await run("node", [CLI]);
     expect(result.code).toBe(2);
