@@ -81,11 +81,11 @@ function secretLeaves(runtime: MockRuntime, placeholders: Record<string, string>
   const collect = (value: unknown, inSecret: boolean): void => {
     const v = value as Record<string, unknown>;
     if (typeof value === "string" && inSecret && value.length >= 8) leaves.add(value);
-    else if (Array.isArray(value)) value.forEach((x) => collect(x, inSecret));
+    else if (Array.isArray(value)) for (const x of value) collect(x, inSecret);
     else if (typeof value === "object" && value !== null) {
       const secret = v["4dabf18193072939515e22adb298388d"] === "1b47061264138c4ac30d75fd1eb44270";
       if (secret) collect(v.value, true);
-      else Object.values(v).forEach((x) => collect(x, inSecret));
+      else for (const x of Object.values(v)) collect(x, inSecret);
     }
   };
   // Provider-generated secrets (random passwords, salts, keys) are the other sources; anything
@@ -121,13 +121,13 @@ function mermaid(resources: readonly RecordedResource[]): string {
     const kids = children.get(r.urn);
     if (kids) {
       lines.push(`${indent}subgraph ${id.get(r.urn)}["${label(r)}"]`);
-      kids.forEach((k) => emit(k, `${indent}  `));
+      for (const k of kids) emit(k, `${indent}  `);
       lines.push(`${indent}end`);
     } else {
       lines.push(`${indent}${id.get(r.urn)}["${label(r)}"]`);
     }
   };
-  (children.get(undefined) ?? []).forEach((r) => emit(r, "  "));
+  for (const r of children.get(undefined) ?? []) emit(r, "  ");
   for (const r of resources) {
     for (const dep of new Set(r.dependencies)) if (id.has(dep) && dep !== r.parent) lines.push(`  ${id.get(dep)} --> ${id.get(r.urn)}`);
   }
@@ -167,7 +167,10 @@ export async function render(stackOrPath: string, outRoot = join(ROOT, "out")): 
   rmSync(outDir, { recursive: true, force: true });
   const resources = runtime.resources;
   const byUrn = new Map(resources.map((r) => [r.urn, r]));
-  const nameOf = (urn: string | undefined) => (urn && byUrn.has(urn) ? `${byUrn.get(urn)!.type}::${byUrn.get(urn)!.name}` : undefined);
+  const nameOf = (urn: string | undefined) => {
+    const r = urn === undefined ? undefined : byUrn.get(urn);
+    return r && `${r.type}::${r.name}`;
+  };
   writeFile(
     join(outDir, "resources.json"),
     redact(
@@ -246,8 +249,11 @@ async function main(argv: string[]): Promise<number> {
   let outRoot: string | undefined;
   let usageError = false;
   for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === "--out") usageError ||= (outRoot = argv[++i]) === undefined;
-    else positional.push(argv[i]);
+    if (argv[i] !== "--out") positional.push(argv[i]);
+    else {
+      outRoot = argv[++i];
+      usageError ||= outRoot === undefined;
+    }
   }
   if (usageError || positional.length !== 1) {
     console.error("usage: npm run render -- <stack name | path to Pulumi.<stack>.yaml> [--out DIR]");
