@@ -1,7 +1,7 @@
 // Offline render: runs the real program (bin/index.js) under Pulumi's mock runtime with a stack's
 // config and writes what would be deployed. Usage:
 //   npm run render -- <stack name | path to Pulumi.<stack>.yaml> [--out DIR]
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve as resolvePath } from "node:path";
 import { parseDocument, stringify as toYaml } from "yaml";
 import { masked, plain, resolve, SECRET_PLACEHOLDER, startMockRuntime, type MockRuntime, type RecordedResource } from "./mock-runtime";
@@ -134,9 +134,21 @@ function mermaid(resources: readonly RecordedResource[]): string {
   return `${lines.join("\n")}\n`;
 }
 
-function writeFile(path: string, content: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, content);
+/**
+ * Writes the rendered tree in place: an unchanged file is left untouched and only files no longer
+ * rendered are removed (removing the whole previous tree cost more than the rest of a large render).
+ */
+function writeTree(outDir: string, files: ReadonlyMap<string, string>): void {
+  const present = (dir: string): string[] =>
+    existsSync(dir)
+      ? readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? present(join(dir, e.name)) : [join(dir, e.name)]))
+      : [];
+  for (const stale of present(outDir).filter((path) => !files.has(path))) rmSync(stale);
+  for (const [path, content] of files) {
+    if (existsSync(path) && readFileSync(path, "utf8") === content) continue;
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, content);
+  }
 }
 
 const safeName = (s: string) => s.replace(/[^A-Za-z0-9_.-]/g, "_");
@@ -164,7 +176,8 @@ export async function render(stackOrPath: string, outRoot = join(ROOT, "out")): 
   const leaves = secretLeaves(runtime, stackFile.placeholders);
 
   const outDir = join(outRoot, stackFile.stack);
-  rmSync(outDir, { recursive: true, force: true });
+  const tree = new Map<string, string>();
+  const writeFile = (path: string, content: string) => tree.set(path, content);
   const resources = runtime.resources;
   const byUrn = new Map(resources.map((r) => [r.urn, r]));
   const nameOf = (urn: string | undefined) => {
@@ -210,6 +223,7 @@ export async function render(stackOrPath: string, outRoot = join(ROOT, "out")): 
       writeFile(join(outDir, "files", safeName(r.name), path), redact(content, leaves));
   }
   writeFile(join(outDir, "graph.mmd"), mermaid(resources));
+  writeTree(outDir, tree);
 
   const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
   return { outDir, resources, summary: summarize(stackFile, resources, outDir, elapsedMs) };

@@ -1,6 +1,6 @@
 // `npm run render` as a newcomer meets it: the compiled CLI in a child process.
-import { existsSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { run, tempDir } from "../harness/daemons";
 
@@ -58,6 +58,19 @@ describe("render CLI", () => {
     const result = await run("node", [CLI, missing]);
     expect(result.code).toBe(1);
     expect(result.stderr.trim()).toBe(`${missing}: no such stack file`);
+  });
+
+  it("writes in place: removes only files no longer rendered and leaves unchanged files untouched", async () => {
+    const dir = tempDir("render-cli");
+    const stale = join(dir, "dev", "kubernetes", "Stale.removed.yaml");
+    mkdirSync(dirname(stale), { recursive: true });
+    writeFileSync(stale, "kind: Stale\n");
+    expect((await run("node", [CLI, "dev", "--out", dir])).code).toBe(0);
+    expect(existsSync(stale)).toBe(false);
+    const graph = join(dir, "dev", "graph.mmd");
+    utimesSync(graph, 1, 1);
+    expect((await run("node", [CLI, "dev", "--out", dir])).code).toBe(0);
+    expect(statSync(graph).mtimeMs).toBe(1000);
   });
 
   it("explains its usage", async () => {
