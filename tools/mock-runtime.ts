@@ -60,6 +60,7 @@ function convert(value: Wire, secret: (inner: Wire) => unknown): unknown {
 }
 
 /** The wire value with secrets unwrapped: what the provider would receive. */
+// biome-ignore lint/suspicious/noExplicitAny: tests read any resource type's inputs by path; the recorder knows no input types
 export function plain(value: Wire): any {
   return convert(value, (inner) => plain(inner));
 }
@@ -68,6 +69,7 @@ export function plain(value: Wire): any {
  * The wire value with every secret value replaced by "[secret]": what may be shown to people. A
  * secret mapping keeps its keys (a Secret's file names), never its values.
  */
+// biome-ignore lint/suspicious/noExplicitAny: as plain(), read by path for any resource type
 export function masked(value: Wire): any {
   const hidden = (inner: Wire): unknown =>
     typeof inner === "object" && inner !== null && !Array.isArray(inner) && !isSig(inner, SECRET_SIG) && !isSig(inner, RESOURCE_SIG)
@@ -86,6 +88,7 @@ const shortHash = (value: unknown, length = 64) => createHash("sha256").update(J
  * What providers compute and the program reads back. Deterministic, so renders are stable.
  * Kubernetes objects echo their inputs; the rest get the fields the stack consumes.
  */
+// biome-ignore lint/suspicious/noExplicitAny: a mock provider receives any resource type's inputs (pulumi.runtime.MockResourceArgs.inputs is any)
 function providerState(type: string, name: string, inputs: any): Record<string, unknown> {
   switch (type) {
     case "docker:index/image:Image": {
@@ -112,16 +115,43 @@ function providerState(type: string, name: string, inputs: any): Record<string, 
   }
 }
 
+/** The parts of the SDK's gRPC messages (proto/resource_pb) the recorder reads. */
+interface Struct {
+  toJavaScript(): unknown;
+}
+interface RegisterResourceRequest {
+  getType(): string;
+  getName(): string;
+  getCustom(): boolean;
+  getParent(): string;
+  getDependenciesList(): string[];
+  getObject(): Struct | undefined;
+  getAliasesList(): { getSpec(): { getName(): string } | undefined }[];
+}
+interface RegisterResourceResponse {
+  getUrn(): string;
+  getObject(): Struct | undefined;
+}
+interface RegisterResourceOutputsRequest {
+  getUrn(): string;
+  getOutputs(): Struct | undefined;
+}
+type Callback<T> = (err: unknown, response: T) => void;
+interface MockMonitor {
+  registerResource(req: RegisterResourceRequest, callback: Callback<RegisterResourceResponse>): void;
+  registerResourceOutputs(req: RegisterResourceOutputsRequest, callback: Callback<unknown>): void;
+}
+
 /** Wraps the mock monitor to keep what the engine would have received. */
-function recordRegistrations(monitor: any, log: RecordedResource[], outputs: Map<string, unknown>): void {
+function recordRegistrations(monitor: MockMonitor, log: RecordedResource[], outputs: Map<string, unknown>): void {
   const registerOutputs = monitor.registerResourceOutputs.bind(monitor);
-  monitor.registerResourceOutputs = (req: any, callback: (err: unknown, response: unknown) => void) => {
+  monitor.registerResourceOutputs = (req, callback) => {
     outputs.set(req.getUrn(), req.getOutputs()?.toJavaScript() ?? {});
     registerOutputs(req, callback);
   };
   const register = monitor.registerResource.bind(monitor);
-  monitor.registerResource = (req: any, callback: (err: unknown, response: any) => void) =>
-    register(req, (err: unknown, response: any) => {
+  monitor.registerResource = (req, callback) =>
+    register(req, (err, response) => {
       if (!err) {
         log.push({
           type: req.getType(),
@@ -132,7 +162,7 @@ function recordRegistrations(monitor: any, log: RecordedResource[], outputs: Map
           dependencies: req.getDependenciesList(),
           wire: req.getObject()?.toJavaScript() ?? {},
           state: response.getObject()?.toJavaScript() ?? {},
-          aliasNames: req.getAliasesList().flatMap((alias: any) => alias.getSpec()?.getName() || []),
+          aliasNames: req.getAliasesList().flatMap((alias) => alias.getSpec()?.getName() || []),
         });
       }
       callback(err, response);
@@ -180,7 +210,7 @@ export function startMockRuntime(options: MockRuntimeOptions = {}): MockRuntime 
   const preview = options.preview ?? false;
   void pulumi.runtime.setMocks(mocks, project, stack, preview); // synchronous up to its end
   const outputs = new Map<string, unknown>();
-  recordRegistrations(pulumi.runtime.getMonitor(), log, outputs);
+  recordRegistrations(pulumi.runtime.getMonitor() as MockMonitor, log, outputs);
   const config = Object.fromEntries(
     Object.entries(options.config ?? {}).map(([k, v]) => [`${project}:${k}`, typeof v === "string" ? v : JSON.stringify(v)]),
   );
@@ -207,7 +237,8 @@ export function startMockRuntime(options: MockRuntimeOptions = {}): MockRuntime 
 
 /** Resolves an Output in tests, also telling whether it is secret. */
 export async function resolve<T>(output: pulumi.Output<T>): Promise<{ value: T; secret: boolean }> {
-  const o = output as any;
+  // promise(withUnknowns) and isSecret are the SDK's internal accessors (OutputImpl), not on the public Output type.
+  const o = output as unknown as { promise(withUnknowns?: boolean): Promise<T>; isSecret: Promise<boolean> };
   const [value, secret] = await Promise.all([o.promise(true), o.isSecret]);
   return { value, secret };
 }

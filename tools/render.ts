@@ -1,9 +1,9 @@
 // Offline render: runs the real program (bin/index.js) under Pulumi's mock runtime with a stack's
 // config and writes what would be deployed. Usage:
 //   npm run render -- <stack name | path to Pulumi.<stack>.yaml> [--out DIR]
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve as resolvePath } from "node:path";
-import { stringify as toYaml, parse as parseYaml } from "yaml";
+import { parseDocument, stringify as toYaml } from "yaml";
 import { masked, plain, resolve, SECRET_PLACEHOLDER, startMockRuntime, type MockRuntime, type RecordedResource } from "./mock-runtime";
 
 const PROJECT = "spark-gpu-stack";
@@ -26,13 +26,38 @@ export interface StackFile {
   readonly placeholders: Record<string, string>;
 }
 
+/** A stack file that cannot be read: its message is one line naming the file and the problem. */
+export class StackFileError extends Error {
+  override name = "StackFileError";
+}
+
+/** The stack file's YAML, or a StackFileError naming the file, the line and the parser's reason. */
+function parseStackYaml(path: string): unknown {
+  const document = parseDocument(readFileSync(path, "utf8"));
+  const [error] = document.errors;
+  if (error) {
+    const line = error.linePos?.[0];
+    const reason = error.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
+    throw new StackFileError(`${path}${line ? `:${line.line}:${line.col}` : ""}: invalid YAML: ${reason}`);
+  }
+  return document.toJS() ?? {};
+}
+
 /** Reads `stacks/Pulumi.<stack>.yaml` (or a path) the way the Pulumi CLI hands config to a program. */
 export function readStackFile(stackOrPath: string): StackFile {
-  const path = existsSync(stackOrPath) ? stackOrPath : join(ROOT, "stacks", `Pulumi.${stackOrPath}.yaml`);
-  if (!existsSync(path)) throw new Error(`no stack file ${path} (give a stack name from stacks/ or a path to a Pulumi.<stack>.yaml)`);
+  // A name is a bare stack name; anything with a separator or a YAML suffix is a path, reported as given.
+  const isPath = /[/\\]|\.ya?ml$/.test(stackOrPath);
+  const path = isPath ? stackOrPath : join(ROOT, "stacks", `Pulumi.${stackOrPath}.yaml`);
+  if (!existsSync(path)) {
+    throw new StackFileError(
+      isPath
+        ? `${stackOrPath}: no such stack file`
+        : `no stack "${stackOrPath}": stacks/Pulumi.${stackOrPath}.yaml does not exist (give a stack name from stacks/ or a path to a Pulumi.<stack>.yaml)`,
+    );
+  }
   const stack = /^Pulumi\.(.+)\.ya?ml$/.exec(basename(path))?.[1];
-  if (!stack) throw new Error(`${path}: a stack file is named Pulumi.<stack>.yaml`);
-  const document = (parseYaml(readFileSync(path, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+  if (!stack) throw new StackFileError(`${path}: a stack file is named Pulumi.<stack>.yaml`);
+  const document = parseStackYaml(path) as { config?: Record<string, unknown> };
   const config: Record<string, unknown> = {};
   const secretKeys: string[] = [];
   const placeholders: Record<string, string> = {};
@@ -56,11 +81,11 @@ function secretLeaves(runtime: MockRuntime, placeholders: Record<string, string>
   const collect = (value: unknown, inSecret: boolean): void => {
     const v = value as Record<string, unknown>;
     if (typeof value === "string" && inSecret && value.length >= 8) leaves.add(value);
-    else if (Array.isArray(value)) value.forEach((x) => collect(x, inSecret));
+    else if (Array.isArray(value)) for (const x of value) collect(x, inSecret);
     else if (typeof value === "object" && value !== null) {
       const secret = v["4dabf18193072939515e22adb298388d"] === "1b47061264138c4ac30d75fd1eb44270";
       if (secret) collect(v.value, true);
-      else Object.values(v).forEach((x) => collect(x, inSecret));
+      else for (const x of Object.values(v)) collect(x, inSecret);
     }
   };
   // Provider-generated secrets (random passwords, salts, keys) are the other sources; anything
@@ -96,22 +121,34 @@ function mermaid(resources: readonly RecordedResource[]): string {
     const kids = children.get(r.urn);
     if (kids) {
       lines.push(`${indent}subgraph ${id.get(r.urn)}["${label(r)}"]`);
-      kids.forEach((k) => emit(k, `${indent}  `));
+      for (const k of kids) emit(k, `${indent}  `);
       lines.push(`${indent}end`);
     } else {
       lines.push(`${indent}${id.get(r.urn)}["${label(r)}"]`);
     }
   };
-  (children.get(undefined) ?? []).forEach((r) => emit(r, "  "));
+  for (const r of children.get(undefined) ?? []) emit(r, "  ");
   for (const r of resources) {
     for (const dep of new Set(r.dependencies)) if (id.has(dep) && dep !== r.parent) lines.push(`  ${id.get(dep)} --> ${id.get(r.urn)}`);
   }
   return `${lines.join("\n")}\n`;
 }
 
-function writeFile(path: string, content: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, content);
+/**
+ * Writes the rendered tree in place: an unchanged file is left untouched and only files no longer
+ * rendered are removed (removing the whole previous tree cost more than the rest of a large render).
+ */
+function writeTree(outDir: string, files: ReadonlyMap<string, string>): void {
+  const present = (dir: string): string[] =>
+    existsSync(dir)
+      ? readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? present(join(dir, e.name)) : [join(dir, e.name)]))
+      : [];
+  for (const stale of present(outDir).filter((path) => !files.has(path))) rmSync(stale);
+  for (const [path, content] of files) {
+    if (existsSync(path) && readFileSync(path, "utf8") === content) continue;
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, content);
+  }
 }
 
 const safeName = (s: string) => s.replace(/[^A-Za-z0-9_.-]/g, "_");
@@ -143,10 +180,14 @@ export async function render(stackOrPath: string, outRoot = join(ROOT, "out")): 
   const leaves = secretLeaves(runtime, stackFile.placeholders);
 
   const outDir = join(outRoot, stackFile.stack);
-  rmSync(outDir, { recursive: true, force: true });
+  const tree = new Map<string, string>();
+  const writeFile = (path: string, content: string) => tree.set(path, content);
   const resources = runtime.resources;
   const byUrn = new Map(resources.map((r) => [r.urn, r]));
-  const nameOf = (urn: string | undefined) => (urn && byUrn.has(urn) ? `${byUrn.get(urn)!.type}::${byUrn.get(urn)!.name}` : undefined);
+  const nameOf = (urn: string | undefined) => {
+    const r = urn === undefined ? undefined : byUrn.get(urn);
+    return r && `${r.type}::${r.name}`;
+  };
   writeFile(
     join(outDir, "resources.json"),
     redact(
@@ -186,6 +227,7 @@ export async function render(stackOrPath: string, outRoot = join(ROOT, "out")): 
       writeFile(join(outDir, "files", safeName(r.name), path), redact(content, leaves));
   }
   writeFile(join(outDir, "graph.mmd"), mermaid(resources));
+  writeTree(outDir, tree);
 
   const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
   return { outDir, resources, summary: summarize(stackFile, resources, outDir, elapsedMs) };
@@ -225,8 +267,11 @@ async function main(argv: string[]): Promise<number> {
   let outRoot: string | undefined;
   let usageError = false;
   for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === "--out") usageError ||= (outRoot = argv[++i]) === undefined;
-    else positional.push(argv[i]);
+    if (argv[i] !== "--out") positional.push(argv[i]);
+    else {
+      outRoot = argv[++i];
+      usageError ||= outRoot === undefined;
+    }
   }
   if (usageError || positional.length !== 1) {
     console.error("usage: npm run render -- <stack name | path to Pulumi.<stack>.yaml> [--out DIR]");
@@ -237,8 +282,8 @@ async function main(argv: string[]): Promise<number> {
     console.log(result.summary);
     return 0;
   } catch (error) {
-    // ConfigError lists every problem; anything else is a bug worth its stack trace.
-    console.error(error instanceof Error && error.name === "ConfigError" ? error.message : error);
+    // ConfigError lists every problem, StackFileError is one line; anything else is a bug worth its stack trace.
+    console.error(error instanceof Error && (error.name === "ConfigError" || error instanceof StackFileError) ? error.message : error);
     return 1;
   }
 }

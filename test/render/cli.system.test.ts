@@ -1,6 +1,6 @@
 // `npm run render` as a newcomer meets it: the compiled CLI in a child process.
-import { existsSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { run, tempDir } from "../harness/daemons";
 
@@ -38,6 +38,39 @@ describe("render CLI", () => {
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/^Rendered stack "dev": \d+ resources in \d+ components, \d+ ms/);
     expect(existsSync(join(dir, "dev", "resources.json"))).toBe(true);
+  });
+
+  it.each([
+    ["a tab as indentation", "config:\n\tspark-gpu-stack:dns: []\n", ":2:1: invalid YAML: Tabs are not allowed as indentation"],
+    ["an unclosed bracket", "config:\n  spark-gpu-stack:dns: [192.0.2.53\n", ":3:1: invalid YAML: Flow sequence in block collection"],
+  ])("names the file, the line and the problem of a stack file with %s, in one line", async (_, text, expected) => {
+    const stackFile = join(tempDir("render-cli"), "Pulumi.broken.yaml");
+    writeFileSync(stackFile, text);
+    const result = await run("node", [CLI, stackFile]);
+    expect(result.code).toBe(1);
+    expect(result.stderr.startsWith(`${stackFile}${expected}`), result.stderr).toBe(true);
+    expect(result.stderr.trim().split("\n")).toHaveLength(1);
+    expect(result.stderr).not.toMatch(/\bat \S+ \(|YAMLParseError|linePos/);
+  });
+
+  it("prints a missing stack path as given, in one line", async () => {
+    const missing = join(tempDir("render-cli"), "nowhere", "Pulumi.gone.yaml");
+    const result = await run("node", [CLI, missing]);
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim()).toBe(`${missing}: no such stack file`);
+  });
+
+  it("writes in place: removes only files no longer rendered and leaves unchanged files untouched", async () => {
+    const dir = tempDir("render-cli");
+    const stale = join(dir, "dev", "kubernetes", "Stale.removed.yaml");
+    mkdirSync(dirname(stale), { recursive: true });
+    writeFileSync(stale, "kind: Stale\n");
+    expect((await run("node", [CLI, "dev", "--out", dir])).code).toBe(0);
+    expect(existsSync(stale)).toBe(false);
+    const graph = join(dir, "dev", "graph.mmd");
+    utimesSync(graph, 1, 1);
+    expect((await run("node", [CLI, "dev", "--out", dir])).code).toBe(0);
+    expect(statSync(graph).mtimeMs).toBe(1000);
   });
 
   it("explains its usage", async () => {
