@@ -48,6 +48,11 @@ export interface NodesReadyRef {
    * images can be pulled only then.
    */
   readonly configured: readonly pulumi.Resource[];
+  /**
+   * Each node's applier, by Kubernetes node name: a pod pinned to one node waits for that node
+   * only (docs/ARCHITECTURE.md, "Order of resources").
+   */
+  readonly byNode: Readonly<Record<string, pulumi.Resource>>;
 }
 
 /** HDFS as Spark jobs address it. Produced by HdfsCluster. */

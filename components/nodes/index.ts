@@ -95,6 +95,7 @@ export class NodeRuntimeConfig extends pulumi.ComponentResource {
           .join(" "),
       ),
       configured: appliers,
+      byNode: Object.fromEntries(rendered.map((r, i) => [r.node.name, appliers[i]])),
     };
     this.renderedFiles = pulumi
       .all(rendered.map((r) => pulumi.all([r.files, r.script]).apply(([files, script]) => ({ ...files, "apply.sh": script }))))

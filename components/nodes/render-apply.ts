@@ -6,6 +6,7 @@
 import { readScript } from "../scripts";
 import { shellQuote } from "../shell";
 import {
+  ADDED_TO_KEYS,
   CERTS_DIR,
   DOCKERD_FLAGS,
   dropInPath,
@@ -47,14 +48,18 @@ function hereDoc(content: string): string {
 /** A shell variable holding text verbatim. */
 const textVariable = (name: string, content: string) => `${name}=$(cat ${hereDoc(content)}\n)`;
 
-/** SETTINGS of merge-daemon-json.awk: "key TAB member TAB value" lines, member empty for a whole value. */
+/**
+ * SETTINGS of merge-daemon-json.awk: "key TAB member TAB value" lines, member empty for a whole
+ * value, `[]` for a list the node keeps its entries in (ADDED_TO_KEYS).
+ */
 function daemonJsonSettings(desired: DaemonJson): string {
   return Object.entries(desired)
-    .flatMap(([key, value]) =>
-      typeof value === "object" && value !== null && !Array.isArray(value)
-        ? Object.entries(value).map(([member, v]) => `${JSON.stringify(key)}\t${JSON.stringify(member)}\t${JSON.stringify(v)}`)
-        : [`${JSON.stringify(key)}\t\t${JSON.stringify(value)}`],
-    )
+    .flatMap(([key, value]) => {
+      if (typeof value === "object" && value !== null && !Array.isArray(value))
+        return Object.entries(value).map(([member, v]) => `${JSON.stringify(key)}\t${JSON.stringify(member)}\t${JSON.stringify(v)}`);
+      const member = ADDED_TO_KEYS.has(key) && Array.isArray(value) ? "[]" : "";
+      return [`${JSON.stringify(key)}\t${member}\t${JSON.stringify(value)}`];
+    })
     .join("\n");
 }
 

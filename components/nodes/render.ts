@@ -83,17 +83,38 @@ export const DOCKERD_FLAGS: Readonly<Record<string, string>> = {
   runtimes: "--add-runtime",
 };
 
+/**
+ * List-valued keys the stack adds its entries to instead of replacing them: a node that already
+ * trusts a corporate registry or mirror keeps it.
+ */
+export const ADDED_TO_KEYS: ReadonlySet<string> = new Set(["insecure-registries", "registry-mirrors"]);
+
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
+
+/** The node's entries in their order, then the desired ones it lacks (equal as JSON). */
+function union(existing: readonly unknown[], desired: readonly unknown[]): unknown[] {
+  const merged = [...existing];
+  const seen = new Set(existing.map((entry) => JSON.stringify(entry)));
+  for (const entry of desired) {
+    if (!seen.has(JSON.stringify(entry))) merged.push(entry);
+    seen.add(JSON.stringify(entry));
+  }
+  return merged;
+}
 
 /**
  * How the apply script merges on the node (its awk program is tested against this): the desired
  * keys replace the node's values, except that an object-valued key (runtimes) is merged entry by
- * entry, keeping the node's other entries. Keys the stack does not set are kept.
+ * entry, keeping the node's other entries, and an ADDED_TO_KEYS list gets the entries it lacks.
+ * Keys the stack does not set are kept.
  */
 export function mergeDaemonJson(existing: DaemonJson, desired: DaemonJson): DaemonJson {
   const merged: Record<string, unknown> = { ...existing };
   for (const [key, value] of Object.entries(desired)) {
-    merged[key] = isObject(value) && isObject(existing[key]) ? { ...existing[key], ...value } : value;
+    const current = existing[key];
+    if (isObject(value) && isObject(current)) merged[key] = { ...current, ...value };
+    else if (ADDED_TO_KEYS.has(key) && Array.isArray(value) && Array.isArray(current)) merged[key] = union(current, value);
+    else merged[key] = value;
   }
   return merged;
 }

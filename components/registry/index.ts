@@ -84,11 +84,15 @@ export class PrivateRegistry extends pulumi.ComponentResource {
       aliases: [{ name: "registry" }],
     });
     const inNamespace = { parent: this, dependsOn: [ns] };
-    // The server, cache and UI images come through the proxy: their pods start after the configured nodes.
+    // The server, cache and UI images come through the proxy: their pods start after the configured nodes;
+    // the servers, pinned to the registry's node, after that node alone.
     const podOptions = (...after: pulumi.Resource[]): pulumi.CustomResourceOptions => ({
       parent: this,
       dependsOn: [ns, ...after, ...(args.nodes?.configured ?? [])],
     });
+    const pinnedNode = config.node === undefined ? undefined : args.nodes?.byNode[config.node];
+    const serverOptions = (...after: pulumi.Resource[]): pulumi.CustomResourceOptions =>
+      pinnedNode === undefined ? podOptions(...after) : { parent: this, dependsOn: [ns, ...after, pinnedNode] };
 
     // Secrets drawn once and kept in the Pulumi state: the same password, salt and http.secret on
     // every run, so the rendered files, and therefore the pod, change only when the config does.
@@ -117,7 +121,7 @@ export class PrivateRegistry extends pulumi.ComponentResource {
       "registry",
       { ...server, hostPort: config.port },
       keyedChecksum(httpSecret, [configYml, readOnlyConfigYml, htpasswd]),
-      podOptions(configSecret, data),
+      serverOptions(configSecret, data),
     );
     const service = new k8s.core.v1.Service(name, renderServerService(namespace), inNamespace);
     const { address, insecure, mirrorAddress } = registryAddress(config);
@@ -172,7 +176,7 @@ export class PrivateRegistry extends pulumi.ComponentResource {
         "mirror",
         { ...server, hostPort: config.mirror.port, proxied: proxyEnv !== undefined },
         keyedChecksum(httpSecret, [mirrorYml, ...(proxyEnv ? [proxyEnv.apply((env) => JSON.stringify(env))] : [])]),
-        podOptions(mirrorSecret, mirrorData, ...(proxySecret ? [proxySecret] : [])),
+        serverOptions(mirrorSecret, mirrorData, ...(proxySecret ? [proxySecret] : [])),
       );
       this.mirrorEndpoint = mirror.metadata.apply(() => mirrorAddress);
     }

@@ -150,6 +150,26 @@ describe.each(VARIANTS)("apply script under $name", (variant) => {
       expect(node.read("/etc/docker/daemon.json")).toBe(merged);
     });
 
+    it("keeps the node's own registries and mirrors first and adds the stack's; a second run changes no byte", async () => {
+      const node = new FakeNode(variant);
+      node.write(
+        "/etc/docker/daemon.json",
+        '{\n  "insecure-registries": [\n    "corp.example.com:5000",\n    "192.0.2.21:6001"\n  ],\n  "registry-mirrors": ["https://mirror.corp.example.com"]\n}\n',
+      );
+      const script = scriptFor(
+        nodeInput("docker", { registry: { endpoint: "192.0.2.21:6001", insecure: true, mirrorEndpoint: "192.0.2.21:6002" } }),
+      );
+      expect((await node.apply(script)).code).toBe(0);
+      const merged = node.read("/etc/docker/daemon.json");
+      expect(JSON.parse(merged)).toMatchObject({
+        "insecure-registries": ["corp.example.com:5000", "192.0.2.21:6001", "192.0.2.21:6002"],
+        "registry-mirrors": ["https://mirror.corp.example.com", "http://192.0.2.21:6002"],
+      });
+      expect((await node.apply(script)).code).toBe(0);
+      expect(node.read("/etc/docker/daemon.json")).toBe(merged);
+      expect(node.restarts()).toEqual([]);
+    });
+
     it("rolls back to the previous files and restarts when docker does not come back", async () => {
       const node = new FakeNode(variant);
       node.write("/etc/docker/daemon.json", NODE_DAEMON_JSON);

@@ -127,15 +127,29 @@ async function importBusybox(docker: Dockerd["docker"]): Promise<string> {
   return image;
 }
 
+/** The node's own daemon.json: a corporate registry and mirror it already trusts. */
+const NODE_REGISTRY = "corp-registry.example.com:5000";
+const NODE_MIRROR = "http://mirror.corp.example.com:5000";
+const NODE_DAEMON_JSON = `{"labels": ["spark-gpu-stack.test=node-own-key"], "log-level": "warn", "insecure-registries": ["${NODE_REGISTRY}"], "registry-mirrors": ["${NODE_MIRROR}"]}\n`;
+const writeNodeDaemonJson = () => {
+  const path = join(tempDir("node-daemon-json"), "daemon.json");
+  writeFileSync(path, NODE_DAEMON_JSON);
+  return path;
+};
+
 describe("docker node: Debian's dockerd started from the merged daemon.json with the drop-in's environment", () => {
   let node: FakeNode;
   let docker: Dockerd["docker"];
   let info: any;
 
   beforeAll(async () => {
-    node = await configuredNode("docker", {
-      "/etc/docker/daemon.json": '{"labels": ["spark-gpu-stack.test=node-own-key"], "log-level": "warn"}\n',
-    });
+    // Before: dockerd on the node's own file trusts the node's own registry and mirror.
+    const before = await startDockerd({ configFile: writeNodeDaemonJson() });
+    const beforeInfo = JSON.parse((await runOk("docker", ["--host", before.host, "info", "--format", "{{json .}}"])).stdout);
+    await before.stop();
+    expect(beforeInfo.RegistryConfig.IndexConfigs[NODE_REGISTRY]).toMatchObject({ Secure: false });
+    expect(beforeInfo.RegistryConfig.Mirrors).toEqual([`${NODE_MIRROR}/`]);
+    node = await configuredNode("docker", { "/etc/docker/daemon.json": NODE_DAEMON_JSON });
     const { environment, log } = await systemdEnvironment("docker", node.read("/etc/systemd/system/docker.service.d/http-proxy.conf"));
     expect(log).not.toContain("Failed to resolve specifiers");
     const dockerd = await startDockerd({ configFile: node.path("/etc/docker/daemon.json"), env: environment });
@@ -146,11 +160,20 @@ describe("docker node: Debian's dockerd started from the merged daemon.json with
 
   it("shows the registry as insecure, the mirror, live-restore, nvidia as the default runtime and the node's own keys", () => {
     expect(info.RegistryConfig.IndexConfigs[endpoint]).toMatchObject({ Name: endpoint, Secure: false });
-    expect(info.RegistryConfig.Mirrors).toEqual([`http://${hostAddress}:5999/`]);
+    expect(info.RegistryConfig.IndexConfigs[NODE_REGISTRY]).toMatchObject({ Name: NODE_REGISTRY, Secure: false });
+    expect(info.RegistryConfig.Mirrors).toEqual([`${NODE_MIRROR}/`, `http://${hostAddress}:5999/`]);
     expect(info.LiveRestoreEnabled).toBe(true);
     expect(info.DefaultRuntime).toBe("nvidia");
     expect(info.Runtimes.nvidia).toEqual({ path: "/usr/bin/nvidia-container-runtime" });
     expect(info.Labels).toContain("spark-gpu-stack.test=node-own-key");
+  });
+
+  it("a second apply changes nothing: same daemon.json, no restart", async () => {
+    const merged = node.read("/etc/docker/daemon.json");
+    const again = await node.apply(renderApplyScript(planNode(nodeInput("docker")).plan));
+    expect(again.code, again.stderr).toBe(0);
+    expect(node.restarts()).toEqual([]);
+    expect(node.read("/etc/docker/daemon.json")).toBe(merged);
   });
 
   it("shows the proxy, its credentials masked, and the computed NO_PROXY", () => {

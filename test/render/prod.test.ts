@@ -40,13 +40,16 @@ describe("render of the prod stack", () => {
       /^kubernetes:(apps\/v1:(Deployment|StatefulSet|DaemonSet)|batch\/v1:Job|helm\.sh\/v3:Release)$/.test(r.type),
     );
     expect(pulling.length).toBeGreaterThan(5);
+    // Pods pinned to the registry's node (gpu-node-1) wait for that node's applier only.
+    const appliersAwaited = (resource: RecordedResource) =>
+      waitsFor(resource, result.resources)
+        .filter((r) => r.type === "command:remote:Command")
+        .map((r) => r.name);
+    const pinned = new Set(["registry", "registry-mirror"]);
     for (const workload of pulling) {
-      expect(
-        waitsFor(workload, result.resources)
-          .filter((r) => r.type === "command:remote:Command")
-          .map((r) => r.name),
-        `${workload.type}::${workload.name}`,
-      ).toEqual(nodeCommands.map((c) => c.name));
+      expect(appliersAwaited(workload), `${workload.type}::${workload.name}`).toEqual(
+        pinned.has(workload.name) ? ["nodes-gpu-node-1"] : nodeCommands.map((c) => c.name),
+      );
     }
     // HDFS reaches the Spark application's conf through the program, as the NameNode Service's name.
     const job = objects.find((o) => o.kind === "Job" && o.metadata?.name?.startsWith("batch-inference-")) as any;
@@ -68,6 +71,7 @@ describe("render of the prod stack", () => {
     // The image build and the Spark pods do wait for the registry to answer.
     const build = result.resources.find((r) => r.type === "docker:index/image:Image")!;
     expect(waitsFor(build, result.resources).map((r) => `${r.type}::${r.name}`)).toContain("kubernetes:apps/v1:Deployment::registry");
+    expect(appliersAwaited(build)).toEqual(["nodes-gpu-node-1"]);
   });
 
   it("has README's deploy steps set every secret the stack file marks secure", () => {

@@ -79,7 +79,7 @@ function build(
       credentials: pulumi.secret({ username: "spark", password: REGISTRY_PASSWORD }),
       insecure: true,
     },
-    nodes: { ready: nodesMarker.metadata.name.apply((n) => n ?? ""), configured: [nodesMarker] },
+    nodes: { ready: nodesMarker.metadata.name.apply((n) => n ?? ""), configured: [nodesMarker], byNode: {} },
     nodeNetwork: {
       hosts: [
         { name: "gpu-1", address: "192.0.2.21" },

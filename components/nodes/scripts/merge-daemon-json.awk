@@ -1,6 +1,7 @@
 # SETTINGS: one line per setting, "key TAB member TAB value", key and member as JSON strings and
 # value as JSON text. An empty member replaces the key's value; a member sets one entry of an
-# object-valued key and keeps its other entries.
+# object-valued key and keeps its other entries; the member [] adds the elements of an array value
+# that the key's array lacks, after the node's own (a node keeps trusting its own registries).
 function fail(message) {
 	print "daemon.json: " message > "/dev/stderr"
 	failed = 1
@@ -61,6 +62,37 @@ function split_object(object, names, values,   count, start) {
 	if (pos <= len) fail("unexpected text after the object")
 	return count
 }
+# Splits a JSON array into elements[1..n] (JSON text, as written).
+function split_array(array, elements,   count, start) {
+	text = array; len = length(text); pos = 1; count = 0
+	skip_space()
+	if (substr(text, pos, 1) != "[") fail("expected a JSON array")
+	pos++; skip_space()
+	if (substr(text, pos, 1) == "]") pos++
+	else while (1) {
+		skip_space()
+		start = pos; skip_value(); elements[++count] = trim(substr(text, start, pos - start))
+		if (elements[count] == "") fail("expected an array element")
+		ch = substr(text, pos, 1); pos++
+		if (ch == "]") break
+		if (ch != ",") fail("expected ',' or ']' after an array element")
+	}
+	return count
+}
+# The node's array with the elements of added it lacks appended; its own text when it lacks none,
+# so a second run changes no byte. A value that is not an array is replaced.
+function union(current, added,   mine, extra, have, count, n, i, out) {
+	if (substr(current, 1, 1) != "[") return added
+	count = split_array(current, mine)
+	n = split_array(added, extra)
+	for (i = 1; i <= count; i++) have[mine[i]] = 1
+	out = ""
+	for (i = 1; i <= n; i++)
+		if (!(extra[i] in have)) { out = out "," extra[i]; have[extra[i]] = 1 }
+	if (out == "") return current
+	for (i = count; i >= 1; i--) out = "," mine[i] out
+	return "[" substr(out, 2) "]"
+}
 # The object (a new one when it is not an object) with the member settings of key applied.
 function merge_members(key, object,   names, values, count, i, j, done, out) {
 	count = (substr(object, 1, 1) == "{") ? split_object(object, names, values) : 0
@@ -75,7 +107,11 @@ function merge_members(key, object,   names, values, count, i, j, done, out) {
 }
 function merged(key, current,   j) {
 	for (j = 1; j <= nsettings; j++)
-		if (setting_key[j] == key) return setting_member[j] == "" ? setting_value[j] : merge_members(key, current)
+		if (setting_key[j] == key) {
+			if (setting_member[j] == "") return setting_value[j]
+			if (setting_member[j] == "[]") return union(current, setting_value[j])
+			return merge_members(key, current)
+		}
 }
 BEGIN {
 	nlines = split(ENVIRON["SETTINGS"], lines, "\n")
