@@ -59,4 +59,6 @@ export interface NodesReadyRef {
 export interface HdfsRef {
   /** `hdfs://host:8020`. */
   readonly defaultFs: pulumi.Output<string>;
+  /** Hadoop settings each writer applies to the files it creates: `dfs.replication`, `dfs.blocksize` (bytes). */
+  readonly clientProperties: Readonly<Record<string, string>>;
 }

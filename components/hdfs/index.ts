@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ClusterConfig } from "../cluster";
 import { renderNamespace } from "../k8s-common";
 import type { HdfsRef, NodesReadyRef } from "../refs";
-import { defaultFsUri, nameNodeWebUiUrl } from "./render";
+import { clientProperties, defaultFsUri, nameNodeWebUiUrl } from "./render";
 import {
   NAMES,
   publishedFiles,
@@ -41,7 +41,8 @@ export class HdfsCluster extends pulumi.ComponentResource {
     const namespace = config.namespace;
     const image = `${config.image.repository}:${config.image.tag}`;
     const nameNodeHost = `${NAMES.namenode}.${namespace}.svc.${cluster.domain}`;
-    const files = renderHdfsFiles({ nameNodeHost, replication: config.replication, blockSizeBytes: config.blockSize }, config.directories);
+    const siteValues = { nameNodeHost, replication: config.replication, blockSizeBytes: config.blockSize };
+    const files = renderHdfsFiles(siteValues, config.directories);
 
     // Deleting a namespace deletes its volumes: `pulumi destroy` leaves it, and with it the data.
     // Named as the component before child names took a part.
@@ -79,6 +80,7 @@ export class HdfsCluster extends pulumi.ComponentResource {
     const nameNodeService = nameNode.service.metadata.name;
     this.ref = {
       defaultFs: pulumi.all([nameNodeService, directoriesJob.metadata.name]).apply(() => defaultFsUri(nameNodeHost)),
+      clientProperties: clientProperties(siteValues),
     };
     this.webUiUrl = nameNodeService.apply(() => nameNodeWebUiUrl(nameNodeHost));
     this.namespace = ns.metadata.name;

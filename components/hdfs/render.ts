@@ -48,10 +48,18 @@ export function coreSiteProperties(values: HadoopSiteValues): HadoopProperties {
   return { "fs.defaultFS": defaultFsUri(values.nameNodeHost) };
 }
 
+/**
+ * The settings a writer applies to each file it creates (hdfs-default.xml: replication "can be
+ * specified when the file is created"): the NameNode's own copy is only a default for its own
+ * tools, so Spark gets these too, through HdfsRef.
+ */
+export function clientProperties(values: Pick<HadoopSiteValues, "replication" | "blockSizeBytes">): HadoopProperties {
+  return { "dfs.replication": String(values.replication), "dfs.blocksize": String(values.blockSizeBytes) };
+}
+
 export function hdfsSiteProperties(values: HadoopSiteValues): HadoopProperties {
   return {
-    "dfs.replication": String(values.replication),
-    "dfs.blocksize": String(values.blockSizeBytes),
+    ...clientProperties(values),
     "dfs.namenode.name.dir": `file://${STORAGE_DIRS.name}`,
     "dfs.datanode.data.dir": `file://${STORAGE_DIRS.blocks}`,
     "dfs.namenode.checkpoint.dir": `file://${STORAGE_DIRS.checkpoint}`,

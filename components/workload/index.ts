@@ -36,7 +36,7 @@ export interface SparkWorkloadArgs {
   readonly nodes: NodesReadyRef;
   /** The validated `nodes` section: its hosts (or subnet) are part of the pods' NO_PROXY. */
   readonly nodeNetwork: NoProxyNodes;
-  /** When set, `spark.hadoop.fs.defaultFS` points at it. */
+  /** When set, `spark.hadoop.fs.defaultFS` points at it and its client settings reach Spark. */
   readonly hdfs?: HdfsRef;
 }
 
@@ -121,7 +121,9 @@ export class SparkWorkload extends pulumi.ComponentResource {
           image,
           sparkVersion: args.image.sparkVersion,
           jobTtlSeconds: config.jobTtlSeconds,
-          ...(defaultFs !== undefined ? { defaultFs } : {}),
+          ...(args.hdfs !== undefined && defaultFs !== undefined
+            ? { hdfs: { defaultFs, clientProperties: args.hdfs.clientProperties } }
+            : {}),
           ...(proxy !== undefined
             ? {
                 proxy: {

@@ -45,8 +45,8 @@ export interface WorkloadContext {
   readonly image: string;
   readonly sparkVersion: string;
   readonly jobTtlSeconds: number;
-  /** `hdfs://…:8020` when the stack runs HDFS. */
-  readonly defaultFs?: string;
+  /** When the stack runs HDFS: `hdfs://…:8020` and the settings every writer applies (HdfsRef). */
+  readonly hdfs?: { readonly defaultFs: string; readonly clientProperties: Readonly<Record<string, string>> };
   /** Secret holding the proxy URLs (with credentials) and the NO_PROXY list, when there is a proxy. */
   readonly proxy?: { readonly secretName: string; readonly noProxy: string };
   readonly dns: readonly string[];
@@ -69,16 +69,23 @@ function gpuConfs(role: "driver" | "executor", amount: number): Record<string, s
   };
 }
 
+/** HDFS as the default filesystem, and its client settings, which Spark's Hadoop client reads as `spark.hadoop.*`. */
+function hdfsConfs(hdfs: WorkloadContext["hdfs"]): Record<string, string> {
+  if (hdfs === undefined) return {};
+  const client = Object.entries(hdfs.clientProperties).map(([key, value]) => [`spark.hadoop.${key}`, value]);
+  return { "spark.hadoop.fs.defaultFS": hdfs.defaultFs, ...Object.fromEntries(client) };
+}
+
 /**
  * Confs that both modes pass as such: GPU scheduling (the operator's `gpu{}` field does not set
- * them), HDFS as the default filesystem, then the application's own.
+ * them), HDFS, then the application's own (which may set its own replication or block size).
  */
 export function applicationConfs(app: SparkApplicationConfig, context: WorkloadContext): Record<string, string> {
   return {
     ...gpuConfs("driver", app.driver.gpus),
     ...gpuConfs("executor", app.executor.gpus),
     ...(app.executor.gpus > 0 ? { "spark.task.resource.gpu.amount": String(app.taskGpus) } : {}),
-    ...(context.defaultFs !== undefined ? { "spark.hadoop.fs.defaultFS": context.defaultFs } : {}),
+    ...hdfsConfs(context.hdfs),
     ...app.sparkConf,
   };
 }

@@ -119,6 +119,12 @@ describe("HdfsCluster", () => {
     expect(site("dev")).toMatchObject({ "dfs.replication": "1", "dfs.blocksize": "134217728" });
   });
 
+  it("hands the same replication and block size to the writers through its ref", () => {
+    const site = readHadoopXml(objectsOf("prod").get(K8S.configMap, "hdfs-config").object.data["hdfs-site.xml"]);
+    expect(prod.ref.clientProperties).toEqual({ "dfs.replication": site["dfs.replication"], "dfs.blocksize": site["dfs.blocksize"] });
+    expect(prod.ref.clientProperties).toEqual({ "dfs.replication": "3", "dfs.blocksize": "268435456" });
+  });
+
   it("exposes NameNode RPC 8020 and web UI 9870 on a Service; DataNodes get a headless Service", () => {
     const { get } = objectsOf("prod");
     const nameNode = get(K8S.service, "hdfs-namenode").object.spec;

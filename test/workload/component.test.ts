@@ -63,7 +63,10 @@ function build(
       ? {
           proxy: { http: "http://proxy.example.com:8080", noProxy: [".example.com"] },
           proxyCredentials: pulumi.secret({ username: "alice", password: PROXY_PASSWORD }),
-          hdfs: { defaultFs: pulumi.output("hdfs://hdfs-namenode.hdfs.svc.cluster.local:8020") },
+          hdfs: {
+            defaultFs: pulumi.output("hdfs://hdfs-namenode.hdfs.svc.cluster.local:8020"),
+            clientProperties: { "dfs.replication": "2", "dfs.blocksize": "268435456" },
+          },
         }
       : {}),
     dns: prodLike ? ["192.0.2.53", "192.0.2.54"] : [],
@@ -180,6 +183,8 @@ describe("SparkWorkload, submit mode", () => {
     const { confs } = parseSubmitArgv(container.args);
     expect(confs.get("spark.kubernetes.container.image")).toEqual([DIGEST_IMAGE]);
     expect(confs.get("spark.hadoop.fs.defaultFS")).toEqual(["hdfs://hdfs-namenode.hdfs.svc.cluster.local:8020"]);
+    expect(confs.get("spark.hadoop.dfs.replication")).toEqual(["2"]);
+    expect(confs.get("spark.hadoop.dfs.blocksize")).toEqual(["268435456"]);
     const configMap = childrenOf("spark", "kubernetes:core/v1:ConfigMap").find(
       (r) => plain(r.wire).metadata.name === job.spec.template.spec.volumes[0].configMap.name,
     )!;

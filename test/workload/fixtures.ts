@@ -44,7 +44,10 @@ export function context(overrides: Partial<WorkloadContext> = {}): WorkloadConte
     image: DIGEST_IMAGE,
     sparkVersion: "4.0.1",
     jobTtlSeconds: 86400,
-    defaultFs: "hdfs://hdfs-namenode.hdfs.svc.cluster.local:8020",
+    hdfs: {
+      defaultFs: "hdfs://hdfs-namenode.hdfs.svc.cluster.local:8020",
+      clientProperties: { "dfs.replication": "2", "dfs.blocksize": "268435456" },
+    },
     proxy: { secretName: "spark-proxy", noProxy: "localhost,127.0.0.1,10.244.0.0/16,10.96.0.0/12,.svc,kubernetes.default.svc" },
     dns: ["192.0.2.53", "192.0.2.54"],
     gpu: gpuScheduling(configured([]).gpu),

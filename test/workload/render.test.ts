@@ -49,6 +49,9 @@ describe("spark-submit argv", () => {
     expect(conf("spark.executor.memory")).toBe("8g");
     expect(conf("spark.driver.memory")).toBe("1g");
     expect(conf("spark.hadoop.fs.defaultFS")).toBe("hdfs://hdfs-namenode.hdfs.svc.cluster.local:8020");
+    // Client-side settings: without them Spark's files get the Hadoop client's defaults (3 copies, 128m).
+    expect(conf("spark.hadoop.dfs.replication")).toBe("2");
+    expect(conf("spark.hadoop.dfs.blocksize")).toBe("268435456");
     expect(conf("spark.sql.shuffle.partitions")).toBe("24");
     expect(mainFile).toBe("local:///opt/spark/app/batch_inference.py");
     expect(appArguments).toEqual(["--rows", "100000", "--output", "hdfs:///runs/infer"]);
@@ -89,7 +92,16 @@ describe("spark-submit argv", () => {
   it("sets only keys an application's sparkConf may not (so no conf can come twice)", () => {
     const everything = app({ ...gpuApp(), driver: { gpus: 1 }, sparkConf: {} });
     const keys = Object.keys(submitConfs(everything, context()));
-    expect(keys.filter((k) => !MANAGED_SPARK_CONF_KEYS.includes(k))).toEqual(["spark.hadoop.fs.defaultFS"]);
+    expect(keys.filter((k) => !MANAGED_SPARK_CONF_KEYS.includes(k))).toEqual([
+      "spark.hadoop.fs.defaultFS",
+      "spark.hadoop.dfs.replication",
+      "spark.hadoop.dfs.blocksize",
+    ]);
+  });
+
+  it("lets an application choose its own replication over the stack's", () => {
+    const scratch = app({ ...cpuApp(), sparkConf: { "spark.hadoop.dfs.replication": 1 } });
+    expect(parseSubmitArgv(renderSubmitArgv(scratch, context())).confs.get("spark.hadoop.dfs.replication")).toEqual(["1"]);
   });
 
   it("converts Kubernetes memory units to Spark's exactly", () => {
