@@ -1,5 +1,6 @@
 // Building blocks for the stack's zod schema. Every validator carries its own "expected …"
 // message, so an error reads `registry.port: expected an integer 1–65535, got "abc"`.
+import { CronExpressionParser } from "cron-parser";
 import { z } from "zod";
 import { isIpv4, isNetworkCidr } from "./ipv4";
 
@@ -86,11 +87,24 @@ export const byteQuantity = () => {
   return z.string(e).regex(/^[1-9][0-9]*(Ki|Mi|Gi|Ti)$/, e);
 };
 
-/** Five-field cron schedule, as CronJob takes it. */
-export const cronSchedule = () => {
-  const e = expecting('a five-field cron schedule (e.g. "0 3 * * 0")');
-  return z.string(e).refine((v) => v.trim().split(/\s+/).length === 5 && /^[0-9*/,\-\sA-Za-z?]+$/.test(v), e);
-};
+const CRON_FORM = 'a five-field cron schedule: minute 0–59, hour 0–23, day of month 1–31, month 1–12, day of week 0–7 (e.g. "0 3 * * 0")';
+
+/** Five-field cron schedule, as CronJob takes it; cron-parser judges each field's range. */
+export const cronSchedule = () =>
+  z.string(expecting(CRON_FORM)).superRefine((v, ctx) => {
+    const wellFormed = v.trim().split(/\s+/).length === 5 && /^[0-9*/,\-\sA-Za-z?]+$/.test(v);
+    let outOfRange: string | undefined;
+    if (wellFormed) {
+      try {
+        CronExpressionParser.parse(v);
+      } catch (error) {
+        outOfRange = error instanceof Error ? error.message : String(error);
+      }
+    }
+    if (!wellFormed || outOfRange !== undefined) {
+      ctx.addIssue({ code: "custom", input: v, message: `expected ${CRON_FORM}${outOfRange ? ` (${outOfRange})` : ""}` });
+    }
+  });
 
 /** An image tag that pins a version: never `latest`, never empty. */
 export const pinnedTag = () => {

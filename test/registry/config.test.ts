@@ -41,7 +41,18 @@ describe("registry config", () => {
       'registry.ui.version: expected a joxit/docker-registry-ui tag 2.x.y from 2.2.0 on (e.g. 2.6.0): proxy mode on 8080 as non-root needs it, got "1.5.4"',
     ],
     [{ ui: { nodePort: 6001 } }, "registry.ui.nodePort: expected an integer 30000–32767, got 6001"],
-    [{ gc: { schedule: "weekly" } }, 'registry.gc.schedule: expected a five-field cron schedule (e.g. "0 3 * * 0"), got "weekly"'],
+    [
+      { gc: { schedule: "weekly" } },
+      'registry.gc.schedule: expected a five-field cron schedule: minute 0–59, hour 0–23, day of month 1–31, month 1–12, day of week 0–7 (e.g. "0 3 * * 0"), got "weekly"',
+    ],
+    [
+      { gc: { schedule: "99 99 99 99 99" } },
+      'registry.gc.schedule: expected a five-field cron schedule: minute 0–59, hour 0–23, day of month 1–31, month 1–12, day of week 0–7 (e.g. "0 3 * * 0") (Constraint error, got value 99 expected range 0-59), got "99 99 99 99 99"',
+    ],
+    [
+      { gc: { schedule: "0 24 * * *" } },
+      'registry.gc.schedule: expected a five-field cron schedule: minute 0–59, hour 0–23, day of month 1–31, month 1–12, day of week 0–7 (e.g. "0 3 * * 0") (Constraint error, got value 24 expected range 0-23), got "0 24 * * *"',
+    ],
     [
       { gc: { kubectlVersion: "1.32.4" } },
       'registry.gc.kubectlVersion: expected a registry.k8s.io/kubectl tag v1.x.y from v1.29.0 on (the GC job runs a shell script), within one minor version of the cluster (e.g. v1.32.4), got "1.32.4"',
