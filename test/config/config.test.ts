@@ -22,6 +22,22 @@ describe("stack config", () => {
       { cluster: { serviceCidr: "10.96.0.0/33" } },
       'cluster.serviceCidr: expected an IPv4 CIDR whose address is the network address (e.g. 10.244.0.0/16), got "10.96.0.0/33"',
     ],
+    [
+      { cluster: { podCidr: "16.0.0.0/4" } },
+      'cluster.podCidr: expected a prefix length /8–/24 (NO_PROXY lists it, and kube-controller-manager gives each node a /24 of it by default), got "16.0.0.0/4"',
+    ],
+    [
+      { cluster: { podCidr: "10.244.0.0/28" } },
+      'cluster.podCidr: expected a prefix length /8–/24 (NO_PROXY lists it, and kube-controller-manager gives each node a /24 of it by default), got "10.244.0.0/28"',
+    ],
+    [
+      { cluster: { serviceCidr: "10.96.0.0/11" } },
+      'cluster.serviceCidr: expected a prefix length /12–/32 (kube-apiserver refuses a wider service range), got "10.96.0.0/11"',
+    ],
+    [
+      { proxy: { http: "http://proxy.example.com:0" } },
+      'proxy.http: expected an http:// or https:// URL with a host and no user:password inside (e.g. http://proxy.example.com:8080), got "http://proxy.example.com:0"',
+    ],
     [{ cluster: "abc" }, 'cluster: expected a mapping, got "abc"'],
     [{ cluster: { domain: "cluster..local" } }, 'cluster.domain: expected a DNS domain (e.g. cluster.local), got "cluster..local"'],
     [

@@ -27,6 +27,7 @@ describe("registry config", () => {
       `registry.namespace: expected a DNS label (lower-case letters, digits and '-', at most 63, starting and ending alphanumeric), got "Registry"`,
     ],
     [{ username: "ad:min" }, `registry.username: expected a user name without ':' or whitespace, got "ad:min"`],
+    [{ storage: { size: "8192Ti" } }, 'registry.storage.size: expected a size of at most 8191Ti, got "8192Ti"'],
     [{ storage: { size: "50GB" } }, 'registry.storage.size: expected a size with a unit Ki, Mi, Gi or Ti (e.g. 50Gi), got "50GB"'],
     [
       { storage: { storageClass: "Fast_SSD" } },
