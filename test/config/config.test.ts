@@ -124,6 +124,38 @@ describe("stack config", () => {
     ).toEqual([]);
   });
 
+  const NODES = {
+    hosts: [
+      { name: "gpu-node-1", address: "192.0.2.21", runtime: "docker" },
+      { name: "gpu-node-2", address: "192.0.2.22", runtime: "docker" },
+    ],
+  };
+
+  it.each([
+    [
+      { nodes: NODES, registry: { host: "192.0.2.21", node: "gpu-node-9" } },
+      'registry.node: expected the name of a node in nodes.hosts (gpu-node-1, gpu-node-2), got "gpu-node-9"',
+    ],
+    [
+      { nodes: NODES, registry: { host: "192.0.2.99", node: "gpu-node-1" } },
+      'registry.host: expected the address of registry.node gpu-node-1 (nodes.hosts[0].address 192.0.2.21), got "192.0.2.99"',
+    ],
+    [
+      { nodes: NODES, registry: { host: "192.0.2.21", node: "gpu-node-1" }, hdfs: { enabled: true, dataNodes: 3, replication: 2 } },
+      "hdfs.dataNodes: expected at most the 2 nodes in nodes.hosts: each DataNode needs a node of its own, got 3",
+    ],
+  ])("places pinned pods on configured nodes: rejects %j", (raw, message) => {
+    expect(problems(raw, ["sshPrivateKey"])).toEqual([message]);
+  });
+
+  it("accepts a registry on a configured node and as many DataNodes as nodes", () => {
+    expect(
+      problems({ nodes: NODES, registry: { host: "192.0.2.22", node: "gpu-node-2" }, hdfs: { enabled: true, dataNodes: 2 } }, [
+        "sshPrivateKey",
+      ]),
+    ).toEqual([]);
+  });
+
   it("lists every problem at once", () => {
     expect(problems({ cluster: { podCidr: "x", serviceCidr: "y" }, dns: ["z"], bogus: 1 })).toHaveLength(4);
   });
