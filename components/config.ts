@@ -147,6 +147,15 @@ function readSection(config: pulumi.Config, key: string): unknown {
   }
 }
 
+/**
+ * The secret keys given as plain values (no `secure:`). The SDK's own test for a secret config key
+ * (runtime/config.js, fed by PULUMI_CONFIG_SECRET_KEYS) is exported but left out of its typings.
+ */
+function plainSecrets(present: ReadonlySet<SecretKey>): SecretKey[] {
+  const { isConfigSecret } = pulumi.runtime as unknown as { isConfigSecret(fullKey: string): boolean };
+  return [...present].filter((key) => !isConfigSecret(`${PROJECT}:${key}`));
+}
+
 /** Loads, validates and returns the stack config, or throws one ConfigError listing every problem. */
 export function loadConfig(): LoadedConfig {
   const config = new pulumi.Config(PROJECT);
@@ -158,6 +167,11 @@ export function loadConfig(): LoadedConfig {
   for (const key of ours) {
     if ((SECRET_KEYS as readonly string[]).includes(key)) secretsPresent.add(key as SecretKey);
     else raw[key] = readSection(config, key);
+  }
+  for (const key of plainSecrets(secretsPresent)) {
+    void pulumi.log.warn(
+      `Pulumi.${pulumi.getStack()}.yaml: ${PROJECT}:${key} is set in plain text, so the stack file holds it unencrypted; set it with \`pulumi config set --secret ${key}\``,
+    );
   }
   const result = parseStackConfig(raw, secretsPresent);
   if ("problems" in result) throw new ConfigError(result.problems);

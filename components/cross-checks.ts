@@ -177,7 +177,41 @@ const hdfsCheck = crossCheck(["hdfs"], ({ hdfs }, report) => {
   );
 });
 
-const CROSS_CHECKS: readonly CrossCheck<SectionKey>[] = [nodesCheck, registryHostCheck, workloadCheck, hdfsCheck];
+/** The registry pod is pinned to registry.node; a node the stack does not configure cannot pull it behind the proxy. */
+const registryNodeCheck = crossCheck(["nodes", "registry"], ({ nodes, registry }, report) => {
+  if (nodes.hosts.length === 0 || registry.node === undefined) return;
+  const pinned = nodes.hosts.findIndex((node) => node.name === registry.node);
+  if (pinned < 0) {
+    report(
+      "registry.node",
+      `expected the name of a node in nodes.hosts (${nodes.hosts.map((node) => node.name).join(", ")}), got ${JSON.stringify(registry.node)}`,
+    );
+  } else if (!isLoopback(registry.host) && nodes.hosts[pinned].address !== registry.host) {
+    report(
+      "registry.host",
+      `expected the address of registry.node ${registry.node} (nodes.hosts[${pinned}].address ${nodes.hosts[pinned].address}), got ${JSON.stringify(registry.host)}`,
+    );
+  }
+});
+
+/** Each DataNode needs a node of its own (required anti-affinity per hostname). */
+const dataNodesCheck = crossCheck(["nodes", "hdfs"], ({ nodes, hdfs }, report) => {
+  if (hdfs.enabled && nodes.hosts.length > 0 && hdfs.dataNodes > nodes.hosts.length) {
+    report(
+      "hdfs.dataNodes",
+      `expected at most the ${nodes.hosts.length} nodes in nodes.hosts: each DataNode needs a node of its own, got ${hdfs.dataNodes}`,
+    );
+  }
+});
+
+const CROSS_CHECKS: readonly CrossCheck<SectionKey>[] = [
+  nodesCheck,
+  registryHostCheck,
+  registryNodeCheck,
+  workloadCheck,
+  hdfsCheck,
+  dataNodesCheck,
+];
 
 /** Reports what the checks find in the sections that parsed; a section that did not is left out. */
 export function reportCrossSectionProblems(parsed: Partial<CheckedSections>, report: Report): void {

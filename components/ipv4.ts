@@ -22,6 +22,11 @@ export function isNetworkCidr(value: string): boolean {
   return `${ipaddr.IPv4.networkAddressFromCIDR(value)}/${prefixLength}` === value;
 }
 
+/** The prefix length of a CIDR that `isNetworkCidr` accepted. */
+export function prefixLength(cidr: string): number {
+  return ipaddr.IPv4.parseCIDR(cidr)[1];
+}
+
 /** Whether an IPv4 address lies inside a network (a CIDR that `isNetworkCidr` accepted). */
 export function inNetwork(address: string, cidr: string): boolean {
   return isIpv4(address) && ipaddr.IPv4.parse(address).match(ipaddr.IPv4.parseCIDR(cidr));

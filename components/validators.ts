@@ -1,7 +1,8 @@
 // Building blocks for the stack's zod schema. Every validator carries its own "expected …"
 // message, so an error reads `registry.port: expected an integer 1–65535, got "abc"`.
+import { CronExpressionParser } from "cron-parser";
 import { z } from "zod";
-import { isIpv4, isNetworkCidr } from "./ipv4";
+import { isIpv4, isNetworkCidr, prefixLength } from "./ipv4";
 
 /** One message for the type check and every refinement of a schema. */
 const expecting = (what: string) => ({ error: `expected ${what}` });
@@ -56,12 +57,35 @@ export const hostAndPort = () => {
   }, e);
 };
 
-export const cidr = () => {
-  const e = expecting("an IPv4 CIDR whose address is the network address (e.g. 10.244.0.0/16)");
-  return z.string(e).refine(isNetworkCidr, e);
+/** The prefix lengths a network may have, and why. */
+export interface PrefixRange {
+  readonly shortest: number;
+  readonly longest: number;
+  readonly why: string;
+}
+
+/** Every network the config names lands in NO_PROXY: a wider one would send outside traffic past the proxy. */
+export const NO_PROXY_SHORTEST_PREFIX = 8;
+
+export const cidr = (prefix: PrefixRange) => {
+  const form = "an IPv4 CIDR whose address is the network address (e.g. 10.244.0.0/16)";
+  return z.string(expecting(form)).superRefine((v, ctx) => {
+    if (!isNetworkCidr(v)) {
+      ctx.addIssue({ code: "custom", input: v, message: `expected ${form}` });
+      return;
+    }
+    const length = prefixLength(v);
+    if (length < prefix.shortest || length > prefix.longest) {
+      ctx.addIssue({
+        code: "custom",
+        input: v,
+        message: `expected a prefix length /${prefix.shortest}–/${prefix.longest} (${prefix.why})`,
+      });
+    }
+  });
 };
 
-/** http(s) URL with a host, no credentials inside (they are secrets of their own). */
+/** http(s) URL with a host, a port 1–65535 if any, no credentials inside (they are secrets of their own). */
 export const httpUrl = () => {
   const e = expecting("an http:// or https:// URL with a host and no user:password inside (e.g. http://proxy.example.com:8080)");
   return z.string(e).refine((v) => {
@@ -70,6 +94,7 @@ export const httpUrl = () => {
       return (
         (u.protocol === "http:" || u.protocol === "https:") &&
         u.hostname !== "" &&
+        u.port !== "0" &&
         u.username === "" &&
         u.password === "" &&
         /^https?:\/\//.test(v)
@@ -80,17 +105,52 @@ export const httpUrl = () => {
   }, e);
 };
 
-/** Kubernetes quantity with a binary unit, as storage sizes and memory are written (e.g. 50Gi). */
-export const byteQuantity = () => {
-  const e = expecting("a size with a unit Ki, Mi, Gi or Ti (e.g. 50Gi)");
-  return z.string(e).regex(/^[1-9][0-9]*(Ki|Mi|Gi|Ti)$/, e);
+const BYTE_UNITS: Readonly<Record<string, number>> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40 };
+
+/** The byte count of a quantity `byteQuantity` accepted. */
+export function quantityBytes(quantity: string): number {
+  const [, count, unit] = /^(\d+)(Ki|Mi|Gi|Ti)$/.exec(quantity) ?? [];
+  return Number(count) * (BYTE_UNITS[unit] ?? Number.NaN);
+}
+
+/** Sizes are counted in bytes exactly (a JavaScript safe integer): 8 PiB less one byte. */
+const LARGEST_BYTE_QUANTITY = "8191Ti";
+
+/**
+ * Kubernetes quantity with a binary unit, as storage sizes and memory are written (e.g. 50Gi), at
+ * most 8191Ti, and at least `smallest` when the consumer has a floor (with the reason).
+ */
+export const byteQuantity = (smallest?: { readonly quantity: string; readonly why: string }) => {
+  const form = "a size with a unit Ki, Mi, Gi or Ti (e.g. 50Gi)";
+  return z.string(expecting(form)).superRefine((v, ctx) => {
+    if (!/^[1-9][0-9]*(Ki|Mi|Gi|Ti)$/.test(v)) {
+      ctx.addIssue({ code: "custom", input: v, message: `expected ${form}` });
+    } else if (quantityBytes(v) > quantityBytes(LARGEST_BYTE_QUANTITY)) {
+      ctx.addIssue({ code: "custom", input: v, message: `expected a size of at most ${LARGEST_BYTE_QUANTITY}` });
+    } else if (smallest && quantityBytes(v) < quantityBytes(smallest.quantity)) {
+      ctx.addIssue({ code: "custom", input: v, message: `expected at least ${smallest.quantity} (${smallest.why})` });
+    }
+  });
 };
 
-/** Five-field cron schedule, as CronJob takes it. */
-export const cronSchedule = () => {
-  const e = expecting('a five-field cron schedule (e.g. "0 3 * * 0")');
-  return z.string(e).refine((v) => v.trim().split(/\s+/).length === 5 && /^[0-9*/,\-\sA-Za-z?]+$/.test(v), e);
-};
+const CRON_FORM = 'a five-field cron schedule: minute 0–59, hour 0–23, day of month 1–31, month 1–12, day of week 0–7 (e.g. "0 3 * * 0")';
+
+/** Five-field cron schedule, as CronJob takes it; cron-parser judges each field's range. */
+export const cronSchedule = () =>
+  z.string(expecting(CRON_FORM)).superRefine((v, ctx) => {
+    const wellFormed = v.trim().split(/\s+/).length === 5 && /^[0-9*/,\-\sA-Za-z?]+$/.test(v);
+    let outOfRange: string | undefined;
+    if (wellFormed) {
+      try {
+        CronExpressionParser.parse(v);
+      } catch (error) {
+        outOfRange = error instanceof Error ? error.message : String(error);
+      }
+    }
+    if (!wellFormed || outOfRange !== undefined) {
+      ctx.addIssue({ code: "custom", input: v, message: `expected ${CRON_FORM}${outOfRange ? ` (${outOfRange})` : ""}` });
+    }
+  });
 
 /** An image tag that pins a version: never `latest`, never empty. */
 export const pinnedTag = () => {

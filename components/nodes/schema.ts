@@ -1,7 +1,7 @@
 // The `nodes` section: which nodes get their container runtime configured, and how the
 // configuration reaches them. Defaults live here only.
 import { z } from "zod";
-import { bool, cidr, dnsSubdomain, enumOf, host, integer, nonEmptyString, port } from "../validators";
+import { bool, cidr, dnsSubdomain, enumOf, host, integer, NO_PROXY_SHORTEST_PREFIX, nonEmptyString, port } from "../validators";
 
 /** An image reference pinned by tag or digest, never `latest` or untagged. */
 const pinnedImage = () => {
@@ -40,7 +40,7 @@ export const nodesSchema = z.strictObject({
    * The network every node is in. When set, NO_PROXY lists this CIDR instead of each node's
    * address and name, so adding a node does not change (and restart) every other node. @default absent
    */
-  subnet: cidr().optional(),
+  subnet: cidr({ shortest: NO_PROXY_SHORTEST_PREFIX, longest: 32, why: "NO_PROXY lists it instead of the nodes" }).optional(),
   /** The nodes to configure. @default [] */
   hosts: z.array(nodeSchema).default([]),
   /** Image of the `daemonset` delivery: needs `sh`, `nsenter` and `sleep`. @default "busybox:1.37.0" */

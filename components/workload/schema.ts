@@ -35,8 +35,12 @@ const javaClassName = () => {
   return z.string(e).regex(/^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/, e);
 };
 
-/** Spark's own suffixes are binary too (1g = 1 GiB), so `2Gi` converts exactly to `2g`. */
-const memory = byteQuantity;
+/**
+ * Spark's own suffixes are binary too (1g = 1 GiB), so `2Gi` converts exactly to `2g`. Spark refuses
+ * a heap under 450 MiB (UnifiedMemoryManager), and the JVM reports somewhat less than the heap it was
+ * given, so 512Mi is the smallest that starts.
+ */
+const memory = () => byteQuantity({ quantity: "512Mi", why: "Spark refuses a JVM heap under 450 MiB" });
 
 /**
  * A mapping whose keys are checked one by one: a bad key is reported at its own path, with what is

@@ -22,6 +22,22 @@ describe("stack config", () => {
       { cluster: { serviceCidr: "10.96.0.0/33" } },
       'cluster.serviceCidr: expected an IPv4 CIDR whose address is the network address (e.g. 10.244.0.0/16), got "10.96.0.0/33"',
     ],
+    [
+      { cluster: { podCidr: "16.0.0.0/4" } },
+      'cluster.podCidr: expected a prefix length /8–/24 (NO_PROXY lists it, and kube-controller-manager gives each node a /24 of it by default), got "16.0.0.0/4"',
+    ],
+    [
+      { cluster: { podCidr: "10.244.0.0/28" } },
+      'cluster.podCidr: expected a prefix length /8–/24 (NO_PROXY lists it, and kube-controller-manager gives each node a /24 of it by default), got "10.244.0.0/28"',
+    ],
+    [
+      { cluster: { serviceCidr: "10.96.0.0/11" } },
+      'cluster.serviceCidr: expected a prefix length /12–/32 (kube-apiserver refuses a wider service range), got "10.96.0.0/11"',
+    ],
+    [
+      { proxy: { http: "http://proxy.example.com:0" } },
+      'proxy.http: expected an http:// or https:// URL with a host and no user:password inside (e.g. http://proxy.example.com:8080), got "http://proxy.example.com:0"',
+    ],
     [{ cluster: "abc" }, 'cluster: expected a mapping, got "abc"'],
     [{ cluster: { domain: "cluster..local" } }, 'cluster.domain: expected a DNS domain (e.g. cluster.local), got "cluster..local"'],
     [
@@ -105,6 +121,38 @@ describe("stack config", () => {
   it("lets a namespace be reused by a part that is switched off", () => {
     expect(
       problems({ gpu: { enabled: false }, hdfs: { enabled: false, namespace: "spark" }, spark: { namespace: "nvidia-device-plugin" } }),
+    ).toEqual([]);
+  });
+
+  const NODES = {
+    hosts: [
+      { name: "gpu-node-1", address: "192.0.2.21", runtime: "docker" },
+      { name: "gpu-node-2", address: "192.0.2.22", runtime: "docker" },
+    ],
+  };
+
+  it.each([
+    [
+      { nodes: NODES, registry: { host: "192.0.2.21", node: "gpu-node-9" } },
+      'registry.node: expected the name of a node in nodes.hosts (gpu-node-1, gpu-node-2), got "gpu-node-9"',
+    ],
+    [
+      { nodes: NODES, registry: { host: "192.0.2.99", node: "gpu-node-1" } },
+      'registry.host: expected the address of registry.node gpu-node-1 (nodes.hosts[0].address 192.0.2.21), got "192.0.2.99"',
+    ],
+    [
+      { nodes: NODES, registry: { host: "192.0.2.21", node: "gpu-node-1" }, hdfs: { enabled: true, dataNodes: 3, replication: 2 } },
+      "hdfs.dataNodes: expected at most the 2 nodes in nodes.hosts: each DataNode needs a node of its own, got 3",
+    ],
+  ])("places pinned pods on configured nodes: rejects %j", (raw, message) => {
+    expect(problems(raw, ["sshPrivateKey"])).toEqual([message]);
+  });
+
+  it("accepts a registry on a configured node and as many DataNodes as nodes", () => {
+    expect(
+      problems({ nodes: NODES, registry: { host: "192.0.2.22", node: "gpu-node-2" }, hdfs: { enabled: true, dataNodes: 2 } }, [
+        "sshPrivateKey",
+      ]),
     ).toEqual([]);
   });
 

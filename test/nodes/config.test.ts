@@ -55,6 +55,10 @@ describe("nodes config", () => {
       'nodes.subnet: expected an IPv4 CIDR whose address is the network address (e.g. 10.244.0.0/16), got "192.0.2.1/24"',
     ],
     [
+      { nodes: { subnet: "0.0.0.0/0" } },
+      'nodes.subnet: expected a prefix length /8–/32 (NO_PROXY lists it instead of the nodes), got "0.0.0.0/0"',
+    ],
+    [
       { cluster: { podCidr: "10.244.0.0/33" } },
       'cluster.podCidr: expected an IPv4 CIDR whose address is the network address (e.g. 10.244.0.0/16), got "10.244.0.0/33"',
     ],

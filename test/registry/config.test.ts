@@ -27,6 +27,7 @@ describe("registry config", () => {
       `registry.namespace: expected a DNS label (lower-case letters, digits and '-', at most 63, starting and ending alphanumeric), got "Registry"`,
     ],
     [{ username: "ad:min" }, `registry.username: expected a user name without ':' or whitespace, got "ad:min"`],
+    [{ storage: { size: "8192Ti" } }, 'registry.storage.size: expected a size of at most 8191Ti, got "8192Ti"'],
     [{ storage: { size: "50GB" } }, 'registry.storage.size: expected a size with a unit Ki, Mi, Gi or Ti (e.g. 50Gi), got "50GB"'],
     [
       { storage: { storageClass: "Fast_SSD" } },
@@ -41,7 +42,18 @@ describe("registry config", () => {
       'registry.ui.version: expected a joxit/docker-registry-ui tag 2.x.y from 2.2.0 on (e.g. 2.6.0): proxy mode on 8080 as non-root needs it, got "1.5.4"',
     ],
     [{ ui: { nodePort: 6001 } }, "registry.ui.nodePort: expected an integer 30000–32767, got 6001"],
-    [{ gc: { schedule: "weekly" } }, 'registry.gc.schedule: expected a five-field cron schedule (e.g. "0 3 * * 0"), got "weekly"'],
+    [
+      { gc: { schedule: "weekly" } },
+      'registry.gc.schedule: expected a five-field cron schedule: minute 0–59, hour 0–23, day of month 1–31, month 1–12, day of week 0–7 (e.g. "0 3 * * 0"), got "weekly"',
+    ],
+    [
+      { gc: { schedule: "99 99 99 99 99" } },
+      'registry.gc.schedule: expected a five-field cron schedule: minute 0–59, hour 0–23, day of month 1–31, month 1–12, day of week 0–7 (e.g. "0 3 * * 0") (Constraint error, got value 99 expected range 0-59), got "99 99 99 99 99"',
+    ],
+    [
+      { gc: { schedule: "0 24 * * *" } },
+      'registry.gc.schedule: expected a five-field cron schedule: minute 0–59, hour 0–23, day of month 1–31, month 1–12, day of week 0–7 (e.g. "0 3 * * 0") (Constraint error, got value 24 expected range 0-23), got "0 24 * * *"',
+    ],
     [
       { gc: { kubectlVersion: "1.32.4" } },
       'registry.gc.kubectlVersion: expected a registry.k8s.io/kubectl tag v1.x.y from v1.29.0 on (the GC job runs a shell script), within one minor version of the cluster (e.g. v1.32.4), got "1.32.4"',

@@ -61,6 +61,16 @@ describe("spark and gpu sections", () => {
       'spark.applications[0].driver.memory: expected a size with a unit Ki, Mi, Gi or Ti (e.g. 50Gi), got "4"',
     ],
     [
+      "a heap Spark refuses",
+      { spark: { applications: [{ ...INFER, executor: { memory: "256Mi" } }] } },
+      'spark.applications[0].executor.memory: expected at least 512Mi (Spark refuses a JVM heap under 450 MiB), got "256Mi"',
+    ],
+    [
+      "a memory size past exact byte counts",
+      { spark: { applications: [{ ...INFER, driver: { memory: "99999999999Gi" } }] } },
+      'spark.applications[0].driver.memory: expected a size of at most 8191Ti, got "99999999999Gi"',
+    ],
+    [
       "a .jar without main class",
       { spark: { applications: [{ ...PI, mainClass: undefined }] } },
       "spark.applications[0].mainClass: expected a main class for the .jar main file local:///opt/spark/examples/jars/spark-examples_2.13-4.0.1.jar, got nothing",
