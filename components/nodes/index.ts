@@ -62,6 +62,13 @@ export class NodeRuntimeConfig extends pulumi.ComponentResource {
     super("spark-gpu-stack:nodes:NodeRuntimeConfig", name, {}, opts);
     const { config } = args;
     const rendered = config.hosts.map((node) => renderNode(node, args));
+    const unverified = config.delivery === "ssh" ? config.hosts.filter((node) => node.hostKey === undefined) : [];
+    if (unverified.length > 0) {
+      pulumi.log.warn(
+        `nodes.acceptUnknownHostKeys: the apply script, proxy credentials inside, goes to whatever host answers at ${unverified.map((n) => `${n.name} (${n.address})`).join(", ")}: set nodes.hosts[].hostKey`,
+        this,
+      );
+    }
 
     const namespace =
       deliveryNamespace(config) !== undefined
@@ -120,7 +127,7 @@ export class NodeRuntimeConfig extends pulumi.ComponentResource {
     return new command.remote.Command(
       `${name}-${node.name}`,
       {
-        connection: { host: node.address, port: node.sshPort, user: node.sshUser, privateKey },
+        connection: { host: node.address, port: node.sshPort, user: node.sshUser, privateKey, hostKey: node.hostKey },
         create: node.sshUser === "root" ? "sh -s" : "sudo -n sh -s",
         stdin: r.script,
         triggers: [r.hash],

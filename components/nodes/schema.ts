@@ -13,6 +13,27 @@ const pinnedImage = () => {
   }, e);
 };
 
+/** The key types OpenSSH servers offer as host keys. */
+const HOST_KEY_TYPES = ["ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "ssh-rsa"];
+
+/**
+ * Whether a line is an OpenSSH public key as `ssh-keyscan` and the server's `/etc/ssh/ssh_host_*_key.pub`
+ * print it: `<type> <base64 blob> [comment]`, the blob starting with the same type (RFC 4253 §6.6).
+ */
+function isHostKeyLine(line: string): boolean {
+  const [type, blob] = line.trim().split(/\s+/);
+  if (!HOST_KEY_TYPES.includes(type) || blob === undefined || !/^[A-Za-z0-9+/]+={0,2}$/.test(blob)) return false;
+  const bytes = Buffer.from(blob, "base64");
+  return bytes.length > 4 + type.length && bytes.readUInt32BE(0) === type.length && bytes.subarray(4, 4 + type.length).toString() === type;
+}
+
+const hostKey = () => {
+  const e = {
+    error: `expected an OpenSSH public host key line "<type> <base64>" of type ${HOST_KEY_TYPES.join(", ")} (e.g. the output of ssh-keyscan -t ed25519 <address>, without the address)`,
+  };
+  return z.string(e).refine(isHostKeyLine, e);
+};
+
 const nodeSchema = z.strictObject({
   /** The Kubernetes node name (the DaemonSet delivery selects the node by it). */
   name: dnsSubdomain(),
@@ -22,30 +43,53 @@ const nodeSchema = z.strictObject({
   sshUser: nonEmptyString().default("root"),
   /** @default 22 */
   sshPort: port().default(22),
+  /**
+   * The node's SSH host key: the `ssh` delivery talks only to the host that proves it holds it.
+   * Required with that delivery unless `acceptUnknownHostKeys`. @default absent
+   */
+  hostKey: hostKey().optional(),
   /** The node's container runtime. */
   runtime: enumOf(["docker", "containerd"]),
   /** GPU node: the NVIDIA runtime becomes the runtime's default. @default false */
   gpu: bool().default(false),
 });
 
-export const nodesSchema = z.strictObject({
-  /**
-   * How the apply script reaches the nodes: `ssh` (works before the cluster can pull anything) or
-   * `daemonset` (a privileged DaemonSet per node, for clusters where SSH is closed). @default "ssh"
-   */
-  delivery: enumOf(["ssh", "daemonset"]).default("ssh"),
-  /** How many nodes are configured (and may restart their runtime) at the same time. @default 1 */
-  maxUnavailable: integer(1, 100).default(1),
-  /**
-   * The network every node is in. When set, NO_PROXY lists this CIDR instead of each node's
-   * address and name, so adding a node does not change (and restart) every other node. @default absent
-   */
-  subnet: cidr({ shortest: NO_PROXY_SHORTEST_PREFIX, longest: 32, why: "NO_PROXY lists it instead of the nodes" }).optional(),
-  /** The nodes to configure. @default [] */
-  hosts: z.array(nodeSchema).default([]),
-  /** Image of the `daemonset` delivery: needs `sh`, `nsenter` and `sleep`. @default "busybox:1.37.0" */
-  daemonsetImage: pinnedImage().default("busybox:1.37.0"),
-});
+export const nodesSchema = z
+  .strictObject({
+    /**
+     * How the apply script reaches the nodes: `ssh` (works before the cluster can pull anything) or
+     * `daemonset` (a privileged DaemonSet per node, for clusters where SSH is closed). @default "ssh"
+     */
+    delivery: enumOf(["ssh", "daemonset"]).default("ssh"),
+    /** How many nodes are configured (and may restart their runtime) at the same time. @default 1 */
+    maxUnavailable: integer(1, 100).default(1),
+    /**
+     * The network every node is in. When set, NO_PROXY lists this CIDR instead of each node's
+     * address and name, so adding a node does not change (and restart) every other node. @default absent
+     */
+    subnet: cidr({ shortest: NO_PROXY_SHORTEST_PREFIX, longest: 32, why: "NO_PROXY lists it instead of the nodes" }).optional(),
+    /** The nodes to configure. @default [] */
+    hosts: z.array(nodeSchema).default([]),
+    /** Image of the `daemonset` delivery: needs `sh`, `nsenter` and `sleep`. @default "busybox:1.37.0" */
+    daemonsetImage: pinnedImage().default("busybox:1.37.0"),
+    /**
+     * Lets the `ssh` delivery send the script, proxy credentials inside, to whatever host answers at a
+     * node's address when that node has no `hostKey`. Render and preview warn about it. @default false
+     */
+    acceptUnknownHostKeys: bool().default(false),
+  })
+  .superRefine((nodes, ctx) => {
+    if (nodes.delivery !== "ssh" || nodes.acceptUnknownHostKeys) return;
+    nodes.hosts.forEach((node, i) => {
+      if (node.hostKey !== undefined) return;
+      ctx.addIssue({
+        code: "custom",
+        path: ["hosts", i, "hostKey"],
+        input: undefined,
+        message: `expected node ${node.name}'s SSH host key (ssh-keyscan -t ed25519 ${node.address}, checked out of band), or nodes.acceptUnknownHostKeys: true to trust whatever host answers`,
+      });
+    });
+  });
 
 export type NodesConfig = z.output<typeof nodesSchema>;
 export type NodeConfig = NodesConfig["hosts"][number];

@@ -167,7 +167,7 @@ describe("stack config", () => {
       {
         registry: { port: "abc" },
         dns: ["192.0.2.53"],
-        nodes: { hosts: [node, { ...node, address: "192.0.2.22" }] },
+        nodes: { acceptUnknownHostKeys: true, hosts: [node, { ...node, address: "192.0.2.22" }] },
         spark: { applications: [app, app] },
         hdfs: { enabled: true, dataNodes: 2, replication: 3 },
       },

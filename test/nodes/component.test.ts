@@ -2,7 +2,7 @@
 // engine receives them (dependencies), the script's secrecy, and every Kubernetes object against
 // its schema.
 import { createHash, createHmac } from "node:crypto";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { SecretKey } from "../../components/config";
 import type { NodeRuntimeConfig } from "../../components/nodes";
 import { validateKubernetesObject } from "../harness/kubernetes-schema";
@@ -27,12 +27,20 @@ const COMMAND = "command:remote:Command";
 const SSH_KEY = "ssh-private-key-for-tests";
 const DAEMON_SET = "kubernetes:apps/v1:DaemonSet";
 
+/** Real ed25519 host key lines (ssh-keygen's, their private halves thrown away). */
+const HOST_KEYS = [
+  "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAII/csdL/9cuGDOVoBzxG5ED1SxTHbgHnsfTR4QHxMEwE",
+  "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIF60sVkuB1to7Lo8xlbe6sMVJteRBvzpEuKxvla8pFGv",
+  "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKLOW9GDOpkkztV63neQKpSrRP7nk9/KVBHd/ZqYYCV5",
+];
+
 const seedNodes = (extra: Record<string, unknown> = {}) =>
   ["192.0.2.21", "192.0.2.22", "192.0.2.23"].map((address, i) => ({
     name: `gpu-${i + 1}`,
     address,
     runtime: "docker",
     gpu: true,
+    hostKey: HOST_KEYS[i],
     ...extra,
   }));
 
@@ -101,6 +109,7 @@ describe("ssh delivery: three GPU docker nodes behind an authenticated proxy, tw
     const wire = commands[0].wire as any;
     expect(plain(wire).create).toBe("sudo -n sh -s");
     expect(plain(wire).connection).toMatchObject({ host: "192.0.2.21", port: 22, user: "ubuntu" });
+    expect(commands.map((c) => plain(c.wire as any).connection.hostKey)).toEqual(HOST_KEYS);
     expect(plain(wire).connection.privateKey).toBe(SSH_KEY);
     expect(JSON.stringify(masked(wire.connection))).not.toContain(SSH_KEY);
     expect(plain(wire).stdin).toMatch(/^#!\/bin\/sh\n# Managed by spark-gpu-stack: configures the docker runtime of node gpu-1\./);
@@ -145,6 +154,22 @@ describe("ssh delivery: three GPU docker nodes behind an authenticated proxy, tw
       dns: ["192.0.2.53", "192.0.2.54"],
       "default-runtime": "nvidia",
     });
+  });
+});
+
+describe("unknown host keys", () => {
+  it("are trusted only when the stack says so, with a warning naming each unverified node", async () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    try {
+      const { hostKey: _, ...unverified } = seedNodes()[1];
+      const { rt } = await renderNodes({ acceptUnknownHostKeys: true, hosts: [seedNodes()[0], unverified] });
+      expect(rt.ofType(COMMAND).map((c) => plain(c.wire as any).connection.hostKey)).toEqual([HOST_KEYS[0], undefined]);
+      expect(warn.mock.calls.map((c) => String(c[0])).filter((m) => m.includes("acceptUnknownHostKeys"))).toEqual([
+        "warning: [runtime] nodes.acceptUnknownHostKeys: the apply script, proxy credentials inside, goes to whatever host answers at gpu-2 (192.0.2.22): set nodes.hosts[].hostKey",
+      ]);
+    } finally {
+      warn.mockRestore();
+    }
   });
 });
 

@@ -4,7 +4,9 @@ import { describe, expect, it } from "vitest";
 import { parseStackConfig, type SecretKey } from "../../components/config";
 import { configProblems } from "../harness/config";
 
-const GPU_NODE = { name: "gpu-1", address: "192.0.2.21", runtime: "docker", gpu: true };
+/** A real ed25519 host key line (ssh-keygen's, its private half thrown away). */
+const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKwbVj2mXNJ3kdPz6vniua5fjO7YsjLfbNPuFixfsttr";
+const GPU_NODE = { name: "gpu-1", address: "192.0.2.21", runtime: "docker", gpu: true, hostKey: HOST_KEY };
 /** The seed's registry on the first node, which every node reaches. */
 const REGISTRY = { host: "192.0.2.21", node: "gpu-1" };
 
@@ -18,16 +20,17 @@ describe("nodes config", () => {
       maxUnavailable: 1,
       hosts: [],
       daemonsetImage: "busybox:1.37.0",
+      acceptUnknownHostKeys: false,
     });
   });
 
   it("fills each node's SSH defaults and GPU off", () => {
     const result = parseStackConfig(
-      { nodes: { hosts: [{ name: "n1", address: "node1.example.com", runtime: "containerd" }] } },
+      { nodes: { hosts: [{ name: "n1", address: "node1.example.com", runtime: "containerd", hostKey: HOST_KEY }] } },
       new Set(["sshPrivateKey"]),
     );
     expect("config" in result && result.config.nodes.hosts).toEqual([
-      { name: "n1", address: "node1.example.com", sshUser: "root", sshPort: 22, runtime: "containerd", gpu: false },
+      { name: "n1", address: "node1.example.com", sshUser: "root", sshPort: 22, runtime: "containerd", gpu: false, hostKey: HOST_KEY },
     ]);
   });
 
@@ -67,7 +70,7 @@ describe("nodes config", () => {
       'nodes.hosts[0].runtime: expected one of "docker", "containerd", got "cri-o"',
     ],
     [
-      { nodes: { hosts: [{ name: "gpu-1", address: "192.0.2.21", gpu: true }] } },
+      { nodes: { hosts: [{ name: "gpu-1", address: "192.0.2.21", gpu: true, hostKey: HOST_KEY }] } },
       'nodes.hosts[0].runtime: expected one of "docker", "containerd", got nothing',
     ],
     [
@@ -134,6 +137,38 @@ describe("nodes config", () => {
       'nodes.hosts[1].address: expected an IPv4 address inside nodes.subnet 192.0.2.0/24, got "198.51.100.7"',
       'nodes.hosts[2].address: expected an IPv4 address inside nodes.subnet 192.0.2.0/24, got "gpu-3.example.com"',
     ]);
+  });
+
+  it("wants each node's SSH host key for the ssh delivery, naming the node, unless unknown hosts are accepted", () => {
+    const { hostKey: _, ...unverified } = GPU_NODE;
+    const hosts = [GPU_NODE, { ...unverified, name: "gpu-2", address: "192.0.2.22" }];
+    expect(problems({ nodes: { hosts } })).toEqual([
+      "nodes.hosts[1].hostKey: expected node gpu-2's SSH host key (ssh-keyscan -t ed25519 192.0.2.22, checked out of band), or nodes.acceptUnknownHostKeys: true to trust whatever host answers, got nothing",
+    ]);
+    expect(problems({ registry: REGISTRY, nodes: { hosts, acceptUnknownHostKeys: true } })).toEqual([]);
+    expect(problems({ registry: REGISTRY, nodes: { delivery: "daemonset", hosts } })).toEqual([]);
+  });
+
+  it.each([
+    [
+      "ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBNSljm2Qbqvv89E5p1ac2J6buhj9j3KBs5ZKIOQ5rAakyvZoVrT6s+SEmPupI6Oo3EGVn4lyk+7U9FLUFvsq54I=",
+      true,
+    ],
+    [`${HOST_KEY} root@gpu-1`, true],
+    // ssh-keyscan's output line: the address first.
+    [`192.0.2.21 ${HOST_KEY}`, false],
+    // The type and the key inside the blob disagree.
+    [HOST_KEY.replace("ssh-ed25519", "ssh-rsa"), false],
+    // A fingerprint, not the key.
+    ["SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s", false],
+    ["ssh-ed25519 not-base64!", false],
+  ])("takes %j as a host key: %s", (hostKey, accepted) => {
+    const found = problems({ nodes: { hosts: [{ ...GPU_NODE, hostKey }] } });
+    if (accepted) expect(found).toEqual([]);
+    else
+      expect(found).toEqual([
+        expect.stringMatching(/^nodes\.hosts\[0\]\.hostKey: expected an OpenSSH public host key line "<type> <base64>"/),
+      ]);
   });
 
   it("wants the SSH key for the ssh delivery, and not for the daemonset one", () => {

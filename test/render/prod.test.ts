@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { readStackFile } from "../../tools/render";
-import type { RecordedResource } from "../../tools/mock-runtime";
+import { plain, type RecordedResource } from "../../tools/mock-runtime";
 import { checkStackRender } from "./check-stack";
 
 /** Every resource `resource` waits for, directly or through others. */
@@ -28,6 +28,12 @@ describe("render of the prod stack", () => {
     // configuration waits for nothing in the cluster, and everything that pulls waits for it.
     const nodeCommands = result.resources.filter((r) => r.type === "command:remote:Command");
     expect(nodeCommands.map((c) => c.name)).toEqual(["nodes-gpu-node-1", "nodes-gpu-node-2", "nodes-gpu-node-3"]);
+    // Each SSH connection verifies the host it sends the script (proxy credentials inside) to.
+    for (const command of nodeCommands) {
+      expect((plain(command.wire) as any).connection.hostKey, command.name).toMatch(
+        /^ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI[A-Za-z0-9+/]{43}$/,
+      );
+    }
     for (const command of nodeCommands) {
       expect(
         waitsFor(command, result.resources)
