@@ -114,7 +114,12 @@ export async function startDaemon(name: string, cmd: string, args: readonly stri
   child.stdout?.on("data", (d: Buffer) => (output += d.toString()));
   child.stderr?.on("data", (d: Buffer) => (output += d.toString()));
   let exited = false;
-  const exit = new Promise<void>((r) => child.on("exit", () => ((exited = true), r())));
+  const exit = new Promise<void>((r) =>
+    child.on("exit", () => {
+      exited = true;
+      r();
+    }),
+  );
   const spawnError = new Promise<never>((_, reject) => child.on("error", reject));
   const daemon: Daemon = {
     pid: child.pid ?? -1,
