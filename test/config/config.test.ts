@@ -125,6 +125,7 @@ describe("stack config", () => {
   });
 
   const NODES = {
+    delivery: "daemonset",
     hosts: [
       { name: "gpu-node-1", address: "192.0.2.21", runtime: "docker" },
       { name: "gpu-node-2", address: "192.0.2.22", runtime: "docker" },
