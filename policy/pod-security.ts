@@ -66,6 +66,26 @@ function everyContext(pod: PodSite): { path: string; context: Fields }[] {
   ];
 }
 
+/**
+ * A setting each container must have, in its own securityContext or inherited from the pod's: one
+ * message per container whose effective value is not one of `required`.
+ */
+function requiredPerContainer(
+  pod: PodSite,
+  field: string,
+  read: (context: Fields) => unknown,
+  required: readonly unknown[],
+  expected: string,
+): string[] {
+  const podLevel = read(podSecurityContext(pod));
+  return containersOf(pod).flatMap((c) => {
+    const value = read(c.securityContext) ?? podLevel;
+    return required.includes(value)
+      ? []
+      : [`${c.path}.securityContext.${field}: ${show(value)} (required: ${expected}, here or in the pod's securityContext)`];
+  });
+}
+
 const BASELINE_CAPABILITIES = [
   "AUDIT_WRITE",
   "CHOWN",
@@ -256,15 +276,7 @@ export const CONTROLS: readonly Control[] = [
     name: "Running as Non-root",
     level: "restricted",
     fields: ["spec.securityContext.runAsNonRoot", "spec.containers[*].securityContext.runAsNonRoot"],
-    check: (pod) => {
-      const podLevel = podSecurityContext(pod).runAsNonRoot;
-      return containersOf(pod).flatMap((c) => {
-        const value = c.securityContext.runAsNonRoot ?? podLevel;
-        return value === true
-          ? []
-          : [`${c.path}.securityContext.runAsNonRoot: ${show(value)} (required: true, here or in the pod's securityContext)`];
-      });
-    },
+    check: (pod) => requiredPerContainer(pod, "runAsNonRoot", (context) => context.runAsNonRoot, [true], "true"),
   },
   {
     name: "Running as Non-root user",
@@ -279,17 +291,14 @@ export const CONTROLS: readonly Control[] = [
     name: "Seccomp (restricted)",
     level: "restricted",
     fields: ["spec.securityContext.seccompProfile.type", "spec.containers[*].securityContext.seccompProfile.type"],
-    check: (pod) => {
-      const podLevel = fieldsAt(podSecurityContext(pod), ["seccompProfile"])?.type;
-      return containersOf(pod).flatMap((c) => {
-        const value = fieldsAt(c.securityContext, ["seccompProfile"])?.type ?? podLevel;
-        return value === "RuntimeDefault" || value === "Localhost"
-          ? []
-          : [
-              `${c.path}.securityContext.seccompProfile.type: ${show(value)} (required: RuntimeDefault or Localhost, here or in the pod's securityContext)`,
-            ];
-      });
-    },
+    check: (pod) =>
+      requiredPerContainer(
+        pod,
+        "seccompProfile.type",
+        (context) => fieldsAt(context, ["seccompProfile"])?.type,
+        ["RuntimeDefault", "Localhost"],
+        "RuntimeDefault or Localhost",
+      ),
   },
   {
     name: "Capabilities (restricted)",
