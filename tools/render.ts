@@ -19,7 +19,10 @@ const ROOT = (() => {
 
 export interface StackFile {
   readonly stack: string;
-  /** Config values without the project prefix: objects as parsed, secure values as placeholders. */
+  /**
+   * Config values: the project's without its prefix, other packages' (and misspelled prefixes, which
+   * the program warns about) with theirs; objects as parsed, the project's secure values as placeholders.
+   */
   readonly config: Record<string, unknown>;
   readonly secretKeys: string[];
   /** Placeholders standing for `secure:` values that cannot be decrypted here. */
@@ -62,9 +65,10 @@ export function readStackFile(stackOrPath: string): StackFile {
   const secretKeys: string[] = [];
   const placeholders: Record<string, string> = {};
   for (const [fullKey, value] of Object.entries(document.config ?? {})) {
-    const key = fullKey.startsWith(`${PROJECT}:`) ? fullKey.slice(PROJECT.length + 1) : fullKey.includes(":") ? undefined : fullKey;
-    if (key === undefined) continue; // another package's config (e.g. kubernetes:context)
-    if (typeof value === "object" && value !== null && "secure" in value) {
+    const key = fullKey.startsWith(`${PROJECT}:`) ? fullKey.slice(PROJECT.length + 1) : fullKey;
+    const secure = typeof value === "object" && value !== null && "secure" in value;
+    if (secure && key === fullKey && key.includes(":")) continue; // another package's secret: nothing here reads it
+    if (secure) {
       placeholders[key] = `undecrypted-secure-${key}`;
       config[key] = placeholders[key];
       secretKeys.push(key);

@@ -106,6 +106,14 @@ describe("render CLI", () => {
     expect(result.stderr).toContain("proxyPassword");
   });
 
+  it("warns about a key whose project prefix is misspelled, instead of dropping the section silently", async () => {
+    const stackFile = join(tempDir("render-cli"), "Pulumi.typo.yaml");
+    writeFileSync(stackFile, "config:\n  spark-gpu-stak:hdfs:\n    enabled: true\n");
+    const result = await run("node", [CLI, stackFile, "--out", tempDir("render-cli")]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain('spark-gpu-stak:hdfs: the prefix "spark-gpu-stak" is not "spark-gpu-stack", so this key is ignored');
+  });
+
   it("explains its usage", async () => {
     const result = await run("node", [CLI]);
     expect(result.code).toBe(2);
