@@ -13,7 +13,7 @@ import { nodesSchema } from "./nodes/schema";
 import { proxySchema, type ProxyCredentials } from "./proxy";
 import { registrySchema } from "./registry/schema";
 import { ipv4 } from "./validators";
-import { gpuSchema, sparkSchema } from "./workload/schema";
+import { gpuSchema, type SparkApplicationConfig, sparkSchema } from "./workload/schema";
 
 export const PROJECT = "spark-gpu-stack";
 
@@ -133,8 +133,33 @@ export function parseStackConfig(
   if (valid.nodes?.delivery === "ssh" && valid.nodes.hosts.length > 0 && !secretsPresent.has("sshPrivateKey")) {
     report("sshPrivateKey", 'expected the secret sshPrivateKey when nodes.delivery is "ssh" (or set nodes.delivery to "daemonset")');
   }
+  if (secretsPresent.has("proxyUsername")) {
+    valid.spark?.applications.forEach((app, i) => {
+      for (const [key, value] of jvmFetches(app)) {
+        report(
+          `spark.applications[${i}].${key}`,
+          `expected no http(s) fetch by the JVM when the proxy needs credentials (the JVM reads no proxy credentials it could keep off its command line), got ${JSON.stringify(value)}: put the file in the image (local://) or on HDFS`,
+        );
+      }
+    });
+  }
   reportCrossSectionProblems(valid, report);
   return problems.length > 0 ? { problems } : { config: valid as StackConfig };
+}
+
+/** Confs whose values Spark's JVMs fetch themselves (a URL, or Ivy's Maven coordinates). */
+const JVM_FETCHED_CONFS = ["spark.jars", "spark.files", "spark.pyFiles", "spark.archives"];
+
+/** An application's inputs that make a JVM fetch over HTTP(S): `[config key, value]`. */
+function jvmFetches(app: SparkApplicationConfig): [string, string][] {
+  const fetched: [string, string][] = /^https?:/.test(app.mainFile) ? [["mainFile", app.mainFile]] : [];
+  for (const [key, value] of Object.entries(app.sparkConf)) {
+    const text = String(value);
+    if (key === "spark.jars.packages" || (JVM_FETCHED_CONFS.includes(key) && /(^|,)\s*https?:/.test(text))) {
+      fetched.push([`sparkConf["${key}"]`, text]);
+    }
+  }
+  return fetched;
 }
 
 /** Reads a section from Pulumi config: structured values arrive as JSON text. */
