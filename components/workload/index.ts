@@ -121,6 +121,7 @@ export class SparkWorkload extends pulumi.ComponentResource {
           image,
           sparkVersion: args.image.sparkVersion,
           jobTtlSeconds: config.jobTtlSeconds,
+          pendingTimeoutSeconds: config.pendingTimeoutSeconds,
           ...(args.hdfs !== undefined && defaultFs !== undefined
             ? { hdfs: { defaultFs, clientProperties: args.hdfs.clientProperties } }
             : {}),
