@@ -2,7 +2,19 @@
 // optional Docker Hub pull-through cache. Defaults live here and only here.
 import { z } from "zod";
 import { isLoopbackIpv4 } from "../ipv4";
-import { bool, byteQuantity, cronSchedule, dnsLabel, dnsSubdomain, host, isHost, integer, kubectlTag, nonEmptyString, port } from "../validators";
+import {
+  bool,
+  byteQuantity,
+  cronSchedule,
+  dnsLabel,
+  dnsSubdomain,
+  host,
+  isHost,
+  integer,
+  kubectlTag,
+  nonEmptyString,
+  port,
+} from "../validators";
 
 /** A distribution 2.8.x tag: that line reads /etc/docker/registry/config.yml, as Debian's 2.8.2 does. */
 const distributionTag = () => {

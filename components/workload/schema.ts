@@ -150,54 +150,64 @@ const applicationSchema = z
 
 export type SparkApplicationConfig = z.output<typeof applicationSchema>;
 
-export const sparkSchema = z.strictObject({
-  /** Namespace of the jobs, the `spark` service account and (operator mode) the operator. @default "spark" */
-  namespace: dnsLabel().default("spark"),
-  /** `submit`: a Job runs spark-submit; `operator`: the kubeflow Spark operator runs SparkApplications. @default "submit" */
-  mode: enumOf(["submit", "operator"]).default("submit"),
-  /** kubeflow `spark-operator` Helm chart version (operator mode). @default "2.5.1" */
-  operatorChartVersion: chartVersion("spark-operator", 2, "2.5.1").default("2.5.1"),
-  /** Seconds a finished run (Job, SparkApplication) and its pods are kept for `kubectl logs`. @default 86400 */
-  jobTtlSeconds: integer(60, 30 * 86400).default(86400),
-  /**
-   * Submit mode: seconds a run's driver or executor may stay Pending (unschedulable, image not
-   * pulled) before the submitter stops the run and fails, printing Kubernetes' reason. @default 600
-   */
-  pendingTimeoutSeconds: integer(30, 86400).default(600),
-  /** The applications. @default [] */
-  applications: z.array(applicationSchema).default([]),
-  /**
-   * The smoke run: after every deploy of a new image, a Spark application that proves the platform
-   * (GPUs, HDFS, the pushed image) and that `pulumi up` waits for; its failure fails the update.
-   */
-  smoke: z
-    .strictObject({
-      /** @default true */
-      enabled: bool().default(true),
-      /** Seconds the smoke run may take, image pulls on every node included. @default 1800 */
-      deadlineSeconds: integer(60, 86400).default(1800),
-    })
-    .prefault({}),
-}).superRefine((spark, ctx) => {
-  spark.applications.forEach((app, i) => {
-    if (spark.smoke.enabled && app.name === SMOKE_APPLICATION) {
+export const sparkSchema = z
+  .strictObject({
+    /** Namespace of the jobs, the `spark` service account and (operator mode) the operator. @default "spark" */
+    namespace: dnsLabel().default("spark"),
+    /** `submit`: a Job runs spark-submit; `operator`: the kubeflow Spark operator runs SparkApplications. @default "submit" */
+    mode: enumOf(["submit", "operator"]).default("submit"),
+    /** kubeflow `spark-operator` Helm chart version (operator mode). @default "2.5.1" */
+    operatorChartVersion: chartVersion("spark-operator", 2, "2.5.1").default("2.5.1"),
+    /** Seconds a finished run (Job, SparkApplication) and its pods are kept for `kubectl logs`. @default 86400 */
+    jobTtlSeconds: integer(60, 30 * 86400).default(86400),
+    /**
+     * Submit mode: seconds a run's driver or executor may stay Pending (unschedulable, image not
+     * pulled) before the submitter stops the run and fails, printing Kubernetes' reason. @default 600
+     */
+    pendingTimeoutSeconds: integer(30, 86400).default(600),
+    /** The applications. @default [] */
+    applications: z.array(applicationSchema).default([]),
+    /**
+     * The smoke run: after every deploy of a new image, a Spark application that proves the platform
+     * (GPUs, HDFS, the pushed image) and that `pulumi up` waits for; its failure fails the update.
+     */
+    smoke: z
+      .strictObject({
+        /** @default true */
+        enabled: bool().default(true),
+        /** Seconds the smoke run may take, image pulls on every node included. @default 1800 */
+        deadlineSeconds: integer(60, 86400).default(1800),
+      })
+      .prefault({}),
+  })
+  .superRefine((spark, ctx) => {
+    if (spark.smoke.enabled && spark.pendingTimeoutSeconds >= spark.smoke.deadlineSeconds) {
       ctx.issues.push({
         code: "custom",
-        path: ["applications", i, "name"],
-        input: app.name,
-        message: `expected a name other than "${SMOKE_APPLICATION}", which the smoke run takes while spark.smoke.enabled is true`,
-      });
-    }
-    if (spark.pendingTimeoutSeconds >= app.deadlineSeconds) {
-      ctx.issues.push({
-        code: "custom",
-        path: ["applications", i, "deadlineSeconds"],
-        input: app.deadlineSeconds,
+        path: ["smoke", "deadlineSeconds"],
+        input: spark.smoke.deadlineSeconds,
         message: `expected more than spark.pendingTimeoutSeconds (${spark.pendingTimeoutSeconds}): the run would end at its deadline before a pending pod is reported`,
       });
     }
+    spark.applications.forEach((app, i) => {
+      if (spark.smoke.enabled && app.name === SMOKE_APPLICATION) {
+        ctx.issues.push({
+          code: "custom",
+          path: ["applications", i, "name"],
+          input: app.name,
+          message: `expected a name other than "${SMOKE_APPLICATION}", which the smoke run takes while spark.smoke.enabled is true`,
+        });
+      }
+      if (spark.pendingTimeoutSeconds >= app.deadlineSeconds) {
+        ctx.issues.push({
+          code: "custom",
+          path: ["applications", i, "deadlineSeconds"],
+          input: app.deadlineSeconds,
+          message: `expected more than spark.pendingTimeoutSeconds (${spark.pendingTimeoutSeconds}): the run would end at its deadline before a pending pod is reported`,
+        });
+      }
+    });
   });
-});
 
 export type SparkConfig = z.output<typeof sparkSchema>;
 
