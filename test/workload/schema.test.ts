@@ -105,11 +105,7 @@ describe("spark and gpu sections", () => {
       { spark: { applications: [{ ...INFER, name: "smoke" }] } },
       'spark.applications[0].name: expected a name other than "smoke", which the smoke run takes while spark.smoke.enabled is true, got "smoke"',
     ],
-    [
-      "a GPU readiness timeout of zero",
-      { gpu: { readyTimeoutSeconds: 0 } },
-      "gpu.readyTimeoutSeconds: expected an integer 30–7200, got 0",
-    ],
+    ["a GPU readiness timeout of zero", { gpu: { readyTimeoutSeconds: 0 } }, "gpu.readyTimeoutSeconds: expected an integer 30–7200, got 0"],
     [
       "a kubectl without a shell",
       { gpu: { kubectlVersion: "v1.28.9" } },
