@@ -3,6 +3,7 @@
 // across sections are in ./cross-checks. Secrets are separate top-level keys read with getSecret,
 // so they never pass through a schema and can never be echoed in an error.
 import * as pulumi from "@pulumi/pulumi";
+import { distance } from "fastest-levenshtein";
 import { z } from "zod";
 import { clusterSchema } from "./cluster";
 import { reportCrossSectionProblems } from "./cross-checks";
@@ -156,13 +157,28 @@ function plainSecrets(present: ReadonlySet<SecretKey>): SecretKey[] {
   return [...present].filter((key) => !isConfigSecret(`${PROJECT}:${key}`));
 }
 
+/**
+ * The config keys whose project prefix is a near-miss of this project's (`spark-gpu-stak:hdfs`): Pulumi
+ * hands them to no one, so the section they hold would silently vanish.
+ */
+export function misspelledPrefixKeys(fullKeys: readonly string[]): string[] {
+  return fullKeys.filter((key) => {
+    const prefix = key.slice(0, key.indexOf(":"));
+    return key.includes(":") && prefix !== PROJECT && distance(prefix.toLowerCase(), PROJECT) <= 2;
+  });
+}
+
 /** Loads, validates and returns the stack config, or throws one ConfigError listing every problem. */
 export function loadConfig(): LoadedConfig {
   const config = new pulumi.Config(PROJECT);
   const raw: Record<string, unknown> = {};
-  const ours = Object.keys(pulumi.runtime.allConfig())
-    .filter((k) => k.startsWith(`${PROJECT}:`))
-    .map((k) => k.slice(PROJECT.length + 1));
+  const fullKeys = Object.keys(pulumi.runtime.allConfig());
+  for (const key of misspelledPrefixKeys(fullKeys)) {
+    void pulumi.log.warn(
+      `Pulumi.${pulumi.getStack()}.yaml: ${key}: the prefix "${key.slice(0, key.indexOf(":"))}" is not "${PROJECT}", so this key is ignored; did you mean ${PROJECT}:${key.slice(key.indexOf(":") + 1)}?`,
+    );
+  }
+  const ours = fullKeys.filter((k) => k.startsWith(`${PROJECT}:`)).map((k) => k.slice(PROJECT.length + 1));
   const secretsPresent = new Set<SecretKey>();
   for (const key of ours) {
     if ((SECRET_KEYS as readonly string[]).includes(key)) secretsPresent.add(key as SecretKey);
