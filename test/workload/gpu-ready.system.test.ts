@@ -1,6 +1,7 @@
 // The GPU readiness check (components/workload/scripts/gpu-ready.sh) run as its Job runs it, by sh
 // with a real kubectl, against a local HTTP server playing the API server's nodes. A stand-in
-// `sleep` moves the cluster to its next state between polls.
+// `sleep` moves the cluster to its next state between polls. Needs kubectl on PATH (Debian:
+// kubernetes-client; its 1.20 and kubectl 1.32 both pass).
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -48,6 +49,8 @@ let api: Daemon;
 let dir: string;
 
 beforeAll(async () => {
+  const kubectl = await run("/bin/sh", ["-c", "command -v kubectl"]);
+  expect(kubectl.code, "kubectl is missing (Debian: apt-get install kubernetes-client)").toBe(0);
   dir = tempDir("gpu-ready");
   writeFileSync(join(dir, "api.py"), API_STUB);
   writeFileSync(join(dir, "nodes.json"), "{}");
