@@ -20,8 +20,9 @@ export function imageDigest(image: string): string {
 }
 
 /**
- * The smoke application: one executor per GPU node (at least one), each with one GPU when GPU
- * support is on; the tasks start only once every executor is up, one per executor.
+ * The smoke application: as many executors as GPU nodes (at least one; the scheduler may still put
+ * two on a node with several GPUs), each with one GPU when GPU support is on; the tasks start only
+ * once every executor is up, one per executor.
  */
 export function smokeApplication(smoke: SparkConfig["smoke"], context: WorkloadContext, gpuNodes: number): SparkApplicationConfig {
   const gpus = context.gpu !== undefined ? 1 : 0;

@@ -235,7 +235,7 @@ describe("SparkWorkload, submit mode", () => {
     ]);
   });
 
-  it("runs the smoke application as a Job that Pulumi waits for, one GPU executor per GPU node, checking HDFS and the digest", async () => {
+  it("runs the smoke application as a Job that Pulumi waits for, as many GPU executors as GPU nodes, checking HDFS and the digest", async () => {
     const smoke = one(
       childrenOf("spark", "kubernetes:batch/v1:Job").filter((r) => r.name === "spark-smoke"),
       "smoke Job",

@@ -247,7 +247,7 @@ describe("smoke run", () => {
     expect(rebuilt.run.metadata.name).not.toBe(objects.run.metadata.name);
   });
 
-  it("runs one GPU executor per GPU node, waits for all of them, and checks HDFS when the stack has it", () => {
+  it("runs as many GPU executors as GPU nodes, waits for all of them, and checks HDFS when the stack has it", () => {
     const argv = parseSubmitArgv(submitPod(renderSmokeJob(smokeApplication(smoke, context(), 3), context())).containers[0].args);
     expect(argv.mainFile).toBe("local:///opt/spark/app/smoke.py");
     expect(argv.appArguments).toEqual([
