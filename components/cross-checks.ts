@@ -3,6 +3,8 @@
 // typed by the module that owns it; config.ts runs these once every section has parsed on its own.
 import type { HdfsConfig } from "./hdfs/schema";
 import { inNetwork } from "./ipv4";
+import { tolerates } from "./k8s-common";
+import { GPU_NODE_TAINT } from "./nodes/gpu-marks";
 import { deliveryNamespace } from "./nodes/apply-namespace";
 import type { NodesConfig } from "./nodes/schema";
 import { isLoopback, type RegistryConfig } from "./registry/schema";
@@ -204,7 +206,33 @@ const dataNodesCheck = crossCheck(["nodes", "hdfs"], ({ nodes, hdfs }, report) =
   }
 });
 
+/** Tainted GPU nodes admit only what tolerates the taint: the GPU pods and the device plugin must. */
+const gpuTaintCheck = crossCheck(["nodes", "gpu"], ({ nodes, gpu }, report) => {
+  const { key, value, effect } = GPU_NODE_TAINT;
+  if (!nodes.taintGpuNodes || !gpu.enabled || gpu.tolerations.some((t) => tolerates(t, GPU_NODE_TAINT))) return;
+  report(
+    "gpu.tolerations",
+    `expected a toleration of the taint ${key}=${value}:${effect} that nodes.taintGpuNodes puts on GPU nodes (e.g. {key: ${key}, operator: Exists, effect: ${effect}}), got ${JSON.stringify(gpu.tolerations)}`,
+  );
+});
+
+/**
+ * A Docker node's kubelet reaches Docker through cri-dockerd, which ignored a RuntimeClass handler
+ * until Mirantis/cri-dockerd#350 (2024), and the stack cannot tell which cri-dockerd a node runs
+ * (README, "Runtime check"). Docker GPU nodes get nvidia as Docker's default runtime instead.
+ */
+const runtimeClassCheck = crossCheck(["nodes", "gpu"], ({ nodes, gpu }, report) => {
+  const docker = nodes.hosts.filter((node) => node.runtime === "docker").map((node) => node.name);
+  if (!gpu.enabled || !gpu.runtimeClass || docker.length === 0) return;
+  report(
+    "gpu.runtimeClass",
+    `expected false while nodes.hosts has Docker nodes (${docker.join(", ")}): their kubelet runs pods through cri-dockerd, which ignored RuntimeClass handlers before Mirantis/cri-dockerd#350 and whose version the stack cannot see, so GPU pods could run without the nvidia runtime; Docker GPU nodes get it as Docker's default runtime instead, got true`,
+  );
+});
+
 const CROSS_CHECKS: readonly CrossCheck<SectionKey>[] = [
+  gpuTaintCheck,
+  runtimeClassCheck,
   nodesCheck,
   registryHostCheck,
   registryNodeCheck,

@@ -13,6 +13,7 @@ import { computeNoProxy } from "./no-proxy";
 import { planNode } from "./render";
 import { renderApplyScript } from "./render-apply";
 import { renderApplyDaemonSet, renderApplyNamespace } from "./render-daemonset";
+import { pinnedTolerations, renderNodePatch } from "./render-node-patch";
 import type { NodeConfig, NodesConfig } from "./schema";
 
 export interface NodeRuntimeConfigArgs {
@@ -92,6 +93,16 @@ export class NodeRuntimeConfig extends pulumi.ComponentResource {
       }
     }
 
+    // Labels and taints once the node's runtime is configured: the GPU label draws GPU pods, which
+    // need the nvidia runtime.
+    const patches = rendered.map(
+      (r, i) =>
+        new k8s.core.v1.NodePatch(`${name}-${r.node.name}-labels`, renderNodePatch(r.node, config), {
+          parent: this,
+          dependsOn: [appliers[i]],
+        }),
+    );
+
     this.applied = pulumi
       .all(rendered.map((r, i) => appliers[i].id.apply(() => [r.node.name, { hash: r.hash, runtime: r.node.runtime }] as const)))
       .apply((entries) => Object.fromEntries(entries));
@@ -101,8 +112,9 @@ export class NodeRuntimeConfig extends pulumi.ComponentResource {
           .map(([node, a]) => `${node}=${a.hash}`)
           .join(" "),
       ),
-      configured: appliers,
-      byNode: Object.fromEntries(rendered.map((r, i) => [r.node.name, appliers[i]])),
+      configured: patches,
+      byNode: Object.fromEntries(rendered.map((r, i) => [r.node.name, patches[i]])),
+      tolerations: pinnedTolerations(config),
     };
     this.renderedFiles = pulumi
       .all(rendered.map((r) => pulumi.all([r.files, r.script]).apply(([files, script]) => ({ ...files, "apply.sh": script }))))

@@ -74,7 +74,13 @@ export class PrivateRegistry extends pulumi.ComponentResource {
     const parent = { parent: this };
     const namespace = config.namespace;
     const settings = { deleteEnabled: config.deleteEnabled, tls: config.tls !== undefined };
-    const server = { namespace, image: `registry:${config.version}`, node: config.node, tlsSecret: config.tls?.secretName };
+    const server = {
+      namespace,
+      image: `registry:${config.version}`,
+      node: config.node,
+      tolerations: config.node === undefined ? undefined : args.nodes?.tolerations[config.node],
+      tlsSecret: config.tls?.secretName,
+    };
 
     // Named "registry" before child names took the component's name. Nodes pull through the registry's
     // hostPort, which only `privileged` admits (baseline's Host Ports control); warn and audit at baseline

@@ -3,7 +3,7 @@
 // specs from plain values; index.ts declares them.
 import type { input as Input } from "@pulumi/kubernetes/types";
 import type * as pulumi from "@pulumi/pulumi";
-import { checksumAnnotation, labelsOf, nonRootPodSecurity, PART_OF, readOnlyContainer } from "../k8s-common";
+import { checksumAnnotation, labelsOf, nonRootPodSecurity, PART_OF, readOnlyContainer, type Toleration } from "../k8s-common";
 import { CONFIG_DIR, CONFIG_FILE, DOCKER_HUB_URL, HTPASSWD_FILE, renderRegistryConfig } from "./render";
 
 /** The two distribution servers: the registry, and the Docker Hub pull-through cache. */
@@ -58,6 +58,8 @@ export interface ServerDeploymentInput {
   readonly image: string;
   readonly hostPort: number;
   readonly node?: string;
+  /** The taints of `node` the stack put there, tolerated. */
+  readonly tolerations?: readonly Toleration[];
   readonly tlsSecret?: string;
   /** Digest of the mounted configuration: the pod rolls when, and only when, it changes. */
   readonly configChecksum: string;
@@ -90,6 +92,7 @@ export function renderServerDeployment(server: Server, input: ServerDeploymentIn
           automountServiceAccountToken: false,
           enableServiceLinks: false,
           ...(input.node ? { nodeSelector: { "kubernetes.io/hostname": input.node } } : {}),
+          ...(input.tolerations?.length ? { tolerations: [...input.tolerations] } : {}),
           securityContext: nonRootPodSecurity(REGISTRY_USER, { ownsVolumes: true }),
           containers: [
             {

@@ -17,6 +17,7 @@ describe("nodes config", () => {
     const result = parseStackConfig({}, new Set());
     expect("config" in result && result.config.nodes).toEqual({
       delivery: "ssh",
+      taintGpuNodes: false,
       maxUnavailable: 1,
       hosts: [],
       daemonsetImage: "busybox:1.37.0",
