@@ -8,6 +8,7 @@ import { GPU_NODE_TAINT } from "./nodes/gpu-marks";
 import { deliveryNamespace } from "./nodes/apply-namespace";
 import type { NodesConfig } from "./nodes/schema";
 import { isLoopback, type RegistryConfig } from "./registry/schema";
+import type { StorageConfig } from "./storage/schema";
 import { forEachRepeat } from "./validators";
 import { DEVICE_PLUGIN_CHART } from "./workload/charts";
 import type { GpuConfig, SparkConfig } from "./workload/schema";
@@ -23,6 +24,7 @@ export interface CheckedSections {
   readonly spark: SparkConfig;
   readonly gpu: GpuConfig;
   readonly hdfs: HdfsConfig;
+  readonly storage: StorageConfig;
 }
 
 type SectionKey = keyof CheckedSections;
@@ -230,7 +232,40 @@ const runtimeClassCheck = crossCheck(["nodes", "gpu"], ({ nodes, gpu }, report) 
   );
 });
 
+/**
+ * A bare kubeadm cluster has no default StorageClass: with configured nodes, claims name a class or
+ * bind to the stack's local volumes, which need nodes and take no class of their own.
+ */
+const storageCheck = crossCheck(["storage", "nodes", "registry", "hdfs"], ({ storage, nodes, registry, hdfs }, report) => {
+  if (storage.local === undefined) {
+    if (nodes.hosts.length > 0 && storage.className === undefined) {
+      report(
+        "storage.className",
+        "expected the StorageClass of the registry's and HDFS's claims, or storage.local.path for local volumes on the nodes: with nodes.hosts configured the cluster is assumed to have no default class (a kubeadm cluster has none), got nothing",
+      );
+    }
+    return;
+  }
+  if (nodes.hosts.length === 0) {
+    report("storage.local.path", "expected nodes.hosts: local volumes are made on the configured nodes, and there are none");
+  }
+  const ownClasses = [
+    ["registry.storage.storageClass", registry.storage.storageClass],
+    ["registry.mirror.storage.storageClass", registry.mirror.enabled ? registry.mirror.storage.storageClass : undefined],
+    ["hdfs.nameNode.storageClass", hdfs.enabled ? hdfs.nameNode.storageClass : undefined],
+    ["hdfs.dataNode.storageClass", hdfs.enabled ? hdfs.dataNode.storageClass : undefined],
+  ] as const;
+  for (const [key, value] of ownClasses) {
+    if (value !== undefined)
+      report(
+        key,
+        `expected no class with storage.local: the claim binds to the local volume the stack makes for it, got ${JSON.stringify(value)}`,
+      );
+  }
+});
+
 const CROSS_CHECKS: readonly CrossCheck<SectionKey>[] = [
+  storageCheck,
   gpuTaintCheck,
   runtimeClassCheck,
   nodesCheck,

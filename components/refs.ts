@@ -66,3 +66,11 @@ export interface HdfsRef {
   /** Hadoop settings each writer applies to the files it creates: `dfs.replication`, `dfs.blocksize` (bytes). */
   readonly clientProperties: Readonly<Record<string, string>>;
 }
+
+/** Where claims get their volumes. Produced by ClaimStorage. */
+export interface StorageRef {
+  /** storageClassName of a claim that names none of its own; absent: the cluster's default class. */
+  readonly className?: string;
+  /** What claims wait for: the local StorageClass and PersistentVolumes (none with a named class). */
+  readonly volumes: readonly pulumi.Resource[];
+}

@@ -10,7 +10,7 @@ import { proxyUrls, type ProxyConfig, type ProxyCredentials } from "../proxy";
 import type { NodesReadyRef, RegistryAddress } from "../refs";
 import { deliveryNamespace } from "./apply-namespace";
 import { computeNoProxy } from "./no-proxy";
-import { planNode } from "./render";
+import { planNode, type VolumeDirectory } from "./render";
 import { renderApplyScript } from "./render-apply";
 import { renderApplyDaemonSet, renderApplyNamespace } from "./render-daemonset";
 import { pinnedTolerations, renderNodePatch } from "./render-node-patch";
@@ -29,6 +29,8 @@ export interface NodeRuntimeConfigArgs {
   readonly registry: RegistryAddress;
   /** Secret: the key the `ssh` delivery logs in with. */
   readonly sshPrivateKey?: pulumi.Input<string>;
+  /** By node name: the local volumes' directories its script creates (components/storage). */
+  readonly volumeDirectories?: Readonly<Record<string, readonly VolumeDirectory[]>>;
 }
 
 /** What one node got. */
@@ -202,6 +204,7 @@ function renderNode(node: NodeConfig, args: NodeRuntimeConfigArgs): RenderedNode
       proxy: runtimeProxy,
       dns: args.dns,
       registry: { endpoint: address, insecure, mirrorEndpoint: mirrorAddress },
+      volumeDirectories: args.volumeDirectories?.[node.name],
     });
     return { files, script: renderApplyScript(plan) };
   };

@@ -103,6 +103,7 @@ export function renderApplyScript(plan: NodePlan): string {
     `PROXY_DROP_IN=${shellQuote(plan.noProxy === undefined ? "" : dropInPath(runtime))}`,
     `NO_PROXY_EXPECTED=${shellQuote(plan.noProxy ?? "")}`,
     `NVIDIA_RUNTIME=${shellQuote(plan.gpu ? NVIDIA_RUNTIME_BINARY : "")}`,
+    textVariable("VOLUME_DIRECTORIES", plan.volumeDirectories.map((d) => `${d.uid}\t${d.gid}\t${d.path}`).join("\n")),
     ...runtimeValues(plan.edit),
   ];
   return `#!/bin/sh

@@ -24,7 +24,7 @@ export const CONTAINER_PORT = 5000;
 const DATA_DIR = "/var/lib/registry";
 const TLS_DIR = "/certs";
 /** The registry image's own user is root; it needs none of root's powers. */
-const REGISTRY_USER = { uid: 1000, gid: 1000 };
+export const REGISTRY_USER = { uid: 1000, gid: 1000 };
 /** The variables of the cache's proxy Secret (credentials inside the URLs). */
 const PROXY_ENV_NAMES = ["HTTP_PROXY", "HTTPS_PROXY"] as const;
 export type ProxyEnv = Record<(typeof PROXY_ENV_NAMES)[number], string>;

@@ -65,6 +65,7 @@ async function renderNodes(
       dns: ["192.0.2.53", "192.0.2.54"],
       cluster: { apiServer: "192.0.2.10:6443" },
       registry: { host: "192.0.2.21", node: "gpu-1" },
+      storage: { className: "local-path" },
       nodes,
     },
     secrets,

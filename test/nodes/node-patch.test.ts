@@ -22,7 +22,8 @@ const node = (extra: Record<string, unknown> = {}) => ({
   hostKey: HOST_KEY,
   ...extra,
 });
-const problems = (raw: Record<string, unknown>) => configProblems(raw, ["sshPrivateKey"]);
+const STORAGE = { className: "local-path" };
+const problems = (raw: Record<string, unknown>) => configProblems({ storage: STORAGE, ...raw }, ["sshPrivateKey"]);
 
 describe("nodes.hosts[].labels and .taints", () => {
   it("accepts labels and taints, node-role.kubernetes.io included", () => {
@@ -31,7 +32,7 @@ describe("nodes.hosts[].labels and .taints", () => {
       { key: "example.com/dedicated", value: "spark", effect: "NoExecute" },
       { key: "maintenance", effect: "NoSchedule" },
     ];
-    const config = acceptedConfig({ nodes: { hosts: [node({ labels, taints })] } }, ["sshPrivateKey"]);
+    const config = acceptedConfig({ storage: STORAGE, nodes: { hosts: [node({ labels, taints })] } }, ["sshPrivateKey"]);
     expect(config.nodes.hosts[0]).toMatchObject({ labels, taints });
   });
 
@@ -80,7 +81,7 @@ describe("nodes.hosts[].labels and .taints", () => {
 
 describe("renderNodePatch", () => {
   const config = (raw: Record<string, unknown>) =>
-    acceptedConfig({ registry: { host: "192.0.2.21", node: "gpu-1" }, nodes: raw }, ["sshPrivateKey"]).nodes;
+    acceptedConfig({ storage: STORAGE, registry: { host: "192.0.2.21", node: "gpu-1" }, nodes: raw }, ["sshPrivateKey"]).nodes;
 
   it("gives a GPU node the GPU label, and the GPU taint only with taintGpuNodes, beside its own", () => {
     const own = { labels: { "example.com/disk": "ssd" }, taints: [{ key: "dedicated", value: "spark", effect: "NoExecute" }] };
@@ -156,6 +157,20 @@ describe("the prod stack with tainted GPU nodes and a taint of its own on the re
         ],
       },
     });
+  });
+
+  it("lets HDFS onto the nodes holding its local volumes, tolerating exactly their taints", () => {
+    const taintsOf = (node: string) =>
+      plain(ofType("core/v1:NodePatch").find((p) => plain(p.wire).metadata.name === node)!.wire).spec.taints;
+    const pod = (name: string) => plain(ofType("apps/v1:StatefulSet").find((s) => s.name === name)!.wire).spec.template.spec;
+    expect(pod("hdfs-namenode").tolerations).toEqual([
+      { key: "example.com/dedicated", operator: "Equal", value: "platform", effect: "NoSchedule" },
+      { key: "nvidia.com/gpu", operator: "Equal", value: "present", effect: "NoSchedule" },
+    ]);
+    for (const taint of taintsOf("gpu-node-3")) expect(pod("hdfs-datanode").tolerations.some((t: any) => tolerates(t, taint))).toBe(true);
+    expect(pod("hdfs-secondary-namenode").tolerations).toEqual([
+      { key: "nvidia.com/gpu", operator: "Equal", value: "present", effect: "NoSchedule" },
+    ]);
   });
 
   it("lets the registry and its cache onto their tainted node, and the device plugin and GPU executors onto GPU nodes", () => {

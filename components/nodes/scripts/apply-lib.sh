@@ -4,7 +4,8 @@
 # when it did not. Running it again changes nothing and restarts nothing.
 #
 # components/nodes/render-apply.ts sets before this: UNIT (docker or containerd), PROXY_DROP_IN and
-# NO_PROXY_EXPECTED (empty without a proxy), NVIDIA_RUNTIME (empty without a GPU) and the runtime's
+# NO_PROXY_EXPECTED (empty without a proxy), NVIDIA_RUNTIME (empty without a GPU),
+# VOLUME_DIRECTORIES ("uid TAB gid TAB path" lines, the local volumes on this node) and the runtime's
 # values; after it come apply-$UNIT.sh, stage_files and install_files (the files the stack owns),
 # and the call of main. SPARK_GPU_STACK_ROOT, SPARK_GPU_STACK_SYSTEMCTL (and SPARK_GPU_STACK_CTR on
 # containerd nodes) point it at another root directory and commands (tests).
@@ -134,6 +135,20 @@ apply_changes() {
 	runtime_ok || fail "$UNIT is not running with the expected environment, and this run changed nothing that needs a restart"
 }
 
+# Creates each local volume's directory that is missing, owned by the user its pod runs as (mode
+# 0700; its parents, made here, root's with mode 0700). An existing directory is left as it is:
+# it holds the volume's data, whose owner the kubelet may have adjusted (fsGroup).
+make_volume_directories() {
+	printf '%s\n' "$VOLUME_DIRECTORIES" | while IFS="$(printf '\t')" read -r uid gid path; do
+		if [ -z "$path" ] || [ -d "$ROOT$path" ]; then continue; fi
+		mkdir -p "$ROOT$path.spark-gpu-stack-new"
+		chown "$uid:$gid" "$ROOT$path.spark-gpu-stack-new"
+		chmod 0700 "$ROOT$path.spark-gpu-stack-new"
+		mv "$ROOT$path.spark-gpu-stack-new" "$ROOT$path"
+		say "created $path for uid $uid, gid $gid"
+	done
+}
+
 # Stages every file first (a file that cannot be merged stops the run before anything changed),
 # installs the ones whose content differs, then reloads and restarts only for what changed,
 # verifies, and rolls back when the runtime does not come back.
@@ -161,5 +176,6 @@ main() {
 
 	apply_changes
 	rm -rf "$PREVIOUS"
+	make_volume_directories
 	say "configured"
 }

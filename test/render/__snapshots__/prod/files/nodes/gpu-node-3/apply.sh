@@ -7,6 +7,10 @@ UNIT=docker
 PROXY_DROP_IN='/etc/systemd/system/docker.service.d/http-proxy.conf'
 NO_PROXY_EXPECTED='localhost,127.0.0.1,192.0.2.0/24,10.244.0.0/16,10.96.0.0/12,.svc,.svc.cluster.local,kubernetes.default.svc,192.0.2.21,.example.com'
 NVIDIA_RUNTIME='/usr/bin/nvidia-container-runtime'
+VOLUME_DIRECTORIES=$(cat <<'SPARK_GPU_STACK_EOF'
+1000	100	/data/spark-gpu-stack/data-hdfs-datanode-2
+SPARK_GPU_STACK_EOF
+)
 DOCKERD_FLAGS='--insecure-registry --registry-mirror --dns --live-restore --default-runtime --add-runtime'
 DAEMON_JSON_SETTINGS=$(cat <<'SPARK_GPU_STACK_EOF'
 "insecure-registries"	[]	["192.0.2.21:6001","192.0.2.21:6002"]
@@ -164,7 +168,8 @@ SPARK_GPU_STACK_EOF
 # when it did not. Running it again changes nothing and restarts nothing.
 #
 # components/nodes/render-apply.ts sets before this: UNIT (docker or containerd), PROXY_DROP_IN and
-# NO_PROXY_EXPECTED (empty without a proxy), NVIDIA_RUNTIME (empty without a GPU) and the runtime's
+# NO_PROXY_EXPECTED (empty without a proxy), NVIDIA_RUNTIME (empty without a GPU),
+# VOLUME_DIRECTORIES ("uid TAB gid TAB path" lines, the local volumes on this node) and the runtime's
 # values; after it come apply-$UNIT.sh, stage_files and install_files (the files the stack owns),
 # and the call of main. SPARK_GPU_STACK_ROOT, SPARK_GPU_STACK_SYSTEMCTL (and SPARK_GPU_STACK_CTR on
 # containerd nodes) point it at another root directory and commands (tests).
@@ -294,6 +299,20 @@ apply_changes() {
 	runtime_ok || fail "$UNIT is not running with the expected environment, and this run changed nothing that needs a restart"
 }
 
+# Creates each local volume's directory that is missing, owned by the user its pod runs as (mode
+# 0700; its parents, made here, root's with mode 0700). An existing directory is left as it is:
+# it holds the volume's data, whose owner the kubelet may have adjusted (fsGroup).
+make_volume_directories() {
+	printf '%s\n' "$VOLUME_DIRECTORIES" | while IFS="$(printf '\t')" read -r uid gid path; do
+		if [ -z "$path" ] || [ -d "$ROOT$path" ]; then continue; fi
+		mkdir -p "$ROOT$path.spark-gpu-stack-new"
+		chown "$uid:$gid" "$ROOT$path.spark-gpu-stack-new"
+		chmod 0700 "$ROOT$path.spark-gpu-stack-new"
+		mv "$ROOT$path.spark-gpu-stack-new" "$ROOT$path"
+		say "created $path for uid $uid, gid $gid"
+	done
+}
+
 # Stages every file first (a file that cannot be merged stops the run before anything changed),
 # installs the ones whose content differs, then reloads and restarts only for what changed,
 # verifies, and rolls back when the runtime does not come back.
@@ -321,6 +340,7 @@ main() {
 
 	apply_changes
 	rm -rf "$PREVIOUS"
+	make_volume_directories
 	say "configured"
 }
 
