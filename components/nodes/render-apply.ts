@@ -99,6 +99,7 @@ function ownedFiles(files: readonly PlacedFile[]): string {
 export function renderApplyScript(plan: NodePlan): string {
   const { runtime } = plan.edit;
   const values = [
+    `NODE=${shellQuote(plan.node)}`,
     `UNIT=${runtime}`,
     `PROXY_DROP_IN=${shellQuote(plan.noProxy === undefined ? "" : dropInPath(runtime))}`,
     `NO_PROXY_EXPECTED=${shellQuote(plan.noProxy ?? "")}`,
