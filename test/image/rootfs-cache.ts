@@ -51,7 +51,8 @@ export async function cachedRootfsTar(suite: string, mirror: string): Promise<{ 
     .digest("hex")
     .slice(0, 16);
   return cachedFile(cacheDir(), `rootfs-${suite}-${key}.tar`, async (partial) => {
-    const rootfs = tempDir("rootfs");
+    // A directory debootstrap creates, so the image's / gets its 0755 (a mkdtemp dir is 0700).
+    const rootfs = join(tempDir("rootfs"), "rootfs");
     await runOk("debootstrap", args(rootfs));
     await runOk("tar", ["-C", rootfs, "-cf", partial, "."]);
     rmSync(rootfs, { recursive: true, force: true });
