@@ -1,14 +1,16 @@
 // Offline render: runs the real program (bin/index.js) under Pulumi's mock runtime with a stack's
 // config and writes what would be deployed. Usage:
 //   npm run render -- <stack name | path to Pulumi.<stack>.yaml> [--out DIR]
+import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve as resolvePath } from "node:path";
 import { parseDocument, stringify as toYaml } from "yaml";
+import { MANIFEST_FILE, renderManifest } from "./diff-manifest";
 import { masked, plain, resolve, SECRET_PLACEHOLDER, startMockRuntime, type MockRuntime, type RecordedResource } from "./mock-runtime";
 
 const PROJECT = "spark-gpu-stack";
 /** The project root: the nearest folder above this file holding Pulumi.yaml (source or bin/). */
-const ROOT = (() => {
+export const ROOT = (() => {
   let dir = __dirname;
   while (!existsSync(join(dir, "Pulumi.yaml"))) {
     if (dirname(dir) === dir) throw new Error(`no Pulumi.yaml above ${__dirname}`);
@@ -65,7 +67,9 @@ export function readStackFile(stackOrPath: string): StackFile {
     const key = fullKey.startsWith(`${PROJECT}:`) ? fullKey.slice(PROJECT.length + 1) : fullKey.includes(":") ? undefined : fullKey;
     if (key === undefined) continue; // another package's config (e.g. kubernetes:context)
     if (typeof value === "object" && value !== null && "secure" in value) {
-      placeholders[key] = `undecrypted-secure-${key}`;
+      // The ciphertext's digest in the placeholder: a rotated secret renders differently (`npm run diff`).
+      const digest = createHash("sha256").update(String(value.secure)).digest("hex").slice(0, 12);
+      placeholders[key] = `undecrypted-secure-${key}-${digest}`;
       config[key] = placeholders[key];
       secretKeys.push(key);
     } else {
@@ -227,6 +231,7 @@ export async function render(stackOrPath: string, outRoot = join(ROOT, "out")): 
       writeFile(join(outDir, "files", safeName(r.name), path), redact(content, leaves));
   }
   writeFile(join(outDir, "graph.mmd"), mermaid(resources));
+  writeFile(join(outDir, MANIFEST_FILE), renderManifest(stackFile.stack, runtime, leaves));
   writeTree(outDir, tree);
 
   const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
