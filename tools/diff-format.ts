@@ -32,18 +32,15 @@ function changeLines(c: PropertyChange, paint: (style: Style, text: string) => s
 
 function fileLines(f: FileChange): string[] {
   const effect = f.effect ? `  (then: ${f.effect})` : "";
-  if (f.status !== "changed") return [`${f.status === "added" ? "+" : "-"} ${f.path}${effect}`];
-  return [
-    `~ ${f.path}${f.credentialsChanged ? ": proxy credentials changed" : ""}${effect}`,
-    ...f.lines.map((l) => `    ${l}`),
-  ];
+  if (f.status !== "changed") return [`${f.status === "added" ? "+" : "-"} ${f.path}${effect}`, ...f.lines.map((l) => `    ${l}`)];
+  return [`~ ${f.path}${f.credentialsChanged ? ": proxy credentials changed" : ""}${effect}`, ...f.lines.map((l) => `    ${l}`)];
 }
 
 /** The plan for people; colored when `color` (a terminal that wants it). */
 export function formatHuman(plan: Plan, heading: string, color: boolean): string {
   const paint = (style: Style, text: string) => (color ? styleText(style, text) : text);
   const out = [heading, ""];
-  if (plan.steps.length === 0 && plan.nodes.length === 0) out.push("No changes.", "");
+  if (plan.steps.length === 0 && plan.nodes.length === 0) out.push("No changes.");
   if (plan.steps.length > 0) out.push("Resources:");
   for (const s of plan.steps) {
     const how = s.operation === "replace" ? (s.deleteBeforeReplace ? "  (delete, then create)" : "  (create, then delete)") : "";

@@ -37,7 +37,7 @@ export interface Step {
 export interface FileChange {
   readonly path: string;
   readonly status: "added" | "removed" | "changed";
-  /** Line diff with secrets shown as [secret]; empty when only secrets changed. */
+  /** Line diff (a new file: its lines) with secrets shown as [secret]; empty when only secrets changed. */
   readonly lines: string[];
   readonly credentialsChanged: boolean;
   /** What the apply script does after installing it: "daemon-reload restart", "" for nothing. */
@@ -190,7 +190,12 @@ function resourceSteps(base: Manifest, head: Manifest): Step[] {
     if (previous) matchOf.set(previous, r);
   }
   const matched = new Set([...matchOf.values()].map((r) => r.urn));
-  const step = (operation: Operation, r: ManifestResource, byUrn: ReadonlyMap<string, ManifestResource>, rest: Partial<Step> = {}): Step => ({
+  const step = (
+    operation: Operation,
+    r: ManifestResource,
+    byUrn: ReadonlyMap<string, ManifestResource>,
+    rest: Partial<Step> = {},
+  ): Step => ({
     operation,
     urn: r.urn,
     type: r.type,
@@ -205,8 +210,9 @@ function resourceSteps(base: Manifest, head: Manifest): Step[] {
   for (const after of head.resources) {
     if (!matched.has(after.urn)) steps.push(step("create", after, headByUrn));
   }
-  for (const [urn, after] of matchOf) {
-    const before = baseByUrn.get(urn)!;
+  for (const before of base.resources) {
+    const after = matchOf.get(before.urn);
+    if (after === undefined) continue;
     const changes = propertyChanges(before, after);
     if (changes.length === 0) continue;
     const rules = providerRules(after.type);
@@ -310,7 +316,16 @@ function nodeChanges(base: Manifest, head: Manifest): NodeChange[] {
       if (o === n) return [];
       const status = o === undefined ? "added" : n === undefined ? "removed" : "changed";
       const credentialsChanged = status === "changed" && markers(o) !== markers(n) && markers(o) !== "" && markers(n) !== "";
-      const lines = status === "changed" ? lineDiff(shown(o ?? ""), shown(n ?? "")) : [];
+      // A new file shows whole, but for the script: its values are the other files' content.
+      const lines =
+        status === "changed"
+          ? lineDiff(shown(o ?? ""), shown(n ?? ""))
+          : status === "added" && path !== APPLY_SCRIPT
+            ? shown(n ?? "")
+                .replace(/\n$/, "")
+                .split("\n")
+                .map((l) => `+ ${l}`)
+            : [];
       const effect = path === APPLY_SCRIPT ? undefined : (effectOf.get(path) ?? "");
       return [{ path, status, lines, credentialsChanged, ...(effect === undefined ? {} : { effect }) }];
     });

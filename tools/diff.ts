@@ -107,11 +107,14 @@ async function renderRevision(ref: string, stack: string, work: string): Promise
   execFileSync("tar", ["-x", "-C", src], { input: execFileSync("git", ["-C", ROOT, "archive", commit], { maxBuffer: 1 << 30 }) });
   symlinkSync(join(ROOT, "node_modules"), join(src, "node_modules"));
   // A revision with type errors still emits JavaScript; what matters is that its program exists.
-  await runProgram(process.execPath, [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"], src, `building ${ref}`).catch(
-    (error: Error) => {
-      if (!existsSync(join(src, "bin", "index.js"))) throw error;
-    },
-  );
+  await runProgram(
+    process.execPath,
+    [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"],
+    src,
+    `building ${ref}`,
+  ).catch((error: Error) => {
+    if (!existsSync(join(src, "bin", "index.js"))) throw error;
+  });
   cpSync(join(ROOT, "bin", "tools"), join(src, "bin", "tools"), { recursive: true, force: true });
   return renderManifest(src, stackArg, join(work, "out"), `${stack} at ${ref} (${commit.slice(0, 12)})`);
 }
@@ -126,7 +129,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     const baseIsDir = existsSync(options.base) && statSync(options.base).isDirectory();
     const [base, head] = await Promise.all([
-      baseIsDir ? Promise.resolve(readManifest(options.base, options.stack)) : renderRevision(options.base, options.stack, join(work, "base")),
+      baseIsDir
+        ? Promise.resolve(readManifest(options.base, options.stack))
+        : renderRevision(options.base, options.stack, join(work, "base")),
       renderManifest(ROOT, options.stack, join(work, "head"), `${options.stack} in the working tree`),
     ]);
     const plan = planDiff(base, head);
