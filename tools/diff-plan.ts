@@ -140,10 +140,10 @@ function dataHeld(r: ManifestResource, all: readonly ManifestResource[]): string
       const templates = object.spec?.volumeClaimTemplates ?? [];
       if (templates.length === 0) return undefined;
       const whenDeleted = object.spec?.persistentVolumeClaimRetentionPolicy?.whenDeleted ?? "Retain";
-      return `StatefulSet ${name} with claims ${templates.map((t) => t.metadata?.name).join(", ")}: its pods stop and ${
+      return `StatefulSet ${name} with claims ${templates.map((t) => t.metadata?.name).join(", ")} goes: its pods stop and ${
         whenDeleted === "Delete"
           ? "its claims are deleted (persistentVolumeClaimRetentionPolicy.whenDeleted: Delete)"
-          : "its claims are kept (whenDeleted: Retain) and reused by a StatefulSet of the same name, at their old size and template"
+          : "its claims survive only by persistentVolumeClaimRetentionPolicy.whenDeleted: Retain; a StatefulSet of the same name reuses them as they are (a new claim template never reaches an existing claim)"
       }`;
     }
     case "Namespace": {

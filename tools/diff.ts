@@ -60,7 +60,7 @@ function runProgram(cmd: string, args: readonly string[], cwd: string, what: str
   });
 }
 
-/** Renders `stack` with the render tool below `root` (bin/tools/render.js) into `outRoot`; returns its manifest. */
+/** Renders `stack` with the compiled tools/render.ts below `root` into `outRoot`; returns its manifest. */
 async function renderManifest(root: string, stack: string, outRoot: string, what: string): Promise<Manifest> {
   await runProgram(process.execPath, [join(root, "bin", "tools", "render.js"), stack, "--out", outRoot], root, `rendering ${what}`);
   return readManifest(outRoot, stack);
@@ -142,7 +142,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stdout.write(formatHuman(plan, `Stack ${head.stack}: ${baseLabel} -> working tree`, color));
     }
     if (plan.summary.dataLoss > 0 && !options.allowDataLoss) {
-      console.error(`${plan.summary.dataLoss} step(s) lose data (DATA LOSS above); pass --allow-data-loss to accept`);
+      console.error(`\n${plan.summary.dataLoss} step(s) lose data (DATA LOSS above); pass --allow-data-loss to accept`);
       return EXIT_DATA_LOSS;
     }
     return 0;

@@ -121,7 +121,7 @@ describe("npm run diff", () => {
     expect(dataNodes?.changes).toEqual([
       expect.objectContaining({ old: "500Gi", new: "600Gi", replaces: expect.stringMatching(/^spec\.volumeClaimTemplates /) }),
     ]);
-    expect(dataNodes?.dataLoss).toContain("claims are kept (whenDeleted: Retain)");
+    expect(dataNodes?.dataLoss).toContain("its claims survive only by persistentVolumeClaimRetentionPolicy.whenDeleted: Retain");
     expect(plan.steps.map((s) => s.name)).toEqual(["hdfs-datanode"]);
     expectReplacementsFromTable(plan);
   });
