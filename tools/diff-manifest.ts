@@ -2,10 +2,10 @@
 // options the engine acts on) and every file the components publish, secrets replaced by markers
 // that tell a changed secret from an unchanged one without holding either value. `npm run render`
 // writes it as out/<stack>/manifest.json.
-import { fingerprinted, plain, type MockRuntime, type RecordedOptions, secretMarker } from "./mock-runtime";
+import { fingerprinted, type MockRuntime, type RecordedOptions, secretMarker } from "./mock-runtime";
 
 export const MANIFEST_FILE = "manifest.json";
-const MANIFEST_VERSION = 1;
+const MANIFEST_VERSION = 2;
 
 export interface ManifestResource {
   readonly urn: string;
@@ -24,23 +24,24 @@ export interface ManifestResource {
 export interface Manifest {
   readonly version: number;
   readonly stack: string;
+  /** Per secret config key: its marker, which changes when its `secure:` ciphertext does. */
+  readonly secrets: Record<string, string>;
   readonly resources: ManifestResource[];
   /** Per component URN: the files it places on nodes or in containers, path → content, secrets marked. */
   readonly files: Record<string, Record<string, string>>;
 }
 
-/** `text` with every secret plaintext the render knows (`leaves`, longest first) replaced by its marker. */
-function markLeaves(text: string, leaves: readonly string[]): string {
-  return leaves.reduce((acc, leaf) => acc.split(leaf).join(secretMarker(JSON.stringify(leaf))), text);
-}
-
 const aliasUrn = (urn: string, name: string) => `${urn.slice(0, urn.lastIndexOf("::") + 2)}${name}`;
 
-/** The manifest of one render, as the text of manifest.json. */
-export function renderManifest(stack: string, runtime: MockRuntime, leaves: readonly string[]): string {
+/**
+ * The manifest of one render, as the text of manifest.json. `placeholders`: what the program got
+ * for each undecrypted secret (named after its ciphertext, tools/render.ts).
+ */
+export function renderManifest(stack: string, placeholders: Readonly<Record<string, string>>, runtime: MockRuntime): string {
   const manifest: Manifest = {
     version: MANIFEST_VERSION,
     stack,
+    secrets: Object.fromEntries(Object.entries(placeholders).map(([key, placeholder]) => [key, secretMarker(JSON.stringify(placeholder))])),
     resources: runtime.resources.map((r) => ({
       urn: r.urn,
       type: r.type,
@@ -55,12 +56,12 @@ export function renderManifest(stack: string, runtime: MockRuntime, leaves: read
       runtime.resources
         .filter((r) => !r.custom)
         .flatMap((r) => {
-          const files = plain(runtime.outputs.get(r.urn) ?? {}).files as Record<string, string> | undefined;
+          const files = fingerprinted(runtime.outputs.get(r.urn) ?? {}).files as Record<string, string> | undefined;
           return files ? [[r.urn, files]] : [];
         }),
     ),
   };
-  return `${markLeaves(JSON.stringify(manifest, null, 2), leaves)}\n`;
+  return `${JSON.stringify(manifest, null, 2)}\n`;
 }
 
 /** Reads a manifest, or says what is wrong with it in one line. */

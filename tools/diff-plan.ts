@@ -1,6 +1,7 @@
 // What `pulumi up` would do to go from one render to another, from the two manifests alone
 // (tools/diff-manifest.ts): the steps by URN, the replacements the providers' rules predict
 // (tools/replacement-rules.ts), the data each delete or replace loses, and per node the files that change.
+import type { SECRET_KEYS } from "../components/config";
 import type { Manifest, ManifestResource } from "./diff-manifest";
 import { kubernetesDeletesFirst, parsePath, pathMatches, providerRules, type PropertyPath } from "./replacement-rules";
 
@@ -300,11 +301,21 @@ function nodeFiles(manifest: Manifest): Map<string, Map<string, string>> {
   return byNode;
 }
 
-const markers = (text: string | undefined) => [...(text ?? "").matchAll(SECRET_MARKER)].map((m) => m[0]).join(" ");
+/**
+ * The proxy credentials are secrets of the stack's config (components/config.ts, SECRET_KEYS): they
+ * changed when either key's marker did. A node's published files show them as [secret], URL-encoded
+ * and %-escaped in a systemd drop-in; the files holding them change on the node when they change.
+ */
+const PROXY_CREDENTIALS: readonly (typeof SECRET_KEYS)[number][] = ["proxyUsername", "proxyPassword"];
+const HOLDS_CREDENTIALS = /\[secret\]|%?%5Bsecret%?%5D|\[secret:[0-9a-f]+\]/;
+
+const proxyCredentialsChanged = (base: Manifest, head: Manifest) =>
+  PROXY_CREDENTIALS.some((key) => base.secrets[key] !== head.secrets[key]);
 
 function nodeChanges(base: Manifest, head: Manifest): NodeChange[] {
   const before = nodeFiles(base);
   const after = nodeFiles(head);
+  const credentials = proxyCredentialsChanged(base, head);
   const nodes = [...new Set([...before.keys(), ...after.keys()])].sort();
   return nodes.flatMap((node): NodeChange[] => {
     const old = before.get(node) ?? new Map<string, string>();
@@ -313,9 +324,9 @@ function nodeChanges(base: Manifest, head: Manifest): NodeChange[] {
     const paths = [...new Set([...old.keys(), ...now.keys()])].sort();
     const files = paths.flatMap((path): FileChange[] => {
       const [o, n] = [old.get(path), now.get(path)];
-      if (o === n) return [];
       const status = o === undefined ? "added" : n === undefined ? "removed" : "changed";
-      const credentialsChanged = status === "changed" && markers(o) !== markers(n) && markers(o) !== "" && markers(n) !== "";
+      const credentialsChanged = credentials && status === "changed" && HOLDS_CREDENTIALS.test(o ?? "") && HOLDS_CREDENTIALS.test(n ?? "");
+      if (o === n && !credentialsChanged) return [];
       // A new file shows whole, but for the script: its values are the other files' content.
       const lines =
         status === "changed"

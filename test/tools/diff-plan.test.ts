@@ -26,9 +26,10 @@ function res(
   return { urn: urnOf(type, name), type, name, custom: true, inputs, options: { ...NO_OPTIONS, ...options }, aliases };
 }
 
-const manifest = (resources: ManifestResource[], files: Manifest["files"] = {}): Manifest => ({
-  version: 1,
+const manifest = (resources: ManifestResource[], files: Manifest["files"] = {}, secrets: Manifest["secrets"] = {}): Manifest => ({
+  version: 2,
   stack: "test",
+  secrets,
   resources,
   files,
 });
@@ -300,36 +301,48 @@ describe("nodes", () => {
   const NODES = "spark-gpu-stack:nodes:NodeRuntimeConfig";
   const component: ManifestResource = { ...res(NODES, "nodes", {}), custom: false };
   const script = `UNIT=docker\n\tinstall_staged /etc/docker/daemon.json "reload restart"\n\tinstall_staged '/etc/systemd/system/docker.service.d/http-proxy.conf' 'daemon-reload restart'\n\tinstall_staged '/etc/containerd/certs.d/r/hosts.toml' ''\n`;
-  const files = (password: string, dns: string, hosts = "server = 'http://r'") => ({
-    "n1/apply.sh": `${script}P=${password}\n`,
-    "n1/etc/systemd/system/docker.service.d/http-proxy.conf": `HTTP_PROXY=http://u:${password}@proxy\n`,
+  const dropIn = "HTTP_PROXY=http://%%5Bsecret%%5D:%%5Bsecret%%5D@proxy";
+  const files = (dns: string, hosts = "server = 'http://r'") => ({
+    "n1/apply.sh": `${script}${dropIn}\n`,
+    "n1/etc/systemd/system/docker.service.d/http-proxy.conf": `${dropIn}\n`,
     "n1/etc/docker/daemon.json": `{"dns": ["${dns}"]}\n`,
     "n1/etc/containerd/certs.d/r/hosts.toml": `${hosts}\n`,
   });
-  const plan = (before: Record<string, string>, after: Record<string, string>) =>
-    planDiff(manifest([component], { [component.urn]: before }), manifest([component], { [component.urn]: after }));
+  const plan = (
+    before: Record<string, string>,
+    after: Record<string, string>,
+    secrets: [Manifest["secrets"], Manifest["secrets"]] = [{}, {}],
+  ) =>
+    planDiff(manifest([component], { [component.urn]: before }, secrets[0]), manifest([component], { [component.urn]: after }, secrets[1]));
 
-  it("shows a credentials change as such, never the values, and the restart it brings", () => {
-    const [node] = plan(files("[secret:aaaa]", "192.0.2.53"), files("[secret:bbbb]", "192.0.2.53")).nodes;
+  it("shows rotated proxy credentials as such, on the files holding them, never the values, and the restart they bring", () => {
+    const rotated = plan(files("192.0.2.53"), files("192.0.2.53"), [
+      { proxyUsername: "[secret:01]", proxyPassword: "[secret:aa]" },
+      { proxyUsername: "[secret:01]", proxyPassword: "[secret:bb]" },
+    ]);
+    const [node] = rotated.nodes;
     expect(node).toMatchObject({ node: "n1", status: "changed", credentialsChanged: true, restart: true });
     expect(node.files.map((f) => [f.path, f.lines, f.effect])).toEqual([
       ["/etc/systemd/system/docker.service.d/http-proxy.conf", [], "daemon-reload restart"],
       ["apply.sh", [], undefined],
     ]);
+    expect(formatHuman(rotated, "h", false)).toContain("http-proxy.conf: proxy credentials changed  (then: daemon-reload restart)");
+    const otherSecret = plan(files("1"), files("1"), [{ registryPassword: "[secret:aa]" }, { registryPassword: "[secret:bb]" }]);
+    expect(otherSecret.nodes).toEqual([]);
   });
 
   it("diffs a daemon.json setting line by line; a hosts.toml change alone restarts nothing", () => {
-    const [dns] = plan(files("[secret:aa]", "192.0.2.53"), files("[secret:aa]", "192.0.2.54")).nodes;
+    const [dns] = plan(files("192.0.2.53"), files("192.0.2.54")).nodes;
     expect(dns.files.find((f) => f.path === "/etc/docker/daemon.json")).toMatchObject({
       lines: ['- {"dns": ["192.0.2.53"]}', '+ {"dns": ["192.0.2.54"]}'],
       effect: "reload restart",
     });
-    const [hosts] = plan(files("[secret:aa]", "1"), files("[secret:aa]", "1", "server = 'https://r'")).nodes;
+    const [hosts] = plan(files("1"), files("1", "server = 'https://r'")).nodes;
     expect(hosts).toMatchObject({ restart: false, credentialsChanged: false });
   });
 
   it("lists a new node's files and no other node's", () => {
-    const before = files("[secret:aa]", "1");
+    const before = files("1");
     const after = { ...before, ...Object.fromEntries(Object.entries(before).map(([k, v]) => [k.replace(/^n1/, "n2"), v])) };
     const nodes = plan(before, after).nodes;
     expect(nodes.map((n) => [n.node, n.status, n.restart])).toEqual([["n2", "added", true]]);
