@@ -29,8 +29,6 @@ export interface SparkWorkloadArgs {
   readonly proxy?: ProxyConfig;
   /** Secret proxy credentials; they reach pods only through a Kubernetes Secret. */
   readonly proxyCredentials?: pulumi.Input<ProxyCredentials>;
-  /** DNS servers pods get after the cluster DNS. */
-  readonly dns: readonly string[];
   readonly image: SparkImageRef;
   readonly registry: RegistryRef;
   /** Applications start only once every node is configured. */
@@ -138,7 +136,6 @@ export class SparkWorkload extends pulumi.ComponentResource {
                 ),
               }
             : {}),
-          dns: args.dns,
           ...(args.gpu !== undefined ? { gpu: args.gpu.scheduling } : {}),
         };
       });

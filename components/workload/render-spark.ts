@@ -52,7 +52,6 @@ export interface WorkloadContext {
    * JVM's `-D` options for the same proxy (./render-jvm-proxy).
    */
   readonly proxy?: { readonly secretName: string; readonly noProxy: string; readonly jvmOptions: string };
-  readonly dns: readonly string[];
   readonly gpu?: GpuScheduling;
 }
 

@@ -4,7 +4,7 @@ import type { input as Input } from "@pulumi/kubernetes/types";
 import { stringify as toYaml } from "yaml";
 import { plainChecksum } from "../checksum";
 import { readScript } from "../scripts";
-import { APP_LABEL, NO_GPU_ENV, dnsConfig, proxyEnv, renderPodTemplate } from "./render-pods";
+import { APP_LABEL, NO_GPU_ENV, proxyEnv, renderPodTemplate } from "./render-pods";
 import { DRIVER_POD_NAME_ENV, SUBMIT_FILES, SUBMIT_PATHS, renderSubmitArgv, type WorkloadContext } from "./render-spark";
 import type { SparkApplicationConfig } from "./schema";
 
@@ -49,7 +49,6 @@ function submitterPodSpec(app: SparkApplicationConfig, context: WorkloadContext,
     serviceAccountName: context.serviceAccount,
     restartPolicy: "Never",
     imagePullSecrets: [{ name: context.pullSecret }],
-    ...dnsConfig(context),
     containers: [
       {
         name: "spark-submit",

@@ -56,7 +56,6 @@ export function context(overrides: Partial<WorkloadContext> = {}): WorkloadConte
       noProxy: NO_PROXY.join(","),
       jvmOptions: jvmProxyOptions({ http: "http://proxy.example.com:8080", noProxy: [] }, NO_PROXY).join(" "),
     },
-    dns: ["192.0.2.53", "192.0.2.54"],
     gpu: gpuScheduling(configured([]).gpu),
     ...overrides,
   };

@@ -152,13 +152,6 @@ describe("spark and gpu sections", () => {
         'spark.applications[0].restartPolicy.type: expected "Never" in submit mode (a failed Job is not re-run; set spark.mode: operator for restarts), got "Always"',
       ],
     ],
-    [
-      "three DNS servers for Spark pods",
-      { dns: ["192.0.2.53", "192.0.2.54", "192.0.2.55"], spark: { applications: [INFER] } },
-      [
-        'dns: expected at most 2 servers while Spark applications run: pods list them after the cluster DNS and resolv.conf keeps three, got ["192.0.2.53","192.0.2.54","192.0.2.55"]',
-      ],
-    ],
   ])("refuses across sections: %s", (_, raw, messages) => {
     expect(problems(raw)).toEqual(messages);
   });
