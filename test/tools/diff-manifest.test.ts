@@ -29,7 +29,10 @@ describe("manifest.json of the prod render", () => {
 
     const nodes = one("spark-gpu-stack:nodes:NodeRuntimeConfig", "nodes");
     const dropIn = manifest.files[nodes.urn]["gpu-node-1/etc/systemd/system/docker.service.d/http-proxy.conf"];
-    expect(dropIn).toMatch(/HTTP_PROXY=http:\/\/\[secret:[0-9a-f]{16}\]:\[secret:[0-9a-f]{16}\]@proxy\.example\.com:8080/);
+    expect(dropIn).toContain("HTTP_PROXY=http://%%5Bsecret%%5D:%%5Bsecret%%5D@proxy.example.com:8080");
+    // Each secret of the stack file is a marker that follows its ciphertext.
+    expect(Object.keys(manifest.secrets).sort()).toEqual(["proxyPassword", "proxyUsername", "registryPassword", "sshPrivateKey"]);
+    expect(manifest.secrets.proxyPassword).toMatch(/^\[secret:[0-9a-f]{16}\]$/);
     for (const placeholder of Object.values(readStackFile("prod").placeholders)) expect(text).not.toContain(placeholder);
   }, 60_000); // a prod render on a loaded machine
 
