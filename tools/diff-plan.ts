@@ -60,7 +60,6 @@ export interface Plan {
 }
 
 const SECRET_MARKER = /\[secret:[0-9a-f]+\]/g;
-const isSecret = (value: unknown) => typeof value === "string" && /^\[secret:[0-9a-f]+\]$/.test(value);
 /** Text for people: every secret marker becomes [secret]. */
 export const shown = (text: string) => text.replace(SECRET_MARKER, "[secret]");
 
@@ -108,7 +107,7 @@ function propertyChanges(before: ManifestResource, after: ManifestResource): Pro
         : option
           ? `replaceOnChanges: ${option}`
           : undefined;
-      const secret = isSecret(c.old) || isSecret(c.new) || containsSecret(c.old) || containsSecret(c.new);
+      const secret = containsSecret(c.old) || containsSecret(c.new);
       return {
         path: formatPath(c.path),
         kind: c.kind,
