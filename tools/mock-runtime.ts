@@ -29,6 +29,8 @@ export interface RecordedResource {
   readonly aliasNames: string[];
   /** The options the engine acts on when the resource changes or goes (read by `npm run diff`). */
   readonly options: RecordedOptions;
+  /** Its `customTimeouts` option, when set: how long the engine waits for it. */
+  readonly customTimeouts?: { readonly create: string; readonly update: string; readonly delete: string };
 }
 
 export interface RecordedOptions {
@@ -160,6 +162,7 @@ interface RegisterResourceRequest {
   getDeletebeforereplace(): boolean;
   getReplaceonchangesList(): string[];
   getIgnorechangesList(): string[];
+  getCustomtimeouts(): { getCreate(): string; getUpdate(): string; getDelete(): string } | undefined;
 }
 interface RegisterResourceResponse {
   getUrn(): string;
@@ -173,6 +176,13 @@ type Callback<T> = (err: unknown, response: T) => void;
 interface MockMonitor {
   registerResource(req: RegisterResourceRequest, callback: Callback<RegisterResourceResponse>): void;
   registerResourceOutputs(req: RegisterResourceOutputsRequest, callback: Callback<unknown>): void;
+}
+
+function timeoutsOf(req: RegisterResourceRequest): Pick<RecordedResource, "customTimeouts"> {
+  const timeouts = req.getCustomtimeouts();
+  return timeouts !== undefined
+    ? { customTimeouts: { create: timeouts.getCreate(), update: timeouts.getUpdate(), delete: timeouts.getDelete() } }
+    : {};
 }
 
 /** Wraps the mock monitor to keep what the engine would have received. */
@@ -203,6 +213,7 @@ function recordRegistrations(monitor: MockMonitor, log: RecordedResource[], outp
             replaceOnChanges: req.getReplaceonchangesList(),
             ignoreChanges: req.getIgnorechangesList(),
           },
+          ...timeoutsOf(req),
         });
       }
       callback(err, response);
