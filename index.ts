@@ -2,6 +2,7 @@
 import { loadConfig } from "./components/config";
 import { PrivateRegistry } from "./components/registry";
 import { registryAddress } from "./components/registry/render";
+import { declareRegistryTls } from "./components/registry/tls";
 import { SparkImage } from "./components/image";
 import { NodeRuntimeConfig } from "./components/nodes";
 import { SparkWorkload } from "./components/workload";
@@ -9,6 +10,9 @@ import { GpuSupport } from "./components/workload/gpu";
 import { HdfsCluster } from "./components/hdfs";
 
 const { config, secrets } = loadConfig();
+
+// The registry's CA waits for nothing in the cluster: the nodes trust it before anything runs there.
+const registryTls = declareRegistryTls("registry-tls", config.registry, secrets.registryTls);
 
 // Nodes first, from the registry's address alone: behind the proxy, every image the cluster pulls
 // (the registry's own included) needs them configured. Pods wait for them; nothing else does.
@@ -18,7 +22,7 @@ const nodes = new NodeRuntimeConfig("nodes", {
   proxy: config.proxy,
   proxyCredentials: secrets.proxyCredentials,
   dns: config.dns,
-  registry: registryAddress(config.registry),
+  registry: registryAddress(config.registry, registryTls),
   sshPrivateKey: secrets.sshPrivateKey,
 });
 
@@ -28,6 +32,7 @@ const registry = new PrivateRegistry("registry", {
   proxyCredentials: secrets.proxyCredentials,
   password: secrets.registryPassword,
   nodes: nodes.ref,
+  tls: registryTls,
 });
 
 const image = new SparkImage("spark-image", {
@@ -61,6 +66,7 @@ export const registryCredentials = registry.ref.credentials;
 export const registryNamespace = registry.namespace;
 export const registryUiUrl = registry.uiUrl;
 export const registryMirrorEndpoint = registry.mirrorEndpoint;
+export const registryCaCertificate = registry.ref.caCertificate;
 export const imageRef = image.ref.imageRef;
 export const nodesReady = nodes.ref.ready;
 export const nodesApplied = nodes.applied;

@@ -13,10 +13,23 @@ export interface RegistryCredentials {
 export interface RegistryAddress {
   /** `host:port` the registry listens on. */
   readonly address: string;
-  /** True when the registry speaks plain HTTP (no TLS): nodes must be told to allow it. */
-  readonly insecure: boolean;
+  /**
+   * Secret: PEM of the CA the registry's certificate chains to, which every node trusts. Absent: the
+   * registry speaks plain HTTP, and nodes are told to allow it.
+   */
+  readonly caCertificate?: pulumi.Output<string>;
   /** `host:port` of the Docker Hub pull-through cache, when enabled. */
   readonly mirrorAddress?: string;
+}
+
+/** The registry's TLS material (docs/ARCHITECTURE.md, "Registry trust"), every value a Pulumi secret. */
+export interface RegistryTls {
+  /** PEM of the CA. */
+  readonly caCertificate: pulumi.Output<string>;
+  /** PEM of the serving certificate, for the registry's host and node (registry and mirror alike). */
+  readonly certificate: pulumi.Output<string>;
+  /** PEM of the serving certificate's private key. */
+  readonly privateKey: pulumi.Output<string>;
 }
 
 /** How everything else reaches the private registry. Produced by PrivateRegistry. */

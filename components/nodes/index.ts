@@ -45,7 +45,7 @@ interface RenderedNode {
   readonly node: NodeConfig;
   readonly script: pulumi.Output<string>;
   readonly files: pulumi.Output<Record<string, string>>;
-  readonly hash: string;
+  readonly hash: pulumi.Output<string>;
 }
 
 export class NodeRuntimeConfig extends pulumi.ComponentResource {
@@ -93,7 +93,11 @@ export class NodeRuntimeConfig extends pulumi.ComponentResource {
     }
 
     this.applied = pulumi
-      .all(rendered.map((r, i) => appliers[i].id.apply(() => [r.node.name, { hash: r.hash, runtime: r.node.runtime }] as const)))
+      .all(
+        rendered.map((r, i) =>
+          pulumi.all([appliers[i].id, r.hash]).apply(([, hash]) => [r.node.name, { hash, runtime: r.node.runtime }] as const),
+        ),
+      )
       .apply((entries) => Object.fromEntries(entries));
     this.ref = {
       ready: this.applied.apply((applied) =>
@@ -154,7 +158,7 @@ export class NodeRuntimeConfig extends pulumi.ComponentResource {
     const script = checksumKey
       ? new k8s.core.v1.Secret(`${name}-${node.name}-script`, { metadata, stringData: { "apply.sh": r.script } }, { parent: this })
       : new k8s.core.v1.ConfigMap(`${name}-${node.name}-script`, { metadata, data: { "apply.sh": r.script } }, { parent: this });
-    const checksum = checksumKey ? keyedChecksum(checksumKey, [r.script]) : pulumi.output(r.hash);
+    const checksum = checksumKey ? keyedChecksum(checksumKey, [r.script]) : r.hash;
     const daemonSet = checksum.apply((digest) =>
       renderApplyDaemonSet({
         node: node.name,
@@ -176,8 +180,8 @@ export class NodeRuntimeConfig extends pulumi.ComponentResource {
 
 function renderNode(node: NodeConfig, args: NodeRuntimeConfigArgs): RenderedNode {
   const { proxy, config, cluster } = args;
-  const { address, mirrorAddress, insecure } = args.registry;
-  const render = (credentials: ProxyCredentials | undefined) => {
+  const { address, mirrorAddress, caCertificate } = args.registry;
+  const render = (credentials: ProxyCredentials | undefined, ca: string | undefined) => {
     const noProxy = computeNoProxy({
       cluster,
       nodes: config,
@@ -189,16 +193,18 @@ function renderNode(node: NodeConfig, args: NodeRuntimeConfigArgs): RenderedNode
       node,
       proxy: runtimeProxy,
       dns: args.dns,
-      registry: { endpoint: address, insecure, mirrorEndpoint: mirrorAddress },
+      registry: { endpoint: address, mirrorEndpoint: mirrorAddress, caCertificate: ca },
     });
     return { files, script: renderApplyScript(plan) };
   };
-  const withCredentials = pulumi.output(args.proxyCredentials).apply(render);
+  const ca = pulumi.output(caCertificate);
+  const withCredentials = pulumi.all([args.proxyCredentials, ca]).apply(([credentials, c]) => render(credentials, c));
   const hashed = args.proxyCredentials === undefined ? undefined : HASHED_CREDENTIALS;
   return {
     node,
     script: withCredentials.apply((r) => r.script),
     files: withCredentials.apply((r) => r.files),
-    hash: plainChecksum([render(hashed).script]),
+    // A CA certificate is public by nature (every node holds it): its digest needs no secrecy.
+    hash: pulumi.unsecret(ca.apply((c) => plainChecksum([render(hashed, c).script]))),
   };
 }

@@ -8,7 +8,7 @@ import * as random from "@pulumi/random";
 import { keyedChecksum } from "../checksum";
 import { renderNamespace } from "../k8s-common";
 import { proxyUrls, type ProxyConfig, type ProxyCredentials } from "../proxy";
-import type { NodesReadyRef, RegistryRef } from "../refs";
+import type { NodesReadyRef, RegistryRef, RegistryTls } from "../refs";
 import {
   BCRYPT_SALT_BYTES,
   CONFIG_FILE,
@@ -37,13 +37,14 @@ import {
   renderServerConfig,
   renderServerDeployment,
   renderServerService,
+  renderTlsSecret,
   type ProxyEnv,
   type Server,
   type ServerConfigRole,
   type ServerDeploymentInput,
 } from "./render-server";
 import { renderUiDeployment, renderUiService } from "./render-ui";
-import type { RegistryConfig } from "./schema";
+import { isLoopback, type RegistryConfig } from "./schema";
 
 export interface PrivateRegistryArgs {
   /** The validated `registry` section (defaults already applied by the schema). */
@@ -55,6 +56,8 @@ export interface PrivateRegistryArgs {
   readonly password?: pulumi.Input<string>;
   /** The configured nodes: the registry, cache and UI pods start after them (their images come through the proxy). */
   readonly nodes?: NodesReadyRef;
+  /** The certificate both servers present; absent: plain HTTP (loopback, or `registry.insecure`). */
+  readonly tls?: RegistryTls;
 }
 
 /** Stands for http.secret in the copies of the files published as the `files` output. */
@@ -73,8 +76,15 @@ export class PrivateRegistry extends pulumi.ComponentResource {
     const { config } = args;
     const parent = { parent: this };
     const namespace = config.namespace;
-    const settings = { deleteEnabled: config.deleteEnabled, tls: config.tls !== undefined };
-    const server = { namespace, image: `registry:${config.version}`, node: config.node, tlsSecret: config.tls?.secretName };
+    const { tls } = args;
+    const settings = { deleteEnabled: config.deleteEnabled, tls: tls !== undefined };
+    const server = { namespace, image: `registry:${config.version}`, node: config.node, tls: tls !== undefined };
+    if (config.insecure && !isLoopback(config.host)) {
+      pulumi.log.warn(
+        `registry.insecure: the registry and its mirror at ${config.host} speak plain HTTP, so every pull sends the registry login in clear text, and every node is told to trust them as insecure registries`,
+        this,
+      );
+    }
 
     // Named "registry" before child names took the component's name. Nodes pull through the registry's
     // hostPort, which only `privileged` admits (baseline's Host Ports control); warn and audit at baseline
@@ -115,16 +125,19 @@ export class PrivateRegistry extends pulumi.ComponentResource {
       }),
       inNamespace,
     );
+    const tlsSecret = tls && new k8s.core.v1.Secret(`${name}-tls`, renderTlsSecret(namespace, tls), inNamespace);
+    // The certificate and key are read at start: a new certificate rolls both servers.
+    const tlsFiles = tls ? [tls.certificate, tls.privateKey] : [];
     const data = new k8s.core.v1.PersistentVolumeClaim(`${name}-data`, renderDataClaim("registry", namespace, config.storage), inNamespace);
     const registry = this.serverDeployment(
       name,
       "registry",
       { ...server, hostPort: config.port },
-      keyedChecksum(httpSecret, [configYml, readOnlyConfigYml, htpasswd]),
-      serverOptions(configSecret, data),
+      keyedChecksum(httpSecret, [configYml, readOnlyConfigYml, htpasswd, ...tlsFiles]),
+      serverOptions(configSecret, data, ...(tlsSecret ? [tlsSecret] : [])),
     );
     const service = new k8s.core.v1.Service(name, renderServerService(namespace), inNamespace);
-    const { address, insecure, mirrorAddress } = registryAddress(config);
+    const { address, mirrorAddress, caCertificate } = registryAddress(config, tls);
 
     if (config.ui.enabled) {
       // The UI's nginx proxies to the registry's Service.
@@ -175,8 +188,8 @@ export class PrivateRegistry extends pulumi.ComponentResource {
         `${name}-mirror`,
         "mirror",
         { ...server, hostPort: config.mirror.port, proxied: proxyEnv !== undefined },
-        keyedChecksum(httpSecret, [mirrorYml, ...(proxyEnv ? [proxyEnv.apply((env) => JSON.stringify(env))] : [])]),
-        serverOptions(mirrorSecret, mirrorData, ...(proxySecret ? [proxySecret] : [])),
+        keyedChecksum(httpSecret, [mirrorYml, ...tlsFiles, ...(proxyEnv ? [proxyEnv.apply((env) => JSON.stringify(env))] : [])]),
+        serverOptions(mirrorSecret, mirrorData, ...(proxySecret ? [proxySecret] : []), ...(tlsSecret ? [tlsSecret] : [])),
       );
       this.mirrorEndpoint = mirror.metadata.apply(() => mirrorAddress);
     }
@@ -185,7 +198,7 @@ export class PrivateRegistry extends pulumi.ComponentResource {
     this.ref = {
       address,
       mirrorAddress,
-      insecure,
+      caCertificate,
       // Resolves once the Deployment is ready, so nothing pushes or pulls before the registry answers.
       endpoint: registry.metadata.apply(() => address),
       credentials: pulumi.secret(pulumi.output(password).apply((p) => ({ username: config.username, password: p }))),

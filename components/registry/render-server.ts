@@ -3,6 +3,7 @@
 // specs from plain values; index.ts declares them.
 import type { input as Input } from "@pulumi/kubernetes/types";
 import type * as pulumi from "@pulumi/pulumi";
+import type { RegistryTls } from "../refs";
 import { checksumAnnotation, labelsOf, nonRootPodSecurity, PART_OF, readOnlyContainer } from "../k8s-common";
 import { CONFIG_DIR, CONFIG_FILE, DOCKER_HUB_URL, HTPASSWD_FILE, renderRegistryConfig } from "./render";
 
@@ -14,6 +15,8 @@ export const SERVER_NAMES: Readonly<Record<Server, { readonly deployment: string
   registry: { deployment: "registry", config: "registry-config", data: "registry-data" },
   mirror: { deployment: "registry-mirror", config: "registry-mirror-config", data: "registry-mirror-data" },
 };
+/** The serving certificate and key both servers mount (`kubernetes.io/tls`). */
+export const TLS_SECRET = "registry-tls";
 /** The cache's Secret of proxy variables. */
 const MIRROR_PROXY_SECRET = "registry-mirror-proxy";
 
@@ -58,7 +61,8 @@ export interface ServerDeploymentInput {
   readonly image: string;
   readonly hostPort: number;
   readonly node?: string;
-  readonly tlsSecret?: string;
+  /** Serve HTTPS with the certificate of TLS_SECRET. */
+  readonly tls: boolean;
   /** Digest of the mounted configuration: the pod rolls when, and only when, it changes. */
   readonly configChecksum: string;
   /** The cache reaches Docker Hub through the proxy, its URLs (credentials inside) from MIRROR_PROXY_SECRET. */
@@ -68,7 +72,7 @@ export interface ServerDeploymentInput {
 /** One distribution server: the registry itself and the pull-through cache are both this. */
 export function renderServerDeployment(server: Server, input: ServerDeploymentInput) {
   const names = SERVER_NAMES[server];
-  const scheme = input.tlsSecret ? "HTTPS" : "HTTP";
+  const scheme = input.tls ? "HTTPS" : "HTTP";
   const probe = (periodSeconds: number, failureThreshold: number) => ({
     // `GET /` answers 200 without credentials; the storage health check turns it into 503.
     httpGet: { path: "/", port: "http", scheme },
@@ -109,14 +113,14 @@ export function renderServerDeployment(server: Server, input: ServerDeploymentIn
               volumeMounts: [
                 { name: "config", mountPath: CONFIG_DIR, readOnly: true },
                 { name: "data", mountPath: DATA_DIR },
-                ...(input.tlsSecret ? [{ name: "tls", mountPath: TLS_DIR, readOnly: true }] : []),
+                ...(input.tls ? [{ name: "tls", mountPath: TLS_DIR, readOnly: true }] : []),
               ],
             },
           ],
           volumes: [
             { name: "config", secret: { secretName: names.config, defaultMode: 0o440 } },
             { name: "data", persistentVolumeClaim: { claimName: names.data } },
-            ...(input.tlsSecret ? [{ name: "tls", secret: { secretName: input.tlsSecret, defaultMode: 0o440 } }] : []),
+            ...(input.tls ? [{ name: "tls", secret: { secretName: TLS_SECRET, defaultMode: 0o440 } }] : []),
           ],
         },
       },
@@ -150,6 +154,15 @@ export function renderDataClaim(server: Server, namespace: string, storage: { re
 export function renderConfigSecret<T extends pulumi.Input<string>>(server: Server, namespace: string, files: Readonly<Record<string, T>>) {
   const names = SERVER_NAMES[server];
   return { metadata: { name: names.config, namespace, labels: labelsOf(names.deployment) }, stringData: files };
+}
+
+/** The servers' certificate and key, and the CA they chain to. */
+export function renderTlsSecret(namespace: string, tls: RegistryTls) {
+  return {
+    metadata: { name: TLS_SECRET, namespace, labels: PART_OF },
+    type: "kubernetes.io/tls",
+    stringData: { "tls.crt": tls.certificate, "tls.key": tls.privateKey, "ca.crt": tls.caCertificate },
+  };
 }
 
 /** The cache's proxy variables. */

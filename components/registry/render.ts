@@ -2,7 +2,7 @@
 // file and the garbage-collection procedure. No Pulumi here: plain values in, text out.
 import bcrypt from "bcryptjs";
 import { stringify } from "yaml";
-import type { RegistryAddress } from "../refs";
+import type { RegistryAddress, RegistryTls } from "../refs";
 import { readScript } from "../scripts";
 import { shellQuote } from "../shell";
 import type { RegistryConfig } from "./schema";
@@ -120,11 +120,11 @@ export function renderGcScript(input: GcScriptInput): string {
   return `#!/bin/sh\n${assignments.join("")}\n${GC_SCRIPT}`;
 }
 
-/** Where the registry and its cache listen: known from config alone, before anything runs. */
-export function registryAddress(config: RegistryConfig): RegistryAddress {
+/** Where the registry and its cache listen, known from config alone, and the CA they chain to when they serve TLS. */
+export function registryAddress(config: RegistryConfig, tls?: Pick<RegistryTls, "caCertificate">): RegistryAddress {
   return {
     address: `${config.host}:${config.port}`,
-    insecure: config.tls === undefined,
     mirrorAddress: config.mirror.enabled ? `${config.host}:${config.mirror.port}` : undefined,
+    caCertificate: tls?.caCertificate,
   };
 }

@@ -69,10 +69,12 @@ export const registrySchema = z
     /** Allow deleting manifests through the API (and the UI); garbage collection then reclaims their blobs. @default true */
     deleteEnabled: bool().default(true),
     /**
-     * Serve HTTPS with the certificate of an existing `kubernetes.io/tls` Secret in `namespace`
-     * (valid for `host`). @default absent: plain HTTP, nodes are told the registry is insecure
+     * Serve plain HTTP on a host that is not loopback, and tell every node to trust the registry as
+     * insecure (`insecure-registries`, plain-HTTP `hosts.toml`): the registry login then crosses the
+     * network in clear text. Render and preview warn about it. Otherwise the registry serves TLS with
+     * a certificate of the stack's own CA, or of yours (README, "Security"). @default false
      */
-    tls: z.strictObject({ secretName: dnsSubdomain() }).optional(),
+    insecure: bool().default(false),
     /** Web UI (joxit/docker-registry-ui) proxying the registry, so no CORS is needed. */
     ui: z
       .strictObject({

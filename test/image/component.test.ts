@@ -26,7 +26,6 @@ const registry = () => ({
   address: ENDPOINT,
   endpoint: pulumi.output(ENDPOINT),
   credentials: pulumi.secret({ username: "admin", password: REGISTRY_PASSWORD }),
-  insecure: true,
 });
 
 describe("SparkImage", () => {

@@ -28,6 +28,7 @@ describe("PrivateRegistry (prod-like: pinned node, mirror behind an authenticate
       "Secret/registry-config",
       "Secret/registry-mirror-config",
       "Secret/registry-mirror-proxy",
+      "Secret/registry-tls",
       "Service/registry",
       "Service/registry-ui",
       "ServiceAccount/registry-gc",
@@ -49,7 +50,9 @@ describe("PrivateRegistry (prod-like: pinned node, mirror behind an authenticate
   it("gives the endpoint, secret credentials and flags that the other components consume", async () => {
     expect(await resolve(component.ref.endpoint)).toEqual({ value: "192.0.2.21:6001", secret: false });
     expect(await resolve(component.ref.credentials)).toEqual({ value: { username: "admin", password: PASSWORD }, secret: true });
-    expect(component.ref.insecure).toBe(true);
+    const ca = await resolve(component.ref.caCertificate!);
+    expect(ca.secret).toBe(true);
+    expect(ca.value).toMatch(/^-----BEGIN CERTIFICATE-----\n/);
     expect((await resolve(component.ref.mirrorEndpoint!)).value).toBe("192.0.2.21:6002");
     expect((await resolve(component.uiUrl!)).value).toBe("http://192.0.2.21:30601/");
     // The endpoint waits for the registry: consumers depend on the Deployment through it.
@@ -95,8 +98,8 @@ describe("PrivateRegistry (prod-like: pinned node, mirror behind an authenticate
       allowPrivilegeEscalation: false,
       capabilities: { drop: ["ALL"] },
     });
-    expect(container.readinessProbe.httpGet).toEqual({ path: "/", port: "http", scheme: "HTTP" });
-    expect(container.livenessProbe.httpGet).toEqual({ path: "/", port: "http", scheme: "HTTP" });
+    expect(container.readinessProbe.httpGet).toEqual({ path: "/", port: "http", scheme: "HTTPS" });
+    expect(container.livenessProbe.httpGet).toEqual({ path: "/", port: "http", scheme: "HTTPS" });
     expect(container.resources.requests).toBeDefined();
     expect(container.resources.limits).toBeDefined();
     // The config Secret is mounted where 2.x reads it, the claim holds the rootdirectory.
@@ -127,7 +130,7 @@ describe("PrivateRegistry (prod-like: pinned node, mirror behind an authenticate
     const service = plain(wireOf(rt, "kubernetes:core/v1:Service", "registry"));
     expect(env).toMatchObject({
       SINGLE_REGISTRY: "true",
-      NGINX_PROXY_PASS_URL: `http://${service.metadata.name}.registry:${service.spec.ports[0].port}`,
+      NGINX_PROXY_PASS_URL: `https://${service.metadata.name}.registry:${service.spec.ports[0].port}`,
       DELETE_IMAGES: "true",
       PULL_URL: "192.0.2.21:6001",
     });
@@ -245,20 +248,62 @@ describe("PrivateRegistry variations", () => {
     expect(new Set([first, otherPassword, noDelete]).size).toBe(3);
   });
 
-  it("serves HTTPS from an existing TLS Secret: secure ref, HTTPS probes, certificate mounted where config.yml points", async () => {
-    const { rt, component } = await renderRegistry({ registry: { tls: { secretName: "registry-tls" } } });
-    expect(component.ref.insecure).toBe(false);
-    const pod = deployment(rt, "registry").spec.template.spec;
-    const [container] = pod.containers;
-    expect(container.readinessProbe.httpGet.scheme).toBe("HTTPS");
-    const tlsMount = container.volumeMounts.find((m: any) => m.name === "tls").mountPath;
-    expect(pod.volumes.find((v: any) => v.name === "tls").secret.secretName).toBe("registry-tls");
-    expect(parseYaml(secretData(rt, "registry-config")[CONFIG_FILE]).http.tls).toEqual({
-      certificate: `${tlsMount}/tls.crt`,
-      key: `${tlsMount}/tls.key`,
-    });
+  it("serves HTTPS with the generated certificate: the CA in the ref, HTTPS probes, certificate mounted where config.yml points", async () => {
+    const { rt, component } = await renderRegistry(PROD, { password: PASSWORD });
+    const tlsSecret = plain(wireOf(rt, "kubernetes:core/v1:Secret", "registry-tls"));
+    expect(tlsSecret.type).toBe("kubernetes.io/tls");
+    expect(tlsSecret.stringData["ca.crt"]).toBe((await resolve(component.ref.caCertificate!)).value);
+    expect(tlsSecret.stringData["tls.key"]).toMatch(/^-----BEGIN PRIVATE KEY-----\n/);
+    // Kept secret from the provider to the Kubernetes Secret.
+    expect(containsSecret(wireOf(rt, "kubernetes:core/v1:Secret", "registry-tls").stringData)).toBe(true);
+    for (const server of ["registry", "registry-mirror"]) {
+      const pod = deployment(rt, server).spec.template.spec;
+      const [container] = pod.containers;
+      expect(container.readinessProbe.httpGet.scheme).toBe("HTTPS");
+      const tlsMount = container.volumeMounts.find((m: any) => m.name === "tls").mountPath;
+      expect(pod.volumes.find((v: any) => v.name === "tls").secret.secretName).toBe("registry-tls");
+      const config = secretData(rt, server === "registry" ? "registry-config" : "registry-mirror-config")[CONFIG_FILE];
+      expect(parseYaml(config).http.tls).toEqual({ certificate: `${tlsMount}/tls.crt`, key: `${tlsMount}/tls.key` });
+    }
     const env = deployment(rt, "registry-ui").spec.template.spec.containers[0].env;
     expect(env.find((e: any) => e.name === "NGINX_PROXY_PASS_URL").value).toBe("https://registry.registry:5000");
+  });
+
+  it("issues the serving certificate for the registry's address and node name from its own CA, with private keys as secrets", async () => {
+    const { rt } = await renderRegistry(PROD, { password: PASSWORD });
+    const key = rt.one("tls:index/privateKey:PrivateKey", "registry-tls-serving");
+    expect(plain(key.wire).algorithm).toBe("ED25519");
+    expect(isSecret((key.state as any).privateKeyPem)).toBe(true);
+    const request = plain(rt.one("tls:index/certRequest:CertRequest", "registry-tls-serving").wire);
+    expect(request.ipAddresses).toEqual(["192.0.2.21"]);
+    expect(request.dnsNames).toEqual(["gpu-node-1"]);
+    const ca = plain(rt.one("tls:index/selfSignedCert:SelfSignedCert", "registry-tls-ca").wire);
+    expect(ca.isCaCertificate).toBe(true);
+    expect(ca.allowedUses).toEqual(["cert_signing", "crl_signing"]);
+    const serving = plain(rt.one("tls:index/locallySignedCert:LocallySignedCert", "registry-tls-serving").wire);
+    expect(serving.allowedUses).toEqual(["digital_signature", "server_auth"]);
+    expect(serving.caCertPem).toBe(plain(rt.one("tls:index/selfSignedCert:SelfSignedCert", "registry-tls-ca").state).certPem);
+  });
+
+  it("serves the user's own certificate instead, and generates none", async () => {
+    const provided = { certificate: "CERT PEM", privateKey: "KEY PEM", caCertificate: "CA PEM" };
+    const { rt, component } = await renderRegistry(PROD, { password: PASSWORD, providedTls: provided });
+    expect(rt.resources.filter((r) => r.type.startsWith("tls:"))).toEqual([]);
+    expect(plain(wireOf(rt, "kubernetes:core/v1:Secret", "registry-tls")).stringData).toEqual({
+      "tls.crt": "CERT PEM",
+      "tls.key": "KEY PEM",
+      "ca.crt": "CA PEM",
+    });
+    expect((await resolve(component.ref.caCertificate!)).value).toBe("CA PEM");
+  });
+
+  it("stays plain HTTP on loopback, and with registry.insecure elsewhere", async () => {
+    for (const raw of [{}, { registry: { ...PROD.registry, insecure: true } }]) {
+      const { rt, component } = await renderRegistry(raw, { password: PASSWORD });
+      expect(component.ref.caCertificate).toBeUndefined();
+      expect(rt.resources.filter((r) => r.type.startsWith("tls:") || r.name === "registry-tls")).toEqual([]);
+      expect(deployment(rt, "registry").spec.template.spec.containers[0].readinessProbe.httpGet.scheme).toBe("HTTP");
+    }
   });
 
   it("disables UI deletes with registry deletes, and leaves out the UI and GC when disabled", async () => {

@@ -80,7 +80,6 @@ function build(
       address: "192.0.2.21:6001",
       endpoint: pulumi.output("192.0.2.21:6001"),
       credentials: pulumi.secret({ username: "spark", password: REGISTRY_PASSWORD }),
-      insecure: true,
     },
     nodes: { ready: nodesMarker.metadata.name.apply((n) => n ?? ""), configured: [nodesMarker], byNode: {} },
     nodeNetwork: {
