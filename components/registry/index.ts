@@ -13,6 +13,8 @@ import {
   BCRYPT_SALT_BYTES,
   CONFIG_FILE,
   HTPASSWD_FILE,
+  PULL_CONFIG_FILE,
+  PULL_HTPASSWD_FILE,
   READONLY_CONFIG_FILE,
   registryAddress,
   renderGcScript,
@@ -110,18 +112,27 @@ export class PrivateRegistry extends pulumi.ComponentResource {
       ? pulumi.secret(args.password)
       : new random.RandomPassword(`${name}-password`, { length: 32, special: false }, parent).result;
     const salt = new random.RandomBytes(`${name}-htpasswd-salt`, { length: BCRYPT_SALT_BYTES }, parent).base64;
+    // The pull account: known only to the read-only process, so it cannot push (README, "Security").
+    const pullPassword = new random.RandomPassword(`${name}-pull-password`, { length: 32, special: false }, parent).result;
+    const pullSalt = new random.RandomBytes(`${name}-pull-htpasswd-salt`, { length: BCRYPT_SALT_BYTES }, parent).base64;
     const httpSecret = new random.RandomBytes(`${name}-http-secret`, { length: 32 }, parent).hex;
     const configFile = (role: ServerConfigRole) => httpSecret.apply((secret) => renderServerConfig(role, settings, secret));
 
     const configYml = configFile("read-write");
     const readOnlyConfigYml = configFile("read-only");
-    const htpasswd = pulumi.all([password, salt]).apply(([p, s]) => renderHtpasswd(config.username, p, Buffer.from(s, "base64")));
+    const htpasswdOf = (username: string, secret: pulumi.Input<string>, saltOf: pulumi.Output<string>) =>
+      pulumi.all([secret, saltOf]).apply(([p, s]) => renderHtpasswd(username, p, Buffer.from(s, "base64")));
+    const htpasswd = htpasswdOf(config.username, password, salt);
+    const pullConfigYml = configFile("pull");
+    const pullHtpasswd = htpasswdOf(config.pullUsername, pullPassword, pullSalt);
     const configSecret = new k8s.core.v1.Secret(
       `${name}-config`,
       renderConfigSecret("registry", namespace, {
         [CONFIG_FILE]: configYml,
         [READONLY_CONFIG_FILE]: readOnlyConfigYml,
         [HTPASSWD_FILE]: htpasswd,
+        [PULL_CONFIG_FILE]: pullConfigYml,
+        [PULL_HTPASSWD_FILE]: pullHtpasswd,
       }),
       inNamespace,
     );
@@ -132,18 +143,18 @@ export class PrivateRegistry extends pulumi.ComponentResource {
     const registry = this.serverDeployment(
       name,
       "registry",
-      { ...server, hostPort: config.port },
-      keyedChecksum(httpSecret, [configYml, readOnlyConfigYml, htpasswd, ...tlsFiles]),
+      { ...server, hostPort: config.port, pullHostPort: config.pullPort },
+      keyedChecksum(httpSecret, [configYml, readOnlyConfigYml, htpasswd, pullConfigYml, pullHtpasswd, ...tlsFiles]),
       serverOptions(configSecret, data, ...(tlsSecret ? [tlsSecret] : [])),
     );
     const service = new k8s.core.v1.Service(name, renderServerService(namespace), inNamespace);
-    const { address, mirrorAddress, caCertificate } = registryAddress(config, tls);
+    const { address, pushAddress, mirrorAddress, caCertificate } = registryAddress(config, tls);
 
     if (config.ui.enabled) {
-      // The UI's nginx proxies to the registry's Service.
+      // The UI's nginx proxies to the registry's Service, the read-write process: people sign in with the push account.
       new k8s.apps.v1.Deployment(
         `${name}-ui`,
-        renderUiDeployment({ namespace, version: config.ui.version, address, ...settings }),
+        renderUiDeployment({ namespace, version: config.ui.version, address: pushAddress, ...settings }),
         podOptions(service),
       );
       const ui = new k8s.core.v1.Service(`${name}-ui`, renderUiService(namespace, config.ui.nodePort), inNamespace);
@@ -201,12 +212,17 @@ export class PrivateRegistry extends pulumi.ComponentResource {
       caCertificate,
       // Resolves once the Deployment is ready, so nothing pushes or pulls before the registry answers.
       endpoint: registry.metadata.apply(() => address),
-      credentials: pulumi.secret(pulumi.output(password).apply((p) => ({ username: config.username, password: p }))),
+      credentials: pulumi.secret(pullPassword.apply((p) => ({ username: config.pullUsername, password: p }))),
+      pushAddress,
+      pushEndpoint: registry.metadata.apply(() => pushAddress),
+      pushCredentials: pulumi.secret(pulumi.output(password).apply((p) => ({ username: config.username, password: p }))),
       mirrorEndpoint: this.mirrorEndpoint,
     };
     this.registerOutputs({
       endpoint: this.ref.endpoint,
       credentials: this.ref.credentials,
+      pushEndpoint: this.ref.pushEndpoint,
+      pushCredentials: this.ref.pushCredentials,
       namespace: this.namespace,
       uiUrl: this.uiUrl,
       mirrorEndpoint: this.mirrorEndpoint,
@@ -214,6 +230,7 @@ export class PrivateRegistry extends pulumi.ComponentResource {
       files: {
         [`${SERVER_NAMES.registry.deployment}/${CONFIG_FILE}`]: renderServerConfig("read-write", settings, SECRET_SHOWN_AS),
         [`${SERVER_NAMES.registry.deployment}/${READONLY_CONFIG_FILE}`]: renderServerConfig("read-only", settings, SECRET_SHOWN_AS),
+        [`${SERVER_NAMES.registry.deployment}/${PULL_CONFIG_FILE}`]: renderServerConfig("pull", settings, SECRET_SHOWN_AS),
         ...(config.gc.enabled ? { [`${GC_NAME}/${GC_SCRIPT_FILE}`]: gcScript } : {}),
         ...(mirrorAddress !== undefined
           ? { [`${SERVER_NAMES.mirror.deployment}/${CONFIG_FILE}`]: renderServerConfig("mirror", settings, SECRET_SHOWN_AS) }

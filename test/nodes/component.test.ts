@@ -75,7 +75,7 @@ async function renderNodes(
     proxy: config.proxy,
     proxyCredentials: options.credentials ? pulumi.secret(options.credentials) : undefined,
     dns: config.dns,
-    registry: { address: "192.0.2.21:6001" },
+    registry: { address: "192.0.2.21:6001", pushAddress: "192.0.2.21:6003" },
     sshPrivateKey: pulumi.secret(SSH_KEY),
   });
   await resolve(component.ref.ready);

@@ -4,7 +4,14 @@
 import { describe, expect, it } from "vitest";
 import bcrypt from "bcryptjs";
 import { parse as parseYaml } from "yaml";
-import { CONFIG_DIR, CONFIG_FILE, HTPASSWD_FILE, READONLY_CONFIG_FILE } from "../../components/registry/render";
+import {
+  CONFIG_DIR,
+  CONFIG_FILE,
+  HTPASSWD_FILE,
+  PULL_CONFIG_FILE,
+  PULL_HTPASSWD_FILE,
+  READONLY_CONFIG_FILE,
+} from "../../components/registry/render";
 import { containsSecret, isSecret, masked, plain, resolve, type MockRuntime } from "../../tools/mock-runtime";
 import { validateKubernetesObject } from "../harness/kubernetes-schema";
 import { deployment, kubernetes, PASSWORD, PROD, PROXY, renderRegistry, secretData, wireOf } from "./rendered-component";
@@ -48,8 +55,14 @@ describe("PrivateRegistry (prod-like: pinned node, mirror behind an authenticate
   });
 
   it("gives the endpoint, secret credentials and flags that the other components consume", async () => {
-    expect(await resolve(component.ref.endpoint)).toEqual({ value: "192.0.2.21:6001", secret: false });
-    expect(await resolve(component.ref.credentials)).toEqual({ value: { username: "admin", password: PASSWORD }, secret: true });
+    // Consumers pull from the read-only process with the pull account; only the build pushes, with the other.
+    expect(await resolve(component.ref.endpoint)).toEqual({ value: "192.0.2.21:6003", secret: false });
+    const pull = await resolve(component.ref.credentials);
+    expect(pull.secret).toBe(true);
+    expect(pull.value.username).toBe("pull");
+    expect(pull.value.password).not.toBe(PASSWORD);
+    expect(await resolve(component.ref.pushEndpoint)).toEqual({ value: "192.0.2.21:6001", secret: false });
+    expect(await resolve(component.ref.pushCredentials)).toEqual({ value: { username: "admin", password: PASSWORD }, secret: true });
     const ca = await resolve(component.ref.caCertificate!);
     expect(ca.secret).toBe(true);
     expect(ca.value).toMatch(/^-----BEGIN CERTIFICATE-----\n/);
@@ -59,8 +72,30 @@ describe("PrivateRegistry (prod-like: pinned node, mirror behind an authenticate
     const endpointResources = await (component.ref.endpoint as any).allResources();
     expect([...endpointResources].map((r: any) => r.__name)).toContain("registry");
     // The address does not: nodes are configured from it before the registry's image can be pulled.
-    expect(component.ref.address).toBe("192.0.2.21:6001");
+    expect(component.ref.address).toBe("192.0.2.21:6003");
+    expect(component.ref.pushAddress).toBe("192.0.2.21:6001");
     expect(component.ref.mirrorAddress).toBe("192.0.2.21:6002");
+  });
+
+  it("runs the pull process beside the registry on the same volume: read-only, its own htpasswd with the pull account alone", async () => {
+    const pod = deployment(rt, "registry").spec.template.spec;
+    const [registry, pull] = pod.containers;
+    expect(pod.containers.map((c: any) => c.name)).toEqual(["registry", "registry-pull"]);
+    expect(pull.args).toEqual(["serve", `${CONFIG_DIR}/${PULL_CONFIG_FILE}`]);
+    expect(pull.ports).toEqual([{ name: "pull", containerPort: 5001, hostPort: 6003, protocol: "TCP" }]);
+    expect(pull.volumeMounts).toEqual(registry.volumeMounts);
+    expect(pull.readinessProbe.httpGet).toEqual({ path: "/", port: "pull", scheme: "HTTPS" });
+    const data = secretData(rt, "registry-config");
+    const config = parseYaml(data[PULL_CONFIG_FILE]);
+    expect(config.storage.maintenance.readonly.enabled).toBe(true);
+    expect(config.http.addr).toBe(":5001");
+    expect(config.auth.htpasswd.path).toBe(`${CONFIG_DIR}/${PULL_HTPASSWD_FILE}`);
+    const { value } = await resolve(component.ref.credentials);
+    const [[user, hash], ...others] = data[PULL_HTPASSWD_FILE].trim().split("\n").map((line) => line.split(":"));
+    expect([user, others]).toEqual(["pull", []]);
+    expect(bcrypt.compareSync(value.password, hash)).toBe(true);
+    // The push account's htpasswd does not know the pull account.
+    expect(data[HTPASSWD_FILE]).not.toContain("pull:");
   });
 
   it("keeps config.yml and htpasswd in a Secret, with http.secret and a bcrypt hash of the password", () => {
@@ -211,6 +246,7 @@ describe("PrivateRegistry (prod-like: pinned node, mirror behind an authenticate
     expect(Object.keys(files).sort()).toEqual([
       "registry-gc/gc.sh",
       "registry-mirror/config.yml",
+      "registry/config-pull.yml",
       "registry/config-readonly.yml",
       "registry/config.yml",
     ]);
@@ -225,11 +261,12 @@ describe("PrivateRegistry (defaults: single-node dev, no password, no proxy)", a
   it("generates the password (kept in state) and serves on loopback, unpinned, without a mirror", async () => {
     const password = rt.one("random:index/randomPassword:RandomPassword", "registry-password");
     expect(plain(password.wire)).toMatchObject({ length: 32, special: false });
-    const { value, secret } = await resolve(component.ref.credentials);
+    const { value, secret } = await resolve(component.ref.pushCredentials);
     expect(secret).toBe(true);
     const [, hash] = secretData(rt, "registry-config")[HTPASSWD_FILE].trim().split(":");
     expect(bcrypt.compareSync(value.password, hash)).toBe(true);
-    expect((await resolve(component.ref.endpoint)).value).toBe("127.0.0.1:6001");
+    expect((await resolve(component.ref.pushEndpoint)).value).toBe("127.0.0.1:6001");
+    expect((await resolve(component.ref.endpoint)).value).toBe("127.0.0.1:6003");
     expect(deployment(rt, "registry").spec.template.spec.nodeSelector).toBeUndefined();
     expect(component.mirrorEndpoint).toBeUndefined();
     expect(rt.ofType("kubernetes:apps/v1:Deployment", "registry-mirror")).toHaveLength(0);
@@ -246,7 +283,8 @@ describe("PrivateRegistry variations", () => {
     const noDelete = checksum((await renderRegistry({ registry: { deleteEnabled: false } }, { password: PASSWORD })).rt);
     expect(again).toBe(first);
     expect(new Set([first, otherPassword, noDelete]).size).toBe(3);
-  });
+    // Four renders, each hashing three passwords with bcrypt: more than the default 5 s on a loaded machine.
+  }, 30_000);
 
   it("serves HTTPS with the generated certificate: the CA in the ref, HTTPS probes, certificate mounted where config.yml points", async () => {
     const { rt, component } = await renderRegistry(PROD, { password: PASSWORD });
