@@ -10,9 +10,9 @@ import { basicAuth, httpsStatus, serveComponentFiles } from "./served-component"
 describe("PrivateRegistry (prod-like) in Debian's registry", async () => {
   const { rt, component } = await renderRegistry(PROD, { password: PASSWORD, proxy: true, tlsValidFrom: new Date(Date.now() - 3_600_000) });
 
-  it("has Secrets whose files Debian's registry serves over TLS: the component's password logs in, read-only refuses uploads", async () => {
+  it("has Secrets whose files Debian's registry serves over TLS: the push account logs in, read-only refuses uploads", async () => {
     const served = await serveComponentFiles(rt);
-    const { value: credentials } = await resolve(component.ref.credentials);
+    const { value: credentials } = await resolve(component.ref.pushCredentials);
     const login = basicAuth(credentials.username, credentials.password);
     // By the node name the certificate carries, connected on loopback: the whole chain and name are checked.
     const base = `https://${PROD.registry.node}:${served.port}/v2`;

@@ -91,7 +91,10 @@ describe("PrivateRegistry (prod-like: pinned node, mirror behind an authenticate
     expect(config.http.addr).toBe(":5001");
     expect(config.auth.htpasswd.path).toBe(`${CONFIG_DIR}/${PULL_HTPASSWD_FILE}`);
     const { value } = await resolve(component.ref.credentials);
-    const [[user, hash], ...others] = data[PULL_HTPASSWD_FILE].trim().split("\n").map((line) => line.split(":"));
+    const [[user, hash], ...others] = data[PULL_HTPASSWD_FILE]
+      .trim()
+      .split("\n")
+      .map((line) => line.split(":"));
     expect([user, others]).toEqual(["pull", []]);
     expect(bcrypt.compareSync(value.password, hash)).toBe(true);
     // The push account's htpasswd does not know the pull account.

@@ -5,7 +5,7 @@ import { writeFileSync } from "node:fs";
 import { request as httpsRequest } from "node:https";
 import { join } from "node:path";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
-import { CONFIG_DIR, HTPASSWD_FILE } from "../../components/registry/render";
+import { CONFIG_DIR, HTPASSWD_FILE, PULL_HTPASSWD_FILE } from "../../components/registry/render";
 import type { MockRuntime } from "../../tools/mock-runtime";
 import { freePort, startRegistryServer, tempDir, type Daemon } from "../harness/daemons";
 import { secretData } from "./rendered-component";
@@ -14,8 +14,8 @@ export interface ServedFiles {
   readonly port: number;
   /** The CA of the component's TLS Secret, when it has one. */
   readonly ca?: string;
-  /** Starts Debian's registry on one of the config Secret's files, listening on every address. */
-  start(configFile: string): Promise<Daemon>;
+  /** Starts Debian's registry on one of the config Secret's files, listening on every address, on `port` unless given another. */
+  start(configFile: string, port?: number): Promise<Daemon>;
 }
 
 /** Writes the files of the `registry-config` Secret (and `registry-tls`), remapped into a temp dir. */
@@ -24,18 +24,20 @@ export async function serveComponentFiles(rt: MockRuntime, secret = "registry-co
   const tlsFiles = rt.ofType("kubernetes:core/v1:Secret", "registry-tls").length > 0 ? secretData(rt, "registry-tls") : undefined;
   const dir = tempDir("registry-from-secret");
   const port = await freePort();
-  if (files[HTPASSWD_FILE] !== undefined) writeFileSync(join(dir, HTPASSWD_FILE), files[HTPASSWD_FILE]);
+  for (const htpasswd of [HTPASSWD_FILE, PULL_HTPASSWD_FILE])
+    if (files[htpasswd] !== undefined) writeFileSync(join(dir, htpasswd), files[htpasswd]);
   for (const [name, content] of Object.entries(tlsFiles ?? {})) writeFileSync(join(dir, name), content);
-  const remapped = (configYml: string) => {
+  const remapped = (configYml: string, listenPort: number) => {
     const config = parseYaml(configYml);
     if (config.storage.filesystem.rootdirectory !== "/var/lib/registry") throw new Error("unexpected rootdirectory");
     config.storage.filesystem.rootdirectory = join(dir, "data");
     if (config.auth) {
-      if (config.auth.htpasswd.path !== `${CONFIG_DIR}/${HTPASSWD_FILE}`) throw new Error("unexpected htpasswd path");
-      config.auth.htpasswd.path = join(dir, HTPASSWD_FILE);
+      const file = config.auth.htpasswd.path.slice(CONFIG_DIR.length + 1);
+      if (config.auth.htpasswd.path !== `${CONFIG_DIR}/${file}` || files[file] === undefined) throw new Error("unexpected htpasswd path");
+      config.auth.htpasswd.path = join(dir, file);
     }
     if (config.http.tls) config.http.tls = { certificate: join(dir, "tls.crt"), key: join(dir, "tls.key") };
-    config.http.addr = `:${port}`;
+    config.http.addr = `:${listenPort}`;
     // A pull-through cache is tested elsewhere (mirror.system.test.ts); here it must not reach out.
     delete config.proxy;
     return stringifyYaml(config);
@@ -43,9 +45,9 @@ export async function serveComponentFiles(rt: MockRuntime, secret = "registry-co
   return {
     port,
     ca: tlsFiles?.["ca.crt"],
-    async start(configFile) {
+    async start(configFile, listenPort = port) {
       const path = join(dir, configFile);
-      writeFileSync(path, remapped(files[configFile]));
+      writeFileSync(path, remapped(files[configFile], listenPort));
       return startRegistryServer(path, tlsFiles?.["ca.crt"]);
     },
   };

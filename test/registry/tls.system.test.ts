@@ -9,9 +9,9 @@ import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dockerCaPath, planNode, type PlacedFile } from "../../components/nodes/render";
 import type { NodeConfig } from "../../components/nodes/schema";
-import { CONFIG_FILE } from "../../components/registry/render";
+import { CONFIG_FILE, PULL_CONFIG_FILE } from "../../components/registry/render";
 import { resolve } from "../../tools/mock-runtime";
-import { runOk, startContainerd, startDockerd, tempDir, type Daemon } from "../harness/daemons";
+import { freePort, runOk, startContainerd, startDockerd, tempDir, type Daemon } from "../harness/daemons";
 import { PASSWORD, renderRegistry } from "./rendered-component";
 import { basicAuth, httpsStatus, serveComponentFiles } from "./served-component";
 
@@ -21,7 +21,8 @@ const daemons: Daemon[] = [];
 const placed: string[] = [];
 let endpoint: string;
 let ca: string;
-let username: string;
+/** The pull account, as nodes and pods pull; the image is pushed with the push account. */
+let pull: { username: string; password: string };
 
 function nonLoopbackAddress(): string {
   const address = Object.values(networkInterfaces())
@@ -54,10 +55,14 @@ beforeAll(async () => {
     { password: PASSWORD, tlsValidFrom: new Date(Date.now() - 3_600_000) },
   );
   ca = (await resolve(component.ref.caCertificate!)).value;
-  username = (await resolve(component.ref.credentials)).value.username;
+  pull = (await resolve(component.ref.credentials)).value;
+  const push = (await resolve(component.ref.pushCredentials)).value;
+  // The registry pod's two processes on one storage: nodes pull from the read-only one.
   const served = await serveComponentFiles(rt);
-  daemons.push(await served.start(CONFIG_FILE));
-  endpoint = `${host}:${served.port}`;
+  const pullPort = await freePort();
+  daemons.push(await served.start(CONFIG_FILE), await served.start(PULL_CONFIG_FILE, pullPort));
+  endpoint = `${host}:${pullPort}`;
+  const pushEndpoint = `${host}:${served.port}`;
 
   // A small OCI image in the registry, pushed trusting the CA alone.
   const dir = tempDir("tls-image");
@@ -73,9 +78,9 @@ beforeAll(async () => {
     "--dest-cert-dir",
     join(dir, "certs"),
     "--dest-creds",
-    `${username}:${PASSWORD}`,
+    `${push.username}:${push.password}`,
     `oci:${layout}:1.0`,
-    `docker://${endpoint}/${IMAGE}`,
+    `docker://${pushEndpoint}/${IMAGE}`,
   ]);
 });
 
@@ -87,7 +92,7 @@ afterAll(async () => {
 describe("the registry over TLS", () => {
   it("serves a certificate for its address from the stack's CA, and asks for the login", async () => {
     expect(await httpsStatus(`https://${endpoint}/v2/`, { ca })).toBe(401);
-    expect(await httpsStatus(`https://${endpoint}/v2/`, { ca, headers: basicAuth(username, PASSWORD) })).toBe(200);
+    expect(await httpsStatus(`https://${endpoint}/v2/`, { ca, headers: basicAuth(pull.username, pull.password) })).toBe(200);
     // Without the CA, a client refuses it.
     await expect(httpsStatus(`https://${endpoint}/v2/`)).rejects.toThrow(/self[- ]signed|unable to (get|verify)/);
   });
@@ -97,7 +102,7 @@ describe("the registry over TLS", () => {
     expect(files.map((f) => f.path)).toEqual([dockerCaPath(endpoint)]);
     const dockerd = await startDockerd();
     daemons.push(dockerd);
-    const login = () => dockerd.docker(["login", endpoint, "--username", username, "--password-stdin"], { input: PASSWORD });
+    const login = () => dockerd.docker(["login", endpoint, "--username", pull.username, "--password-stdin"], { input: pull.password });
     const refused = await login();
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toMatch(/x509: certificate signed by unknown authority/);
@@ -118,7 +123,7 @@ describe("the registry over TLS", () => {
     const containerd = await startContainerd();
     daemons.push(containerd);
     const reference = `${endpoint}/${IMAGE}`;
-    const credentials = `${username}:${PASSWORD}`;
+    const credentials = `${pull.username}:${pull.password}`;
     const refused = await containerd.ctr(["images", "pull", "--user", credentials, reference]);
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toMatch(/x509: certificate signed by unknown authority/);
