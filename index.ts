@@ -63,6 +63,8 @@ const workload = new SparkWorkload("spark", {
 
 export const registryEndpoint = registry.ref.endpoint;
 export const registryCredentials = registry.ref.credentials;
+export const registryPushEndpoint = registry.ref.pushEndpoint;
+export const registryPushCredentials = registry.ref.pushCredentials;
 export const registryNamespace = registry.namespace;
 export const registryUiUrl = registry.uiUrl;
 export const registryMirrorEndpoint = registry.mirrorEndpoint;

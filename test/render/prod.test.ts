@@ -42,11 +42,11 @@ describe("render of the prod stack", () => {
           .map((r) => `${r.type}::${r.name}`),
       ).toEqual([]);
     }
-    // No node trusts the registry as insecure: each trusts its CA, for the registry and the mirror.
+    // No node trusts the registry as insecure: each trusts its CA, for the pull process and the mirror.
     for (const node of ["gpu-node-1", "gpu-node-2", "gpu-node-3"]) {
       const files = join(result.outDir, "files", "nodes", node, "etc", "docker");
       expect(JSON.parse(readFileSync(join(files, "daemon.json"), "utf8"))).not.toHaveProperty("insecure-registries");
-      for (const endpoint of ["192.0.2.21:6001", "192.0.2.21:6002"])
+      for (const endpoint of ["192.0.2.21:6003", "192.0.2.21:6002"])
         expect(readFileSync(join(files, "certs.d", endpoint, "ca.crt"), "utf8")).toMatch(/^-----BEGIN CERTIFICATE-----\n/);
     }
     // (A CronJob is not awaited and its first pull is hours away: left out.)

@@ -365,7 +365,7 @@ Environment="https_proxy=http://[secret]:[secret]@proxy.example.com:8080"
 Environment="NO_PROXY=localhost,127.0.0.1,192.0.2.0/24,10.244.0.0/16,10.96.0.0/12,.svc,.svc.cluster.local,kubernetes.default.svc,192.0.2.21,.example.com"
 Environment="no_proxy=localhost,127.0.0.1,192.0.2.0/24,10.244.0.0/16,10.96.0.0/12,.svc,.svc.cluster.local,kubernetes.default.svc,192.0.2.21,.example.com"
 SPARK_GPU_STACK_EOF
-	stage_owned '/etc/docker/certs.d/192.0.2.21:6001/ca.crt' 0644 <<'SPARK_GPU_STACK_EOF'
+	stage_owned '/etc/docker/certs.d/192.0.2.21:6003/ca.crt' 0644 <<'SPARK_GPU_STACK_EOF'
 -----BEGIN CERTIFICATE-----
 MIIBgDCCATKgAwIBAgIQaVtWRgGaGjeCWO+kxjRfvzAFBgMrZXAwQDEkMCIGA1UE
 AxMbc3BhcmstZ3B1LXN0YWNrIHJlZ2lzdHJ5IENBMRgwFgYDVQQKEw9zcGFyay1n
@@ -394,7 +394,7 @@ SPARK_GPU_STACK_EOF
 }
 install_files() {
 	install_staged '/etc/systemd/system/docker.service.d/http-proxy.conf' 'daemon-reload restart'
-	install_staged '/etc/docker/certs.d/192.0.2.21:6001/ca.crt' ''
+	install_staged '/etc/docker/certs.d/192.0.2.21:6003/ca.crt' ''
 	install_staged '/etc/docker/certs.d/192.0.2.21:6002/ca.crt' ''
 }
 
