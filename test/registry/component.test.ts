@@ -1,7 +1,7 @@
 // PrivateRegistry under the recording mock runtime: the child resources' inputs as the engine would
 // receive them, every Kubernetes object against its schema, and secrets kept secret. Debian's
 // registry serves the config Secret's files in component.system.test.ts.
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import bcrypt from "bcryptjs";
 import { parse as parseYaml } from "yaml";
 import {
@@ -338,14 +338,22 @@ describe("PrivateRegistry variations", () => {
     expect((await resolve(component.ref.caCertificate!)).value).toBe("CA PEM");
   });
 
-  it("stays plain HTTP on loopback, and with registry.insecure elsewhere", async () => {
-    for (const raw of [{}, { registry: { ...PROD.registry, insecure: true } }]) {
-      const { rt, component } = await renderRegistry(raw, { password: PASSWORD });
-      expect(component.ref.caCertificate).toBeUndefined();
-      expect(rt.resources.filter((r) => r.type.startsWith("tls:") || r.name === "registry-tls")).toEqual([]);
-      expect(deployment(rt, "registry").spec.template.spec.containers[0].readinessProbe.httpGet.scheme).toBe("HTTP");
+  it("stays plain HTTP on loopback, and with registry.insecure elsewhere, which it warns about", async () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    try {
+      for (const raw of [{}, { registry: { ...PROD.registry, insecure: true } }]) {
+        const { rt, component } = await renderRegistry(raw, { password: PASSWORD });
+        expect(component.ref.caCertificate).toBeUndefined();
+        expect(rt.resources.filter((r) => r.type.startsWith("tls:") || r.name === "registry-tls")).toEqual([]);
+        expect(deployment(rt, "registry").spec.template.spec.containers[0].readinessProbe.httpGet.scheme).toBe("HTTP");
+      }
+      expect(warn.mock.calls.map((c) => String(c[0])).filter((m) => m.includes("registry.insecure"))).toEqual([
+        "warning: [runtime] registry.insecure: the registry and its mirror at 192.0.2.21 speak plain HTTP, so every pull sends the registry login in clear text, and every node is told to trust them as insecure registries",
+      ]);
+    } finally {
+      warn.mockRestore();
     }
-  });
+  }, 30_000);
 
   it("disables UI deletes with registry deletes, and leaves out the UI and GC when disabled", async () => {
     const { rt, component } = await renderRegistry({ registry: { deleteEnabled: false, gc: { enabled: false } } });
