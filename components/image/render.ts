@@ -83,3 +83,9 @@ export function renderBuildProxy(proxy: ProxyConfig, credentials?: ProxyCredenti
 export function imageName(endpoint: string, repository: string, tag: string): string {
   return `${endpoint}/${repository}:${tag}`;
 }
+
+/** A reference pushed to `pushEndpoint`, as pulled from `pullEndpoint` (the same storage). */
+export function pullReference(pushed: string, pushEndpoint: string, pullEndpoint: string): string {
+  if (!pushed.startsWith(`${pushEndpoint}/`)) throw new Error(`${pushed} was not pushed to ${pushEndpoint}`);
+  return `${pullEndpoint}${pushed.slice(pushEndpoint.length)}`;
+}

@@ -76,7 +76,7 @@ async function renderNodes(
     proxy: config.proxy,
     proxyCredentials: options.credentials ? pulumi.secret(options.credentials) : undefined,
     dns: config.dns,
-    registry: { address: "192.0.2.21:6001", insecure: true },
+    registry: { address: "192.0.2.21:6001", pushAddress: "192.0.2.21:6003" },
     sshPrivateKey: pulumi.secret(SSH_KEY),
   });
   await resolve(component.ref.ready);
@@ -138,7 +138,8 @@ describe("ssh delivery: three GPU docker nodes behind an authenticated proxy, tw
   });
 
   it("publishes every node's files and script under <node>/, the proxy credentials shown as [secret]", async () => {
-    const files = component.renderedFiles;
+    const { value: files, secret } = await resolve(component.renderedFiles);
+    expect(secret).toBe(false);
     expect(Object.values(files).join("\n")).not.toContain(PROXY_CREDENTIALS.password);
     expect(
       Object.keys(files)

@@ -79,7 +79,9 @@ function build(
       address: "192.0.2.21:6001",
       endpoint: pulumi.output("192.0.2.21:6001"),
       credentials: pulumi.secret({ username: "spark", password: REGISTRY_PASSWORD }),
-      insecure: true,
+      pushAddress: "192.0.2.21:6003",
+      pushEndpoint: pulumi.output("192.0.2.21:6003"),
+      pushCredentials: pulumi.secret({ username: "admin", password: "push-pw-never-in-the-workload" }),
     },
     nodes: { ready: nodesMarker.metadata.name.apply((n) => n ?? ""), configured: [nodesMarker], byNode: {}, tolerations: {} },
     nodeNetwork: {
