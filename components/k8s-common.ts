@@ -15,6 +15,12 @@ export function labelsOf(name: string, more: { readonly component?: string; read
   };
 }
 
+/**
+ * The annotation on a ConfigMap whose listed keys (comma-separated) hold pod templates, such as
+ * Spark's podTemplateFile: the whole-plan rules check the pods they describe like any other.
+ */
+export const POD_TEMPLATES_ANNOTATION = "spark-gpu-stack/pod-templates";
+
 /** Pod Security Standards levels, least to most strict. */
 export type PodSecurityLevel = "privileged" | "baseline" | "restricted";
 

@@ -3,6 +3,8 @@
 import type { input as Input } from "@pulumi/kubernetes/types";
 import { stringify as toYaml } from "yaml";
 import { plainChecksum } from "../checksum";
+import { IMAGE_USER } from "../image/render";
+import { nonRootPodSecurity, POD_TEMPLATES_ANNOTATION, unprivilegedContainer } from "../k8s-common";
 import { readScript } from "../scripts";
 import { APP_LABEL, NO_GPU_ENV, dnsConfig, proxyEnv, renderPodTemplate } from "./render-pods";
 import { DRIVER_POD_NAME_ENV, SUBMIT_FILES, SUBMIT_PATHS, renderSubmitArgv, type WorkloadContext } from "./render-spark";
@@ -50,10 +52,12 @@ function submitterPodSpec(app: SparkApplicationConfig, context: WorkloadContext,
     restartPolicy: "Never",
     imagePullSecrets: [{ name: context.pullSecret }],
     ...dnsConfig(context),
+    securityContext: nonRootPodSecurity(IMAGE_USER),
     containers: [
       {
         name: "spark-submit",
         image: context.image,
+        securityContext: unprivilegedContainer(),
         imagePullPolicy: "IfNotPresent",
         command: ["/bin/sh", `${SUBMIT_PATHS.configDir}/${SUBMIT_FILES.wrapper}`],
         args: renderSubmitArgv(app, context),
@@ -84,7 +88,7 @@ function submitterPodSpec(app: SparkApplicationConfig, context: WorkloadContext,
 export interface SubmitConfigMap {
   readonly apiVersion: "v1";
   readonly kind: "ConfigMap";
-  readonly metadata: { name: string; namespace: string; labels: Record<string, string> };
+  readonly metadata: { name: string; namespace: string; labels: Record<string, string>; annotations: Record<string, string> };
   readonly data: Record<string, string>;
 }
 
@@ -108,7 +112,13 @@ function submission(app: SparkApplicationConfig, context: WorkloadContext) {
   const configMap: SubmitConfigMap = {
     apiVersion: "v1",
     kind: "ConfigMap",
-    metadata: { name: configMapName, namespace: context.namespace, labels },
+    metadata: {
+      name: configMapName,
+      namespace: context.namespace,
+      labels,
+      // The pods Spark creates from these templates are the stack's: the whole-plan rules check them too.
+      annotations: { [POD_TEMPLATES_ANNOTATION]: [SUBMIT_FILES.driverTemplate, SUBMIT_FILES.executorTemplate].join(",") },
+    },
     data,
   };
   return { labels, configMap, jobSpec };
