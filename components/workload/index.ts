@@ -66,7 +66,9 @@ export class SparkWorkload extends pulumi.ComponentResource {
     const { config } = args;
 
     // Every pod here (submitter, driver, executors, the operator's own) runs as the restricted level asks.
-    const namespaceObject = new k8s.core.v1.Namespace(`${name}-namespace`, renderNamespace(config.namespace, "restricted"), { parent: this });
+    const namespaceObject = new k8s.core.v1.Namespace(`${name}-namespace`, renderNamespace(config.namespace, "restricted"), {
+      parent: this,
+    });
     const inNamespace = { parent: this, dependsOn: [namespaceObject] };
     this.namespace = namespaceObject.metadata.name;
 
