@@ -27,6 +27,8 @@ export interface RecordedResource {
   readonly state: unknown;
   /** The names this resource had before (its `aliases` by name): the engine sees a rename, not a replace. */
   readonly aliasNames: string[];
+  /** The resource options that keep data: what `pulumi destroy` or a replacement would do to it. */
+  readonly options: { readonly protect: boolean; readonly retainOnDelete: boolean; readonly ignoreChanges: string[] };
 }
 
 type Wire = unknown;
@@ -127,6 +129,9 @@ interface RegisterResourceRequest {
   getDependenciesList(): string[];
   getObject(): Struct | undefined;
   getAliasesList(): { getSpec(): { getName(): string } | undefined }[];
+  getProtect(): boolean | undefined;
+  getRetainondelete(): boolean | undefined;
+  getIgnorechangesList(): string[];
 }
 interface RegisterResourceResponse {
   getUrn(): string;
@@ -163,6 +168,11 @@ function recordRegistrations(monitor: MockMonitor, log: RecordedResource[], outp
           wire: req.getObject()?.toJavaScript() ?? {},
           state: response.getObject()?.toJavaScript() ?? {},
           aliasNames: req.getAliasesList().flatMap((alias) => alias.getSpec()?.getName() || []),
+          options: {
+            protect: req.getProtect() ?? false,
+            retainOnDelete: req.getRetainondelete() ?? false,
+            ignoreChanges: req.getIgnorechangesList(),
+          },
         });
       }
       callback(err, response);

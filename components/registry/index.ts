@@ -79,8 +79,12 @@ export class PrivateRegistry extends pulumi.ComponentResource {
     // Named "registry" before child names took the component's name. Nodes pull through the registry's
     // hostPort, which only `privileged` admits (baseline's Host Ports control); warn and audit at baseline
     // keep that one exception visible.
+    // Deleting a namespace deletes its claims, and with them the images: the namespace and the data
+    // claim outlive the stack, and `registry.protect` makes Pulumi refuse to delete or replace them.
+    const keep = { retainOnDelete: true, protect: config.protect };
     const ns = new k8s.core.v1.Namespace(`${name}-namespace`, renderNamespace(namespace, "privileged", "baseline"), {
       ...parent,
+      ...keep,
       aliases: [{ name: "registry" }],
     });
     const inNamespace = { parent: this, dependsOn: [ns] };
@@ -115,7 +119,10 @@ export class PrivateRegistry extends pulumi.ComponentResource {
       }),
       inNamespace,
     );
-    const data = new k8s.core.v1.PersistentVolumeClaim(`${name}-data`, renderDataClaim("registry", namespace, config.storage), inNamespace);
+    const data = new k8s.core.v1.PersistentVolumeClaim(`${name}-data`, renderDataClaim("registry", namespace, config.storage), {
+      ...inNamespace,
+      ...keep,
+    });
     const registry = this.serverDeployment(
       name,
       "registry",
