@@ -14,7 +14,9 @@ import {
   renderCreateDirectoriesJob,
   renderDaemonService,
   renderDaemonStatefulSet,
+  renderDataClaimPatches,
   renderHdfsFiles,
+  STATEFULSET_IGNORED_CHANGES,
   type Daemon,
   type DaemonStatefulSetInput,
 } from "./render-statefulsets";
@@ -60,8 +62,20 @@ export class HdfsCluster extends pulumi.ComponentResource {
         `${name}-${role}`,
         renderDaemonStatefulSet(role, { namespace, image, files, ...set }),
         // The image comes through the proxy: the pods start after the configured nodes.
-        { parent: this, dependsOn: [ns, configMap, service, ...(args.nodes?.configured ?? [])] },
+        {
+          parent: this,
+          dependsOn: [ns, configMap, service, ...(args.nodes?.configured ?? [])],
+          ignoreChanges: STATEFULSET_IGNORED_CHANGES,
+        },
       );
+      // The claims exist once the StatefulSet is ready; a patch that goes (fewer DataNodes) leaves its claim as it is.
+      renderDataClaimPatches(role, { namespace, ...set }).forEach((patch, ordinal) => {
+        new k8s.core.v1.PersistentVolumeClaimPatch(`${name}-${role}-data-${ordinal}`, patch, {
+          parent: this,
+          dependsOn: [statefulSet],
+          retainOnDelete: true,
+        });
+      });
       return { service, statefulSet };
     };
     const nameNode = daemon("namenode", { replicas: 1, volume: config.nameNode });
