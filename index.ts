@@ -28,6 +28,7 @@ const registry = new PrivateRegistry("registry", {
   proxyCredentials: secrets.proxyCredentials,
   password: secrets.registryPassword,
   nodes: nodes.ref,
+  podCidr: config.cluster.podCidr,
 });
 
 const image = new SparkImage("spark-image", {
@@ -37,7 +38,9 @@ const image = new SparkImage("spark-image", {
   proxyCredentials: secrets.proxyCredentials,
 });
 
-const hdfs = config.hdfs.enabled ? new HdfsCluster("hdfs", { config: config.hdfs, cluster: config.cluster, nodes: nodes.ref }) : undefined;
+const hdfs = config.hdfs.enabled
+  ? new HdfsCluster("hdfs", { config: config.hdfs, cluster: config.cluster, nodes: nodes.ref, clientNamespaces: [config.spark.namespace] })
+  : undefined;
 
 // The NVIDIA device plugin (and RuntimeClass) when GPUs are on; GPU applications wait for it.
 const gpu = config.gpu.enabled ? new GpuSupport("gpu", { config: config.gpu, nodes: nodes.ref }) : undefined;

@@ -43,6 +43,11 @@ export function renderNamespace(name: string, enforce: PodSecurityLevel, review:
   };
 }
 
+/** Selects a namespace by the name label the API server gives every namespace. */
+export function namespaceSelectorOf(name: string) {
+  return { matchLabels: { "kubernetes.io/metadata.name": name } };
+}
+
 /** The user and group a pod's containers run as. */
 export interface PodUser {
   readonly uid: number;

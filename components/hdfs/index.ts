@@ -7,6 +7,7 @@ import type { ClusterConfig } from "../cluster";
 import { renderNamespace } from "../k8s-common";
 import type { HdfsRef, NodesReadyRef } from "../refs";
 import { clientProperties, defaultFsUri, nameNodeWebUiUrl } from "./render";
+import { renderHdfsNetworkPolicy } from "./render-network-policy";
 import {
   NAMES,
   publishedFiles,
@@ -29,6 +30,8 @@ export interface HdfsClusterArgs {
   readonly cluster: ClusterConfig;
   /** The configured nodes: HDFS pods start after them (their image comes through the proxy). */
   readonly nodes?: NodesReadyRef;
+  /** Namespaces whose pods may connect to HDFS besides its own (Spark's). @default none */
+  readonly clientNamespaces?: readonly string[];
 }
 
 export class HdfsCluster extends pulumi.ComponentResource {
@@ -55,6 +58,11 @@ export class HdfsCluster extends pulumi.ComponentResource {
     });
     const inNamespace = { parent: this, dependsOn: [ns] };
     const configMap = new k8s.core.v1.ConfigMap(`${name}-config`, renderConfigMap(namespace, files), inNamespace);
+    new k8s.networking.v1.NetworkPolicy(
+      `${name}-network-policy`,
+      renderHdfsNetworkPolicy({ namespace, clientNamespaces: args.clientNamespaces ?? [] }),
+      inNamespace,
+    );
 
     const daemon = (role: Daemon, set: Pick<DaemonStatefulSetInput, "replicas" | "volume">) => {
       const service = new k8s.core.v1.Service(`${name}-${role}`, renderDaemonService(role, namespace), inNamespace);

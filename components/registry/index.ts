@@ -42,6 +42,7 @@ import {
   type ServerConfigRole,
   type ServerDeploymentInput,
 } from "./render-server";
+import { renderRegistryNetworkPolicies } from "./render-network-policy";
 import { renderUiDeployment, renderUiService } from "./render-ui";
 import type { RegistryConfig } from "./schema";
 
@@ -55,6 +56,8 @@ export interface PrivateRegistryArgs {
   readonly password?: pulumi.Input<string>;
   /** The configured nodes: the registry, cache and UI pods start after them (their images come through the proxy). */
   readonly nodes?: NodesReadyRef;
+  /** The cluster's pod network (`cluster.podCidr`): pods never need the registry's servers. */
+  readonly podCidr: string;
 }
 
 /** Stands for http.secret in the copies of the files published as the `files` output. */
@@ -132,6 +135,13 @@ export class PrivateRegistry extends pulumi.ComponentResource {
     );
     const service = new k8s.core.v1.Service(name, renderServerService(namespace), inNamespace);
     const { address, insecure, mirrorAddress } = registryAddress(config);
+    const policies = renderRegistryNetworkPolicies({
+      namespace,
+      podCidr: args.podCidr,
+      ui: config.ui.enabled,
+      mirror: mirrorAddress !== undefined,
+    });
+    for (const [part, policy] of Object.entries(policies)) new k8s.networking.v1.NetworkPolicy(`${name}-${part}`, policy, inNamespace);
 
     if (config.ui.enabled) {
       // The UI's nginx proxies to the registry's Service.

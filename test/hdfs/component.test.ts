@@ -94,6 +94,7 @@ describe("HdfsCluster", () => {
       "ConfigMap/hdfs-config",
       "Job/hdfs-create-directories",
       "Namespace/hdfs",
+      "NetworkPolicy/hdfs",
       "PersistentVolumeClaimPatch/data-hdfs-datanode-0",
       "PersistentVolumeClaimPatch/data-hdfs-datanode-1",
       "PersistentVolumeClaimPatch/data-hdfs-datanode-2",
