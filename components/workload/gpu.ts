@@ -2,6 +2,7 @@
 // from its pinned Helm chart on the GPU nodes only, and RuntimeClass `nvidia` when configured.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { renderNamespace } from "../k8s-common";
 import type { NodesReadyRef } from "../refs";
 import { DEVICE_PLUGIN_CHART } from "./charts";
 import { gpuScheduling, renderDevicePluginValues, renderRuntimeClass } from "./render-gpu";
@@ -30,6 +31,12 @@ export class GpuSupport extends pulumi.ComponentResource {
     super("spark-gpu-stack:workload:GpuSupport", name, {}, opts);
     const scheduling = gpuScheduling(args.config);
 
+    // The plugin mounts the kubelet's device-plugin directory from the host, which only `privileged` admits.
+    const namespace = new k8s.core.v1.Namespace(
+      `${name}-device-plugin-namespace`,
+      renderNamespace(DEVICE_PLUGIN_CHART.namespace, "privileged"),
+      { parent: this },
+    );
     const runtimeClass =
       scheduling.runtimeClassName !== undefined
         ? new k8s.node.v1.RuntimeClass(`${name}-runtime-class`, renderRuntimeClass(scheduling), { parent: this })
@@ -42,12 +49,11 @@ export class GpuSupport extends pulumi.ComponentResource {
         chart: DEVICE_PLUGIN_CHART.chart,
         version: args.config.devicePluginChartVersion,
         repositoryOpts: { repo: DEVICE_PLUGIN_CHART.repo },
-        namespace: DEVICE_PLUGIN_CHART.namespace,
-        createNamespace: true,
+        namespace: namespace.metadata.name,
         values: renderDevicePluginValues(scheduling),
       },
       // The plugin's pods use the RuntimeClass when it is configured.
-      { parent: this, dependsOn: [...(runtimeClass ? [runtimeClass] : []), ...(args.nodes?.configured ?? [])] },
+      { parent: this, dependsOn: [namespace, ...(runtimeClass ? [runtimeClass] : []), ...(args.nodes?.configured ?? [])] },
     );
 
     this.ref = { scheduling, ready: devicePlugin.id };
