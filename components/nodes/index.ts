@@ -13,7 +13,7 @@ import { computeNoProxy } from "./no-proxy";
 import { planNode } from "./render";
 import { renderApplyScript } from "./render-apply";
 import { renderApplyDaemonSet, renderApplyNamespace } from "./render-daemonset";
-import type { NodeConfig, NodesConfig } from "./schema";
+import { isDigestPinned, type NodeConfig, type NodesConfig } from "./schema";
 
 export interface NodeRuntimeConfigArgs {
   /** The validated `nodes` section. */
@@ -70,6 +70,12 @@ export class NodeRuntimeConfig extends pulumi.ComponentResource {
       );
     }
 
+    if (deliveryNamespace(config) !== undefined && !isDigestPinned(config.daemonsetImage)) {
+      pulumi.log.warn(
+        `nodes.daemonsetImage: ${config.daemonsetImage} runs privileged on every node, pinned by tag only, so a retag changes what runs there: pin it by digest (<image>@sha256:<digest>)`,
+        this,
+      );
+    }
     const namespace =
       deliveryNamespace(config) !== undefined
         ? new k8s.core.v1.Namespace(`${name}-namespace`, renderApplyNamespace(), { parent: this })

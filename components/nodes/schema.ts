@@ -5,11 +5,14 @@ import { bool, cidr, dnsSubdomain, enumOf, host, integer, NO_PROXY_SHORTEST_PREF
 
 export const DEFAULT_DAEMONSET_IMAGE = "busybox:1.37.0@sha256:9db7b59979c38555a39def84a31fb98b5296952f9e3afd4f6f11f05b07adfab0";
 
+/** Whether an image reference names its content (`…@sha256:<digest>`), so no retag can change it. */
+export const isDigestPinned = (image: string) => /@sha256:[0-9a-f]{64}$/.test(image);
+
 /** An image reference pinned by tag or digest, never `latest` or untagged. */
 const pinnedImage = () => {
   const e = { error: "expected an image reference with a pinned tag or digest (e.g. busybox:1.37.0), not 'latest' or untagged" };
   return z.string(e).refine((v) => {
-    const digest = /@sha256:[0-9a-f]{64}$/.test(v);
+    const digest = isDigestPinned(v);
     const tag = /:([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})$/.exec(v.slice(v.lastIndexOf("/") + 1))?.[1];
     return !/\s/.test(v) && (digest || (tag !== undefined && tag !== "latest"));
   }, e);

@@ -174,6 +174,23 @@ describe("unknown host keys", () => {
   });
 });
 
+describe("the daemonset image", () => {
+  it("is warned about when pinned by tag only, since it runs privileged on every node", async () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    const warnings = () => warn.mock.calls.map((c) => String(c[0])).filter((m) => m.includes("nodes.daemonsetImage"));
+    try {
+      await renderNodes({ delivery: "daemonset", hosts: seedNodes().slice(0, 1) });
+      expect(warnings()).toEqual([]);
+      await renderNodes({ delivery: "daemonset", hosts: seedNodes().slice(0, 1), daemonsetImage: "busybox:1.37.0" });
+      expect(warnings()).toEqual([
+        "warning: [runtime] nodes.daemonsetImage: busybox:1.37.0 runs privileged on every node, pinned by tag only, so a retag changes what runs there: pin it by digest (<image>@sha256:<digest>)",
+      ]);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+});
+
 describe("applied hash", () => {
   it("leaves the credentials out: other credentials, same hash, other script", async () => {
     const first = await renderNodes({ hosts: seedNodes().slice(0, 1) }, { credentials: PROXY_CREDENTIALS });
