@@ -51,7 +51,6 @@ const workload = new SparkWorkload("spark", {
   cluster: config.cluster,
   proxy: config.proxy,
   proxyCredentials: secrets.proxyCredentials,
-  dns: config.dns,
   image: image.ref,
   registry: registry.ref,
   nodes: nodes.ref,

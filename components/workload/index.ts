@@ -12,6 +12,7 @@ import type { GpuNodesRef } from "./gpu";
 import { renderDockerConfigJson, renderRole, renderRoleBinding, renderUiService } from "./render-access";
 import { OPERATOR_CHART } from "./charts";
 import { SPARK_OPERATOR_API_VERSION, renderOperatorValues, renderSparkApplication } from "./render-operator";
+import { jvmProxyOptions } from "./render-jvm-proxy";
 import { PROXY_SECRET_KEYS } from "./render-pods";
 import { SERVICE_ACCOUNT, type WorkloadContext } from "./render-spark";
 import { renderSubmitCronJob, renderSubmitFiles, renderSubmitJob, type SubmitConfigMap } from "./render-submit";
@@ -29,8 +30,6 @@ export interface SparkWorkloadArgs {
   readonly proxy?: ProxyConfig;
   /** Secret proxy credentials; they reach pods only through a Kubernetes Secret. */
   readonly proxyCredentials?: pulumi.Input<ProxyCredentials>;
-  /** DNS servers pods get after the cluster DNS. */
-  readonly dns: readonly string[];
   readonly image: SparkImageRef;
   readonly registry: RegistryRef;
   /** Applications start only once every node is configured. */
@@ -47,6 +46,11 @@ export interface SparkApplicationOutput {
   readonly name: string;
   /** Service in front of the running driver's UI (port 4040). */
   readonly uiService: string;
+}
+
+/** The proxy as the pods see it: URLs from a Secret, NO_PROXY and the JVM's options from the same list. */
+function proxyContext(proxy: ProxyConfig, noProxy: string[]): WorkloadContext["proxy"] {
+  return { secretName: PROXY_SECRET, noProxy: noProxy.join(","), jvmOptions: jvmProxyOptions(proxy, noProxy).join(" ") };
 }
 
 export class SparkWorkload extends pulumi.ComponentResource {
@@ -130,15 +134,12 @@ export class SparkWorkload extends pulumi.ComponentResource {
             : {}),
           ...(proxy !== undefined
             ? {
-                proxy: {
-                  secretName: PROXY_SECRET,
-                  noProxy: computeNoProxy({ cluster: args.cluster, nodes: args.nodeNetwork, registryHosts, extra: proxy.noProxy }).join(
-                    ",",
-                  ),
-                },
+                proxy: proxyContext(
+                  proxy,
+                  computeNoProxy({ cluster: args.cluster, nodes: args.nodeNetwork, registryHosts, extra: proxy.noProxy }),
+                ),
               }
             : {}),
-          dns: args.dns,
           ...(args.gpu !== undefined ? { gpu: args.gpu.scheduling } : {}),
         };
       });

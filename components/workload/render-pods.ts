@@ -25,7 +25,10 @@ export interface EnvVar {
   readonly valueFrom?: Record<string, unknown>;
 }
 
-/** Proxy variables in both spellings (curl and pip read the lower-case ones). */
+/**
+ * Proxy variables in both spellings (curl and pip read the lower-case ones), and the JVM's options
+ * for spark-submit, which runs in the submitter and, in client mode, in the driver.
+ */
 export function proxyEnv(context: WorkloadContext): EnvVar[] {
   const proxy = context.proxy;
   if (proxy === undefined) return [];
@@ -37,6 +40,7 @@ export function proxyEnv(context: WorkloadContext): EnvVar[] {
     fromSecret("https_proxy", PROXY_SECRET_KEYS.https),
     { name: "NO_PROXY", value: proxy.noProxy },
     { name: "no_proxy", value: proxy.noProxy },
+    { name: "SPARK_SUBMIT_OPTS", value: proxy.jvmOptions },
   ];
 }
 
@@ -45,11 +49,6 @@ export function proxyEnv(context: WorkloadContext): EnvVar[] {
  * of them (k8s-device-plugin #61); "void" hides them.
  */
 export const NO_GPU_ENV: EnvVar = { name: "NVIDIA_VISIBLE_DEVICES", value: "void" };
-
-/** DNS servers after the cluster's own, as the seed added them to containers by hand. */
-export function dnsConfig(context: WorkloadContext): { dnsConfig?: { nameservers: string[] } } {
-  return context.dns.length > 0 ? { dnsConfig: { nameservers: [...context.dns] } } : {};
-}
 
 /** Node selector, tolerations and RuntimeClass of a pod that asks for GPUs. */
 function gpuPlacement(
@@ -82,7 +81,6 @@ export function renderPodTemplate(app: SparkApplicationConfig, role: SparkRole, 
     .map(([name, value]) => ({ name, value }));
   const spec = {
     ...(gpus > 0 ? gpuPlacement(context, app, role) : {}),
-    ...dnsConfig(context),
     // The driver creates its executors through the API server; executors never call it.
     ...(role === "executor" ? { automountServiceAccountToken: false } : {}),
     securityContext: nonRootPodSecurity(IMAGE_USER),

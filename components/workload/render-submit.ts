@@ -6,7 +6,7 @@ import { plainChecksum } from "../checksum";
 import { IMAGE_USER } from "../image/render";
 import { nonRootPodSecurity, POD_TEMPLATES_ANNOTATION, unprivilegedContainer } from "../k8s-common";
 import { readScript } from "../scripts";
-import { APP_LABEL, NO_GPU_ENV, dnsConfig, proxyEnv, renderPodTemplate } from "./render-pods";
+import { APP_LABEL, NO_GPU_ENV, proxyEnv, renderPodTemplate } from "./render-pods";
 import { DRIVER_POD_NAME_ENV, SUBMIT_FILES, SUBMIT_PATHS, renderSubmitArgv, type WorkloadContext } from "./render-spark";
 import type { SparkApplicationConfig } from "./schema";
 
@@ -51,7 +51,6 @@ function submitterPodSpec(app: SparkApplicationConfig, context: WorkloadContext,
     serviceAccountName: context.serviceAccount,
     restartPolicy: "Never",
     imagePullSecrets: [{ name: context.pullSecret }],
-    ...dnsConfig(context),
     securityContext: nonRootPodSecurity(IMAGE_USER),
     containers: [
       {

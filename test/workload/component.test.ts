@@ -69,7 +69,6 @@ function build(
           },
         }
       : {}),
-    dns: prodLike ? ["192.0.2.53", "192.0.2.54"] : [],
     image: {
       imageRef: pulumi.output(DIGEST_IMAGE),
       imageName: pulumi.output("192.0.2.21:6001/spark-pytorch:dev"),
@@ -198,7 +197,7 @@ describe("SparkWorkload, submit mode", () => {
     expect((await resolve(built.component.serviceAccount)).value).toBe("spark");
   });
 
-  it("gives pods NO_PROXY from the nodes' computation, the DNS servers, and GPU placement for executors", () => {
+  it("gives pods NO_PROXY from the nodes' computation, and GPU placement for executors", () => {
     const configMap = childrenOf("spark", "kubernetes:core/v1:ConfigMap")
       .map((r) => plain(r.wire))
       .find((o) => o.metadata.name.startsWith("infer-submit-"))!;
@@ -208,7 +207,6 @@ describe("SparkWorkload, submit mode", () => {
     );
     expect(executor).toContain("runtimeClassName: nvidia");
     expect(executor).toContain("nvidia.com/gpu.present");
-    expect(executor).toContain("- 192.0.2.53");
     expect(executor).not.toContain("alice");
   });
 
@@ -301,7 +299,7 @@ describe("SparkWorkload, dev stack", () => {
     await rt.settle();
   });
 
-  it("runs a CPU application with no proxy, DNS or GPU settings", () => {
+  it("runs a CPU application with no proxy or GPU settings", () => {
     expect(childrenOf("sparkdev", "kubernetes:core/v1:Secret").map((r) => plain(r.wire).type)).toEqual(["kubernetes.io/dockerconfigjson"]);
     const job = plain(one(childrenOf("sparkdev", "kubernetes:batch/v1:Job"), "Job").wire);
     const pod = job.spec.template.spec;

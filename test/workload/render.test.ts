@@ -12,6 +12,7 @@ import {
 } from "../../components/workload/render-access";
 import { MANAGED_SPARK_CONF_KEYS } from "../../components/workload/managed";
 import { renderDevicePluginValues, renderRuntimeClass } from "../../components/workload/render-gpu";
+import { jvmNonProxyHosts } from "../../components/workload/render-jvm-proxy";
 import { APP_LABEL, renderPodTemplate } from "../../components/workload/render-pods";
 import { SPARK_MASTER, renderSubmitArgv, sparkMemory, submitConfs } from "../../components/workload/render-spark";
 import {
@@ -96,7 +97,29 @@ describe("spark-submit argv", () => {
       "spark.hadoop.fs.defaultFS",
       "spark.hadoop.dfs.replication",
       "spark.hadoop.dfs.blocksize",
+      "spark.executor.extraJavaOptions",
     ]);
+  });
+
+  it("translates NO_PROXY for the JVM: suffixes and names cover subdomains, CIDRs become wildcards", () => {
+    expect(jvmNonProxyHosts(["localhost", "127.0.0.1", ".svc", "gpu-1", "10.96.0.0/12", "*.corp.example.com"])).toEqual([
+      "localhost",
+      "127.0.0.1",
+      "svc",
+      "*.svc",
+      "gpu-1",
+      "*.gpu-1",
+      ...Array.from({ length: 16 }, (_, i) => `10.${96 + i}.*`),
+      "corp.example.com",
+      "*.corp.example.com",
+    ]);
+  });
+
+  it("gives executors the proxy's JVM options, then the application's own", () => {
+    const own = app({ ...cpuApp(), sparkConf: { "spark.executor.extraJavaOptions": "-XX:+UseG1GC" } });
+    const [options] = parseSubmitArgv(renderSubmitArgv(own, context())).confs.get("spark.executor.extraJavaOptions") ?? [];
+    expect(options.split(" ")).toEqual([...(context().proxy?.jvmOptions.split(" ") ?? []), "-XX:+UseG1GC"]);
+    expect(options).toContain("-Dhttp.proxyHost=proxy.example.com");
   });
 
   it("lets an application choose its own replication over the stack's", () => {
@@ -131,7 +154,7 @@ describe("pod templates", () => {
     expect(driver.spec.containers[0]).not.toHaveProperty("resources");
   });
 
-  it("carry the proxy from a Secret (credentials never inline), NO_PROXY, the DNS servers and the app's env", () => {
+  it("carry the proxy from a Secret (credentials never inline), NO_PROXY and the app's env", () => {
     const driver = renderPodTemplate(gpuApp(), "driver", context());
     const env = (driver.spec.containers[0] as any).env as { name: string; value?: string; valueFrom?: any }[];
     for (const name of ["HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy"]) {
@@ -141,13 +164,11 @@ describe("pod templates", () => {
     }
     expect(env.find((e) => e.name === "NO_PROXY")?.value).toContain("kubernetes.default.svc");
     expect(env).toContainEqual({ name: "TORCH_HOME", value: "/opt/spark/work-dir/torch" });
-    expect(driver.spec.dnsConfig).toEqual({ nameservers: ["192.0.2.53", "192.0.2.54"] });
     expect(driver.metadata.labels).toEqual({ [APP_LABEL]: "infer" });
   });
 
-  it("say nothing about proxy or DNS on a stack without them", () => {
-    const driver = renderPodTemplate(cpuApp(), "driver", context({ proxy: undefined, dns: [], gpu: undefined }));
-    expect(driver.spec).not.toHaveProperty("dnsConfig");
+  it("say nothing about the proxy on a stack without one", () => {
+    const driver = renderPodTemplate(cpuApp(), "driver", context({ proxy: undefined, gpu: undefined }));
     expect((driver.spec.containers[0] as any).env).toEqual([{ name: "NVIDIA_VISIBLE_DEVICES", value: "void" }]);
   });
 
@@ -197,7 +218,7 @@ describe("submit Job", () => {
     expect(again.run.metadata.name).toBe(first.run.metadata.name);
     expect(first.run.metadata.name).toMatch(/^infer-[0-9a-f]{8}$/);
     expect(rebuilt.run.metadata.name).not.toBe(first.run.metadata.name);
-    const newTemplate = renderSubmitJob(gpuApp(), context({ dns: ["192.0.2.53"] }));
+    const newTemplate = renderSubmitJob(gpuApp(), context({ proxy: undefined }));
     expect(newTemplate.configMap.metadata.name).not.toBe(first.configMap.metadata.name);
     expect(newTemplate.run.metadata.name).not.toBe(first.run.metadata.name);
   });

@@ -98,7 +98,7 @@ describe("spark and gpu sections", () => {
     [
       "an env variable the stack sets",
       { spark: { applications: [{ ...INFER, env: { HTTPS_PROXY: "http://elsewhere:3128" } }] } },
-      "spark.applications[0].env.HTTPS_PROXY: expected an environment variable name (letters, digits and '_', not starting with a digit) other than those the stack sets (HTTP_PROXY, http_proxy, HTTPS_PROXY, https_proxy, NO_PROXY, no_proxy, NVIDIA_VISIBLE_DEVICES), got \"HTTPS_PROXY\"",
+      "spark.applications[0].env.HTTPS_PROXY: expected an environment variable name (letters, digits and '_', not starting with a digit) other than those the stack sets (HTTP_PROXY, http_proxy, HTTPS_PROXY, https_proxy, NO_PROXY, no_proxy, SPARK_SUBMIT_OPTS, NVIDIA_VISIBLE_DEVICES), got \"HTTPS_PROXY\"",
     ],
     [
       "a task GPU share Spark refuses",
@@ -150,13 +150,6 @@ describe("spark and gpu sections", () => {
       { spark: { applications: [{ ...INFER, restartPolicy: { type: "Always" } }] } },
       [
         'spark.applications[0].restartPolicy.type: expected "Never" in submit mode (a failed Job is not re-run; set spark.mode: operator for restarts), got "Always"',
-      ],
-    ],
-    [
-      "three DNS servers for Spark pods",
-      { dns: ["192.0.2.53", "192.0.2.54", "192.0.2.55"], spark: { applications: [INFER] } },
-      [
-        'dns: expected at most 2 servers while Spark applications run: pods list them after the cluster DNS and resolv.conf keeps three, got ["192.0.2.53","192.0.2.54","192.0.2.55"]',
       ],
     ],
   ])("refuses across sections: %s", (_, raw, messages) => {
