@@ -42,8 +42,14 @@ const hdfs = config.hdfs.enabled
   ? new HdfsCluster("hdfs", { config: config.hdfs, cluster: config.cluster, nodes: nodes.ref, clientNamespaces: [config.spark.namespace] })
   : undefined;
 
-// The NVIDIA device plugin (and RuntimeClass) when GPUs are on; GPU applications wait for it.
-const gpu = config.gpu.enabled ? new GpuSupport("gpu", { config: config.gpu, nodes: nodes.ref }) : undefined;
+// The NVIDIA device plugin (and RuntimeClass) when GPUs are on; applications wait until every GPU node offers its GPUs.
+const gpu = config.gpu.enabled
+  ? new GpuSupport("gpu", {
+      config: config.gpu,
+      nodes: nodes.ref,
+      gpuNodes: config.nodes.hosts.filter((host) => host.gpu).map((host) => host.name),
+    })
+  : undefined;
 
 const workload = new SparkWorkload("spark", {
   config: config.spark,
@@ -69,5 +75,6 @@ export const nodesApplied = nodes.applied;
 export const sparkNamespace = workload.namespace;
 export const sparkServiceAccount = workload.serviceAccount;
 export const sparkApplications = workload.applications;
+export const sparkSmokeJob = workload.smokeJob;
 export const hdfsDefaultFs = hdfs?.ref.defaultFs;
 export const hdfsWebUiUrl = hdfs?.webUiUrl;

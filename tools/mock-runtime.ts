@@ -29,6 +29,8 @@ export interface RecordedResource {
   readonly aliasNames: string[];
   /** The resource options that keep data: what `pulumi destroy` or a replacement would do to it. */
   readonly options: { readonly protect: boolean; readonly retainOnDelete: boolean; readonly ignoreChanges: string[] };
+  /** Its `customTimeouts` option, when set: how long the engine waits for it. */
+  readonly customTimeouts?: { readonly create: string; readonly update: string; readonly delete: string };
 }
 
 type Wire = unknown;
@@ -132,6 +134,7 @@ interface RegisterResourceRequest {
   getProtect(): boolean | undefined;
   getRetainondelete(): boolean | undefined;
   getIgnorechangesList(): string[];
+  getCustomtimeouts(): { getCreate(): string; getUpdate(): string; getDelete(): string } | undefined;
 }
 interface RegisterResourceResponse {
   getUrn(): string;
@@ -145,6 +148,13 @@ type Callback<T> = (err: unknown, response: T) => void;
 interface MockMonitor {
   registerResource(req: RegisterResourceRequest, callback: Callback<RegisterResourceResponse>): void;
   registerResourceOutputs(req: RegisterResourceOutputsRequest, callback: Callback<unknown>): void;
+}
+
+function timeoutsOf(req: RegisterResourceRequest): Pick<RecordedResource, "customTimeouts"> {
+  const timeouts = req.getCustomtimeouts();
+  return timeouts !== undefined
+    ? { customTimeouts: { create: timeouts.getCreate(), update: timeouts.getUpdate(), delete: timeouts.getDelete() } }
+    : {};
 }
 
 /** Wraps the mock monitor to keep what the engine would have received. */
@@ -173,6 +183,7 @@ function recordRegistrations(monitor: MockMonitor, log: RecordedResource[], outp
             retainOnDelete: req.getRetainondelete() ?? false,
             ignoreChanges: req.getIgnorechangesList(),
           },
+          ...timeoutsOf(req),
         });
       }
       callback(err, response);

@@ -44,7 +44,10 @@ describe.each([
       spark: [
         'ConfigMap/spark/batch-inference-submit-<hash> data["driver-template.yaml"].spec',
         'ConfigMap/spark/batch-inference-submit-<hash> data["executor-template.yaml"].spec',
+        'ConfigMap/spark/smoke-submit-<hash> data["driver-template.yaml"].spec',
+        'ConfigMap/spark/smoke-submit-<hash> data["executor-template.yaml"].spec',
         "Job/spark/batch-inference-<hash> spec.template.spec",
+        "Job/spark/smoke-<hash> spec.template.spec",
       ],
       hdfs: [
         "Job/hdfs/hdfs-create-directories spec.template.spec",
@@ -74,9 +77,15 @@ describe.each([
         props.data["executor-template.yaml"] = template.replace("allowPrivilegeEscalation: false", "allowPrivilegeEscalation: true");
       }
     });
-    expect(podSecurityRule.check(escalating).map((v) => v.field)).toEqual([
-      'data["executor-template.yaml"].spec.containers[0].securityContext.allowPrivilegeEscalation',
-    ]);
+    // One violation per application's executor template, and nothing else.
+    const templates = expectedPods.spark.filter((p) => p.includes("executor-template"));
+    expect(templates.length).toBeGreaterThan(0);
+    expect(
+      podSecurityRule
+        .check(escalating)
+        .map((v) => `${v.resource.replace(/-[0-9a-f]{8}$/, "-<hash>")} ${v.field}`)
+        .sort(),
+    ).toEqual(templates.map((t) => `${t}.containers[0].securityContext.allowPrivilegeEscalation`));
     const unlabelled = edited((r, props) => {
       if (r.type === "kubernetes:core/v1:Namespace" && props.metadata.name === "spark") delete props.metadata.labels;
     });

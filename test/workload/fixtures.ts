@@ -47,6 +47,7 @@ export function context(overrides: Partial<WorkloadContext> = {}): WorkloadConte
     image: DIGEST_IMAGE,
     sparkVersion: "4.0.1",
     jobTtlSeconds: 86400,
+    pendingTimeoutSeconds: 600,
     hdfs: {
       defaultFs: "hdfs://hdfs-namenode.hdfs.svc.cluster.local:8020",
       clientProperties: { "dfs.replication": "2", "dfs.blocksize": "268435456" },
