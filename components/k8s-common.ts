@@ -21,6 +21,17 @@ export function labelsOf(name: string, more: { readonly component?: string; read
  */
 export const POD_TEMPLATES_ANNOTATION = "spark-gpu-stack/pod-templates";
 
+/**
+ * A value that reaches a program unchanged after `expansions` rounds of Kubernetes' `$(VAR)`
+ * expansion of container `command`, `args` and `env` values: each round turns `$$` into `$`, so every
+ * `$` is doubled once per round. A user's `$(HTTP_PROXY)` would otherwise receive the proxy URL,
+ * password included.
+ */
+export function literalThroughExpansion(value: string, expansions = 1): string {
+  const doubled = "$".repeat(2 ** expansions);
+  return value.replace(/\$/g, () => doubled); // a function: in a replacement string "$$" means "$"
+}
+
 /** Pod Security Standards levels, least to most strict. */
 export type PodSecurityLevel = "privileged" | "baseline" | "restricted";
 

@@ -3,7 +3,7 @@
 // DNS servers, GPU node placement, the nvidia RuntimeClass and hiding GPUs from pods without one.
 import type { input as Input } from "@pulumi/kubernetes/types";
 import { IMAGE_USER } from "../image/render";
-import { nonRootPodSecurity, unprivilegedContainer } from "../k8s-common";
+import { literalThroughExpansion, nonRootPodSecurity, unprivilegedContainer } from "../k8s-common";
 import { GPU_RESOURCE, type WorkloadContext } from "./render-spark";
 import type { SparkApplicationConfig } from "./schema";
 
@@ -78,7 +78,7 @@ export function renderPodTemplate(app: SparkApplicationConfig, role: SparkRole, 
   const gpus = app[role].gpus;
   const userEnv = Object.entries(app.env)
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([name, value]) => ({ name, value }));
+    .map(([name, value]) => ({ name, value: literalThroughExpansion(value) }));
   const spec = {
     ...(gpus > 0 ? gpuPlacement(context, app, role) : {}),
     // The driver creates its executors through the API server; executors never call it.
