@@ -27,10 +27,10 @@ export interface RecordedResource {
   readonly state: unknown;
   /** The names this resource had before (its `aliases` by name): the engine sees a rename, not a replace. */
   readonly aliasNames: string[];
-  /** The resource options that keep data: what `pulumi destroy` or a replacement would do to it. */
-  readonly options: { readonly protect: boolean; readonly retainOnDelete: boolean; readonly ignoreChanges: string[] };
   /** Its `customTimeouts` option, when set: how long the engine waits for it. */
   readonly customTimeouts?: { readonly create: string; readonly update: string; readonly delete: string };
+  /** The resource options that keep data: what `pulumi destroy` or a replacement would do to it. */
+  readonly options: { readonly protect: boolean; readonly retainOnDelete: boolean; readonly ignoreChanges: string[] };
 }
 
 type Wire = unknown;
@@ -131,10 +131,10 @@ interface RegisterResourceRequest {
   getDependenciesList(): string[];
   getObject(): Struct | undefined;
   getAliasesList(): { getSpec(): { getName(): string } | undefined }[];
+  getCustomtimeouts(): { getCreate(): string; getUpdate(): string; getDelete(): string } | undefined;
   getProtect(): boolean | undefined;
   getRetainondelete(): boolean | undefined;
   getIgnorechangesList(): string[];
-  getCustomtimeouts(): { getCreate(): string; getUpdate(): string; getDelete(): string } | undefined;
 }
 interface RegisterResourceResponse {
   getUrn(): string;
@@ -178,12 +178,12 @@ function recordRegistrations(monitor: MockMonitor, log: RecordedResource[], outp
           wire: req.getObject()?.toJavaScript() ?? {},
           state: response.getObject()?.toJavaScript() ?? {},
           aliasNames: req.getAliasesList().flatMap((alias) => alias.getSpec()?.getName() || []),
+          ...timeoutsOf(req),
           options: {
             protect: req.getProtect() ?? false,
             retainOnDelete: req.getRetainondelete() ?? false,
             ignoreChanges: req.getIgnorechangesList(),
           },
-          ...timeoutsOf(req),
         });
       }
       callback(err, response);

@@ -81,7 +81,7 @@ function build(
       credentials: pulumi.secret({ username: "spark", password: REGISTRY_PASSWORD }),
       insecure: true,
     },
-    nodes: { ready: nodesMarker.metadata.name.apply((n) => n ?? ""), configured: [nodesMarker], byNode: {} },
+    nodes: { ready: nodesMarker.metadata.name.apply((n) => n ?? ""), configured: [nodesMarker], byNode: {}, tolerations: {} },
     nodeNetwork: {
       hosts: [
         { name: "gpu-1", address: "192.0.2.21" },
