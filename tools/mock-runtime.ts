@@ -176,7 +176,12 @@ function recordRegistrations(monitor: MockMonitor, log: RecordedResource[], outp
           parent: req.getParent() || undefined,
           dependencies: req.getDependenciesList(),
           wire: req.getObject()?.toJavaScript() ?? {},
-          state: response.getObject()?.toJavaScript() ?? {},
+          // Read for few resources (random ones): converted on first read, not for every registration.
+          get state() {
+            const state = response.getObject()?.toJavaScript() ?? {};
+            Object.defineProperty(this, "state", { value: state });
+            return state;
+          },
           aliasNames: req.getAliasesList().flatMap((alias) => alias.getSpec()?.getName() || []),
           ...timeoutsOf(req),
           options: {
