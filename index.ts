@@ -39,6 +39,7 @@ const registry = new PrivateRegistry("registry", {
   proxyCredentials: secrets.proxyCredentials,
   password: secrets.registryPassword,
   nodes: nodes.ref,
+  podCidr: config.cluster.podCidr,
   storage: storage.ref,
   tls: registryTls,
 });
@@ -57,6 +58,7 @@ const hdfs = config.hdfs.enabled
       nodes: nodes.ref,
       storage: storage.ref,
       placement: storagePlan.local?.hdfs,
+      clientNamespaces: [config.spark.namespace],
     })
   : undefined;
 

@@ -20,6 +20,9 @@ export const IMAGE_PATHS = {
   sampleJob: "/opt/spark/app/batch_inference.py",
 } as const;
 
+/** The image's user and group (the Dockerfile's `spark`, uid and gid 185, as the apache/spark images): its pods run as it. */
+export const IMAGE_USER = { uid: 185, gid: 185 } as const;
+
 /** What the build needs from the validated `image` section (see schema.ts). */
 export interface ImageBuildInputs {
   readonly sparkImage: string;

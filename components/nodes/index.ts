@@ -14,7 +14,7 @@ import { planNode, type VolumeDirectory } from "./render";
 import { renderApplyScript } from "./render-apply";
 import { renderApplyDaemonSet, renderApplyNamespace } from "./render-daemonset";
 import { pinnedTolerations, renderNodePatch } from "./render-node-patch";
-import type { NodeConfig, NodesConfig } from "./schema";
+import { isDigestPinned, type NodeConfig, type NodesConfig } from "./schema";
 
 export interface NodeRuntimeConfigArgs {
   /** The validated `nodes` section. */
@@ -75,6 +75,12 @@ export class NodeRuntimeConfig extends pulumi.ComponentResource {
       );
     }
 
+    if (deliveryNamespace(config) !== undefined && !isDigestPinned(config.daemonsetImage)) {
+      pulumi.log.warn(
+        `nodes.daemonsetImage: ${config.daemonsetImage} runs privileged on every node, pinned by tag only, so a retag changes what runs there: pin it by digest (<image>@sha256:<digest>)`,
+        this,
+      );
+    }
     const namespace =
       deliveryNamespace(config) !== undefined
         ? new k8s.core.v1.Namespace(`${name}-namespace`, renderApplyNamespace(), { parent: this })

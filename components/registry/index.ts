@@ -45,6 +45,7 @@ import {
   type ServerConfigRole,
   type ServerDeploymentInput,
 } from "./render-server";
+import { renderRegistryNetworkPolicies } from "./render-network-policy";
 import { renderUiDeployment, renderUiService } from "./render-ui";
 import { isLoopback, type RegistryConfig } from "./schema";
 
@@ -58,6 +59,8 @@ export interface PrivateRegistryArgs {
   readonly password?: pulumi.Input<string>;
   /** The configured nodes: the registry, cache and UI pods start after them (their images come through the proxy). */
   readonly nodes?: NodesReadyRef;
+  /** The cluster's pod network (`cluster.podCidr`): pods never need the registry's servers. */
+  readonly podCidr: string;
   /** The class of claims without one of their own, and the local volumes they wait for. */
   readonly storage?: StorageRef;
   /** The certificate both servers present; absent: plain HTTP (loopback, or `registry.insecure`). */
@@ -99,8 +102,12 @@ export class PrivateRegistry extends pulumi.ComponentResource {
     // Named "registry" before child names took the component's name. Nodes pull through the registry's
     // hostPort, which only `privileged` admits (baseline's Host Ports control); warn and audit at baseline
     // keep that one exception visible.
+    // Deleting a namespace deletes its claims, and with them the images: the namespace and the data
+    // claim outlive the stack, and `registry.protect` makes Pulumi refuse to delete or replace them.
+    const keep = { retainOnDelete: true, protect: config.protect };
     const ns = new k8s.core.v1.Namespace(`${name}-namespace`, renderNamespace(namespace, "privileged", "baseline"), {
       ...parent,
+      ...keep,
       aliases: [{ name: "registry" }],
     });
     const inNamespace = { parent: this, dependsOn: [ns] };
@@ -156,7 +163,7 @@ export class PrivateRegistry extends pulumi.ComponentResource {
     const data = new k8s.core.v1.PersistentVolumeClaim(
       `${name}-data`,
       renderDataClaim("registry", namespace, claimStorage(config.storage)),
-      claimOptions,
+      { ...claimOptions, ...keep },
     );
     const registry = this.serverDeployment(
       name,
@@ -167,6 +174,13 @@ export class PrivateRegistry extends pulumi.ComponentResource {
     );
     const service = new k8s.core.v1.Service(name, renderServerService(namespace), inNamespace);
     const { address, pushAddress, mirrorAddress, caCertificate } = registryAddress(config, tls);
+    const policies = renderRegistryNetworkPolicies({
+      namespace,
+      podCidr: args.podCidr,
+      ui: config.ui.enabled,
+      mirror: mirrorAddress !== undefined,
+    });
+    for (const [part, policy] of Object.entries(policies)) new k8s.networking.v1.NetworkPolicy(`${name}-${part}`, policy, inNamespace);
 
     if (config.ui.enabled) {
       // The UI's nginx proxies to the registry's Service, the read-write process: people sign in with the push account.

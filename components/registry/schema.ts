@@ -68,6 +68,12 @@ export const registrySchema = z
     node: host().optional(),
     /** The registry's volume. @default { size: "50Gi" } */
     storage: storageSchema("50Gi").prefault({}),
+    /**
+     * Pulumi refuses to delete or replace the registry's data claim and namespace (`protect`), so a
+     * `pulumi destroy` or a renamed namespace stops instead of going on; they are kept in the cluster
+     * on delete either way (`retainOnDelete`). @default true
+     */
+    protect: bool().default(true),
     /** htpasswd user of the read-write process (the image build pushes with it); the password is the secret `registryPassword` (generated when absent). @default "admin" */
     username: nonEmptyString("a user name without ':' or whitespace")
       .regex(/^[^:\s]+$/, { error: "expected a user name without ':' or whitespace" })

@@ -28,6 +28,10 @@ describe("PrivateRegistry (prod-like: pinned node, mirror behind an authenticate
       "Deployment/registry-mirror",
       "Deployment/registry-ui",
       "Namespace/registry-namespace",
+      "NetworkPolicy/registry-deny-ingress",
+      "NetworkPolicy/registry-mirror",
+      "NetworkPolicy/registry-server",
+      "NetworkPolicy/registry-ui",
       "PersistentVolumeClaim/registry-data",
       "PersistentVolumeClaim/registry-mirror-data",
       "Role/registry-gc",
@@ -43,7 +47,9 @@ describe("PrivateRegistry (prod-like: pinned node, mirror behind an authenticate
     for (const r of objects) {
       const object = plain(r.wire);
       validateKubernetesObject(object);
-      expect(object.metadata.name, r.name).toBe(object.kind === "Namespace" ? "registry" : r.name);
+      const k8sName =
+        { Namespace: "registry", NetworkPolicy: r.name.replace(/^registry-server$/, "registry") }[object.kind as string] ?? r.name;
+      expect(object.metadata.name, r.name).toBe(k8sName);
       if (object.kind !== "Namespace") expect(object.metadata.namespace, r.name).toBe("registry");
     }
   });

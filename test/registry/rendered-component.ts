@@ -43,6 +43,7 @@ export async function renderRegistry(
     proxy: config.proxy,
     proxyCredentials: options.proxy ? pulumi.secret(PROXY) : undefined,
     password: options.password === undefined ? undefined : pulumi.secret(options.password),
+    podCidr: config.cluster.podCidr,
   });
   await resolve(component.ref.endpoint);
   await rt.settle();
