@@ -86,21 +86,24 @@ export interface ServerDeploymentInput {
   readonly proxied?: boolean;
 }
 
+/** Creates and removes a file where the server stores: fails when the volume cannot be written. */
+export const WRITABLE_PROBE = ["/bin/sh", "-c", 'touch "$1/.readiness-probe" && rm "$1/.readiness-probe"', "readiness", DATA_DIR];
+
 /** One distribution server: the registry itself and the pull-through cache are both this. */
 export function renderServerDeployment(server: Server, input: ServerDeploymentInput) {
   const names = SERVER_NAMES[server];
   const scheme = input.tls ? "HTTPS" : "HTTP";
+  const timing = (periodSeconds: number, failureThreshold: number) => ({ periodSeconds, failureThreshold, timeoutSeconds: 5 });
+  // `GET /` answers 200 without credentials; the storage health check turns it into 503.
   const probe = (port: string, periodSeconds: number, failureThreshold: number) => ({
-    // `GET /` answers 200 without credentials; the storage health check turns it into 503.
     httpGet: { path: "/", port, scheme },
-    periodSeconds,
-    failureThreshold,
-    timeoutSeconds: 5,
+    ...timing(periodSeconds, failureThreshold),
   });
   const container = (
     name: string,
     configFile: string,
     port: { name: string; containerPort: number; hostPort: number },
+    stores: boolean,
     proxied = false,
   ) => ({
     name,
@@ -111,7 +114,9 @@ export function renderServerDeployment(server: Server, input: ServerDeploymentIn
     env: proxied
       ? PROXY_ENV_NAMES.map((variable) => ({ name: variable, valueFrom: { secretKeyRef: { name: MIRROR_PROXY_SECRET, key: variable } } }))
       : undefined,
-    readinessProbe: probe(port.name, 10, 3),
+    // A server that stores is ready only when it can write: on a volume it cannot write, `GET /`
+    // still answers 200 while every push fails (distribution's storage health check only reads).
+    readinessProbe: stores ? { exec: { command: WRITABLE_PROBE }, ...timing(10, 3) } : probe(port.name, 10, 3),
     livenessProbe: probe(port.name, 20, 6),
     resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "1Gi" } },
     securityContext: readOnlyContainer(),
@@ -143,16 +148,22 @@ export function renderServerDeployment(server: Server, input: ServerDeploymentIn
               SERVER_CONTAINER,
               CONFIG_FILE,
               { name: "http", containerPort: CONTAINER_PORT, hostPort: input.hostPort },
+              true,
               input.proxied,
             ),
             ...(input.pullHostPort === undefined
               ? []
               : [
-                  container(PULL_CONTAINER, PULL_CONFIG_FILE, {
-                    name: "pull",
-                    containerPort: PULL_CONTAINER_PORT,
-                    hostPort: input.pullHostPort,
-                  }),
+                  container(
+                    PULL_CONTAINER,
+                    PULL_CONFIG_FILE,
+                    {
+                      name: "pull",
+                      containerPort: PULL_CONTAINER_PORT,
+                      hostPort: input.pullHostPort,
+                    },
+                    false,
+                  ),
                 ]),
           ],
           volumes: [

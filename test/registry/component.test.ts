@@ -12,6 +12,7 @@ import {
   PULL_HTPASSWD_FILE,
   READONLY_CONFIG_FILE,
 } from "../../components/registry/render";
+import { WRITABLE_PROBE } from "../../components/registry/render-server";
 import { containsSecret, isSecret, masked, plain, resolve, type MockRuntime } from "../../tools/mock-runtime";
 import { validateKubernetesObject } from "../harness/kubernetes-schema";
 import { deployment, kubernetes, PASSWORD, PROD, PROXY, renderRegistry, secretData, wireOf } from "./rendered-component";
@@ -127,7 +128,7 @@ describe("PrivateRegistry (prod-like: pinned node, mirror behind an authenticate
     expect(bcrypt.compareSync(PASSWORD, hash)).toBe(true);
   });
 
-  it("runs the registry pinned to its node on hostPort 6001, non-root, read-only root, Recreate, probing GET /", () => {
+  it("runs the registry pinned to its node on hostPort 6001, non-root, read-only root, Recreate, probing GET / and, for readiness, a write to its volume", () => {
     const d = deployment(rt, "registry");
     const pod = d.spec.template.spec;
     const [container] = pod.containers;
@@ -142,7 +143,8 @@ describe("PrivateRegistry (prod-like: pinned node, mirror behind an authenticate
       allowPrivilegeEscalation: false,
       capabilities: { drop: ["ALL"] },
     });
-    expect(container.readinessProbe.httpGet).toEqual({ path: "/", port: "http", scheme: "HTTPS" });
+    expect(container.livenessProbe.httpGet).toEqual({ path: "/", port: "http", scheme: "HTTPS" });
+    expect(container.readinessProbe.exec.command).toEqual(WRITABLE_PROBE);
     expect(container.livenessProbe.httpGet).toEqual({ path: "/", port: "http", scheme: "HTTPS" });
     expect(container.resources.requests).toBeDefined();
     expect(container.resources.limits).toBeDefined();
@@ -306,7 +308,7 @@ describe("PrivateRegistry variations", () => {
     for (const server of ["registry", "registry-mirror"]) {
       const pod = deployment(rt, server).spec.template.spec;
       const [container] = pod.containers;
-      expect(container.readinessProbe.httpGet.scheme).toBe("HTTPS");
+      expect(container.livenessProbe.httpGet.scheme).toBe("HTTPS");
       const tlsMount = container.volumeMounts.find((m: any) => m.name === "tls").mountPath;
       expect(pod.volumes.find((v: any) => v.name === "tls").secret.secretName).toBe("registry-tls");
       const config = secretData(rt, server === "registry" ? "registry-config" : "registry-mirror-config")[CONFIG_FILE];
@@ -351,7 +353,7 @@ describe("PrivateRegistry variations", () => {
         const { rt, component } = await renderRegistry(raw, { password: PASSWORD });
         expect(component.ref.caCertificate).toBeUndefined();
         expect(rt.resources.filter((r) => r.type.startsWith("tls:") || r.name === "registry-tls")).toEqual([]);
-        expect(deployment(rt, "registry").spec.template.spec.containers[0].readinessProbe.httpGet.scheme).toBe("HTTP");
+        expect(deployment(rt, "registry").spec.template.spec.containers[0].livenessProbe.httpGet.scheme).toBe("HTTP");
       }
       expect(warn.mock.calls.map((c) => String(c[0])).filter((m) => m.includes("registry.insecure"))).toEqual([
         "warning: [runtime] registry.insecure: the registry and its mirror at 192.0.2.21 speak plain HTTP, so every pull sends the registry login in clear text, and every node is told to trust them as insecure registries",
