@@ -55,6 +55,7 @@ export function largeStackDocument(nodes = LARGE_NODES, applications = LARGE_APP
 /** Writes `Pulumi.large.yaml` into `dir` and returns its path. */
 export function writeLargeStack(dir: string): string {
   const path = join(dir, "Pulumi.large.yaml");
-  writeFileSync(path, toYaml(largeStackDocument(), { lineWidth: 0 }));
+  // Written out in full, as a stack file is, not with anchors for the shared `secure` value.
+  writeFileSync(path, toYaml(largeStackDocument(), { lineWidth: 0, aliasDuplicateObjects: false }));
   return path;
 }
