@@ -27,6 +27,10 @@ export interface RecordedResource {
   readonly state: unknown;
   /** The names this resource had before (its `aliases` by name): the engine sees a rename, not a replace. */
   readonly aliasNames: string[];
+  /** Its `customTimeouts` option, when set: how long the engine waits for it. */
+  readonly customTimeouts?: { readonly create: string; readonly update: string; readonly delete: string };
+  /** The resource options that keep data: what `pulumi destroy` or a replacement would do to it. */
+  readonly options: { readonly protect: boolean; readonly retainOnDelete: boolean; readonly ignoreChanges: string[] };
 }
 
 type Wire = unknown;
@@ -127,6 +131,10 @@ interface RegisterResourceRequest {
   getDependenciesList(): string[];
   getObject(): Struct | undefined;
   getAliasesList(): { getSpec(): { getName(): string } | undefined }[];
+  getCustomtimeouts(): { getCreate(): string; getUpdate(): string; getDelete(): string } | undefined;
+  getProtect(): boolean | undefined;
+  getRetainondelete(): boolean | undefined;
+  getIgnorechangesList(): string[];
 }
 interface RegisterResourceResponse {
   getUrn(): string;
@@ -140,6 +148,13 @@ type Callback<T> = (err: unknown, response: T) => void;
 interface MockMonitor {
   registerResource(req: RegisterResourceRequest, callback: Callback<RegisterResourceResponse>): void;
   registerResourceOutputs(req: RegisterResourceOutputsRequest, callback: Callback<unknown>): void;
+}
+
+function timeoutsOf(req: RegisterResourceRequest): Pick<RecordedResource, "customTimeouts"> {
+  const timeouts = req.getCustomtimeouts();
+  return timeouts !== undefined
+    ? { customTimeouts: { create: timeouts.getCreate(), update: timeouts.getUpdate(), delete: timeouts.getDelete() } }
+    : {};
 }
 
 /** Wraps the mock monitor to keep what the engine would have received. */
@@ -168,6 +183,12 @@ function recordRegistrations(monitor: MockMonitor, log: RecordedResource[], outp
             return state;
           },
           aliasNames: req.getAliasesList().flatMap((alias) => alias.getSpec()?.getName() || []),
+          ...timeoutsOf(req),
+          options: {
+            protect: req.getProtect() ?? false,
+            retainOnDelete: req.getRetainondelete() ?? false,
+            ignoreChanges: req.getIgnorechangesList(),
+          },
         });
       }
       callback(err, response);
@@ -190,7 +211,7 @@ export interface MockRuntime {
 export interface MockRuntimeOptions {
   readonly project?: string;
   readonly stack?: string;
-  /** Config values without the project prefix; objects are JSON-encoded as Pulumi does. */
+  /** Config values, keyed without the project prefix (other packages' keys keep theirs); objects are JSON-encoded as Pulumi does. */
   readonly config?: Record<string, unknown>;
   /** Config keys (without prefix) that are secrets. */
   readonly secretKeys?: readonly string[];
@@ -217,7 +238,10 @@ export function startMockRuntime(options: MockRuntimeOptions = {}): MockRuntime 
   const outputs = new Map<string, unknown>();
   recordRegistrations(pulumi.runtime.getMonitor() as MockMonitor, log, outputs);
   const config = Object.fromEntries(
-    Object.entries(options.config ?? {}).map(([k, v]) => [`${project}:${k}`, typeof v === "string" ? v : JSON.stringify(v)]),
+    Object.entries(options.config ?? {}).map(([k, v]) => [
+      k.includes(":") ? k : `${project}:${k}`,
+      typeof v === "string" ? v : JSON.stringify(v),
+    ]),
   );
   pulumi.runtime.setAllConfig(
     config,

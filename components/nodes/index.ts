@@ -10,9 +10,10 @@ import { proxyUrls, type ProxyConfig, type ProxyCredentials } from "../proxy";
 import type { NodesReadyRef, RegistryAddress } from "../refs";
 import { deliveryNamespace } from "./apply-namespace";
 import { computeNoProxy } from "./no-proxy";
-import { planNode } from "./render";
+import { planNode, type VolumeDirectory } from "./render";
 import { renderApplyScript } from "./render-apply";
 import { renderApplyDaemonSet, renderApplyNamespace } from "./render-daemonset";
+import { pinnedTolerations, renderNodePatch } from "./render-node-patch";
 import type { NodeConfig, NodesConfig } from "./schema";
 
 export interface NodeRuntimeConfigArgs {
@@ -28,6 +29,8 @@ export interface NodeRuntimeConfigArgs {
   readonly registry: RegistryAddress;
   /** Secret: the key the `ssh` delivery logs in with. */
   readonly sshPrivateKey?: pulumi.Input<string>;
+  /** By node name: the local volumes' directories its script creates (components/storage). */
+  readonly volumeDirectories?: Readonly<Record<string, readonly VolumeDirectory[]>>;
 }
 
 /** What one node got. */
@@ -37,14 +40,15 @@ export interface AppliedNode {
   readonly runtime: NodeConfig["runtime"];
 }
 
-/** Stands in for the credentials where the script is hashed, so the hash reveals nothing of them. */
-const HASHED_CREDENTIALS: ProxyCredentials = { username: "[secret]", password: "[secret]" };
+/** Stands in for the credentials where the script is hashed or shown, so neither reveals them. */
+const SHOWN_CREDENTIALS: ProxyCredentials = { username: "[secret]", password: "[secret]" };
 
-/** One node's rendered script and files, and its public hash (credentials left out). */
+/** One node's rendered script, its public view and hash (credentials shown as [secret]). */
 interface RenderedNode {
   readonly node: NodeConfig;
   readonly script: pulumi.Output<string>;
-  readonly files: pulumi.Output<Record<string, string>>;
+  /** The files and apply script with the credentials left out: what render and reviewers see. */
+  readonly shownFiles: Record<string, string>;
   readonly hash: string;
 }
 
@@ -54,9 +58,10 @@ export class NodeRuntimeConfig extends pulumi.ComponentResource {
   public readonly applied: pulumi.Output<Record<string, AppliedNode>>;
   /**
    * Every node's files and apply script, `<node>/<path on the node>` → content (daemon.json and
-   * config.toml: the keys merged into the node's own). Secret when the proxy has credentials.
+   * config.toml: the keys merged into the node's own), proxy credentials shown as [secret]. Never a
+   * secret, so render shows it all (docs/ARCHITECTURE.md, "Config and secrets").
    */
-  public readonly renderedFiles: pulumi.Output<Record<string, string>>;
+  public readonly renderedFiles: Record<string, string>;
 
   constructor(name: string, args: NodeRuntimeConfigArgs, opts?: pulumi.ComponentResourceOptions) {
     super("spark-gpu-stack:nodes:NodeRuntimeConfig", name, {}, opts);
@@ -92,6 +97,16 @@ export class NodeRuntimeConfig extends pulumi.ComponentResource {
       }
     }
 
+    // Labels and taints once the node's runtime is configured: the GPU label draws GPU pods, which
+    // need the nvidia runtime.
+    const patches = rendered.map(
+      (r, i) =>
+        new k8s.core.v1.NodePatch(`${name}-${r.node.name}-labels`, renderNodePatch(r.node, config), {
+          parent: this,
+          dependsOn: [appliers[i]],
+        }),
+    );
+
     this.applied = pulumi
       .all(rendered.map((r, i) => appliers[i].id.apply(() => [r.node.name, { hash: r.hash, runtime: r.node.runtime }] as const)))
       .apply((entries) => Object.fromEntries(entries));
@@ -101,18 +116,15 @@ export class NodeRuntimeConfig extends pulumi.ComponentResource {
           .map(([node, a]) => `${node}=${a.hash}`)
           .join(" "),
       ),
-      configured: appliers,
-      byNode: Object.fromEntries(rendered.map((r, i) => [r.node.name, appliers[i]])),
+      configured: patches,
+      byNode: Object.fromEntries(rendered.map((r, i) => [r.node.name, patches[i]])),
+      tolerations: pinnedTolerations(config),
     };
-    this.renderedFiles = pulumi
-      .all(rendered.map((r) => pulumi.all([r.files, r.script]).apply(([files, script]) => ({ ...files, "apply.sh": script }))))
-      .apply((perNode) =>
-        Object.fromEntries(
-          perNode.flatMap((files, i) =>
-            Object.entries(files).map(([path, content]) => [`${rendered[i].node.name}/${path.replace(/^\//, "")}`, content]),
-          ),
-        ),
-      );
+    this.renderedFiles = Object.fromEntries(
+      rendered.flatMap((r) =>
+        Object.entries(r.shownFiles).map(([path, content]) => [`${r.node.name}/${path.replace(/^\//, "")}`, content]),
+      ),
+    );
     this.registerOutputs({ ready: this.ref.ready, applied: this.applied, files: this.renderedFiles });
   }
 
@@ -190,15 +202,15 @@ function renderNode(node: NodeConfig, args: NodeRuntimeConfigArgs): RenderedNode
       proxy: runtimeProxy,
       dns: args.dns,
       registry: { endpoint: address, insecure, mirrorEndpoint: mirrorAddress },
+      volumeDirectories: args.volumeDirectories?.[node.name],
     });
     return { files, script: renderApplyScript(plan) };
   };
-  const withCredentials = pulumi.output(args.proxyCredentials).apply(render);
-  const hashed = args.proxyCredentials === undefined ? undefined : HASHED_CREDENTIALS;
+  const shown = render(args.proxyCredentials === undefined ? undefined : SHOWN_CREDENTIALS);
   return {
     node,
-    script: withCredentials.apply((r) => r.script),
-    files: withCredentials.apply((r) => r.files),
-    hash: plainChecksum([render(hashed).script]),
+    script: pulumi.output(args.proxyCredentials).apply((credentials) => render(credentials).script),
+    shownFiles: { ...shown.files, "apply.sh": shown.script },
+    hash: plainChecksum([shown.script]),
   };
 }

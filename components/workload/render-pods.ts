@@ -2,6 +2,7 @@
 // operator's `template` field): what Spark's own confs cannot say — proxy variables from a Secret,
 // DNS servers, GPU node placement, the nvidia RuntimeClass and hiding GPUs from pods without one.
 import type { input as Input } from "@pulumi/kubernetes/types";
+import { literalThroughExpansion } from "../k8s-common";
 import { GPU_RESOURCE, type WorkloadContext } from "./render-spark";
 import type { SparkApplicationConfig } from "./schema";
 
@@ -23,7 +24,10 @@ export interface EnvVar {
   readonly valueFrom?: Record<string, unknown>;
 }
 
-/** Proxy variables in both spellings (curl and pip read the lower-case ones). */
+/**
+ * Proxy variables in both spellings (curl and pip read the lower-case ones), and the JVM's options
+ * for spark-submit, which runs in the submitter and, in client mode, in the driver.
+ */
 export function proxyEnv(context: WorkloadContext): EnvVar[] {
   const proxy = context.proxy;
   if (proxy === undefined) return [];
@@ -35,6 +39,7 @@ export function proxyEnv(context: WorkloadContext): EnvVar[] {
     fromSecret("https_proxy", PROXY_SECRET_KEYS.https),
     { name: "NO_PROXY", value: proxy.noProxy },
     { name: "no_proxy", value: proxy.noProxy },
+    { name: "SPARK_SUBMIT_OPTS", value: proxy.jvmOptions },
   ];
 }
 
@@ -43,11 +48,6 @@ export function proxyEnv(context: WorkloadContext): EnvVar[] {
  * of them (k8s-device-plugin #61); "void" hides them.
  */
 export const NO_GPU_ENV: EnvVar = { name: "NVIDIA_VISIBLE_DEVICES", value: "void" };
-
-/** DNS servers after the cluster's own, as the seed added them to containers by hand. */
-export function dnsConfig(context: WorkloadContext): { dnsConfig?: { nameservers: string[] } } {
-  return context.dns.length > 0 ? { dnsConfig: { nameservers: [...context.dns] } } : {};
-}
 
 /** Node selector, tolerations and RuntimeClass of a pod that asks for GPUs. */
 function gpuPlacement(
@@ -77,10 +77,9 @@ export function renderPodTemplate(app: SparkApplicationConfig, role: SparkRole, 
   const gpus = app[role].gpus;
   const userEnv = Object.entries(app.env)
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([name, value]) => ({ name, value }));
+    .map(([name, value]) => ({ name, value: literalThroughExpansion(value) }));
   const spec = {
     ...(gpus > 0 ? gpuPlacement(context, app, role) : {}),
-    ...dnsConfig(context),
     containers: [
       {
         name: CONTAINER_NAME[role],

@@ -65,6 +65,7 @@ async function renderNodes(
       dns: ["192.0.2.53", "192.0.2.54"],
       cluster: { apiServer: "192.0.2.10:6443" },
       registry: { host: "192.0.2.21", node: "gpu-1" },
+      storage: { className: "local-path" },
       nodes,
     },
     secrets,
@@ -136,15 +137,19 @@ describe("ssh delivery: three GPU docker nodes behind an authenticated proxy, tw
     expect(ready).toBe(["gpu-1", "gpu-2", "gpu-3"].map((n) => `${n}=${applied[n].hash}`).join(" "));
   });
 
-  it("publishes every node's files and script under <node>/, as a secret", async () => {
-    const { value: files, secret } = await resolve(component.renderedFiles);
-    expect(secret).toBe(true);
+  it("publishes every node's files and script under <node>/, the proxy credentials shown as [secret]", async () => {
+    const files = component.renderedFiles;
+    expect(Object.values(files).join("\n")).not.toContain(PROXY_CREDENTIALS.password);
     expect(
       Object.keys(files)
         .filter((k) => k.startsWith("gpu-1/"))
         .sort(),
     ).toEqual(["gpu-1/apply.sh", "gpu-1/etc/docker/daemon.json", "gpu-1/etc/systemd/system/docker.service.d/http-proxy.conf"]);
-    expect(files["gpu-1/apply.sh"]).toBe(plain((commands[0].wire as any).stdin));
+    // The shown script is the applied one with the credentials in the drop-in's proxy URLs masked.
+    const applied: string = plain((commands[0].wire as any).stdin);
+    const shownCredentials = "%%5Bsecret%%5D:%%5Bsecret%%5D";
+    expect(applied).toContain(`${PROXY_CREDENTIALS.username}:${DROP_IN_PASSWORD}@`);
+    expect(files["gpu-1/apply.sh"]).toBe(applied.replaceAll(`${PROXY_CREDENTIALS.username}:${DROP_IN_PASSWORD}`, shownCredentials));
     // With a node subnet absent, every node is in NO_PROXY, with the API server and the registry.
     expect(files["gpu-2/etc/systemd/system/docker.service.d/http-proxy.conf"]).toContain(
       'Environment="NO_PROXY=localhost,127.0.0.1,192.0.2.21,192.0.2.22,192.0.2.23,gpu-1,gpu-2,gpu-3,10.244.0.0/16,10.96.0.0/12,.svc,.svc.cluster.local,kubernetes.default.svc,192.0.2.10"',
@@ -183,9 +188,8 @@ describe("applied hash", () => {
   });
 
   it("without proxy credentials, the script is no secret", async () => {
-    const { rt, component } = await renderNodes({ hosts: seedNodes().slice(0, 1) });
+    const { rt } = await renderNodes({ hosts: seedNodes().slice(0, 1) });
     expect(isSecret((rt.one(COMMAND).wire as any).stdin)).toBe(false);
-    expect((await resolve(component.renderedFiles)).secret).toBe(false);
   });
 });
 
@@ -202,12 +206,14 @@ describe("daemonset delivery: one docker and one containerd node, one at a time"
     return { apiVersion: group === "core" ? version : `${group}/${version}`, kind, ...plain(r.wire) };
   };
 
-  it("declares valid objects with explicit names: a privileged namespace, per node the script and a DaemonSet", () => {
+  it("declares valid objects with explicit names: a privileged namespace, per node the script, a DaemonSet and a NodePatch", () => {
     const objects = rt.resources.filter((r) => r.type.startsWith("kubernetes:"));
     expect(objects.map((r) => `${r.type.split(":").pop()}/${plain(r.wire).metadata.name}`).sort()).toEqual([
       "DaemonSet/runtime-config-gpu-1",
       "DaemonSet/runtime-config-gpu-2",
       "Namespace/node-runtime-config",
+      "NodePatch/gpu-1",
+      "NodePatch/gpu-2",
       "Secret/runtime-config-gpu-1",
       "Secret/runtime-config-gpu-2",
     ]);
