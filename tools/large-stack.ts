@@ -37,6 +37,7 @@ export function largeStackDocument(nodes = LARGE_NODES, applications = LARGE_APP
       [key("registryPassword")]: secure,
       [key("sshPrivateKey")]: secure,
       [key("nodes")]: { delivery: "ssh", maxUnavailable: 10, subnet: "10.20.0.0/16", hosts },
+      [key("storage")]: { local: { path: "/data/spark-gpu-stack" } },
       [key("gpu")]: { enabled: true },
       [key("spark")]: {
         applications: Array.from({ length: applications }, (_, i) => ({
