@@ -37,6 +37,7 @@ export function largeStackDocument(nodes = LARGE_NODES, applications = LARGE_APP
       [key("registryPassword")]: secure,
       [key("sshPrivateKey")]: secure,
       [key("nodes")]: { delivery: "ssh", maxUnavailable: 10, subnet: "10.20.0.0/16", hosts },
+      [key("storage")]: { local: { path: "/data/spark-gpu-stack" } },
       [key("gpu")]: { enabled: true },
       [key("spark")]: {
         applications: Array.from({ length: applications }, (_, i) => ({
@@ -55,6 +56,7 @@ export function largeStackDocument(nodes = LARGE_NODES, applications = LARGE_APP
 /** Writes `Pulumi.large.yaml` into `dir` and returns its path. */
 export function writeLargeStack(dir: string): string {
   const path = join(dir, "Pulumi.large.yaml");
-  writeFileSync(path, toYaml(largeStackDocument(), { lineWidth: 0 }));
+  // Written out in full, as a stack file is, not with anchors for the shared `secure` value.
+  writeFileSync(path, toYaml(largeStackDocument(), { lineWidth: 0, aliasDuplicateObjects: false }));
   return path;
 }

@@ -342,7 +342,7 @@ describe("GpuSupport", () => {
   });
 
   it("is ready only once a Job, awaited after the device plugin, finds GPUs on every configured GPU node", () => {
-    const jobResource = one(childrenOf("spark-gpu", "kubernetes:batch/v1:Job"), "GPU readiness Job");
+    const jobResource = one(childrenOf("gpu", "kubernetes:batch/v1:Job"), "GPU readiness Job");
     const job = plain(jobResource.wire);
     validateKubernetesObject(job);
     expect(job.metadata).toMatchObject({ namespace: "nvidia-device-plugin", annotations: { "pulumi.com/replaceUnready": "true" } });
@@ -350,9 +350,9 @@ describe("GpuSupport", () => {
     expect(jobResource.customTimeouts).toMatchObject({ create: "960s", update: "960s" });
     const env = Object.fromEntries(job.spec.template.spec.containers[0].env.map((e: { name: string; value: string }) => [e.name, e.value]));
     expect(env).toMatchObject({ GPU_NODES: "gpu-1 gpu-2", GPU_NODE_SELECTOR: "nvidia.com/gpu.present=true", TIMEOUT_SECONDS: "600" });
-    const release = one(childrenOf("spark-gpu", "kubernetes:helm.sh/v3:Release"), "device plugin");
+    const release = one(childrenOf("gpu", "kubernetes:helm.sh/v3:Release"), "device plugin");
     expect(jobResource.dependencies).toContain(release.urn);
-    const role = plain(one(childrenOf("spark-gpu", "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole"), "ClusterRole").wire);
+    const role = plain(one(childrenOf("gpu", "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole"), "ClusterRole").wire);
     expect(role.rules).toEqual([{ apiGroups: [""], resources: ["nodes"], resourceNames: ["gpu-1", "gpu-2"], verbs: ["get"] }]);
   });
 });
