@@ -1,6 +1,7 @@
 // The declared plan as the whole-plan rules read it: the resources of a `pulumi preview` (the policy
 // pack's stack validation, policy/index.ts) or of the offline render (tools/render.ts). Each rule is a
 // pure function of the plan, so both run the same code (docs/ARCHITECTURE.md, "Whole-plan rules").
+import type { ClusterFacts } from "./facts";
 import { parse as parseYaml } from "yaml";
 
 /** One declared resource: its Pulumi type, its name and its inputs (unknown values are undefined). */
@@ -21,7 +22,10 @@ export interface Violation {
 export interface PlanRule {
   readonly name: string;
   readonly description: string;
-  readonly check: (plan: readonly PlanResource[]) => Violation[];
+  /** Whether the rule reads the cluster facts: its policy then takes them as config. */
+  readonly readsFacts: boolean;
+  /** `facts` default to none: no node, class or capacity beyond what the plan declares. */
+  readonly check: (plan: readonly PlanResource[], facts?: ClusterFacts) => Violation[];
 }
 
 export type Fields = Record<string, unknown>;
@@ -114,4 +118,11 @@ export function podsOf(resource: PlanResource): PodSite[] {
     });
   }
   return (POD_TEMPLATE_PATHS[kind] ?? []).flatMap((path) => site(path, resource.props, [...path, "spec"].join(".")));
+}
+
+/** A declared pod with how it spreads: `replicas` copies, or one on every node it fits (DaemonSets). */
+export interface ScheduledPod {
+  readonly site: PodSite;
+  readonly replicas: number;
+  readonly daemon: boolean;
 }

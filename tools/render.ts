@@ -4,6 +4,8 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve as resolvePath } from "node:path";
 import { parseDocument, stringify as toYaml } from "yaml";
+import { clusterFacts } from "../policy/facts";
+import { planViolations, policyConfig } from "../policy/rules";
 import { masked, plain, resolve, SECRET_PLACEHOLDER, startMockRuntime, type MockRuntime, type RecordedResource } from "./mock-runtime";
 
 const PROJECT = "spark-gpu-stack";
@@ -41,6 +43,11 @@ function parseStackYaml(path: string): unknown {
     throw new StackFileError(`${path}${line ? `:${line.line}:${line.col}` : ""}: invalid YAML: ${reason}`);
   }
   return document.toJS() ?? {};
+}
+
+/** A plan the whole-plan rules refuse: its message lists every violation, one a line. */
+export class PlanError extends Error {
+  override name = "PlanError";
 }
 
 /** Reads `stacks/Pulumi.<stack>.yaml` (or a path) the way the Pulumi CLI hands config to a program. */
@@ -177,6 +184,11 @@ export async function render(stackOrPath: string, outRoot = join(ROOT, "out")): 
     exported[name] = secret ? SECRET_PLACEHOLDER : resolved;
   }
   await runtime.settle();
+  // The same rules and facts as `pulumi preview --policy-pack policy` (docs/ARCHITECTURE.md, "Whole-plan rules").
+  const facts = clusterFacts(stackFile.config);
+  const plan = runtime.resources.filter((r) => r.custom).map((r) => ({ type: r.type, name: r.name, props: masked(r.wire) }));
+  const violations = planViolations(plan, facts);
+  if (violations.length > 0) throw new PlanError(`stack "${stackFile.stack}": the plan would not come up:\n${violations.join("\n")}`);
   const leaves = secretLeaves(runtime, stackFile.placeholders);
 
   const outDir = join(outRoot, stackFile.stack);
@@ -227,6 +239,7 @@ export async function render(stackOrPath: string, outRoot = join(ROOT, "out")): 
       writeFile(join(outDir, "files", safeName(r.name), path), redact(content, leaves));
   }
   writeFile(join(outDir, "graph.mmd"), mermaid(resources));
+  writeFile(join(outDir, "policy-config.json"), `${JSON.stringify(policyConfig(facts), null, 2)}\n`);
   writeTree(outDir, tree);
 
   const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
@@ -282,8 +295,9 @@ async function main(argv: string[]): Promise<number> {
     console.log(result.summary);
     return 0;
   } catch (error) {
-    // ConfigError lists every problem, StackFileError is one line; anything else is a bug worth its stack trace.
-    console.error(error instanceof Error && (error.name === "ConfigError" || error instanceof StackFileError) ? error.message : error);
+    // ConfigError and PlanError list every problem, StackFileError is one line; anything else is a bug worth its stack trace.
+    const listed = error instanceof Error && (error.name === "ConfigError" || error instanceof PlanError || error instanceof StackFileError);
+    console.error(listed ? error.message : error);
     return 1;
   }
 }
