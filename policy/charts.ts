@@ -76,7 +76,9 @@ export function chartPodsOf(resource: PlanResource): ScheduledPod[] {
   const release = `Release/${namespace}/${stringAt(resource.props, ["name"]) ?? resource.name}`;
   return chart.pods.map(({ at, daemon }) => {
     const placement = (at.length > 0 ? fieldsAt(values, [...at]) : asFields(values)) ?? {};
-    const spec = Object.fromEntries(SCHEDULING_FIELDS.flatMap((field) => (placement[field] !== undefined ? [[field, placement[field]]] : [])));
+    const spec = Object.fromEntries(
+      SCHEDULING_FIELDS.flatMap((field) => (placement[field] !== undefined ? [[field, placement[field]]] : [])),
+    );
     return { site: { resource: release, namespace, path: ["values", ...at].join("."), metadata: {}, spec }, replicas: 1, daemon };
   });
 }

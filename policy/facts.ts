@@ -46,29 +46,18 @@ type Fields = Record<string, unknown>;
 const asFields = (value: unknown): Fields | undefined =>
   typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Fields) : undefined;
 
-const strings = (value: unknown): Record<string, string> | undefined => {
-  const fields = asFields(value);
-  return fields && Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, String(v)]));
-};
-
 /**
  * The facts a stack's config declares, from its plain values (as the Pulumi CLI hands them over,
- * already validated by the program): `nodes.hosts[].name`, `.existingLabels`, `.capacity`;
- * `storage.className`. With no node configured the stack runs on a cluster it does not manage, whose
- * default class holds the claims (config validation requires a class or local volumes otherwise).
+ * already validated by the program): the nodes of `nodes.hosts` and the class `storage.className`.
+ * With no node configured the stack runs on a cluster it does not manage, whose default class holds
+ * the claims (config validation requires a class or local volumes otherwise). Existing labels and
+ * capacity have no config key yet: a policy config written by hand may add them.
  */
 export function clusterFacts(config: Readonly<Record<string, unknown>>): ClusterFacts {
   const hosts = asFields(config.nodes)?.hosts;
-  const nodes = (Array.isArray(hosts) ? hosts : []).map(asFields).flatMap((host, index): NodeFacts[] => {
-    if (typeof host?.name !== "string") return [];
-    const labels = strings(host.existingLabels);
-    const capacity = strings(host.capacity);
-    return [{ name: host.name, index, ...(labels ? { labels } : {}), ...(capacity ? { capacity } : {}) }];
-  });
+  const nodes = (Array.isArray(hosts) ? hosts : [])
+    .map(asFields)
+    .flatMap((host, index): NodeFacts[] => (typeof host?.name === "string" ? [{ name: host.name, index }] : []));
   const className = asFields(config.storage)?.className;
-  return {
-    nodes,
-    storageClasses: typeof className === "string" ? [className] : [],
-    defaultStorageClass: nodes.length === 0,
-  };
+  return { nodes, storageClasses: typeof className === "string" ? [className] : [], defaultStorageClass: nodes.length === 0 };
 }

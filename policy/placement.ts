@@ -122,7 +122,8 @@ function gpuViolations(plan: readonly PlanResource[], cluster: Cluster): Violati
             };
       });
   });
-  const usable = plugins.length > 0 ? gpuNodes.filter((node) => plugins.some(({ site }) => pluginNodes(site.spec).includes(node))) : gpuNodes;
+  const usable =
+    plugins.length > 0 ? gpuNodes.filter((node) => plugins.some(({ site }) => pluginNodes(site.spec).includes(node))) : gpuNodes;
   for (const pod of scheduledPodsOf(plan)) {
     const fields = gpuRequestFields(pod.site);
     if (fields.length === 0) continue;

@@ -13,6 +13,7 @@ export const POLICIES: StackValidationPolicy[] = PLAN_RULES.map((rule) => ({
   ...(rule.readsFacts ? { configSchema: FACTS_SCHEMA } : {}),
   validateStack: (args, reportViolation) => {
     const facts = rule.readsFacts ? args.getConfig<ClusterFacts>() : {};
-    for (const violation of rule.check(args.resources, facts)) reportViolation(`${violation.resource} ${violation.field} ${violation.message}`);
+    for (const violation of rule.check(args.resources, facts))
+      reportViolation(`${violation.resource} ${violation.field} ${violation.message}`);
   },
 }));

@@ -65,8 +65,11 @@ const stringMap = (value: unknown): Record<string, string> =>
 
 export function clusterOf(plan: readonly PlanResource[], facts: ClusterFacts): Cluster {
   const patches = plan.filter((r) => r.type === NODE_PATCH_TYPE);
-  const names = [...new Set([...(facts.nodes ?? []).map((n) => n.name), ...patches.flatMap((p) => stringAt(p.props, ["metadata", "name"]) ?? [])])];
-  if (names.length === 0) return { known: false, nodes: [{ name: "(any node: the config names none)", labels: { "kubernetes.io/os": "linux" }, taints: [] }] };
+  const names = [
+    ...new Set([...(facts.nodes ?? []).map((n) => n.name), ...patches.flatMap((p) => stringAt(p.props, ["metadata", "name"]) ?? [])]),
+  ];
+  if (names.length === 0)
+    return { known: false, nodes: [{ name: "(any node: the config names none)", labels: { "kubernetes.io/os": "linux" }, taints: [] }] };
   const nodes = names.map((name, order): KnownNode => {
     const fact = facts.nodes?.find((n) => n.name === name);
     const patch = patches.filter((p) => stringAt(p.props, ["metadata", "name"]) === name);

@@ -43,7 +43,8 @@ function claimsOf(plan: readonly PlanResource[]): Claim[] {
     if (kindOf(resource) === "PersistentVolumeClaim") {
       const mounting = pods.filter(
         (pod) =>
-          pod.namespace === namespace && listAt(pod.spec, ["volumes"]).some((v) => fieldsAt(v, ["persistentVolumeClaim"])?.claimName === name),
+          pod.namespace === namespace &&
+          listAt(pod.spec, ["volumes"]).some((v) => fieldsAt(v, ["persistentVolumeClaim"])?.claimName === name),
       );
       return [
         {
@@ -122,7 +123,11 @@ function bindingViolations(plan: readonly PlanResource[], facts: ClusterFacts = 
     if (className === UNKNOWN) continue;
     if (className === undefined || className === null) {
       if (!hasDefault)
-        violations.push({ resource: claim.resource, field, message: `${label} names no storage class, and no default class is assumed; ${STORAGE_FIX}` });
+        violations.push({
+          resource: claim.resource,
+          field,
+          message: `${label} names no storage class, and no default class is assumed; ${STORAGE_FIX}`,
+        });
       continue;
     }
     if (typeof className !== "string") continue;
@@ -144,7 +149,9 @@ function bindingViolations(plan: readonly PlanResource[], facts: ClusterFacts = 
       .sort((a, b) => reservedFirst(claim)(a) - reservedFirst(claim)(b));
     const volume = candidates.find((v) => misfit(v, claim, className) === undefined);
     if (!volume) {
-      const reasons = candidates.filter((v) => reservedFirst(claim)(v) === 0).map((v) => `PersistentVolume ${v.name} ${misfit(v, claim, className)}`);
+      const reasons = candidates
+        .filter((v) => reservedFirst(claim)(v) === 0)
+        .map((v) => `PersistentVolume ${v.name} ${misfit(v, claim, className)}`);
       violations.push({
         resource: claim.resource,
         field,
@@ -175,4 +182,3 @@ export const claimsBindRule: PlanRule = {
   readsFacts: true,
   check: bindingViolations,
 };
-

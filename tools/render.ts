@@ -296,7 +296,8 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (error) {
     // ConfigError and PlanError list every problem, StackFileError is one line; anything else is a bug worth its stack trace.
-    const listed = error instanceof Error && (error.name === "ConfigError" || error instanceof PlanError || error instanceof StackFileError);
+    const listed =
+      error instanceof Error && (error.name === "ConfigError" || error instanceof PlanError || error instanceof StackFileError);
     console.error(listed ? error.message : error);
     return 1;
   }
