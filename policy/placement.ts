@@ -23,6 +23,9 @@ const DEVICE_PLUGIN_CHART = "nvidia-device-plugin";
 const HOSTNAME_LABEL = "kubernetes.io/hostname";
 
 const names = (nodes: readonly KnownNode[]) => nodes.map((n) => n.name).join(", ");
+/** "no node (a, b) <does>", or that the stack knows no node. */
+const noNode = (cluster: Cluster, does: string) =>
+  cluster.known ? `no node (${names(cluster.nodes)}) ${does}` : `no node ${does} as far as the stack knows (nodes.hosts names none)`;
 const showTaint = (t: Taint) => `${t.key}${t.value !== undefined ? `=${t.value}` : ""}:${t.effect}`;
 
 /** What to set so that some node carries `key=value`. */
@@ -44,7 +47,7 @@ function unmatched(pod: ScheduledPod, cluster: Cluster): Violation[] {
           {
             resource,
             field: `${path}.nodeSelector["${key}"]`,
-            message: `requires node label ${key}=${String(value)}, which no node has (${names(cluster.nodes)}); ${labelFix(key, String(value), cluster)}`,
+            message: `requires node label ${key}=${String(value)}, and ${noNode(cluster, "has it")}; ${labelFix(key, String(value), cluster)}`,
           },
         ],
   );
@@ -54,14 +57,14 @@ function unmatched(pod: ScheduledPod, cluster: Cluster): Violation[] {
     violations.push({
       resource,
       field: termsField,
-      message: `no node (${names(cluster.nodes)}) meets any of its ${terms.length} required node affinity terms; set the labels a term asks for in nodes.hosts[].labels`,
+      message: `${noNode(cluster, `meets any of its ${terms.length} required node affinity terms`)}; set the labels a term asks for in nodes.hosts[].labels`,
     });
   }
   if (violations.length === 0) {
     violations.push({
       resource,
       field: terms === undefined ? `${path}.nodeSelector` : termsField,
-      message: `each requirement is met by some node, but no single node (${names(cluster.nodes)}) meets them all; set the labels in nodes.hosts[].labels of the nodes meant to run it`,
+      message: `each requirement is met by some node, but ${noNode(cluster, "meets them all")}; set the labels in nodes.hosts[].labels of the nodes meant to run it`,
     });
   }
   return violations;
