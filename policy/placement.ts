@@ -3,7 +3,17 @@
 // tolerates the taints of the nodes it must run on; and a pod that asks for GPUs lands on a GPU node
 // where the NVIDIA device plugin runs (docs/ARCHITECTURE.md, "Whole-plan rules").
 import { chartPodsOf } from "./charts";
-import { type Fields, fieldsAt, type PlanResource, type PlanRule, type ScheduledPod, stringAt, type Violation } from "./plan";
+import {
+  asFields,
+  type Fields,
+  fieldsAt,
+  listAt,
+  type PlanResource,
+  type PlanRule,
+  type ScheduledPod,
+  stringAt,
+  type Violation,
+} from "./plan";
 import {
   blockingTaints,
   type Cluster,
@@ -30,10 +40,15 @@ const showTaint = (t: Taint) => `${t.key}${t.value !== undefined ? `=${t.value}`
 
 /** What to set so that some node carries `key=value`. */
 function labelFix(key: string, value: string, cluster: Cluster): string {
+  if (key === GPU_NODE_LABEL) return `set nodes.hosts[].gpu: true on the GPU nodes (the stack labels them ${GPU_NODE_LABEL}=true)`;
   if (!cluster.known) return `name the cluster's nodes in nodes.hosts and set ${key}=${value} in a node's labels`;
   if (key === HOSTNAME_LABEL) return `add node ${value} to nodes.hosts, or pin the pod to one of ${names(cluster.nodes)}`;
-  if (key === GPU_NODE_LABEL) return `set nodes.hosts[].gpu: true on the GPU nodes (the stack labels them ${GPU_NODE_LABEL}=true)`;
   return `set ${key}: "${value}" in nodes.hosts[].labels of the nodes meant to run it`;
+}
+
+/** Whether a term asks for the label the stack puts on GPU nodes (set by nodes.hosts[].gpu, not by labels). */
+function asksForGpuNodes(terms: readonly unknown[]): boolean {
+  return terms.some((term) => listAt(term, ["matchExpressions"]).some((e) => asFields(e)?.key === GPU_NODE_LABEL));
 }
 
 /** Why no node matches the pod's node selector and affinity: one violation per unmet requirement. */
@@ -57,7 +72,9 @@ function unmatched(pod: ScheduledPod, cluster: Cluster): Violation[] {
     violations.push({
       resource,
       field: termsField,
-      message: `${noNode(cluster, `meets any of its ${terms.length} required node affinity terms`)}; set the labels a term asks for in nodes.hosts[].labels`,
+      message: `${noNode(cluster, `meets any of its ${terms.length} required node affinity terms`)}; ${
+        asksForGpuNodes(terms) ? labelFix(GPU_NODE_LABEL, "true", cluster) : "set the labels a term asks for in nodes.hosts[].labels"
+      }`,
     });
   }
   if (violations.length === 0) {
