@@ -46,18 +46,29 @@ type Fields = Record<string, unknown>;
 const asFields = (value: unknown): Fields | undefined =>
   typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Fields) : undefined;
 
+/** Config keys that name a StorageClass: the class the config names, it says exists. */
+const CLASS_KEYS = [
+  ["storage", "className"],
+  ["registry", "storage", "storageClass"],
+  ["registry", "mirror", "storage", "storageClass"],
+  ["hdfs", "nameNode", "storageClass"],
+  ["hdfs", "dataNode", "storageClass"],
+];
+
 /**
  * The facts a stack's config declares, from its plain values (as the Pulumi CLI hands them over,
- * already validated by the program): the nodes of `nodes.hosts` and the class `storage.className`.
- * With no node configured the stack runs on a cluster it does not manage, whose default class holds
- * the claims (config validation requires a class or local volumes otherwise). Existing labels and
- * capacity have no config key yet: a policy config written by hand may add them.
+ * already validated by the program): the nodes of `nodes.hosts` and the classes the config names
+ * (`storage.className`, a claim's own `storageClass`). With no node configured the stack runs on a
+ * cluster it does not manage, whose default class holds the claims (config validation requires a
+ * class or local volumes otherwise). Existing labels and capacity have no config key yet: a policy
+ * config written by hand may add them.
  */
 export function clusterFacts(config: Readonly<Record<string, unknown>>): ClusterFacts {
   const hosts = asFields(config.nodes)?.hosts;
   const nodes = (Array.isArray(hosts) ? hosts : [])
     .map(asFields)
     .flatMap((host, index): NodeFacts[] => (typeof host?.name === "string" ? [{ name: host.name, index }] : []));
-  const className = asFields(config.storage)?.className;
-  return { nodes, storageClasses: typeof className === "string" ? [className] : [], defaultStorageClass: nodes.length === 0 };
+  const named = CLASS_KEYS.map((path) => path.reduce<unknown>((value, key) => asFields(value)?.[key], config));
+  const storageClasses = [...new Set(named.filter((name): name is string => typeof name === "string"))];
+  return { nodes, storageClasses, defaultStorageClass: nodes.length === 0 };
 }

@@ -408,14 +408,19 @@ describe("quantities", () => {
 });
 
 describe("the facts a stack config declares", () => {
-  it("names the configured nodes by their place in nodes.hosts and the class of storage.className", () => {
-    const facts = clusterFacts({ nodes: { hosts: [{ name: "a", runtime: "docker" }, { name: "b" }] }, storage: { className: "fast" } });
+  it("names the configured nodes by their place in nodes.hosts, and every class the config names", () => {
+    const facts = clusterFacts({
+      nodes: { hosts: [{ name: "a", runtime: "docker" }, { name: "b" }] },
+      storage: { className: "fast" },
+      registry: { storage: { storageClass: "fast" }, mirror: { storage: { storageClass: "cheap" } } },
+      hdfs: { nameNode: { storageClass: "replicated" }, dataNode: {} },
+    });
     expect(facts).toEqual({
       nodes: [
         { name: "a", index: 0 },
         { name: "b", index: 1 },
       ],
-      storageClasses: ["fast"],
+      storageClasses: ["fast", "cheap", "replicated"],
       defaultStorageClass: false,
     });
   });
