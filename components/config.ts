@@ -3,6 +3,7 @@
 // across sections are in ./cross-checks. Secrets are separate top-level keys read with getSecret,
 // so they never pass through a schema and can never be echoed in an error.
 import * as pulumi from "@pulumi/pulumi";
+import { distance } from "fastest-levenshtein";
 import { z } from "zod";
 import { clusterSchema } from "./cluster";
 import { reportCrossSectionProblems } from "./cross-checks";
@@ -12,7 +13,7 @@ import { nodesSchema } from "./nodes/schema";
 import { proxySchema, type ProxyCredentials } from "./proxy";
 import { registrySchema } from "./registry/schema";
 import { ipv4 } from "./validators";
-import { gpuSchema, sparkSchema } from "./workload/schema";
+import { gpuSchema, type SparkApplicationConfig, sparkSchema } from "./workload/schema";
 
 export const PROJECT = "spark-gpu-stack";
 
@@ -132,8 +133,33 @@ export function parseStackConfig(
   if (valid.nodes?.delivery === "ssh" && valid.nodes.hosts.length > 0 && !secretsPresent.has("sshPrivateKey")) {
     report("sshPrivateKey", 'expected the secret sshPrivateKey when nodes.delivery is "ssh" (or set nodes.delivery to "daemonset")');
   }
+  if (secretsPresent.has("proxyUsername")) {
+    valid.spark?.applications.forEach((app, i) => {
+      for (const [key, value] of jvmFetches(app)) {
+        report(
+          `spark.applications[${i}].${key}`,
+          `expected no http(s) fetch by the JVM when the proxy needs credentials (the JVM reads no proxy credentials it could keep off its command line), got ${JSON.stringify(value)}: put the file in the image (local://) or on HDFS`,
+        );
+      }
+    });
+  }
   reportCrossSectionProblems(valid, report);
   return problems.length > 0 ? { problems } : { config: valid as StackConfig };
+}
+
+/** Confs whose values Spark's JVMs fetch themselves (a URL, or Ivy's Maven coordinates). */
+const JVM_FETCHED_CONFS = ["spark.jars", "spark.files", "spark.pyFiles", "spark.archives"];
+
+/** An application's inputs that make a JVM fetch over HTTP(S): `[config key, value]`. */
+function jvmFetches(app: SparkApplicationConfig): [string, string][] {
+  const fetched: [string, string][] = /^https?:/.test(app.mainFile) ? [["mainFile", app.mainFile]] : [];
+  for (const [key, value] of Object.entries(app.sparkConf)) {
+    const text = String(value);
+    if (key === "spark.jars.packages" || (JVM_FETCHED_CONFS.includes(key) && /(^|,)\s*https?:/.test(text))) {
+      fetched.push([`sparkConf["${key}"]`, text]);
+    }
+  }
+  return fetched;
 }
 
 /** Reads a section from Pulumi config: structured values arrive as JSON text. */
@@ -156,13 +182,28 @@ function plainSecrets(present: ReadonlySet<SecretKey>): SecretKey[] {
   return [...present].filter((key) => !isConfigSecret(`${PROJECT}:${key}`));
 }
 
+/**
+ * The config keys whose project prefix is a near-miss of this project's (`spark-gpu-stak:hdfs`): Pulumi
+ * hands them to no one, so the section they hold would silently vanish.
+ */
+export function misspelledPrefixKeys(fullKeys: readonly string[]): string[] {
+  return fullKeys.filter((key) => {
+    const prefix = key.slice(0, key.indexOf(":"));
+    return key.includes(":") && prefix !== PROJECT && distance(prefix.toLowerCase(), PROJECT) <= 2;
+  });
+}
+
 /** Loads, validates and returns the stack config, or throws one ConfigError listing every problem. */
 export function loadConfig(): LoadedConfig {
   const config = new pulumi.Config(PROJECT);
   const raw: Record<string, unknown> = {};
-  const ours = Object.keys(pulumi.runtime.allConfig())
-    .filter((k) => k.startsWith(`${PROJECT}:`))
-    .map((k) => k.slice(PROJECT.length + 1));
+  const fullKeys = Object.keys(pulumi.runtime.allConfig());
+  for (const key of misspelledPrefixKeys(fullKeys)) {
+    void pulumi.log.warn(
+      `Pulumi.${pulumi.getStack()}.yaml: ${key}: the prefix "${key.slice(0, key.indexOf(":"))}" is not "${PROJECT}", so this key is ignored; did you mean ${PROJECT}:${key.slice(key.indexOf(":") + 1)}?`,
+    );
+  }
+  const ours = fullKeys.filter((k) => k.startsWith(`${PROJECT}:`)).map((k) => k.slice(PROJECT.length + 1));
   const secretsPresent = new Set<SecretKey>();
   for (const key of ours) {
     if ((SECRET_KEYS as readonly string[]).includes(key)) secretsPresent.add(key as SecretKey);

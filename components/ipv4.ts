@@ -31,3 +31,17 @@ export function prefixLength(cidr: string): number {
 export function inNetwork(address: string, cidr: string): boolean {
   return isIpv4(address) && ipaddr.IPv4.parse(address).match(ipaddr.IPv4.parseCIDR(cidr));
 }
+
+/**
+ * `*` patterns covering a network exactly, for programs without CIDR syntax (the JVM's non-proxy
+ * list): the prefix rounded up to an octet boundary, one `a.b.*` per block (10.96.0.0/12 is 10.96.*
+ * to 10.111.*, at most 128 patterns).
+ */
+export function octetWildcards(cidr: string): string[] {
+  const [network, prefix] = ipaddr.IPv4.parseCIDR(cidr);
+  if (prefix === 32) return [network.toString()];
+  const octets = Math.ceil(prefix / 8);
+  if (octets === 0) return ["*"];
+  const head = network.toByteArray().slice(0, octets);
+  return Array.from({ length: 2 ** (octets * 8 - prefix) }, (_, i) => [...head.slice(0, -1), head[octets - 1] + i, "*"].join("."));
+}

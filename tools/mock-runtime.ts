@@ -185,7 +185,7 @@ export interface MockRuntime {
 export interface MockRuntimeOptions {
   readonly project?: string;
   readonly stack?: string;
-  /** Config values without the project prefix; objects are JSON-encoded as Pulumi does. */
+  /** Config values, keyed without the project prefix (other packages' keys keep theirs); objects are JSON-encoded as Pulumi does. */
   readonly config?: Record<string, unknown>;
   /** Config keys (without prefix) that are secrets. */
   readonly secretKeys?: readonly string[];
@@ -212,7 +212,10 @@ export function startMockRuntime(options: MockRuntimeOptions = {}): MockRuntime 
   const outputs = new Map<string, unknown>();
   recordRegistrations(pulumi.runtime.getMonitor() as MockMonitor, log, outputs);
   const config = Object.fromEntries(
-    Object.entries(options.config ?? {}).map(([k, v]) => [`${project}:${k}`, typeof v === "string" ? v : JSON.stringify(v)]),
+    Object.entries(options.config ?? {}).map(([k, v]) => [
+      k.includes(":") ? k : `${project}:${k}`,
+      typeof v === "string" ? v : JSON.stringify(v),
+    ]),
   );
   pulumi.runtime.setAllConfig(
     config,

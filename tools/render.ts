@@ -6,7 +6,7 @@ import { basename, dirname, join, resolve as resolvePath } from "node:path";
 import { parseDocument, stringify as toYaml } from "yaml";
 import { clusterFacts } from "../policy/facts";
 import { planViolations, policyConfig } from "../policy/rules";
-import { masked, plain, resolve, SECRET_PLACEHOLDER, startMockRuntime, type MockRuntime, type RecordedResource } from "./mock-runtime";
+import { masked, resolve, SECRET_PLACEHOLDER, startMockRuntime, type RecordedResource } from "./mock-runtime";
 
 const PROJECT = "spark-gpu-stack";
 /** The project root: the nearest folder above this file holding Pulumi.yaml (source or bin/). */
@@ -21,7 +21,10 @@ const ROOT = (() => {
 
 export interface StackFile {
   readonly stack: string;
-  /** Config values without the project prefix: objects as parsed, secure values as placeholders. */
+  /**
+   * Config values: the project's without its prefix, other packages' (and misspelled prefixes, which
+   * the program warns about) with theirs; objects as parsed, the project's secure values as placeholders.
+   */
   readonly config: Record<string, unknown>;
   readonly secretKeys: string[];
   /** Placeholders standing for `secure:` values that cannot be decrypted here. */
@@ -69,9 +72,10 @@ export function readStackFile(stackOrPath: string): StackFile {
   const secretKeys: string[] = [];
   const placeholders: Record<string, string> = {};
   for (const [fullKey, value] of Object.entries(document.config ?? {})) {
-    const key = fullKey.startsWith(`${PROJECT}:`) ? fullKey.slice(PROJECT.length + 1) : fullKey.includes(":") ? undefined : fullKey;
-    if (key === undefined) continue; // another package's config (e.g. kubernetes:context)
-    if (typeof value === "object" && value !== null && "secure" in value) {
+    const key = fullKey.startsWith(`${PROJECT}:`) ? fullKey.slice(PROJECT.length + 1) : fullKey;
+    const secure = typeof value === "object" && value !== null && "secure" in value;
+    if (secure && key === fullKey && key.includes(":")) continue; // another package's secret: nothing here reads it
+    if (secure) {
       placeholders[key] = `undecrypted-secure-${key}`;
       config[key] = placeholders[key];
       secretKeys.push(key);
@@ -80,29 +84,6 @@ export function readStackFile(stackOrPath: string): StackFile {
     }
   }
   return { stack, config, secretKeys, placeholders };
-}
-
-/** Every plaintext a secret can hold in a render: undecrypted placeholders and mock provider secrets. */
-function secretLeaves(runtime: MockRuntime, placeholders: Record<string, string>): string[] {
-  const leaves = new Set(Object.values(placeholders));
-  const collect = (value: unknown, inSecret: boolean): void => {
-    const v = value as Record<string, unknown>;
-    if (typeof value === "string" && inSecret && value.length >= 8) leaves.add(value);
-    else if (Array.isArray(value)) for (const x of value) collect(x, inSecret);
-    else if (typeof value === "object" && value !== null) {
-      const secret = v["4dabf18193072939515e22adb298388d"] === "1b47061264138c4ac30d75fd1eb44270";
-      if (secret) collect(v.value, true);
-      else for (const x of Object.values(v)) collect(x, inSecret);
-    }
-  };
-  // Provider-generated secrets (random passwords, salts, keys) are the other sources; anything
-  // secret that is derived from them (a config file holding a password) contains one of these.
-  for (const r of runtime.resources) if (r.type.startsWith("random:")) collect(r.state, false);
-  return [...leaves].sort((a, b) => b.length - a.length);
-}
-
-function redact(text: string, leaves: readonly string[]): string {
-  return leaves.reduce((acc, leaf) => acc.split(leaf).join(SECRET_PLACEHOLDER), text);
 }
 
 const K8S_TYPE = /^kubernetes:([^:]+):([^:]+)$/;
@@ -189,7 +170,6 @@ export async function render(stackOrPath: string, outRoot = join(ROOT, "out")): 
   const plan = runtime.resources.filter((r) => r.custom).map((r) => ({ type: r.type, name: r.name, props: masked(r.wire) }));
   const violations = planViolations(plan, facts);
   if (violations.length > 0) throw new PlanError(`stack "${stackFile.stack}": the plan would not come up:\n${violations.join("\n")}`);
-  const leaves = secretLeaves(runtime, stackFile.placeholders);
 
   const outDir = join(outRoot, stackFile.stack);
   const tree = new Map<string, string>();
@@ -202,24 +182,21 @@ export async function render(stackOrPath: string, outRoot = join(ROOT, "out")): 
   };
   writeFile(
     join(outDir, "resources.json"),
-    redact(
-      JSON.stringify(
-        {
-          stack: stackFile.stack,
-          undecryptedSecrets: Object.keys(stackFile.placeholders),
-          outputs: exported,
-          resources: resources.map((r) => ({
-            type: r.type,
-            name: r.name,
-            parent: nameOf(r.parent),
-            dependencies: [...new Set(r.dependencies)].map(nameOf).filter((d) => d !== undefined && d !== nameOf(r.parent)),
-            inputs: masked(r.wire),
-          })),
-        },
-        null,
-        2,
-      ),
-      leaves,
+    JSON.stringify(
+      {
+        stack: stackFile.stack,
+        undecryptedSecrets: Object.keys(stackFile.placeholders),
+        outputs: exported,
+        resources: resources.map((r) => ({
+          type: r.type,
+          name: r.name,
+          parent: nameOf(r.parent),
+          dependencies: [...new Set(r.dependencies)].map(nameOf).filter((d) => d !== undefined && d !== nameOf(r.parent)),
+          inputs: masked(r.wire),
+        })),
+      },
+      null,
+      2,
     ) + "\n",
   );
   for (const { object } of kubernetesObjects(resources)) {
@@ -227,16 +204,16 @@ export async function render(stackOrPath: string, outRoot = join(ROOT, "out")): 
       .filter(Boolean)
       .map((s) => safeName(String(s)))
       .join(".");
-    writeFile(join(outDir, "kubernetes", `${file}.yaml`), redact(toYaml(object, { lineWidth: 0 }), leaves));
+    writeFile(join(outDir, "kubernetes", `${file}.yaml`), toYaml(object, { lineWidth: 0 }));
   }
   for (const r of resources.filter((x) => x.type.startsWith("kubernetes:helm.sh/"))) {
-    writeFile(join(outDir, "files", "helm", `${safeName(r.name)}.yaml`), redact(toYaml(masked(r.wire), { lineWidth: 0 }), leaves));
+    writeFile(join(outDir, "files", "helm", `${safeName(r.name)}.yaml`), toYaml(masked(r.wire), { lineWidth: 0 }));
   }
   // Components publish what they place on nodes or in containers as a `files` output: path -> content.
+  // Everything shown is masked by its secretness alone (docs/ARCHITECTURE.md, "Config and secrets").
   for (const r of resources.filter((x) => !x.custom)) {
-    const files = plain(runtime.outputs.get(r.urn) ?? {}).files as Record<string, string> | undefined;
-    for (const [path, content] of Object.entries(files ?? {}))
-      writeFile(join(outDir, "files", safeName(r.name), path), redact(content, leaves));
+    const files = masked(runtime.outputs.get(r.urn) ?? {}).files as Record<string, string> | undefined;
+    for (const [path, content] of Object.entries(files ?? {})) writeFile(join(outDir, "files", safeName(r.name), path), content);
   }
   writeFile(join(outDir, "graph.mmd"), mermaid(resources));
   writeFile(join(outDir, "policy-config.json"), `${JSON.stringify(policyConfig(facts), null, 2)}\n`);

@@ -37,14 +37,15 @@ export interface AppliedNode {
   readonly runtime: NodeConfig["runtime"];
 }
 
-/** Stands in for the credentials where the script is hashed, so the hash reveals nothing of them. */
-const HASHED_CREDENTIALS: ProxyCredentials = { username: "[secret]", password: "[secret]" };
+/** Stands in for the credentials where the script is hashed or shown, so neither reveals them. */
+const SHOWN_CREDENTIALS: ProxyCredentials = { username: "[secret]", password: "[secret]" };
 
-/** One node's rendered script and files, and its public hash (credentials left out). */
+/** One node's rendered script, its public view and hash (credentials shown as [secret]). */
 interface RenderedNode {
   readonly node: NodeConfig;
   readonly script: pulumi.Output<string>;
-  readonly files: pulumi.Output<Record<string, string>>;
+  /** The files and apply script with the credentials left out: what render and reviewers see. */
+  readonly shownFiles: Record<string, string>;
   readonly hash: string;
 }
 
@@ -54,9 +55,10 @@ export class NodeRuntimeConfig extends pulumi.ComponentResource {
   public readonly applied: pulumi.Output<Record<string, AppliedNode>>;
   /**
    * Every node's files and apply script, `<node>/<path on the node>` → content (daemon.json and
-   * config.toml: the keys merged into the node's own). Secret when the proxy has credentials.
+   * config.toml: the keys merged into the node's own), proxy credentials shown as [secret]. Never a
+   * secret, so render shows it all (docs/ARCHITECTURE.md, "Config and secrets").
    */
-  public readonly renderedFiles: pulumi.Output<Record<string, string>>;
+  public readonly renderedFiles: Record<string, string>;
 
   constructor(name: string, args: NodeRuntimeConfigArgs, opts?: pulumi.ComponentResourceOptions) {
     super("spark-gpu-stack:nodes:NodeRuntimeConfig", name, {}, opts);
@@ -104,15 +106,11 @@ export class NodeRuntimeConfig extends pulumi.ComponentResource {
       configured: appliers,
       byNode: Object.fromEntries(rendered.map((r, i) => [r.node.name, appliers[i]])),
     };
-    this.renderedFiles = pulumi
-      .all(rendered.map((r) => pulumi.all([r.files, r.script]).apply(([files, script]) => ({ ...files, "apply.sh": script }))))
-      .apply((perNode) =>
-        Object.fromEntries(
-          perNode.flatMap((files, i) =>
-            Object.entries(files).map(([path, content]) => [`${rendered[i].node.name}/${path.replace(/^\//, "")}`, content]),
-          ),
-        ),
-      );
+    this.renderedFiles = Object.fromEntries(
+      rendered.flatMap((r) =>
+        Object.entries(r.shownFiles).map(([path, content]) => [`${r.node.name}/${path.replace(/^\//, "")}`, content]),
+      ),
+    );
     this.registerOutputs({ ready: this.ref.ready, applied: this.applied, files: this.renderedFiles });
   }
 
@@ -193,12 +191,11 @@ function renderNode(node: NodeConfig, args: NodeRuntimeConfigArgs): RenderedNode
     });
     return { files, script: renderApplyScript(plan) };
   };
-  const withCredentials = pulumi.output(args.proxyCredentials).apply(render);
-  const hashed = args.proxyCredentials === undefined ? undefined : HASHED_CREDENTIALS;
+  const shown = render(args.proxyCredentials === undefined ? undefined : SHOWN_CREDENTIALS);
   return {
     node,
-    script: withCredentials.apply((r) => r.script),
-    files: withCredentials.apply((r) => r.files),
-    hash: plainChecksum([render(hashed).script]),
+    script: pulumi.output(args.proxyCredentials).apply((credentials) => render(credentials).script),
+    shownFiles: { ...shown.files, "apply.sh": shown.script },
+    hash: plainChecksum([shown.script]),
   };
 }

@@ -11,6 +11,7 @@ import type { GpuNodesRef } from "./gpu";
 import { renderDockerConfigJson, renderRole, renderRoleBinding, renderUiService } from "./render-access";
 import { OPERATOR_CHART } from "./charts";
 import { SPARK_OPERATOR_API_VERSION, renderOperatorValues, renderSparkApplication } from "./render-operator";
+import { jvmProxyOptions } from "./render-jvm-proxy";
 import { PROXY_SECRET_KEYS } from "./render-pods";
 import { SERVICE_ACCOUNT, type WorkloadContext } from "./render-spark";
 import { renderSubmitCronJob, renderSubmitFiles, renderSubmitJob, type SubmitConfigMap } from "./render-submit";
@@ -46,6 +47,11 @@ export interface SparkApplicationOutput {
   readonly name: string;
   /** Service in front of the running driver's UI (port 4040). */
   readonly uiService: string;
+}
+
+/** The proxy as the pods see it: URLs from a Secret, NO_PROXY and the JVM's options from the same list. */
+function proxyContext(proxy: ProxyConfig, noProxy: string[]): WorkloadContext["proxy"] {
+  return { secretName: PROXY_SECRET, noProxy: noProxy.join(","), jvmOptions: jvmProxyOptions(proxy, noProxy).join(" ") };
 }
 
 export class SparkWorkload extends pulumi.ComponentResource {
@@ -126,12 +132,10 @@ export class SparkWorkload extends pulumi.ComponentResource {
             : {}),
           ...(proxy !== undefined
             ? {
-                proxy: {
-                  secretName: PROXY_SECRET,
-                  noProxy: computeNoProxy({ cluster: args.cluster, nodes: args.nodeNetwork, registryHosts, extra: proxy.noProxy }).join(
-                    ",",
-                  ),
-                },
+                proxy: proxyContext(
+                  proxy,
+                  computeNoProxy({ cluster: args.cluster, nodes: args.nodeNetwork, registryHosts, extra: proxy.noProxy }),
+                ),
               }
             : {}),
           dns: args.dns,

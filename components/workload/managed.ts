@@ -10,6 +10,7 @@ export const MANAGED_ENV_NAMES: readonly string[] = [
   "https_proxy",
   "NO_PROXY",
   "no_proxy",
+  "SPARK_SUBMIT_OPTS",
   "NVIDIA_VISIBLE_DEVICES",
 ];
 

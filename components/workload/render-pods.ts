@@ -23,7 +23,10 @@ export interface EnvVar {
   readonly valueFrom?: Record<string, unknown>;
 }
 
-/** Proxy variables in both spellings (curl and pip read the lower-case ones). */
+/**
+ * Proxy variables in both spellings (curl and pip read the lower-case ones), and the JVM's options
+ * for spark-submit, which runs in the submitter and, in client mode, in the driver.
+ */
 export function proxyEnv(context: WorkloadContext): EnvVar[] {
   const proxy = context.proxy;
   if (proxy === undefined) return [];
@@ -35,6 +38,7 @@ export function proxyEnv(context: WorkloadContext): EnvVar[] {
     fromSecret("https_proxy", PROXY_SECRET_KEYS.https),
     { name: "NO_PROXY", value: proxy.noProxy },
     { name: "no_proxy", value: proxy.noProxy },
+    { name: "SPARK_SUBMIT_OPTS", value: proxy.jvmOptions },
   ];
 }
 

@@ -47,8 +47,11 @@ export interface WorkloadContext {
   readonly jobTtlSeconds: number;
   /** When the stack runs HDFS: `hdfs://…:8020` and the settings every writer applies (HdfsRef). */
   readonly hdfs?: { readonly defaultFs: string; readonly clientProperties: Readonly<Record<string, string>> };
-  /** Secret holding the proxy URLs (with credentials) and the NO_PROXY list, when there is a proxy. */
-  readonly proxy?: { readonly secretName: string; readonly noProxy: string };
+  /**
+   * When there is a proxy: the Secret holding its URLs (with credentials), the NO_PROXY list, and the
+   * JVM's `-D` options for the same proxy (./render-jvm-proxy).
+   */
+  readonly proxy?: { readonly secretName: string; readonly noProxy: string; readonly jvmOptions: string };
   readonly dns: readonly string[];
   readonly gpu?: GpuScheduling;
 }
@@ -76,6 +79,13 @@ function hdfsConfs(hdfs: WorkloadContext["hdfs"]): Record<string, string> {
   return { "spark.hadoop.fs.defaultFS": hdfs.defaultFs, ...Object.fromEntries(client) };
 }
 
+/** Executors fetch remote jars and files themselves: their JVMs get the proxy options, before the user's own. */
+function executorJavaOptions(app: SparkApplicationConfig, context: WorkloadContext): Record<string, string> {
+  const key = "spark.executor.extraJavaOptions";
+  const options = [context.proxy?.jvmOptions, app.sparkConf[key]].filter((o) => o !== undefined);
+  return options.length > 0 ? { [key]: options.join(" ") } : {};
+}
+
 /**
  * Confs that both modes pass as such: GPU scheduling (the operator's `gpu{}` field does not set
  * them), HDFS, then the application's own (which may set its own replication or block size).
@@ -87,6 +97,7 @@ export function applicationConfs(app: SparkApplicationConfig, context: WorkloadC
     ...(app.executor.gpus > 0 ? { "spark.task.resource.gpu.amount": String(app.taskGpus) } : {}),
     ...hdfsConfs(context.hdfs),
     ...app.sparkConf,
+    ...executorJavaOptions(app, context),
   };
 }
 

@@ -81,6 +81,26 @@ describe("stack config", () => {
     ]);
   });
 
+  it("refuses JVM fetches over HTTP(S) when the proxy needs credentials, and allows them when it does not", () => {
+    const spark = {
+      applications: [
+        {
+          name: "etl",
+          mainFile: "https://files.example.com/jobs/etl.py",
+          sparkConf: { "spark.jars.packages": "org.example:lib:1.0", "spark.files": "hdfs:///a.txt,https://files.example.com/b.txt" },
+        },
+        { name: "local", mainFile: "local:///opt/app.py", sparkConf: { "spark.jars": "hdfs:///lib.jar" } },
+      ],
+    };
+    const proxy = { http: "http://proxy.example.com:8080" };
+    expect(problems({ proxy, spark }, ["proxyUsername", "proxyPassword"]).map((p) => p.split(": expected")[0])).toEqual([
+      "spark.applications[0].mainFile",
+      'spark.applications[0].sparkConf["spark.jars.packages"]',
+      'spark.applications[0].sparkConf["spark.files"]',
+    ]);
+    expect(problems({ proxy, spark })).toEqual([]);
+  });
+
   it.each([
     [
       { spark: { namespace: "registry" } },

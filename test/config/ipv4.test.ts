@@ -1,7 +1,7 @@
 // The IPv4 helper the schemas and checks share: the forms the config accepts, and the edges of a
 // network that decide whether a node is covered by nodes.subnet in NO_PROXY.
 import { describe, expect, it } from "vitest";
-import { inNetwork, isIpv4, isLoopbackIpv4, isNetworkCidr } from "../../components/ipv4";
+import { inNetwork, isIpv4, isLoopbackIpv4, isNetworkCidr, octetWildcards } from "../../components/ipv4";
 
 describe("ipv4", () => {
   it("accepts dotted quads only, as NO_PROXY and daemon.json write them", () => {
@@ -26,5 +26,23 @@ describe("ipv4", () => {
   it("counts all of 127.0.0.0/8 as loopback", () => {
     expect(["127.0.0.1", "127.0.1.1", "127.255.255.254"].every(isLoopbackIpv4)).toBe(true);
     expect(["126.255.255.255", "128.0.0.1", "localhost"].some(isLoopbackIpv4)).toBe(false);
+  });
+});
+
+describe("octetWildcards", () => {
+  it.each([
+    ["10.244.0.0/16", ["10.244.*"]],
+    ["10.0.0.0/8", ["10.*"]],
+    ["192.0.2.10/32", ["192.0.2.10"]],
+    ["0.0.0.0/0", ["*"]],
+    ["192.168.4.0/22", ["192.168.4.*", "192.168.5.*", "192.168.6.*", "192.168.7.*"]],
+  ])("covers %s exactly", (cidr, expected) => {
+    expect(octetWildcards(cidr)).toEqual(expected);
+  });
+
+  it("expands a prefix between octets into one pattern per block: 10.96.0.0/12 is 10.96.* to 10.111.*", () => {
+    const patterns = octetWildcards("10.96.0.0/12");
+    expect(patterns).toHaveLength(16);
+    expect([patterns[0], patterns[15]]).toEqual(["10.96.*", "10.111.*"]);
   });
 });

@@ -136,15 +136,19 @@ describe("ssh delivery: three GPU docker nodes behind an authenticated proxy, tw
     expect(ready).toBe(["gpu-1", "gpu-2", "gpu-3"].map((n) => `${n}=${applied[n].hash}`).join(" "));
   });
 
-  it("publishes every node's files and script under <node>/, as a secret", async () => {
-    const { value: files, secret } = await resolve(component.renderedFiles);
-    expect(secret).toBe(true);
+  it("publishes every node's files and script under <node>/, the proxy credentials shown as [secret]", async () => {
+    const files = component.renderedFiles;
+    expect(Object.values(files).join("\n")).not.toContain(PROXY_CREDENTIALS.password);
     expect(
       Object.keys(files)
         .filter((k) => k.startsWith("gpu-1/"))
         .sort(),
     ).toEqual(["gpu-1/apply.sh", "gpu-1/etc/docker/daemon.json", "gpu-1/etc/systemd/system/docker.service.d/http-proxy.conf"]);
-    expect(files["gpu-1/apply.sh"]).toBe(plain((commands[0].wire as any).stdin));
+    // The shown script is the applied one with the credentials in the drop-in's proxy URLs masked.
+    const applied: string = plain((commands[0].wire as any).stdin);
+    const shownCredentials = "%%5Bsecret%%5D:%%5Bsecret%%5D";
+    expect(applied).toContain(`${PROXY_CREDENTIALS.username}:${DROP_IN_PASSWORD}@`);
+    expect(files["gpu-1/apply.sh"]).toBe(applied.replaceAll(`${PROXY_CREDENTIALS.username}:${DROP_IN_PASSWORD}`, shownCredentials));
     // With a node subnet absent, every node is in NO_PROXY, with the API server and the registry.
     expect(files["gpu-2/etc/systemd/system/docker.service.d/http-proxy.conf"]).toContain(
       'Environment="NO_PROXY=localhost,127.0.0.1,192.0.2.21,192.0.2.22,192.0.2.23,gpu-1,gpu-2,gpu-3,10.244.0.0/16,10.96.0.0/12,.svc,.svc.cluster.local,kubernetes.default.svc,192.0.2.10"',
@@ -183,9 +187,8 @@ describe("applied hash", () => {
   });
 
   it("without proxy credentials, the script is no secret", async () => {
-    const { rt, component } = await renderNodes({ hosts: seedNodes().slice(0, 1) });
+    const { rt } = await renderNodes({ hosts: seedNodes().slice(0, 1) });
     expect(isSecret((rt.one(COMMAND).wire as any).stdin)).toBe(false);
-    expect((await resolve(component.renderedFiles)).secret).toBe(false);
   });
 });
 

@@ -1,5 +1,5 @@
 // `npm run render` as a newcomer meets it: the compiled CLI in a child process.
-import { existsSync, mkdirSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { run, tempDir } from "../harness/daemons";
@@ -71,6 +71,47 @@ describe("render CLI", () => {
     utimesSync(graph, 1, 1);
     expect((await run("node", [CLI, "dev", "--out", dir])).code).toBe(0);
     expect(statSync(graph).mtimeMs).toBe(1000);
+  });
+
+  it("never shows a secret given as a plain value: not in out/, not on the terminal, in no encoding", async () => {
+    const dir = tempDir("render-cli");
+    // A unique core that survives URL-encoding (and systemd's %%) unchanged, around characters that do not.
+    const marker = (key: string) => `Mk7q${key}Xw9k@:/Zp`;
+    const prod = readFileSync(join(__dirname, "..", "..", "stacks", "Pulumi.prod.yaml"), "utf8");
+    const planted = prod.replace(
+      /^( {2}spark-gpu-stack:(\w+):)\n {4}secure: .*$/gm,
+      (_, key: string, name: string) => `${key} ${JSON.stringify(marker(name))}`,
+    );
+    const keys = [...prod.matchAll(/^ {2}spark-gpu-stack:(\w+):\n {4}secure:/gm)].map((m) => m[1]);
+    expect(keys.sort()).toEqual(["proxyPassword", "proxyUsername", "registryPassword", "sshPrivateKey"]);
+    const stackFile = join(dir, "Pulumi.planted.yaml");
+    writeFileSync(stackFile, planted);
+    const result = await run("node", [CLI, stackFile, "--out", join(dir, "out")]);
+    expect(result.code, result.stderr).toBe(0);
+    // Base64 at each of the three alignments a marker can have inside a longer encoded value.
+    const base64Forms = (text: string) =>
+      [0, 1, 2].map((pad) =>
+        Buffer.from(`${"x".repeat(pad)}${text}`)
+          .toString("base64")
+          .slice(pad === 0 ? 0 : 4, -4),
+      );
+    const shown = (root: string): string[] =>
+      readdirSync(root, { withFileTypes: true }).flatMap((e) =>
+        e.isDirectory() ? shown(join(root, e.name)) : [readFileSync(join(root, e.name), "utf8")],
+      );
+    const everything = [result.stdout, result.stderr, ...shown(join(dir, "out"))].join("\n");
+    for (const key of keys) {
+      for (const form of [`Mk7q${key}Xw9k`, ...base64Forms(marker(key))]) expect(everything, `${key} as ${form}`).not.toContain(form);
+    }
+    expect(result.stderr).toContain("proxyPassword");
+  });
+
+  it("warns about a key whose project prefix is misspelled, instead of dropping the section silently", async () => {
+    const stackFile = join(tempDir("render-cli"), "Pulumi.typo.yaml");
+    writeFileSync(stackFile, "config:\n  spark-gpu-stak:hdfs:\n    enabled: true\n");
+    const result = await run("node", [CLI, stackFile, "--out", tempDir("render-cli")]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain('spark-gpu-stak:hdfs: the prefix "spark-gpu-stak" is not "spark-gpu-stack", so this key is ignored');
   });
 
   it("explains its usage", async () => {

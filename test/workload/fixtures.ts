@@ -1,9 +1,12 @@
 // Applications as the schema fills them in (defaults from the schema, not restated here) and the
 // plain context the renderers take, shaped like the prod stack.
 import { gpuScheduling } from "../../components/workload/render-gpu";
+import { jvmProxyOptions } from "../../components/workload/render-jvm-proxy";
 import type { WorkloadContext } from "../../components/workload/render-spark";
 import type { SparkApplicationConfig } from "../../components/workload/schema";
 import { acceptedConfig } from "../harness/config";
+
+const NO_PROXY = ["localhost", "127.0.0.1", "10.244.0.0/16", "10.96.0.0/12", ".svc", "kubernetes.default.svc"];
 
 export const DIGEST_IMAGE = `192.0.2.21:6001/spark-pytorch@sha256:${"ab".repeat(32)}`;
 
@@ -48,7 +51,11 @@ export function context(overrides: Partial<WorkloadContext> = {}): WorkloadConte
       defaultFs: "hdfs://hdfs-namenode.hdfs.svc.cluster.local:8020",
       clientProperties: { "dfs.replication": "2", "dfs.blocksize": "268435456" },
     },
-    proxy: { secretName: "spark-proxy", noProxy: "localhost,127.0.0.1,10.244.0.0/16,10.96.0.0/12,.svc,kubernetes.default.svc" },
+    proxy: {
+      secretName: "spark-proxy",
+      noProxy: NO_PROXY.join(","),
+      jvmOptions: jvmProxyOptions({ http: "http://proxy.example.com:8080", noProxy: [] }, NO_PROXY).join(" "),
+    },
     dns: ["192.0.2.53", "192.0.2.54"],
     gpu: gpuScheduling(configured([]).gpu),
     ...overrides,

@@ -12,6 +12,7 @@ import {
 } from "../../components/workload/render-access";
 import { MANAGED_SPARK_CONF_KEYS } from "../../components/workload/managed";
 import { renderDevicePluginValues, renderRuntimeClass } from "../../components/workload/render-gpu";
+import { jvmNonProxyHosts } from "../../components/workload/render-jvm-proxy";
 import { APP_LABEL, renderPodTemplate } from "../../components/workload/render-pods";
 import { SPARK_MASTER, renderSubmitArgv, sparkMemory, submitConfs } from "../../components/workload/render-spark";
 import {
@@ -96,7 +97,29 @@ describe("spark-submit argv", () => {
       "spark.hadoop.fs.defaultFS",
       "spark.hadoop.dfs.replication",
       "spark.hadoop.dfs.blocksize",
+      "spark.executor.extraJavaOptions",
     ]);
+  });
+
+  it("translates NO_PROXY for the JVM: suffixes and names cover subdomains, CIDRs become wildcards", () => {
+    expect(jvmNonProxyHosts(["localhost", "127.0.0.1", ".svc", "gpu-1", "10.96.0.0/12", "*.corp.example.com"])).toEqual([
+      "localhost",
+      "127.0.0.1",
+      "svc",
+      "*.svc",
+      "gpu-1",
+      "*.gpu-1",
+      ...Array.from({ length: 16 }, (_, i) => `10.${96 + i}.*`),
+      "corp.example.com",
+      "*.corp.example.com",
+    ]);
+  });
+
+  it("gives executors the proxy's JVM options, then the application's own", () => {
+    const own = app({ ...cpuApp(), sparkConf: { "spark.executor.extraJavaOptions": "-XX:+UseG1GC" } });
+    const [options] = parseSubmitArgv(renderSubmitArgv(own, context())).confs.get("spark.executor.extraJavaOptions") ?? [];
+    expect(options.split(" ")).toEqual([...(context().proxy?.jvmOptions.split(" ") ?? []), "-XX:+UseG1GC"]);
+    expect(options).toContain("-Dhttp.proxyHost=proxy.example.com");
   });
 
   it("lets an application choose its own replication over the stack's", () => {

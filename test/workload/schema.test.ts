@@ -98,7 +98,7 @@ describe("spark and gpu sections", () => {
     [
       "an env variable the stack sets",
       { spark: { applications: [{ ...INFER, env: { HTTPS_PROXY: "http://elsewhere:3128" } }] } },
-      "spark.applications[0].env.HTTPS_PROXY: expected an environment variable name (letters, digits and '_', not starting with a digit) other than those the stack sets (HTTP_PROXY, http_proxy, HTTPS_PROXY, https_proxy, NO_PROXY, no_proxy, NVIDIA_VISIBLE_DEVICES), got \"HTTPS_PROXY\"",
+      "spark.applications[0].env.HTTPS_PROXY: expected an environment variable name (letters, digits and '_', not starting with a digit) other than those the stack sets (HTTP_PROXY, http_proxy, HTTPS_PROXY, https_proxy, NO_PROXY, no_proxy, SPARK_SUBMIT_OPTS, NVIDIA_VISIBLE_DEVICES), got \"HTTPS_PROXY\"",
     ],
     [
       "a task GPU share Spark refuses",

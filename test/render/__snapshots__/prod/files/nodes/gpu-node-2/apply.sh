@@ -359,10 +359,10 @@ stage_files() {
 	stage_owned '/etc/systemd/system/docker.service.d/http-proxy.conf' 0600 <<'SPARK_GPU_STACK_EOF'
 # Managed by spark-gpu-stack: the proxy for docker. Mode 0600: the URLs may carry credentials.
 [Service]
-Environment="HTTP_PROXY=http://[secret]:[secret]@proxy.example.com:8080"
-Environment="http_proxy=http://[secret]:[secret]@proxy.example.com:8080"
-Environment="HTTPS_PROXY=http://[secret]:[secret]@proxy.example.com:8080"
-Environment="https_proxy=http://[secret]:[secret]@proxy.example.com:8080"
+Environment="HTTP_PROXY=http://%%5Bsecret%%5D:%%5Bsecret%%5D@proxy.example.com:8080"
+Environment="http_proxy=http://%%5Bsecret%%5D:%%5Bsecret%%5D@proxy.example.com:8080"
+Environment="HTTPS_PROXY=http://%%5Bsecret%%5D:%%5Bsecret%%5D@proxy.example.com:8080"
+Environment="https_proxy=http://%%5Bsecret%%5D:%%5Bsecret%%5D@proxy.example.com:8080"
 Environment="NO_PROXY=localhost,127.0.0.1,192.0.2.0/24,10.244.0.0/16,10.96.0.0/12,.svc,.svc.cluster.local,kubernetes.default.svc,192.0.2.21,.example.com"
 Environment="no_proxy=localhost,127.0.0.1,192.0.2.0/24,10.244.0.0/16,10.96.0.0/12,.svc,.svc.cluster.local,kubernetes.default.svc,192.0.2.21,.example.com"
 SPARK_GPU_STACK_EOF
