@@ -39,8 +39,14 @@ const image = new SparkImage("spark-image", {
 
 const hdfs = config.hdfs.enabled ? new HdfsCluster("hdfs", { config: config.hdfs, cluster: config.cluster, nodes: nodes.ref }) : undefined;
 
-// The NVIDIA device plugin (and RuntimeClass) when GPUs are on; GPU applications wait for it.
-const gpu = config.gpu.enabled ? new GpuSupport("gpu", { config: config.gpu, nodes: nodes.ref }) : undefined;
+// The NVIDIA device plugin (and RuntimeClass) when GPUs are on; applications wait until every GPU node offers its GPUs.
+const gpu = config.gpu.enabled
+  ? new GpuSupport("gpu", {
+      config: config.gpu,
+      nodes: nodes.ref,
+      gpuNodes: config.nodes.hosts.filter((host) => host.gpu).map((host) => host.name),
+    })
+  : undefined;
 
 const workload = new SparkWorkload("spark", {
   config: config.spark,
@@ -48,7 +54,6 @@ const workload = new SparkWorkload("spark", {
   cluster: config.cluster,
   proxy: config.proxy,
   proxyCredentials: secrets.proxyCredentials,
-  dns: config.dns,
   image: image.ref,
   registry: registry.ref,
   nodes: nodes.ref,
@@ -67,5 +72,6 @@ export const nodesApplied = nodes.applied;
 export const sparkNamespace = workload.namespace;
 export const sparkServiceAccount = workload.serviceAccount;
 export const sparkApplications = workload.applications;
+export const sparkSmokeJob = workload.smokeJob;
 export const hdfsDefaultFs = hdfs?.ref.defaultFs;
 export const hdfsWebUiUrl = hdfs?.webUiUrl;

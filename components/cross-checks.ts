@@ -15,7 +15,6 @@ export type Report = (path: string, message: string) => void;
 
 /** The sections these checks read. */
 export interface CheckedSections {
-  readonly dns: readonly string[];
   readonly registry: RegistryConfig;
   readonly nodes: NodesConfig;
   readonly spark: SparkConfig;
@@ -117,10 +116,7 @@ const registryHostCheck = crossCheck(["nodes", "registry"], ({ nodes, registry }
   }
 });
 
-/** Pods add the configured servers after the cluster DNS; resolv.conf keeps three nameservers. */
-const MAX_POD_DNS_SERVERS = 2;
-
-const workloadCheck = crossCheck(["spark", "gpu", "hdfs", "dns"], ({ spark, gpu, hdfs, dns }, report) => {
+const workloadCheck = crossCheck(["spark", "gpu", "hdfs"], ({ spark, gpu, hdfs }, report) => {
   forEachRepeat(
     spark.applications.map((app) => app.name),
     (i, first) =>
@@ -158,12 +154,6 @@ const workloadCheck = crossCheck(["spark", "gpu", "hdfs", "dns"], ({ spark, gpu,
       );
     }
   });
-  if (spark.applications.length > 0 && dns.length > MAX_POD_DNS_SERVERS) {
-    report(
-      "dns",
-      `expected at most ${MAX_POD_DNS_SERVERS} servers while Spark applications run: pods list them after the cluster DNS and resolv.conf keeps three, got ${JSON.stringify(dns)}`,
-    );
-  }
 });
 
 const hdfsCheck = crossCheck(["hdfs"], ({ hdfs }, report) => {

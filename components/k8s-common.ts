@@ -43,6 +43,10 @@ export interface PodUser {
   readonly gid: number;
 }
 
+/** registry.k8s.io/kubectl at a validated tag, and the nonroot user of registry.k8s.io images. */
+export const kubectlImage = (version: string) => `registry.k8s.io/kubectl:${version}`;
+export const KUBECTL_USER: PodUser = { uid: 65532, gid: 65532 };
+
 /**
  * Runs as `user`, never as root, under the runtime's default seccomp profile. A pod that writes to
  * its volumes makes them its group's (`ownsVolumes`), checking only the volume's root on each start.

@@ -161,6 +161,17 @@ export const pinnedTag = () => {
     .refine((v) => v !== "latest", e);
 };
 
+/**
+ * A registry.k8s.io/kubectl tag `v1.x.y`. From 1.29 on: the image got a shell when it moved from a
+ * distroless base to debian-base (kubernetes #119592), and the stack's kubectl jobs run shell scripts.
+ */
+export const kubectlTag = (job: string) => {
+  const e = expecting(
+    `a registry.k8s.io/kubectl tag v1.x.y from v1.29.0 on (${job} runs a shell script), within one minor version of the cluster (e.g. v1.32.4)`,
+  );
+  return z.string(e).regex(/^v1\.(29|[3-9]\d)\.\d+$/, e);
+};
+
 export const enumOf = <const T extends readonly [string, ...string[]]>(values: T) =>
   z.enum(values, expecting(`one of ${values.map((v) => `"${v}"`).join(", ")}`));
 

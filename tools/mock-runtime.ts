@@ -27,6 +27,8 @@ export interface RecordedResource {
   readonly state: unknown;
   /** The names this resource had before (its `aliases` by name): the engine sees a rename, not a replace. */
   readonly aliasNames: string[];
+  /** Its `customTimeouts` option, when set: how long the engine waits for it. */
+  readonly customTimeouts?: { readonly create: string; readonly update: string; readonly delete: string };
 }
 
 type Wire = unknown;
@@ -127,6 +129,7 @@ interface RegisterResourceRequest {
   getDependenciesList(): string[];
   getObject(): Struct | undefined;
   getAliasesList(): { getSpec(): { getName(): string } | undefined }[];
+  getCustomtimeouts(): { getCreate(): string; getUpdate(): string; getDelete(): string } | undefined;
 }
 interface RegisterResourceResponse {
   getUrn(): string;
@@ -140,6 +143,13 @@ type Callback<T> = (err: unknown, response: T) => void;
 interface MockMonitor {
   registerResource(req: RegisterResourceRequest, callback: Callback<RegisterResourceResponse>): void;
   registerResourceOutputs(req: RegisterResourceOutputsRequest, callback: Callback<unknown>): void;
+}
+
+function timeoutsOf(req: RegisterResourceRequest): Pick<RecordedResource, "customTimeouts"> {
+  const timeouts = req.getCustomtimeouts();
+  return timeouts !== undefined
+    ? { customTimeouts: { create: timeouts.getCreate(), update: timeouts.getUpdate(), delete: timeouts.getDelete() } }
+    : {};
 }
 
 /** Wraps the mock monitor to keep what the engine would have received. */
@@ -163,6 +173,7 @@ function recordRegistrations(monitor: MockMonitor, log: RecordedResource[], outp
           wire: req.getObject()?.toJavaScript() ?? {},
           state: response.getObject()?.toJavaScript() ?? {},
           aliasNames: req.getAliasesList().flatMap((alias) => alias.getSpec()?.getName() || []),
+          ...timeoutsOf(req),
         });
       }
       callback(err, response);

@@ -2,7 +2,7 @@
 // and a ServiceAccount that may only switch the registry Deployment's args, wait for it, and exec
 // `registry garbage-collect` in its pod. Pure specs; index.ts declares them.
 import type { input as Input } from "@pulumi/kubernetes/types";
-import { labelsOf, nonRootPodSecurity, readOnlyContainer } from "../k8s-common";
+import { KUBECTL_USER, kubectlImage, labelsOf, nonRootPodSecurity, readOnlyContainer } from "../k8s-common";
 import { SERVER_NAMES } from "./render-server";
 
 /** Every object of the GC job: ServiceAccount, Role, RoleBinding, ConfigMap and CronJob. */
@@ -11,8 +11,6 @@ export const GC_NAME = "registry-gc";
 export const GC_ROLLOUT_TIMEOUT_SECONDS = 300;
 /** The ConfigMap key of the script. */
 export const GC_SCRIPT_FILE = "gc.sh";
-/** The nonroot user of registry.k8s.io images. */
-const KUBECTL_USER = { uid: 65532, gid: 65532 };
 const SCRIPTS_DIR = "/scripts";
 
 const metadataOf = (namespace: string) => ({ name: GC_NAME, namespace, labels: labelsOf(GC_NAME) });
@@ -82,7 +80,7 @@ export function renderGcCronJob(input: GcCronJobInput) {
               containers: [
                 {
                   name: "gc",
-                  image: `registry.k8s.io/kubectl:${input.kubectlVersion}`,
+                  image: kubectlImage(input.kubectlVersion),
                   command: ["/bin/sh", `${SCRIPTS_DIR}/${GC_SCRIPT_FILE}`],
                   // kubectl keeps its discovery cache under $HOME.
                   env: [{ name: "HOME", value: "/tmp" }],

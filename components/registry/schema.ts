@@ -2,7 +2,19 @@
 // optional Docker Hub pull-through cache. Defaults live here and only here.
 import { z } from "zod";
 import { isLoopbackIpv4 } from "../ipv4";
-import { bool, byteQuantity, cronSchedule, dnsLabel, dnsSubdomain, host, isHost, integer, nonEmptyString, port } from "../validators";
+import {
+  bool,
+  byteQuantity,
+  cronSchedule,
+  dnsLabel,
+  dnsSubdomain,
+  host,
+  isHost,
+  integer,
+  kubectlTag,
+  nonEmptyString,
+  port,
+} from "../validators";
 
 /** A distribution 2.8.x tag: that line reads /etc/docker/registry/config.yml, as Debian's 2.8.2 does. */
 const distributionTag = () => {
@@ -17,18 +29,6 @@ const distributionTag = () => {
 const registryUiTag = () => {
   const e = { error: "expected a joxit/docker-registry-ui tag 2.x.y from 2.2.0 on (e.g. 2.6.0): proxy mode on 8080 as non-root needs it" };
   return z.string(e).regex(/^2\.([2-9]|\d{2,})\.\d+$/, e);
-};
-
-/**
- * A kubectl image tag `v1.x.y` (registry.k8s.io/kubectl). From 1.29 on: the GC script needs the
- * shell that the image got when it moved from a distroless base to debian-base (kubernetes #119592).
- */
-const kubectlTag = () => {
-  const e = {
-    error:
-      "expected a registry.k8s.io/kubectl tag v1.x.y from v1.29.0 on (the GC job runs a shell script), within one minor version of the cluster (e.g. v1.32.4)",
-  };
-  return z.string(e).regex(/^v1\.(29|[3-9]\d)\.\d+$/, e);
 };
 
 const storageSchema = (size: string) =>
@@ -97,7 +97,7 @@ export const registrySchema = z
          */
         deleteUntagged: bool().default(false),
         /** Tag of registry.k8s.io/kubectl for the GC job; keep it within one minor of the cluster. @default "v1.32.4" */
-        kubectlVersion: kubectlTag().default("v1.32.4"),
+        kubectlVersion: kubectlTag("the GC job").default("v1.32.4"),
       })
       .prefault({}),
     /** Docker Hub pull-through cache, reaching Docker Hub through the corporate proxy. */

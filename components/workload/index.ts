@@ -1,6 +1,7 @@
 // The Spark workload: a namespace with the `spark` service account (namespaced Role, registry pull
 // secret), and every configured application, run either by a Job that calls spark-submit (submit
-// mode) or by the kubeflow Spark operator (operator mode). Objects come from the render-* modules.
+// mode) or by the kubeflow Spark operator (operator mode); and the smoke run, a submit Job in both
+// modes that Pulumi waits for. Objects come from the render-* modules.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterConfig } from "../cluster";
@@ -13,6 +14,7 @@ import { OPERATOR_CHART } from "./charts";
 import { SPARK_OPERATOR_API_VERSION, renderOperatorValues, renderSparkApplication } from "./render-operator";
 import { jvmProxyOptions } from "./render-jvm-proxy";
 import { PROXY_SECRET_KEYS } from "./render-pods";
+import { SMOKE_AWAIT_MARGIN_SECONDS, renderSmokeJob, smokeApplication } from "./render-smoke";
 import { SERVICE_ACCOUNT, type WorkloadContext } from "./render-spark";
 import { renderSubmitCronJob, renderSubmitFiles, renderSubmitJob, type SubmitConfigMap } from "./render-submit";
 import type { SparkApplicationConfig, SparkConfig } from "./schema";
@@ -29,8 +31,6 @@ export interface SparkWorkloadArgs {
   readonly proxy?: ProxyConfig;
   /** Secret proxy credentials; they reach pods only through a Kubernetes Secret. */
   readonly proxyCredentials?: pulumi.Input<ProxyCredentials>;
-  /** DNS servers pods get after the cluster DNS. */
-  readonly dns: readonly string[];
   readonly image: SparkImageRef;
   readonly registry: RegistryRef;
   /** Applications start only once every node is configured. */
@@ -59,8 +59,10 @@ export class SparkWorkload extends pulumi.ComponentResource {
   public readonly serviceAccount: pulumi.Output<string>;
   /** Per application name: the object that runs it and its UI Service. */
   public readonly applications: pulumi.Output<Record<string, SparkApplicationOutput>>;
-  /** Submit mode: the files the submitter pods mount, per application (`<app>/<file>`). */
+  /** The files the submitter pods mount, per application and the smoke run (`<app>/<file>`). */
   public readonly files: pulumi.Output<Record<string, string>>;
+  /** The smoke run's Job, when `spark.smoke.enabled`: it has succeeded once this resolves. */
+  public readonly smokeJob?: pulumi.Output<string>;
 
   constructor(
     private readonly name: string,
@@ -127,6 +129,7 @@ export class SparkWorkload extends pulumi.ComponentResource {
           image,
           sparkVersion: args.image.sparkVersion,
           jobTtlSeconds: config.jobTtlSeconds,
+          pendingTimeoutSeconds: config.pendingTimeoutSeconds,
           ...(args.hdfs !== undefined && defaultFs !== undefined
             ? { hdfs: { defaultFs, clientProperties: args.hdfs.clientProperties } }
             : {}),
@@ -138,7 +141,6 @@ export class SparkWorkload extends pulumi.ComponentResource {
                 ),
               }
             : {}),
-          dns: args.dns,
           ...(args.gpu !== undefined ? { gpu: args.gpu.scheduling } : {}),
         };
       });
@@ -169,22 +171,51 @@ export class SparkWorkload extends pulumi.ComponentResource {
       applications[app.name] = pulumi.output({ kind: run.kind, name: run.name, uiService: ui.metadata.name });
     }
     this.applications = pulumi.output(applications);
-    this.files = context.apply((ctx) =>
-      config.mode === "submit"
-        ? Object.fromEntries(
-            config.applications.flatMap((app) =>
-              Object.entries(renderSubmitFiles(app, ctx)).map(([file, content]) => [`${app.name}/${file}`, content]),
-            ),
-          )
-        : {},
-    );
+
+    const smoke = config.smoke.enabled
+      ? context.apply((ctx) => smokeApplication(config.smoke, ctx, args.gpu?.nodes.length ?? 0))
+      : undefined;
+    if (smoke !== undefined) this.smokeJob = this.smokeRun(smoke, config.smoke.deadlineSeconds, context, runsAfter);
+
+    this.files = pulumi
+      .all([context, pulumi.output(smoke)])
+      .apply(([ctx, smokeApp]) =>
+        Object.fromEntries(
+          [...(config.mode === "submit" ? config.applications : []), ...(smokeApp !== undefined ? [smokeApp] : [])].flatMap((app) =>
+            Object.entries(renderSubmitFiles(app, ctx)).map(([file, content]) => [`${app.name}/${file}`, content]),
+          ),
+        ),
+      );
 
     this.registerOutputs({
       namespace: this.namespace,
       serviceAccount: this.serviceAccount,
       applications: this.applications,
       files: this.files,
+      smokeJob: this.smokeJob,
     });
+  }
+
+  /** The smoke run's ConfigMap and Job; Pulumi waits for the Job to succeed, up to its deadline. */
+  private smokeRun(
+    app: pulumi.Output<SparkApplicationConfig>,
+    deadlineSeconds: number,
+    context: pulumi.Output<WorkloadContext>,
+    dependsOn: pulumi.Resource[],
+  ): pulumi.Output<string> {
+    const rendered = pulumi.all([app, context]).apply(([smokeApp, ctx]) => renderSmokeJob(smokeApp, ctx));
+    const configMap = new k8s.core.v1.ConfigMap(
+      `${this.name}-smoke-submit`,
+      { metadata: rendered.configMap.metadata, data: rendered.configMap.data },
+      { parent: this, dependsOn },
+    );
+    const wait = `${deadlineSeconds + SMOKE_AWAIT_MARGIN_SECONDS}s`;
+    const job = new k8s.batch.v1.Job(
+      `${this.name}-smoke`,
+      { metadata: rendered.run.metadata, spec: rendered.run.spec },
+      { parent: this, dependsOn: [...dependsOn, configMap], customTimeouts: { create: wait, update: wait } },
+    );
+    return job.metadata.name;
   }
 
   /** Proxy URLs with their credentials, as a Secret that pod templates reference by key. */

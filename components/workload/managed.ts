@@ -1,6 +1,6 @@
 // What the stack sets itself in every application: its pods' environment variables (render-pods)
-// and Spark confs (render-spark). The schema refuses them in an application's own `env` and
-// `sparkConf`.
+// and Spark confs (render-spark), which the schema refuses in an application's own `env` and
+// `sparkConf`; and the application name the smoke run takes.
 
 /** Environment variables the stack sets; an application's `env` may not. */
 export const MANAGED_ENV_NAMES: readonly string[] = [
@@ -43,3 +43,6 @@ export const MANAGED_SPARK_CONF_KEYS: readonly string[] = [
   ),
   "spark.task.resource.gpu.amount",
 ];
+
+/** The smoke run's application name; the schema keeps it from the configured applications. */
+export const SMOKE_APPLICATION = "smoke";

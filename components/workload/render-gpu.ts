@@ -1,5 +1,10 @@
-// GPU support: where GPU pods go, the NVIDIA device plugin's Helm values and the nvidia RuntimeClass.
+// GPU support: where GPU pods go, the NVIDIA device plugin's Helm values, the nvidia RuntimeClass,
+// and the Job that proves the GPUs are schedulable (components/workload/scripts/gpu-ready.sh).
 import type { input as Input } from "@pulumi/kubernetes/types";
+import { plainChecksum } from "../checksum";
+import { KUBECTL_USER, kubectlImage, labelsOf, nonRootPodSecurity, readOnlyContainer } from "../k8s-common";
+import { readScript } from "../scripts";
+import { NO_GPU_ENV } from "./render-pods";
 import type { GpuScheduling } from "./render-spark";
 import type { GpuConfig } from "./schema";
 
@@ -37,4 +42,140 @@ export function renderRuntimeClass(scheduling: GpuScheduling) {
     handler: NVIDIA_RUNTIME,
     scheduling: { nodeSelector: { ...scheduling.nodeSelector }, tolerations: [...scheduling.tolerations] },
   } satisfies Input.node.v1.RuntimeClass;
+}
+
+/** The readiness check's ServiceAccount, ClusterRole, ClusterRoleBinding, ConfigMap and Job. */
+export const GPU_READY_NAME = "gpu-ready";
+export const GPU_READY_SCRIPT_FILE = "gpu-ready.sh";
+/**
+ * The check's program. It spells out /dev/termination-log and reads GPU_NODES, GPU_NODE_SELECTOR and
+ * TIMEOUT_SECONDS; test/workload/gpu-ready.system.test.ts runs it with a real kubectl.
+ */
+export const GPU_READY_SCRIPT = readScript("workload", GPU_READY_SCRIPT_FILE);
+/**
+ * Room to pull kubectl and start before the Job's deadline: the script gives up first, naming the
+ * nodes, and the deadline only catches a pod that never ran.
+ */
+export const GPU_READY_START_SECONDS = 300;
+const SCRIPTS_DIR = "/scripts";
+
+export interface GpuReadyInput {
+  readonly namespace: string;
+  /** The configured GPU nodes; empty: every node the GPU node selector matches (at least one). */
+  readonly nodes: readonly string[];
+  readonly scheduling: GpuScheduling;
+  readonly timeoutSeconds: number;
+  readonly kubectlVersion: string;
+  /** The device plugin's chart version: a new one is checked again. */
+  readonly devicePluginChartVersion: string;
+}
+
+/** `a=b,c=d`, as kubectl --selector takes it. */
+const labelSelector = (labels: Readonly<Record<string, string>>) =>
+  Object.entries(labels)
+    .map(([key, value]) => `${key}=${value}`)
+    .join(",");
+
+/**
+ * Read access to the GPU nodes alone (by name), or to the node list when the nodes are known only by
+ * their label: `get` can be limited to names, `list` cannot.
+ */
+export function renderGpuReadyClusterRole(nodes: readonly string[]) {
+  const rule =
+    nodes.length > 0
+      ? { apiGroups: [""], resources: ["nodes"], resourceNames: [...nodes], verbs: ["get"] }
+      : { apiGroups: [""], resources: ["nodes"], verbs: ["list"] };
+  return {
+    apiVersion: "rbac.authorization.k8s.io/v1" as const,
+    kind: "ClusterRole" as const,
+    metadata: { name: GPU_READY_NAME, labels: labelsOf(GPU_READY_NAME) },
+    rules: [rule],
+  } satisfies Input.rbac.v1.ClusterRole;
+}
+
+export function renderGpuReadyClusterRoleBinding(namespace: string) {
+  return {
+    apiVersion: "rbac.authorization.k8s.io/v1" as const,
+    kind: "ClusterRoleBinding" as const,
+    metadata: { name: GPU_READY_NAME, labels: labelsOf(GPU_READY_NAME) },
+    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: GPU_READY_NAME },
+    subjects: [{ kind: "ServiceAccount", name: GPU_READY_NAME, namespace }],
+  } satisfies Input.rbac.v1.ClusterRoleBinding;
+}
+
+export function renderGpuReadyServiceAccount(namespace: string) {
+  return {
+    apiVersion: "v1" as const,
+    kind: "ServiceAccount" as const,
+    metadata: { name: GPU_READY_NAME, namespace, labels: labelsOf(GPU_READY_NAME) },
+  } satisfies Input.core.v1.ServiceAccount;
+}
+
+export function renderGpuReadyConfigMap(namespace: string) {
+  return {
+    apiVersion: "v1" as const,
+    kind: "ConfigMap" as const,
+    metadata: { name: GPU_READY_NAME, namespace, labels: labelsOf(GPU_READY_NAME) },
+    data: { [GPU_READY_SCRIPT_FILE]: GPU_READY_SCRIPT },
+  } satisfies Input.core.v1.ConfigMap;
+}
+
+/**
+ * The Job Pulumi waits for: it completes once every GPU node reports allocatable nvidia.com/gpu.
+ * Its name changes with what it checks, so a new node list, timeout, script or device plugin runs
+ * it again; a failed one is replaced on the next update rather than awaited forever.
+ */
+export function renderGpuReadyJob(input: GpuReadyInput) {
+  const labels = labelsOf(GPU_READY_NAME);
+  const spec = {
+    backoffLimit: 0,
+    activeDeadlineSeconds: input.timeoutSeconds + GPU_READY_START_SECONDS,
+    template: {
+      metadata: { labels },
+      spec: {
+        serviceAccountName: GPU_READY_NAME,
+        restartPolicy: "Never",
+        // It may land on a GPU node, which can be tainted.
+        tolerations: [...input.scheduling.tolerations],
+        securityContext: nonRootPodSecurity(KUBECTL_USER),
+        containers: [
+          {
+            name: GPU_READY_NAME,
+            image: kubectlImage(input.kubectlVersion),
+            command: ["/bin/sh", `${SCRIPTS_DIR}/${GPU_READY_SCRIPT_FILE}`],
+            env: [
+              { name: "GPU_NODES", value: input.nodes.join(" ") },
+              { name: "GPU_NODE_SELECTOR", value: labelSelector(input.scheduling.nodeSelector) },
+              { name: "TIMEOUT_SECONDS", value: String(input.timeoutSeconds) },
+              // kubectl keeps its discovery cache under $HOME.
+              { name: "HOME", value: "/tmp" },
+              NO_GPU_ENV,
+            ],
+            resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "200m", memory: "128Mi" } },
+            securityContext: readOnlyContainer(),
+            volumeMounts: [
+              { name: "scripts", mountPath: SCRIPTS_DIR, readOnly: true },
+              { name: "tmp", mountPath: "/tmp" },
+            ],
+          },
+        ],
+        volumes: [
+          { name: "scripts", configMap: { name: GPU_READY_NAME, defaultMode: 0o555 } },
+          { name: "tmp", emptyDir: {} },
+        ],
+      },
+    },
+  } satisfies Input.batch.v1.JobSpec;
+  const hash = plainChecksum([JSON.stringify(spec), GPU_READY_SCRIPT, input.devicePluginChartVersion]).slice(0, 8);
+  return {
+    apiVersion: "batch/v1" as const,
+    kind: "Job" as const,
+    metadata: {
+      name: `${GPU_READY_NAME}-${hash}`,
+      namespace: input.namespace,
+      labels,
+      annotations: { "pulumi.com/replaceUnready": "true" },
+    },
+    spec,
+  } satisfies Input.batch.v1.Job;
 }

@@ -48,11 +48,6 @@ export function proxyEnv(context: WorkloadContext): EnvVar[] {
  */
 export const NO_GPU_ENV: EnvVar = { name: "NVIDIA_VISIBLE_DEVICES", value: "void" };
 
-/** DNS servers after the cluster's own, as the seed added them to containers by hand. */
-export function dnsConfig(context: WorkloadContext): { dnsConfig?: { nameservers: string[] } } {
-  return context.dns.length > 0 ? { dnsConfig: { nameservers: [...context.dns] } } : {};
-}
-
 /** Node selector, tolerations and RuntimeClass of a pod that asks for GPUs. */
 function gpuPlacement(
   context: WorkloadContext,
@@ -84,7 +79,6 @@ export function renderPodTemplate(app: SparkApplicationConfig, role: SparkRole, 
     .map(([name, value]) => ({ name, value }));
   const spec = {
     ...(gpus > 0 ? gpuPlacement(context, app, role) : {}),
-    ...dnsConfig(context),
     containers: [
       {
         name: CONTAINER_NAME[role],

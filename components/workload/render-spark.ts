@@ -26,6 +26,8 @@ export const SUBMIT_FILES = {
 
 /** Environment variable (set from the pod's name) holding the driver pod's name. */
 export const DRIVER_POD_NAME_ENV = "DRIVER_POD_NAME";
+/** Environment variable holding spark.pendingTimeoutSeconds for the wrapper. */
+export const PENDING_TIMEOUT_ENV = "PENDING_TIMEOUT_SECONDS";
 
 /** Where GPU pods may run; absent when GPU support is off. */
 export interface GpuScheduling {
@@ -45,6 +47,8 @@ export interface WorkloadContext {
   readonly image: string;
   readonly sparkVersion: string;
   readonly jobTtlSeconds: number;
+  /** Submit mode: how long the wrapper lets the run's pods stay Pending. */
+  readonly pendingTimeoutSeconds: number;
   /** When the stack runs HDFS: `hdfs://…:8020` and the settings every writer applies (HdfsRef). */
   readonly hdfs?: { readonly defaultFs: string; readonly clientProperties: Readonly<Record<string, string>> };
   /**
@@ -52,7 +56,6 @@ export interface WorkloadContext {
    * JVM's `-D` options for the same proxy (./render-jvm-proxy).
    */
   readonly proxy?: { readonly secretName: string; readonly noProxy: string; readonly jvmOptions: string };
-  readonly dns: readonly string[];
   readonly gpu?: GpuScheduling;
 }
 
@@ -114,7 +117,8 @@ export function submitConfs(app: SparkApplicationConfig, context: WorkloadContex
     "spark.kubernetes.driver.pod.name": `$(${DRIVER_POD_NAME_ENV})`,
     "spark.kubernetes.driver.podTemplateFile": `${SUBMIT_PATHS.workDir}/${SUBMIT_FILES.driverTemplate}`,
     "spark.kubernetes.executor.podTemplateFile": `${SUBMIT_PATHS.configDir}/${SUBMIT_FILES.executorTemplate}`,
-    "spark.kubernetes.submission.waitAppCompletion": "true",
+    // The wrapper follows the driver itself (components/workload/scripts/submit.sh).
+    "spark.kubernetes.submission.waitAppCompletion": "false",
     "spark.driver.cores": String(app.driver.cores),
     "spark.driver.memory": sparkMemory(app.driver.memory),
     "spark.executor.cores": String(app.executor.cores),

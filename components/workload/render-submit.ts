@@ -4,8 +4,15 @@ import type { input as Input } from "@pulumi/kubernetes/types";
 import { stringify as toYaml } from "yaml";
 import { plainChecksum } from "../checksum";
 import { readScript } from "../scripts";
-import { APP_LABEL, NO_GPU_ENV, dnsConfig, proxyEnv, renderPodTemplate } from "./render-pods";
-import { DRIVER_POD_NAME_ENV, SUBMIT_FILES, SUBMIT_PATHS, renderSubmitArgv, type WorkloadContext } from "./render-spark";
+import { APP_LABEL, NO_GPU_ENV, proxyEnv, renderPodTemplate } from "./render-pods";
+import {
+  DRIVER_POD_NAME_ENV,
+  PENDING_TIMEOUT_ENV,
+  SUBMIT_FILES,
+  SUBMIT_PATHS,
+  renderSubmitArgv,
+  type WorkloadContext,
+} from "./render-spark";
 import type { SparkApplicationConfig } from "./schema";
 
 /** Placeholders in the driver template that the wrapper replaces with the submitter pod's identity. */
@@ -15,7 +22,7 @@ export const OWNER_PLACEHOLDERS = { name: "@SUBMITTER_POD_NAME@", uid: "@SUBMITT
  * The submitter's entry point (POSIX sh) and its status lookup (Python 3, which the image has for
  * PySpark). spark-submit in cluster mode has exited 0 for a failed driver (SPARK-26365), so the exit
  * code comes from the driver pod's phase instead. The wrapper spells out SUBMIT_PATHS, the template's
- * name, OWNER_PLACEHOLDERS and DRIVER_POD_NAME_ENV; test/workload/submit-wrapper.system.test.ts runs it
+ * name, OWNER_PLACEHOLDERS, DRIVER_POD_NAME_ENV and PENDING_TIMEOUT_ENV; test/workload/submit-wrapper.system.test.ts runs it
  * moved and fed by these constants, so neither side can change alone.
  */
 export const SUBMIT_SCRIPT = readScript("workload", "submit.sh");
@@ -49,7 +56,6 @@ function submitterPodSpec(app: SparkApplicationConfig, context: WorkloadContext,
     serviceAccountName: context.serviceAccount,
     restartPolicy: "Never",
     imagePullSecrets: [{ name: context.pullSecret }],
-    ...dnsConfig(context),
     containers: [
       {
         name: "spark-submit",
@@ -62,6 +68,7 @@ function submitterPodSpec(app: SparkApplicationConfig, context: WorkloadContext,
           fieldRef("POD_UID", "metadata.uid"),
           // Unique per run (the Job's pod name), so CronJob runs never collide.
           { name: DRIVER_POD_NAME_ENV, value: "$(POD_NAME)-driver" },
+          { name: PENDING_TIMEOUT_ENV, value: String(context.pendingTimeoutSeconds) },
           ...proxyEnv(context),
           NO_GPU_ENV,
         ],
@@ -102,6 +109,8 @@ function submission(app: SparkApplicationConfig, context: WorkloadContext) {
   const jobSpec = {
     // A failed Spark application is not re-run blindly; Spark already retries failed tasks.
     backoffLimit: 0,
+    // Kubernetes stops a run that outlives it; the driver, owned by the submitter pod, goes with it.
+    activeDeadlineSeconds: app.deadlineSeconds,
     ttlSecondsAfterFinished: context.jobTtlSeconds,
     template: { metadata: { labels }, spec: submitterPodSpec(app, context, configMapName) },
   } satisfies Input.batch.v1.JobSpec;

@@ -1,8 +1,8 @@
 // The `spark` section (the applications and how they are run) and the `gpu` section (NVIDIA device
 // plugin and GPU node scheduling). Defaults live here and only here.
 import { z } from "zod";
-import { bool, byteQuantity, cronSchedule, dnsLabel, enumOf, integer, nonEmptyString } from "../validators";
-import { MANAGED_ENV_NAMES, MANAGED_SPARK_CONF_KEYS } from "./managed";
+import { bool, byteQuantity, cronSchedule, dnsLabel, enumOf, integer, kubectlTag, nonEmptyString } from "../validators";
+import { MANAGED_ENV_NAMES, MANAGED_SPARK_CONF_KEYS, SMOKE_APPLICATION } from "./managed";
 
 /** A chart version pinned exactly on one major line, e.g. `2.5.1`. */
 const chartVersion = (chart: string, major: number, example: string) => {
@@ -118,6 +118,11 @@ const applicationSchema = z
     sparkConf: mapping(isSparkConfKey, SPARK_CONF_KEY, sparkConfValue()).default({}),
     /** Extra environment variables for the driver and executors. @default {} */
     env: mapping(isEnvName, ENV_NAME, z.string({ error: "expected a string" })).default({}),
+    /**
+     * Submit mode: seconds a run may take, start to end (the Job's activeDeadlineSeconds); Kubernetes
+     * then stops it and the Job fails. @default 21600 (6 hours)
+     */
+    deadlineSeconds: integer(60, 30 * 86400).default(21600),
     /** Five-field cron schedule: the application then runs as a CronJob / ScheduledSparkApplication. */
     schedule: cronSchedule().optional(),
     /** Operator mode only: the operator's restart policy. */
@@ -145,18 +150,64 @@ const applicationSchema = z
 
 export type SparkApplicationConfig = z.output<typeof applicationSchema>;
 
-export const sparkSchema = z.strictObject({
-  /** Namespace of the jobs, the `spark` service account and (operator mode) the operator. @default "spark" */
-  namespace: dnsLabel().default("spark"),
-  /** `submit`: a Job runs spark-submit; `operator`: the kubeflow Spark operator runs SparkApplications. @default "submit" */
-  mode: enumOf(["submit", "operator"]).default("submit"),
-  /** kubeflow `spark-operator` Helm chart version (operator mode). @default "2.5.1" */
-  operatorChartVersion: chartVersion("spark-operator", 2, "2.5.1").default("2.5.1"),
-  /** Seconds a finished run (Job, SparkApplication) and its pods are kept for `kubectl logs`. @default 86400 */
-  jobTtlSeconds: integer(60, 30 * 86400).default(86400),
-  /** The applications. @default [] */
-  applications: z.array(applicationSchema).default([]),
-});
+export const sparkSchema = z
+  .strictObject({
+    /** Namespace of the jobs, the `spark` service account and (operator mode) the operator. @default "spark" */
+    namespace: dnsLabel().default("spark"),
+    /** `submit`: a Job runs spark-submit; `operator`: the kubeflow Spark operator runs SparkApplications. @default "submit" */
+    mode: enumOf(["submit", "operator"]).default("submit"),
+    /** kubeflow `spark-operator` Helm chart version (operator mode). @default "2.5.1" */
+    operatorChartVersion: chartVersion("spark-operator", 2, "2.5.1").default("2.5.1"),
+    /** Seconds a finished run (Job, SparkApplication) and its pods are kept for `kubectl logs`. @default 86400 */
+    jobTtlSeconds: integer(60, 30 * 86400).default(86400),
+    /**
+     * Submit mode: seconds a run's driver or executor may stay Pending (unschedulable, image not
+     * pulled) before the submitter stops the run and fails, printing Kubernetes' reason. @default 600
+     */
+    pendingTimeoutSeconds: integer(30, 86400).default(600),
+    /** The applications. @default [] */
+    applications: z.array(applicationSchema).default([]),
+    /**
+     * The smoke run: after every deploy of a new image, a Spark application that proves the platform
+     * (GPUs, HDFS, the pushed image) and that `pulumi up` waits for; its failure fails the update.
+     */
+    smoke: z
+      .strictObject({
+        /** @default true */
+        enabled: bool().default(true),
+        /** Seconds the smoke run may take, image pulls on every node included. @default 1800 */
+        deadlineSeconds: integer(60, 86400).default(1800),
+      })
+      .prefault({}),
+  })
+  .superRefine((spark, ctx) => {
+    if (spark.smoke.enabled && spark.pendingTimeoutSeconds >= spark.smoke.deadlineSeconds) {
+      ctx.issues.push({
+        code: "custom",
+        path: ["smoke", "deadlineSeconds"],
+        input: spark.smoke.deadlineSeconds,
+        message: `expected more than spark.pendingTimeoutSeconds (${spark.pendingTimeoutSeconds}): the run would end at its deadline before a pending pod is reported`,
+      });
+    }
+    spark.applications.forEach((app, i) => {
+      if (spark.smoke.enabled && app.name === SMOKE_APPLICATION) {
+        ctx.issues.push({
+          code: "custom",
+          path: ["applications", i, "name"],
+          input: app.name,
+          message: `expected a name other than "${SMOKE_APPLICATION}", which the smoke run takes while spark.smoke.enabled is true`,
+        });
+      }
+      if (spark.pendingTimeoutSeconds >= app.deadlineSeconds) {
+        ctx.issues.push({
+          code: "custom",
+          path: ["applications", i, "deadlineSeconds"],
+          input: app.deadlineSeconds,
+          message: `expected more than spark.pendingTimeoutSeconds (${spark.pendingTimeoutSeconds}): the run would end at its deadline before a pending pod is reported`,
+        });
+      }
+    });
+  });
 
 export type SparkConfig = z.output<typeof sparkSchema>;
 
@@ -209,6 +260,13 @@ export const gpuSchema = z.strictObject({
    * for nodes whose containerd has an `nvidia` runtime that is not the default. @default false
    */
   runtimeClass: bool().default(false),
+  /**
+   * Seconds `pulumi up` waits for every GPU node to report allocatable nvidia.com/gpu (the device
+   * plugin registered its GPUs) before it fails, naming the nodes without. @default 600
+   */
+  readyTimeoutSeconds: integer(30, 7200).default(600),
+  /** Tag of registry.k8s.io/kubectl for that check; keep it within one minor of the cluster. @default "v1.32.4" */
+  kubectlVersion: kubectlTag("the GPU readiness check").default("v1.32.4"),
 });
 
 export type GpuConfig = z.output<typeof gpuSchema>;

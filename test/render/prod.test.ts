@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { readStackFile } from "../../tools/render";
+import { readStackFile, render } from "../../tools/render";
+import { tempDir } from "../harness/daemons";
 import { plain, type RecordedResource } from "../../tools/mock-runtime";
 import { checkStackRender } from "./check-stack";
 
@@ -20,6 +21,19 @@ function waitsFor(resource: RecordedResource, all: readonly RecordedResource[]):
 }
 
 describe("render of the prod stack", () => {
+  it("leaves pods' DNS to the cluster's: the configured dns servers reach Docker's own containers only", async () => {
+    const result = await render("prod", tempDir("render-prod-dns"));
+    expect(readStackFile("prod").config.dns).toEqual(["192.0.2.53", "192.0.2.54"]);
+    // Pod dnsConfig nameservers come after the cluster DNS, which answers first: CoreDNS forwards
+    // outside names to the node's resolv.conf instead (README, `dns`).
+    const declared = result.resources.filter((r) => r.type.startsWith("kubernetes:")).map((r) => JSON.stringify(plain(r.wire)));
+    expect(declared.filter((text) => text.includes("dnsConfig"))).toEqual([]);
+    const daemonJson = JSON.parse(
+      readFileSync(join(result.outDir, "files", "nodes", "gpu-node-1", "etc", "docker", "daemon.json"), "utf8"),
+    );
+    expect(daemonJson.dns).toEqual(["192.0.2.53", "192.0.2.54"]);
+  });
+
   it("declares only schema-valid objects and writes no secret", async () => {
     const { result, objects } = await checkStackRender("prod");
     expect(result.summary).toContain("secure values not decrypted");

@@ -54,7 +54,7 @@ function build(
   const { pulumi, k8s, workload, gpu } = modules;
   const config = configured(applications, spark);
   const nodesMarker = new k8s.core.v1.ConfigMap(`${name}-nodes-marker`, { metadata: { name: "nodes-ready" } });
-  const gpuSupport = prodLike ? new gpu.GpuSupport(`${name}-gpu`, { config: config.gpu }) : undefined;
+  const gpuSupport = prodLike ? new gpu.GpuSupport(`${name}-gpu`, { config: config.gpu, gpuNodes: ["gpu-1", "gpu-2"] }) : undefined;
   const component = new workload.SparkWorkload(name, {
     config: config.spark,
     gpu: gpuSupport?.ref,
@@ -69,7 +69,6 @@ function build(
           },
         }
       : {}),
-    dns: prodLike ? ["192.0.2.53", "192.0.2.54"] : [],
     image: {
       imageRef: pulumi.output(DIGEST_IMAGE),
       imageName: pulumi.output("192.0.2.21:6001/spark-pytorch:dev"),
@@ -119,7 +118,9 @@ describe("SparkWorkload, submit mode", () => {
     expect(objects.map((o) => o.kind).sort()).toEqual([
       "ConfigMap",
       "ConfigMap",
+      "ConfigMap",
       "CronJob",
+      "Job",
       "Job",
       "Namespace",
       "Role",
@@ -131,7 +132,7 @@ describe("SparkWorkload, submit mode", () => {
       "ServiceAccount",
     ]);
     expect(objects.filter((o) => o.kind !== "Namespace").every((o) => o.metadata?.namespace === "spark")).toBe(true);
-    expect(rt.resources.filter((r) => /ClusterRole/.test(r.type))).toEqual([]);
+    expect(childrenOf("spark").filter((r) => /ClusterRole/.test(r.type))).toEqual([]);
   });
 
   it("binds the spark service account to a least-privilege Role in its namespace", () => {
@@ -176,7 +177,10 @@ describe("SparkWorkload, submit mode", () => {
   });
 
   it("runs the application as a Job from the digest image, after the nodes and the GPU support are ready", async () => {
-    const jobResource = one(childrenOf("spark", "kubernetes:batch/v1:Job"), "Job");
+    const jobResource = one(
+      childrenOf("spark", "kubernetes:batch/v1:Job").filter((r) => r.name === "spark-infer"),
+      "Job",
+    );
     const job = plain(jobResource.wire);
     const container = job.spec.template.spec.containers[0];
     expect(container.image).toBe(DIGEST_IMAGE);
@@ -189,8 +193,8 @@ describe("SparkWorkload, submit mode", () => {
       (r) => plain(r.wire).metadata.name === job.spec.template.spec.volumes[0].configMap.name,
     )!;
     expect(jobResource.dependencies).toContain((await resolve(built.nodesMarker.urn)).value);
-    const devicePlugin = one(childrenOf("spark-gpu", "kubernetes:helm.sh/v3:Release"), "device plugin");
-    expect(jobResource.dependencies).toContain(devicePlugin.urn);
+    const gpuReady = one(childrenOf("spark-gpu", "kubernetes:batch/v1:Job"), "GPU readiness Job");
+    expect(jobResource.dependencies).toContain(gpuReady.urn);
     expect(jobResource.dependencies).toContain(configMap.urn);
     const outputs = (await resolve(built.component.applications)).value;
     expect(outputs.infer).toEqual({ kind: "Job", name: job.metadata.name, uiService: "infer-ui" });
@@ -198,7 +202,7 @@ describe("SparkWorkload, submit mode", () => {
     expect((await resolve(built.component.serviceAccount)).value).toBe("spark");
   });
 
-  it("gives pods NO_PROXY from the nodes' computation, the DNS servers, and GPU placement for executors", () => {
+  it("gives pods NO_PROXY from the nodes' computation, and GPU placement for executors", () => {
     const configMap = childrenOf("spark", "kubernetes:core/v1:ConfigMap")
       .map((r) => plain(r.wire))
       .find((o) => o.metadata.name.startsWith("infer-submit-"))!;
@@ -208,7 +212,6 @@ describe("SparkWorkload, submit mode", () => {
     );
     expect(executor).toContain("runtimeClassName: nvidia");
     expect(executor).toContain("nvidia.com/gpu.present");
-    expect(executor).toContain("- 192.0.2.53");
     expect(executor).not.toContain("alice");
   });
 
@@ -223,7 +226,42 @@ describe("SparkWorkload, submit mode", () => {
       "nightly/driver-template.yaml",
       "nightly/executor-template.yaml",
       "nightly/submit.sh",
+      "smoke/driver-phase",
+      "smoke/driver-template.yaml",
+      "smoke/executor-template.yaml",
+      "smoke/submit.sh",
     ]);
+  });
+
+  it("runs the smoke application as a Job that Pulumi waits for, as many GPU executors as GPU nodes, checking HDFS and the digest", async () => {
+    const smoke = one(
+      childrenOf("spark", "kubernetes:batch/v1:Job").filter((r) => r.name === "spark-smoke"),
+      "smoke Job",
+    );
+    const job = plain(smoke.wire);
+    validateKubernetesObject(job);
+    expect(job.metadata.name).toMatch(/^smoke-[0-9a-f]{8}$/);
+    expect(job.metadata.annotations).toEqual({ "pulumi.com/replaceUnready": "true" });
+    expect(job.spec.activeDeadlineSeconds).toBe(1800);
+    expect(smoke.customTimeouts).toMatchObject({ create: "1860s", update: "1860s" });
+    const { confs, mainFile, appArguments } = parseSubmitArgv(job.spec.template.spec.containers[0].args);
+    expect(mainFile).toBe("local:///opt/spark/app/smoke.py");
+    expect(appArguments).toEqual([
+      "--expected-digest",
+      `sha256:${"ab".repeat(32)}`,
+      "--executors",
+      "2",
+      "--gpus-per-executor",
+      "1",
+      "--hdfs-dir",
+      "/tmp/spark-gpu-stack-smoke",
+    ]);
+    expect(confs.get("spark.executor.resource.gpu.amount")).toEqual(["1"]);
+    expect(confs.get("spark.executor.instances")).toEqual(["2"]);
+    const gpuReady = one(childrenOf("spark-gpu", "kubernetes:batch/v1:Job"), "GPU readiness Job");
+    expect(smoke.dependencies).toContain(gpuReady.urn);
+    expect((await resolve(built.gpuSupport!.ref.ready)).value).toBe(plain(gpuReady.wire).metadata.name);
+    expect((await resolve(built.component.smokeJob!)).value).toBe(job.metadata.name);
   });
 });
 
@@ -255,13 +293,14 @@ describe("SparkWorkload, operator mode", () => {
       imagePullSecrets: ["spark-registry"],
       driver: { serviceAccount: "spark" },
     });
-    expect(childrenOf("sparkop", "kubernetes:batch/v1:Job")).toEqual([]);
+    // The smoke run is a submit Job in both modes.
+    expect(childrenOf("sparkop", "kubernetes:batch/v1:Job").map((r) => r.name)).toEqual(["sparkop-smoke"]);
     const outputs = (await resolve(built.component.applications)).value;
     expect(outputs).toEqual({
       infer: { kind: "SparkApplication", name: "infer", uiService: "infer-ui" },
       nightly: { kind: "ScheduledSparkApplication", name: "nightly", uiService: "nightly-ui" },
     });
-    expect((await resolve(built.component.files)).value).toEqual({});
+    expect(Object.keys((await resolve(built.component.files)).value).every((file) => file.startsWith("smoke/"))).toBe(true);
   });
 });
 
@@ -282,6 +321,21 @@ describe("GpuSupport", () => {
     expect(plain(runtimeClass.wire)).toMatchObject({ metadata: { name: "nvidia" }, handler: "nvidia" });
     expect(one(childrenOf("spark-gpu", "kubernetes:helm.sh/v3:Release"), "device plugin").dependencies).toContain(runtimeClass.urn);
   });
+
+  it("is ready only once a Job, awaited after the device plugin, finds GPUs on every configured GPU node", () => {
+    const jobResource = one(childrenOf("spark-gpu", "kubernetes:batch/v1:Job"), "GPU readiness Job");
+    const job = plain(jobResource.wire);
+    validateKubernetesObject(job);
+    expect(job.metadata).toMatchObject({ namespace: "nvidia-device-plugin", annotations: { "pulumi.com/replaceUnready": "true" } });
+    expect(job.spec.activeDeadlineSeconds).toBe(600 + 300);
+    expect(jobResource.customTimeouts).toMatchObject({ create: "960s", update: "960s" });
+    const env = Object.fromEntries(job.spec.template.spec.containers[0].env.map((e: { name: string; value: string }) => [e.name, e.value]));
+    expect(env).toMatchObject({ GPU_NODES: "gpu-1 gpu-2", GPU_NODE_SELECTOR: "nvidia.com/gpu.present=true", TIMEOUT_SECONDS: "600" });
+    const release = one(childrenOf("spark-gpu", "kubernetes:helm.sh/v3:Release"), "device plugin");
+    expect(jobResource.dependencies).toContain(release.urn);
+    const role = plain(one(childrenOf("spark-gpu", "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole"), "ClusterRole").wire);
+    expect(role.rules).toEqual([{ apiGroups: [""], resources: ["nodes"], resourceNames: ["gpu-1", "gpu-2"], verbs: ["get"] }]);
+  });
 });
 
 describe("SparkWorkload, dev stack", () => {
@@ -290,18 +344,35 @@ describe("SparkWorkload, dev stack", () => {
     await rt.settle();
   });
 
-  it("runs a CPU application with no proxy, DNS or GPU settings", () => {
+  it("runs a CPU application with no proxy or GPU settings", () => {
     expect(childrenOf("sparkdev", "kubernetes:core/v1:Secret").map((r) => plain(r.wire).type)).toEqual(["kubernetes.io/dockerconfigjson"]);
-    const job = plain(one(childrenOf("sparkdev", "kubernetes:batch/v1:Job"), "Job").wire);
+    const job = plain(
+      one(
+        childrenOf("sparkdev", "kubernetes:batch/v1:Job").filter((r) => r.name === "sparkdev-pi"),
+        "Job",
+      ).wire,
+    );
     const pod = job.spec.template.spec;
     expect(pod).not.toHaveProperty("dnsConfig");
     expect(pod.containers[0].env.map((e: { name: string }) => e.name)).toEqual([
       "POD_NAME",
       "POD_UID",
       "DRIVER_POD_NAME",
+      "PENDING_TIMEOUT_SECONDS",
       "NVIDIA_VISIBLE_DEVICES",
     ]);
     const { confs } = parseSubmitArgv(pod.containers[0].args);
     expect([...confs.keys()].filter((k) => k.includes("gpu") || k.includes("hadoop"))).toEqual([]);
+  });
+
+  it("smoke-tests without GPUs or HDFS when the stack has neither: the image digest only", () => {
+    const job = plain(
+      one(
+        childrenOf("sparkdev", "kubernetes:batch/v1:Job").filter((r) => r.name === "sparkdev-smoke"),
+        "Job",
+      ).wire,
+    );
+    const { appArguments } = parseSubmitArgv(job.spec.template.spec.containers[0].args);
+    expect(appArguments).toEqual(["--expected-digest", `sha256:${"ab".repeat(32)}`, "--executors", "1", "--gpus-per-executor", "0"]);
   });
 });

@@ -47,6 +47,7 @@ export function context(overrides: Partial<WorkloadContext> = {}): WorkloadConte
     image: DIGEST_IMAGE,
     sparkVersion: "4.0.1",
     jobTtlSeconds: 86400,
+    pendingTimeoutSeconds: 600,
     hdfs: {
       defaultFs: "hdfs://hdfs-namenode.hdfs.svc.cluster.local:8020",
       clientProperties: { "dfs.replication": "2", "dfs.blocksize": "268435456" },
@@ -56,7 +57,6 @@ export function context(overrides: Partial<WorkloadContext> = {}): WorkloadConte
       noProxy: NO_PROXY.join(","),
       jvmOptions: jvmProxyOptions({ http: "http://proxy.example.com:8080", noProxy: [] }, NO_PROXY).join(" "),
     },
-    dns: ["192.0.2.53", "192.0.2.54"],
     gpu: gpuScheduling(configured([]).gpu),
     ...overrides,
   };

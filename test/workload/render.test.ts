@@ -11,7 +11,17 @@ import {
   renderUiService,
 } from "../../components/workload/render-access";
 import { MANAGED_SPARK_CONF_KEYS } from "../../components/workload/managed";
-import { renderDevicePluginValues, renderRuntimeClass } from "../../components/workload/render-gpu";
+import {
+  GPU_READY_SCRIPT_FILE,
+  renderDevicePluginValues,
+  renderGpuReadyClusterRole,
+  renderGpuReadyClusterRoleBinding,
+  renderGpuReadyConfigMap,
+  renderGpuReadyJob,
+  renderGpuReadyServiceAccount,
+  renderRuntimeClass,
+} from "../../components/workload/render-gpu";
+import { imageDigest, renderSmokeJob, smokeApplication } from "../../components/workload/render-smoke";
 import { jvmNonProxyHosts } from "../../components/workload/render-jvm-proxy";
 import { APP_LABEL, renderPodTemplate } from "../../components/workload/render-pods";
 import { SPARK_MASTER, renderSubmitArgv, sparkMemory, submitConfs } from "../../components/workload/render-spark";
@@ -45,7 +55,8 @@ describe("spark-submit argv", () => {
     const conf = (key: string) => confs.get(key)?.[0];
     expect(conf("spark.kubernetes.container.image")).toBe(DIGEST_IMAGE);
     expect(conf("spark.kubernetes.container.image")).toMatch(/@sha256:[0-9a-f]{64}$/);
-    expect(conf("spark.kubernetes.submission.waitAppCompletion")).toBe("true");
+    // The wrapper follows the driver; spark-submit only submits.
+    expect(conf("spark.kubernetes.submission.waitAppCompletion")).toBe("false");
     expect(conf("spark.executor.instances")).toBe("3");
     expect(conf("spark.executor.memory")).toBe("8g");
     expect(conf("spark.driver.memory")).toBe("1g");
@@ -154,7 +165,7 @@ describe("pod templates", () => {
     expect(driver.spec.containers[0]).not.toHaveProperty("resources");
   });
 
-  it("carry the proxy from a Secret (credentials never inline), NO_PROXY, the DNS servers and the app's env", () => {
+  it("carry the proxy from a Secret (credentials never inline), NO_PROXY and the app's env", () => {
     const driver = renderPodTemplate(gpuApp(), "driver", context());
     const env = (driver.spec.containers[0] as any).env as { name: string; value?: string; valueFrom?: any }[];
     for (const name of ["HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy"]) {
@@ -164,13 +175,11 @@ describe("pod templates", () => {
     }
     expect(env.find((e) => e.name === "NO_PROXY")?.value).toContain("kubernetes.default.svc");
     expect(env).toContainEqual({ name: "TORCH_HOME", value: "/opt/spark/work-dir/torch" });
-    expect(driver.spec.dnsConfig).toEqual({ nameservers: ["192.0.2.53", "192.0.2.54"] });
     expect(driver.metadata.labels).toEqual({ [APP_LABEL]: "infer" });
   });
 
-  it("say nothing about proxy or DNS on a stack without them", () => {
-    const driver = renderPodTemplate(cpuApp(), "driver", context({ proxy: undefined, dns: [], gpu: undefined }));
-    expect(driver.spec).not.toHaveProperty("dnsConfig");
+  it("say nothing about the proxy on a stack without one", () => {
+    const driver = renderPodTemplate(cpuApp(), "driver", context({ proxy: undefined, gpu: undefined }));
     expect((driver.spec.containers[0] as any).env).toEqual([{ name: "NVIDIA_VISIBLE_DEVICES", value: "void" }]);
   });
 
@@ -197,8 +206,16 @@ describe("submit Job", () => {
     const pod = submitPod(objects);
     expect(pod.volumes[0].configMap.name).toBe(objects.configMap.metadata.name);
     expect(pod.restartPolicy).toBe("Never");
-    expect(objects.run.spec).toMatchObject({ backoffLimit: 0, ttlSecondsAfterFinished: 86400 });
+    expect(objects.run.spec).toMatchObject({ backoffLimit: 0, ttlSecondsAfterFinished: 86400, activeDeadlineSeconds: 21600 });
     expect(objects.run.metadata.annotations).toEqual({ "pulumi.com/skipAwait": "true" });
+  });
+
+  it("ends a run at the application's deadline, and tells the wrapper how long pods may stay Pending", () => {
+    const objects = renderSubmitJob(app({ ...cpuApp(), deadlineSeconds: 3600 }), context({ pendingTimeoutSeconds: 300 }));
+    expect(objects.run.spec.activeDeadlineSeconds).toBe(3600);
+    expect(submitPod(objects).containers[0].env).toContainEqual({ name: "PENDING_TIMEOUT_SECONDS", value: "300" });
+    const scheduled = renderSubmitCronJob(app({ ...cpuApp(), deadlineSeconds: 7200 }), "0 3 * * *", context());
+    expect(scheduled.run.spec.jobTemplate.spec.activeDeadlineSeconds).toBe(7200);
   });
 
   it("makes the driver pod owned by the submitter pod, so nothing outlives the Job", () => {
@@ -220,7 +237,7 @@ describe("submit Job", () => {
     expect(again.run.metadata.name).toBe(first.run.metadata.name);
     expect(first.run.metadata.name).toMatch(/^infer-[0-9a-f]{8}$/);
     expect(rebuilt.run.metadata.name).not.toBe(first.run.metadata.name);
-    const newTemplate = renderSubmitJob(gpuApp(), context({ dns: ["192.0.2.53"] }));
+    const newTemplate = renderSubmitJob(gpuApp(), context({ proxy: undefined }));
     expect(newTemplate.configMap.metadata.name).not.toBe(first.configMap.metadata.name);
     expect(newTemplate.run.metadata.name).not.toBe(first.run.metadata.name);
   });
@@ -235,6 +252,44 @@ describe("submit Job", () => {
       concurrencyPolicy: "Forbid",
       jobTemplate: { spec: { backoffLimit: 0, ttlSecondsAfterFinished: 86400 } },
     });
+  });
+});
+
+describe("smoke run", () => {
+  const smoke = { enabled: true, deadlineSeconds: 1800 };
+
+  it("is a valid Job Pulumi waits for, a new one for each image digest", () => {
+    const objects = renderSmokeJob(smokeApplication(smoke, context(), 3), context());
+    validateKubernetesObject(objects.configMap);
+    validateKubernetesObject(objects.run as KubernetesObject);
+    expect(objects.run.metadata.annotations).toEqual({ "pulumi.com/replaceUnready": "true" });
+    expect(objects.run.spec.activeDeadlineSeconds).toBe(1800);
+    const rebuilt = renderSmokeJob(smokeApplication(smoke, context({ image: DIGEST_IMAGE.replace(/ab/g, "cd") }), 3), context());
+    expect(rebuilt.run.metadata.name).not.toBe(objects.run.metadata.name);
+  });
+
+  it("runs as many GPU executors as GPU nodes, waits for all of them, and checks HDFS when the stack has it", () => {
+    const argv = parseSubmitArgv(submitPod(renderSmokeJob(smokeApplication(smoke, context(), 3), context())).containers[0].args);
+    expect(argv.mainFile).toBe("local:///opt/spark/app/smoke.py");
+    expect(argv.appArguments).toEqual([
+      "--expected-digest",
+      imageDigest(DIGEST_IMAGE),
+      "--executors",
+      "3",
+      "--gpus-per-executor",
+      "1",
+      "--hdfs-dir",
+      "/tmp/spark-gpu-stack-smoke",
+    ]);
+    expect(argv.confs.get("spark.executor.resource.gpu.amount")).toEqual(["1"]);
+    expect(argv.confs.get("spark.scheduler.minRegisteredResourcesRatio")).toEqual(["1.0"]);
+    const plain = smokeApplication(smoke, context({ gpu: undefined, hdfs: undefined }), 0);
+    expect(plain.executor).toMatchObject({ gpus: 0, instances: 1 });
+    expect(plain.arguments).toEqual(["--expected-digest", `sha256:${"ab".repeat(32)}`, "--executors", "1", "--gpus-per-executor", "0"]);
+  });
+
+  it("refuses an image not pinned by digest", () => {
+    expect(() => imageDigest("192.0.2.21:6001/spark-pytorch:latest")).toThrow("is not pinned by digest");
   });
 });
 
@@ -295,5 +350,53 @@ describe("GPU support", () => {
       handler: "nvidia",
       scheduling: { nodeSelector: { "nvidia.com/gpu.present": "true" } },
     });
+  });
+});
+
+describe("GPU readiness check", () => {
+  const input = {
+    namespace: "nvidia-device-plugin",
+    nodes: ["gpu-node-1", "gpu-node-2"],
+    scheduling: context().gpu!,
+    timeoutSeconds: 600,
+    kubectlVersion: "v1.32.4",
+    devicePluginChartVersion: "0.20.0",
+  };
+
+  it("is a valid Job, ServiceAccount, binding and script, running kubectl as non-root on a read-only root", () => {
+    const job = renderGpuReadyJob(input);
+    for (const object of [
+      job,
+      renderGpuReadyServiceAccount(input.namespace),
+      renderGpuReadyClusterRole(input.nodes),
+      renderGpuReadyClusterRoleBinding(input.namespace),
+      renderGpuReadyConfigMap(input.namespace),
+    ])
+      validateKubernetesObject(object as KubernetesObject);
+    expect(renderGpuReadyConfigMap(input.namespace).data[GPU_READY_SCRIPT_FILE]).toContain("allocatable.nvidia");
+    const pod = job.spec.template.spec;
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65532 });
+    expect(pod.containers[0]).toMatchObject({
+      image: "registry.k8s.io/kubectl:v1.32.4",
+      securityContext: { readOnlyRootFilesystem: true, allowPrivilegeEscalation: false },
+    });
+    expect(pod.tolerations).toEqual([{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }]);
+    // The script names the nodes before Kubernetes ends the Job.
+    expect(job.spec.activeDeadlineSeconds).toBeGreaterThan(600);
+  });
+
+  it("may read the GPU nodes by name, or list nodes when it knows them only by label, and nothing else", () => {
+    expect(renderGpuReadyClusterRole(input.nodes).rules).toEqual([
+      { apiGroups: [""], resources: ["nodes"], resourceNames: ["gpu-node-1", "gpu-node-2"], verbs: ["get"] },
+    ]);
+    expect(renderGpuReadyClusterRole([]).rules).toEqual([{ apiGroups: [""], resources: ["nodes"], verbs: ["list"] }]);
+  });
+
+  it("runs again for new nodes, a new timeout or a new device plugin, and not otherwise", () => {
+    const name = (changes: Partial<typeof input>) => renderGpuReadyJob({ ...input, ...changes }).metadata.name;
+    expect(name({})).toMatch(/^gpu-ready-[0-9a-f]{8}$/);
+    expect(name({})).toBe(name({}));
+    for (const change of [{ nodes: ["gpu-node-1"] }, { timeoutSeconds: 900 }, { devicePluginChartVersion: "0.20.1" }])
+      expect(name(change), JSON.stringify(change)).not.toBe(name({}));
   });
 });

@@ -16,7 +16,14 @@ const problems = (raw: Record<string, unknown>) => configProblems(raw);
 describe("spark and gpu sections", () => {
   it("fill their defaults in the schema", () => {
     const config = parsed({ spark: { applications: [INFER] } });
-    expect(config.spark).toMatchObject({ namespace: "spark", mode: "submit", operatorChartVersion: "2.5.1", jobTtlSeconds: 86400 });
+    expect(config.spark).toMatchObject({
+      namespace: "spark",
+      mode: "submit",
+      operatorChartVersion: "2.5.1",
+      jobTtlSeconds: 86400,
+      pendingTimeoutSeconds: 600,
+      smoke: { enabled: true, deadlineSeconds: 1800 },
+    });
     expect(config.spark.applications[0]).toEqual({
       ...INFER,
       arguments: [],
@@ -25,6 +32,7 @@ describe("spark and gpu sections", () => {
       taskGpus: 1,
       sparkConf: {},
       env: {},
+      deadlineSeconds: 21600,
       restartPolicy: {
         type: "Never",
         onFailureRetries: 3,
@@ -39,6 +47,8 @@ describe("spark and gpu sections", () => {
       nodeSelector: { "nvidia.com/gpu.present": "true" },
       tolerations: [{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }],
       runtimeClass: false,
+      readyTimeoutSeconds: 600,
+      kubectlVersion: "v1.32.4",
     });
   });
 
@@ -79,6 +89,27 @@ describe("spark and gpu sections", () => {
       "a main class for Python",
       { spark: { applications: [{ ...INFER, mainClass: "x.Y" }] } },
       'spark.applications[0].mainClass: expected no main class for the Python main file local:///opt/spark/app/batch_inference.py, got "x.Y"',
+    ],
+    [
+      "a deadline no longer than the pending timeout",
+      { spark: { pendingTimeoutSeconds: 900, applications: [{ ...INFER, deadlineSeconds: 900 }] } },
+      "spark.applications[0].deadlineSeconds: expected more than spark.pendingTimeoutSeconds (900): the run would end at its deadline before a pending pod is reported, got 900",
+    ],
+    [
+      "a smoke deadline no longer than the pending timeout",
+      { spark: { pendingTimeoutSeconds: 1800 } },
+      "spark.smoke.deadlineSeconds: expected more than spark.pendingTimeoutSeconds (1800): the run would end at its deadline before a pending pod is reported, got 1800",
+    ],
+    [
+      "an application named like the smoke run",
+      { spark: { applications: [{ ...INFER, name: "smoke" }] } },
+      'spark.applications[0].name: expected a name other than "smoke", which the smoke run takes while spark.smoke.enabled is true, got "smoke"',
+    ],
+    ["a GPU readiness timeout of zero", { gpu: { readyTimeoutSeconds: 0 } }, "gpu.readyTimeoutSeconds: expected an integer 30–7200, got 0"],
+    [
+      "a kubectl without a shell",
+      { gpu: { kubectlVersion: "v1.28.9" } },
+      'gpu.kubectlVersion: expected a registry.k8s.io/kubectl tag v1.x.y from v1.29.0 on (the GPU readiness check runs a shell script), within one minor version of the cluster (e.g. v1.32.4), got "v1.28.9"',
     ],
     [
       "a main file without scheme",
@@ -152,13 +183,6 @@ describe("spark and gpu sections", () => {
         'spark.applications[0].restartPolicy.type: expected "Never" in submit mode (a failed Job is not re-run; set spark.mode: operator for restarts), got "Always"',
       ],
     ],
-    [
-      "three DNS servers for Spark pods",
-      { dns: ["192.0.2.53", "192.0.2.54", "192.0.2.55"], spark: { applications: [INFER] } },
-      [
-        'dns: expected at most 2 servers while Spark applications run: pods list them after the cluster DNS and resolv.conf keeps three, got ["192.0.2.53","192.0.2.54","192.0.2.55"]',
-      ],
-    ],
   ])("refuses across sections: %s", (_, raw, messages) => {
     expect(problems(raw)).toEqual(messages);
   });
@@ -169,5 +193,10 @@ describe("spark and gpu sections", () => {
       spark: { mode: "operator", applications: [{ ...INFER, executor: { gpus: 1 }, taskGpus: 0.25, restartPolicy: { type: "Always" } }] },
     });
     expect(config.spark.applications[0].executor.gpus).toBe(1);
+  });
+
+  it("lets a stack name its application smoke once the smoke run is off", () => {
+    const config = parsed({ spark: { smoke: { enabled: false }, applications: [{ ...INFER, name: "smoke" }] } });
+    expect(config.spark.applications[0].name).toBe("smoke");
   });
 });

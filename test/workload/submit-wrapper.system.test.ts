@@ -6,7 +6,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "n
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DRIVER_PHASE_SCRIPT, OWNER_PLACEHOLDERS, SUBMIT_SCRIPT } from "../../components/workload/render-submit";
-import { DRIVER_POD_NAME_ENV, SUBMIT_FILES, SUBMIT_PATHS } from "../../components/workload/render-spark";
+import { DRIVER_POD_NAME_ENV, PENDING_TIMEOUT_ENV, SUBMIT_FILES, SUBMIT_PATHS } from "../../components/workload/render-spark";
 import { freePort, run, runOk, startDaemon, tempDir, type Daemon } from "../harness/daemons";
 
 function executable(path: string, content: string): void {
@@ -14,8 +14,11 @@ function executable(path: string, content: string): void {
   chmodSync(path, 0o755);
 }
 
-/** A scene: the wrapper beside its driver template, stand-ins that replay a scripted run. */
-function scene(options: { submitExit: number; phases: string[] }) {
+/**
+ * A scene: the wrapper beside its driver template, stand-ins that replay a scripted run. `pending`
+ * scripts the answers to `driver-phase --stop-if-pending` (exit codes; 0 when the script runs out).
+ */
+function scene(options: { submitExit: number; phases: string[]; pending?: number[] }) {
   const root = tempDir("submit-wrapper");
   const paths = { configDir: join(root, "config"), workDir: join(root, "work") };
   const stubs = join(root, "stubs");
@@ -29,15 +32,29 @@ function scene(options: { submitExit: number; phases: string[] }) {
     `metadata:\n  ownerReferences:\n  - name: ${OWNER_PLACEHOLDERS.name}\n    uid: ${OWNER_PLACEHOLDERS.uid}\n`,
   );
   writeFileSync(join(state, "phases"), options.phases.map((p) => `${p}\n`).join(""));
+  writeFileSync(join(state, "pending"), (options.pending ?? []).map((p) => `${p}\n`).join(""));
   // spark-submit: records its arguments (one per line) and the driver template it was given.
   executable(
     join(stubs, "spark-submit"),
     `#!/bin/sh\nfor a in "$@"; do printf '%s\\n' "$a"; done >"${state}/args"\ncp "${paths.workDir}/${SUBMIT_FILES.driverTemplate}" "${state}/driver-template.yaml"\nexit ${options.submitExit}\n`,
   );
-  // driver-phase: answers with the next scripted phase; ERROR means the API could not be asked.
+  // driver-phase: answers with the next scripted phase (ERROR: the API could not be asked), or with
+  // --stop-if-pending, records its arguments and exits with the next scripted code.
   executable(
     join(stubs, SUBMIT_FILES.driverPhase),
-    `#!/bin/sh\necho "$1" >>"${state}/asked"\nphase=$(head -n 1 "${state}/phases")\nsed -i 1d "${state}/phases"\n[ "$phase" = ERROR ] && { echo "driver-phase: API down" >&2; exit 1; }\necho "$phase"\n`,
+    `#!/bin/sh
+if [ "$1" = --stop-if-pending ]; then
+  echo "$2 $3" >>"${state}/pending-checks"
+  code=$(head -n 1 "${state}/pending"); sed -i 1d "${state}/pending"
+  [ "\${code:-0}" = 3 ] && echo "pod $3 Pending for 900s (limit $2s): not scheduled: Unschedulable: 0/3 nodes are available"
+  exit "\${code:-0}"
+fi
+echo "$1" >>"${state}/asked"
+phase=$(head -n 1 "${state}/phases")
+sed -i 1d "${state}/phases"
+[ "$phase" = ERROR ] && { echo "driver-phase: API down" >&2; exit 1; }
+echo "$phase"
+`,
   );
   executable(join(stubs, "sleep"), `#!/bin/sh\necho "$1" >>"${state}/slept"\n`);
   const env = {
@@ -45,6 +62,7 @@ function scene(options: { submitExit: number; phases: string[] }) {
     POD_NAME: "pi-8f2c1a-x7k2p",
     POD_UID: "0f6a7c3e-1b2d-4e5f-8a9b-0c1d2e3f4a5b",
     [DRIVER_POD_NAME_ENV]: "pi-8f2c1a-x7k2p-driver",
+    [PENDING_TIMEOUT_ENV]: "600",
   };
   const read = (file: string) => (existsSync(join(state, file)) ? readFileSync(join(state, file), "utf8") : "");
   return {
@@ -101,12 +119,30 @@ describe("submit wrapper", () => {
     expect(result.stderr).toContain("no driver pod pi-8f2c1a-x7k2p-driver: the submission failed (spark-submit exited 1)");
   });
 
-  it("waits for the driver when spark-submit stopped watching early, and takes the driver's outcome", async () => {
-    const s = scene({ submitExit: 1, phases: ["Running", "Running", "Succeeded"] });
+  it("follows the driver to its end and takes its outcome, checking for pending pods while it runs", async () => {
+    const s = scene({ submitExit: 0, phases: ["Pending", "Running", "Succeeded"] });
     const result = await s.run([]);
     expect(result.code, result.stderr).toBe(0);
     expect(s.lines("asked")).toHaveLength(3);
+    expect(s.lines("pending-checks")).toEqual(["600 pi-8f2c1a-x7k2p-driver", "600 pi-8f2c1a-x7k2p-driver"]);
     expect(s.lines("slept")).toEqual(["10", "10"]);
+  });
+
+  it("fails the run when its pods stay Pending too long, with Kubernetes' reason", async () => {
+    const s = scene({ submitExit: 0, phases: ["Running", "Running", "Running"], pending: [0, 3] });
+    const result = await s.run([]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain("Pending for 900s (limit 600s): not scheduled: Unschedulable: 0/3 nodes are available");
+    expect(result.stderr).toContain("stayed Pending longer than 600s (spark.pendingTimeoutSeconds); stopped");
+    expect(s.lines("asked")).toHaveLength(2);
+  });
+
+  it("counts a failed pending check as a failed lookup", async () => {
+    const s = scene({ submitExit: 0, phases: Array(6).fill("Running"), pending: Array(6).fill(1) });
+    const result = await s.run([]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("cannot read the state of driver pod pi-8f2c1a-x7k2p-driver");
+    expect(s.lines("pending-checks")).toHaveLength(6);
   });
 
   it("rides out a few failed lookups, but not an API that never answers", async () => {
@@ -115,7 +151,7 @@ describe("submit wrapper", () => {
     const down = scene({ submitExit: 0, phases: Array(6).fill("ERROR") });
     const result = await down.run([]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain("cannot read the phase of driver pod pi-8f2c1a-x7k2p-driver (spark-submit exited 0)");
+    expect(result.stderr).toContain("cannot read the state of driver pod pi-8f2c1a-x7k2p-driver (spark-submit exited 0)");
     expect(down.lines("asked")).toHaveLength(6);
   });
 
@@ -128,18 +164,58 @@ describe("submit wrapper", () => {
   });
 });
 
-// The API server stand-in: HTTPS with a self-signed certificate, one pod, bearer-token auth.
+// The API server stand-in: HTTPS with a self-signed certificate, bearer-token auth, the pods of
+// namespace `jobs` (creation times relative to now), executor listing by label, and deletions
+// recorded in the file named by its fifth argument.
 const API_STUB = `
-import http.server, json, ssl, sys
-port, cert, key, token = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+import datetime, http.server, json, ssl, sys, urllib.parse
+port, cert, key, token, deleted = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
+def pod(name, phase, age, role="driver", owner=None, **status):
+    created = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(seconds=age)
+    metadata = {"name": name, "labels": {"spark-role": role}, "creationTimestamp": created.strftime("%Y-%m-%dT%H:%M:%SZ")}
+    if owner:
+        metadata["ownerReferences"] = [{"apiVersion": "v1", "kind": "Pod", "name": owner, "uid": "u-" + owner}]
+    return {"kind": "Pod", "metadata": metadata, "status": {"phase": phase, **status}}
+UNSCHEDULABLE = [{"type": "PodScheduled", "status": "False", "reason": "Unschedulable",
+                  "message": "0/3 nodes are available: 3 Insufficient nvidia.com/gpu."}]
+PULLING = [{"name": "spark-kubernetes-driver", "state": {"waiting": {"reason": "ImagePullBackOff",
+            "message": "Back-off pulling image 192.0.2.21:6001/spark-pytorch"}}}]
+def world():
+    return [
+        pod("infer-driver", "Failed", 60),
+        pod("stuck-driver", "Running", 900),
+        pod("stuck-exec-1", "Pending", 900, "executor", "stuck-driver", conditions=UNSCHEDULABLE),
+        pod("stuck-exec-2", "Running", 900, "executor", "stuck-driver"),
+        pod("stuck-exec-3", "Pending", 5, "executor", "stuck-driver", conditions=UNSCHEDULABLE),
+        pod("other-exec-1", "Pending", 900, "executor", "other-driver", conditions=UNSCHEDULABLE),
+        pod("pulling-driver", "Pending", 900, containerStatuses=PULLING),
+        pod("fresh-driver", "Pending", 5),
+    ]
+PREFIX = "/api/v1/namespaces/jobs/pods"
 class Handler(http.server.BaseHTTPRequestHandler):
+    def answer(self, code, body=None):
+        self.send_response(code); self.send_header("Content-Type", "application/json"); self.end_headers()
+        if body is not None: self.wfile.write(json.dumps(body).encode())
+    def find(self):
+        url = urllib.parse.urlsplit(self.path)
+        if self.headers.get("Authorization") != "Bearer " + token: return 401, None, url
+        pods = {p["metadata"]["name"]: p for p in world()}
+        if url.path.startswith(PREFIX + "/") and url.path[len(PREFIX) + 1:] in pods: return 200, pods[url.path[len(PREFIX) + 1:]], url
+        return 404, None, url
     def do_GET(self):
-        if self.headers.get("Authorization") != "Bearer " + token:
-            self.send_response(401); self.end_headers(); return
-        if self.path == "/api/v1/namespaces/jobs/pods/infer-driver":
-            body = json.dumps({"kind": "Pod", "status": {"phase": "Failed"}}).encode()
-            self.send_response(200); self.send_header("Content-Type", "application/json"); self.end_headers(); self.wfile.write(body); return
-        self.send_response(404); self.end_headers()
+        code, found, url = self.find()
+        if code == 401: return self.answer(401)
+        if url.path == PREFIX:
+            selector = urllib.parse.parse_qs(url.query).get("labelSelector", [""])[0]
+            key, _, value = selector.partition("=")
+            items = [p for p in world() if key and p["metadata"]["labels"].get(key) == value]
+            return self.answer(200, {"kind": "PodList", "items": items})
+        self.answer(code, found)
+    def do_DELETE(self):
+        code, found, url = self.find()
+        if code == 200:
+            with open(deleted, "a") as f: f.write(url.path + "\\n")
+        self.answer(code, found)
     def log_message(self, *args):
         pass
 server = http.server.HTTPServer(("127.0.0.1", port), Handler)
@@ -154,9 +230,11 @@ describe("driver-phase", () => {
   let port: number;
   let serviceAccountDir: string;
   let script: string;
+  let deleted: string;
 
   beforeAll(async () => {
     const dir = tempDir("driver-phase");
+    deleted = join(dir, "deleted");
     serviceAccountDir = join(dir, "serviceaccount");
     mkdirSync(serviceAccountDir);
     await runOk("openssl", [
@@ -188,7 +266,7 @@ describe("driver-phase", () => {
     api = await startDaemon(
       "api-stub",
       "python3",
-      [join(dir, "api.py"), String(port), join(serviceAccountDir, "ca.crt"), join(dir, "tls.key"), "s3rvice-account-token"],
+      [join(dir, "api.py"), String(port), join(serviceAccountDir, "ca.crt"), join(dir, "tls.key"), "s3rvice-account-token", deleted],
       {
         ready: async () => (await run("python3", ["-c", `import socket; socket.create_connection(("127.0.0.1", ${port}), 1)`])).code === 0,
       },
@@ -222,10 +300,57 @@ describe("driver-phase", () => {
     try {
       const result = await run(script, ["infer-driver"], { env: env() });
       expect(result.code).toBe(1);
-      expect(result.stderr).toBe("driver-phase: the API server answered 401 for pod infer-driver\n");
+      expect(result.stderr).toBe("driver-phase: the API server answered 401 to GET pods/infer-driver\n");
     } finally {
       writeFileSync(join(serviceAccountDir, "token"), "s3rvice-account-token\n");
     }
+  });
+
+  const deletions = () => (existsSync(deleted) ? readFileSync(deleted, "utf8") : "");
+
+  it("stops a run whose executor stays unschedulable, naming the pod and the scheduler's reason", async () => {
+    writeFileSync(deleted, "");
+    const result = await run(script, ["--stop-if-pending", "600", "stuck-driver"], { env: env() });
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(3);
+    // Only the driver's own executors, and only those Pending beyond the limit.
+    expect(result.stdout).toMatch(
+      /^pod stuck-exec-1 Pending for 9\d\ds \(limit 600s\): not scheduled: Unschedulable: 0\/3 nodes are available: 3 Insufficient nvidia\.com\/gpu\.\ndeleted driver pod stuck-driver and with it its executors\n$/,
+    );
+    expect(deletions()).toBe("/api/v1/namespaces/jobs/pods/stuck-driver\n");
+  });
+
+  it("names a waiting container's reason when the pod was scheduled", async () => {
+    writeFileSync(deleted, "");
+    const result = await run(script, ["--stop-if-pending", "600", "pulling-driver"], { env: env() });
+    expect(result.code).toBe(3);
+    expect(result.stdout).toContain("pod pulling-driver Pending for 9");
+    expect(result.stdout).toContain(
+      "container spark-kubernetes-driver waiting: ImagePullBackOff: Back-off pulling image 192.0.2.21:6001/spark-pytorch",
+    );
+    expect(deletions()).toBe("/api/v1/namespaces/jobs/pods/pulling-driver\n");
+  });
+
+  it("leaves a run alone while its pods are within the limit, or when the driver is gone", async () => {
+    writeFileSync(deleted, "");
+    for (const [limit, driver] of [
+      ["600", "fresh-driver"],
+      ["1000", "stuck-driver"],
+      ["600", "gone-driver"],
+    ]) {
+      expect(await run(script, ["--stop-if-pending", limit, driver], { env: env() }), driver).toMatchObject({
+        code: 0,
+        stdout: "",
+        stderr: "",
+      });
+    }
+    expect(deletions()).toBe("");
+  });
+
+  it("refuses a malformed call", async () => {
+    const result = await run(script, ["--stop-if-pending", "ten", "stuck-driver"], { env: env() });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("usage: driver-phase POD_NAME | driver-phase --stop-if-pending SECONDS POD_NAME");
   });
 
   it("exits 1 outside a pod", async () => {

@@ -2,13 +2,15 @@
 
 The driver generates a synthetic dataset with Spark, builds a small classifier and broadcasts its
 weights. Every partition runs the model in batches inside mapPartitions, on the GPU Spark assigned
-to the task (spark.task.resource.gpu.amount > 0) or on the CPU when it assigned none. Predictions
-are written as Parquet; a one-line JSON summary is written next to them and printed on stdout.
+to the task (spark.task.resource.gpu.amount > 0) or on the CPU when it assigned none. A task that
+was assigned a GPU CUDA cannot use fails rather than fall back to the CPU. Predictions are written
+as Parquet; a one-line JSON summary is written next to them and printed on stdout.
 
     spark-submit ... local:///opt/spark/app/batch_inference.py --rows 100000 --output hdfs:///runs/1
 
-The job reads its own output back and exits non-zero when a row is missing, so a caller can trust
-the summary rather than spark-submit's exit code alone.
+The job reads its own output back and exits non-zero when a row is missing, or when executors were
+given GPUs and a row was predicted on the CPU, so a caller can trust the summary rather than
+spark-submit's exit code alone.
 """
 
 import argparse
@@ -34,11 +36,28 @@ def build_model() -> nn.Module:
     )
 
 
+class GpuUnavailable(RuntimeError):
+    """Spark assigned the task a GPU that CUDA cannot use: holding GPUs, the job must not run on CPUs."""
+
+
 def choose_device(gpu_addresses) -> torch.device:
-    """The first GPU Spark assigned to this task when CUDA can use it, else the CPU."""
-    if gpu_addresses and torch.cuda.is_available():
-        return torch.device(f"cuda:{int(gpu_addresses[0])}")
-    return torch.device("cpu")
+    """The first GPU Spark assigned to this task, or the CPU when it assigned none."""
+    if not gpu_addresses:
+        return torch.device("cpu")
+    if not torch.cuda.is_available():
+        raise GpuUnavailable(f"Spark assigned GPU {gpu_addresses[0]} but CUDA is unavailable (driver, runtime or device plugin?)")
+    return torch.device(f"cuda:{int(gpu_addresses[0])}")
+
+
+def summary_problems(summary, executor_gpus: float):
+    """Why the run's summary cannot be trusted: rows missing, or GPUs held while rows ran on the CPU."""
+    problems = []
+    if summary["rows"] != summary["expectedRows"]:
+        problems.append(f"expected {summary['expectedRows']} predictions, found {summary['rows']}")
+    on_cpu = summary["rowsByDevice"].get("cpu", 0)
+    if executor_gpus > 0 and on_cpu:
+        problems.append(f"executors have {executor_gpus:g} GPUs each, yet {on_cpu} rows were predicted on the CPU")
+    return problems
 
 
 def predict_batches(model: nn.Module, device: torch.device, rows, batch_size: int):
@@ -131,11 +150,12 @@ def main(argv=None) -> int:
     line = json.dumps(summary, sort_keys=True)
     spark.createDataFrame([(line,)], "value string").coalesce(1).write.mode("overwrite").text(f"{args.output}/summary")
     print(line)
+    executor_gpus = float(spark.sparkContext.getConf().get("spark.executor.resource.gpu.amount", "0"))
     spark.stop()
-    if summary["rows"] != args.rows:
-        print(f"expected {args.rows} predictions, found {summary['rows']}", file=sys.stderr)
-        return 1
-    return 0
+    problems = summary_problems(summary, executor_gpus)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    return 1 if problems else 0
 
 
 if __name__ == "__main__":

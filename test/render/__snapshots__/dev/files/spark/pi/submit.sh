@@ -1,12 +1,16 @@
 #!/bin/sh
-# Runs spark-submit (arguments as given) in cluster mode, then exits with the driver's real outcome:
-# 0 only when the driver pod Succeeded. spark-submit has exited 0 for a failed driver (SPARK-26365).
-# Environment: POD_NAME and POD_UID (this pod, downward API), DRIVER_POD_NAME.
+# Runs spark-submit (arguments as given) in cluster mode, then follows the driver pod and exits with
+# its real outcome: 0 only when the driver pod Succeeded. spark-submit has exited 0 for a failed
+# driver (SPARK-26365), so it only submits (waitAppCompletion=false) and this loop does the waiting.
+# A driver or executor Pending for longer than PENDING_TIMEOUT_SECONDS ends the run, with the reason
+# Kubernetes gives, instead of holding the Job until its deadline.
+# Environment: POD_NAME and POD_UID (this pod, downward API), DRIVER_POD_NAME, PENDING_TIMEOUT_SECONDS.
 set -eu
 
 : "${POD_NAME:?is not set (downward API metadata.name)}"
 : "${POD_UID:?is not set (downward API metadata.uid)}"
 : "${DRIVER_POD_NAME:?is not set}"
+: "${PENDING_TIMEOUT_SECONDS:?is not set}"
 
 # driver-phase sits next to this script.
 PATH="$(dirname "$0"):$PATH"
@@ -20,23 +24,32 @@ sed -e "s/@SUBMITTER_POD_NAME@/$POD_NAME/" -e "s/@SUBMITTER_POD_UID@/$POD_UID/" 
 
 submit_status=0
 spark-submit "$@" || submit_status=$?
-echo "submit: spark-submit exited $submit_status; asking the API for driver pod $DRIVER_POD_NAME"
+echo "submit: spark-submit exited $submit_status; following driver pod $DRIVER_POD_NAME"
 
-# spark-submit may also stop watching before the driver ends: wait for a final phase.
+# Wait for a final phase; while the run goes on, stop it when its pods cannot start.
 failures=0
 while :; do
   if phase=$(driver-phase "$DRIVER_POD_NAME"); then
-    failures=0
     case "$phase" in
       Pending | Running | Unknown) ;;
       *) break ;;
     esac
+    pending_status=0
+    driver-phase --stop-if-pending "$PENDING_TIMEOUT_SECONDS" "$DRIVER_POD_NAME" || pending_status=$?
+    case "$pending_status" in
+      0) failures=0 ;;
+      3)
+        echo "submit: the run's pods stayed Pending longer than ${PENDING_TIMEOUT_SECONDS}s (spark.pendingTimeoutSeconds); stopped" >&2
+        exit 1
+        ;;
+      *) failures=$((failures + 1)) ;;
+    esac
   else
     failures=$((failures + 1))
-    if [ "$failures" -ge 6 ]; then
-      echo "submit: cannot read the phase of driver pod $DRIVER_POD_NAME (spark-submit exited $submit_status)" >&2
-      exit 1
-    fi
+  fi
+  if [ "$failures" -ge 6 ]; then
+    echo "submit: cannot read the state of driver pod $DRIVER_POD_NAME (spark-submit exited $submit_status)" >&2
+    exit 1
   fi
   sleep 10
 done
