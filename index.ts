@@ -7,8 +7,12 @@ import { NodeRuntimeConfig } from "./components/nodes";
 import { SparkWorkload } from "./components/workload";
 import { GpuSupport } from "./components/workload/gpu";
 import { HdfsCluster } from "./components/hdfs";
+import { ClaimStorage } from "./components/storage";
+import { planStorage, volumeDirectories } from "./components/storage/render";
 
 const { config, secrets } = loadConfig();
+// Which claims get local volumes, on which nodes: the nodes' scripts make their directories.
+const storagePlan = planStorage(config);
 
 // Nodes first, from the registry's address alone: behind the proxy, every image the cluster pulls
 // (the registry's own included) needs them configured. Pods wait for them; nothing else does.
@@ -20,7 +24,10 @@ const nodes = new NodeRuntimeConfig("nodes", {
   dns: config.dns,
   registry: registryAddress(config.registry),
   sshPrivateKey: secrets.sshPrivateKey,
+  volumeDirectories: volumeDirectories(storagePlan),
 });
+
+const storage = new ClaimStorage("storage", { plan: storagePlan });
 
 const registry = new PrivateRegistry("registry", {
   config: config.registry,
@@ -28,6 +35,7 @@ const registry = new PrivateRegistry("registry", {
   proxyCredentials: secrets.proxyCredentials,
   password: secrets.registryPassword,
   nodes: nodes.ref,
+  storage: storage.ref,
 });
 
 const image = new SparkImage("spark-image", {
@@ -37,7 +45,15 @@ const image = new SparkImage("spark-image", {
   proxyCredentials: secrets.proxyCredentials,
 });
 
-const hdfs = config.hdfs.enabled ? new HdfsCluster("hdfs", { config: config.hdfs, cluster: config.cluster, nodes: nodes.ref }) : undefined;
+const hdfs = config.hdfs.enabled
+  ? new HdfsCluster("hdfs", {
+      config: config.hdfs,
+      cluster: config.cluster,
+      nodes: nodes.ref,
+      storage: storage.ref,
+      placement: storagePlan.local?.hdfs,
+    })
+  : undefined;
 
 // The NVIDIA device plugin (and RuntimeClass) when GPUs are on; applications wait until every GPU node offers its GPUs.
 const gpu = config.gpu.enabled

@@ -12,6 +12,7 @@ import { imageSchema } from "./image/schema";
 import { nodesSchema } from "./nodes/schema";
 import { proxySchema, type ProxyCredentials } from "./proxy";
 import { registrySchema } from "./registry/schema";
+import { storageSchema } from "./storage/schema";
 import { ipv4 } from "./validators";
 import { gpuSchema, type SparkApplicationConfig, sparkSchema } from "./workload/schema";
 
@@ -29,6 +30,7 @@ const stackSchema = z.strictObject({
   spark: sparkSchema.prefault({}),
   gpu: gpuSchema.prefault({}),
   hdfs: hdfsSchema.prefault({}),
+  storage: storageSchema.prefault({}),
 });
 
 export type StackConfig = z.output<typeof stackSchema>;

@@ -3,9 +3,12 @@
 // typed by the module that owns it; config.ts runs these once every section has parsed on its own.
 import type { HdfsConfig } from "./hdfs/schema";
 import { inNetwork } from "./ipv4";
+import { tolerates } from "./k8s-common";
+import { GPU_NODE_TAINT } from "./nodes/gpu-marks";
 import { deliveryNamespace } from "./nodes/apply-namespace";
 import type { NodesConfig } from "./nodes/schema";
 import { isLoopback, type RegistryConfig } from "./registry/schema";
+import type { StorageConfig } from "./storage/schema";
 import { forEachRepeat } from "./validators";
 import { DEVICE_PLUGIN_CHART } from "./workload/charts";
 import type { GpuConfig, SparkConfig } from "./workload/schema";
@@ -20,6 +23,7 @@ export interface CheckedSections {
   readonly spark: SparkConfig;
   readonly gpu: GpuConfig;
   readonly hdfs: HdfsConfig;
+  readonly storage: StorageConfig;
 }
 
 type SectionKey = keyof CheckedSections;
@@ -194,7 +198,66 @@ const dataNodesCheck = crossCheck(["nodes", "hdfs"], ({ nodes, hdfs }, report) =
   }
 });
 
+/** Tainted GPU nodes admit only what tolerates the taint: the GPU pods and the device plugin must. */
+const gpuTaintCheck = crossCheck(["nodes", "gpu"], ({ nodes, gpu }, report) => {
+  const { key, value, effect } = GPU_NODE_TAINT;
+  if (!nodes.taintGpuNodes || !gpu.enabled || gpu.tolerations.some((t) => tolerates(t, GPU_NODE_TAINT))) return;
+  report(
+    "gpu.tolerations",
+    `expected a toleration of the taint ${key}=${value}:${effect} that nodes.taintGpuNodes puts on GPU nodes (e.g. {key: ${key}, operator: Exists, effect: ${effect}}), got ${JSON.stringify(gpu.tolerations)}`,
+  );
+});
+
+/**
+ * A Docker node's kubelet reaches Docker through cri-dockerd, which ignored a RuntimeClass handler
+ * until Mirantis/cri-dockerd#350 (2024), and the stack cannot tell which cri-dockerd a node runs
+ * (README, "Runtime check"). Docker GPU nodes get nvidia as Docker's default runtime instead.
+ */
+const runtimeClassCheck = crossCheck(["nodes", "gpu"], ({ nodes, gpu }, report) => {
+  const docker = nodes.hosts.filter((node) => node.runtime === "docker").map((node) => node.name);
+  if (!gpu.enabled || !gpu.runtimeClass || docker.length === 0) return;
+  report(
+    "gpu.runtimeClass",
+    `expected false while nodes.hosts has Docker nodes (${docker.join(", ")}): their kubelet runs pods through cri-dockerd, which ignored RuntimeClass handlers before Mirantis/cri-dockerd#350 and whose version the stack cannot see, so GPU pods could run without the nvidia runtime; Docker GPU nodes get it as Docker's default runtime instead, got true`,
+  );
+});
+
+/**
+ * A bare kubeadm cluster has no default StorageClass: with configured nodes, claims name a class or
+ * bind to the stack's local volumes, which need nodes and take no class of their own.
+ */
+const storageCheck = crossCheck(["storage", "nodes", "registry", "hdfs"], ({ storage, nodes, registry, hdfs }, report) => {
+  if (storage.local === undefined) {
+    if (nodes.hosts.length > 0 && storage.className === undefined) {
+      report(
+        "storage.className",
+        "expected the StorageClass of the registry's and HDFS's claims, or storage.local.path for local volumes on the nodes: with nodes.hosts configured the cluster is assumed to have no default class (a kubeadm cluster has none), got nothing",
+      );
+    }
+    return;
+  }
+  if (nodes.hosts.length === 0) {
+    report("storage.local.path", "expected nodes.hosts: local volumes are made on the configured nodes, and there are none");
+  }
+  const ownClasses = [
+    ["registry.storage.storageClass", registry.storage.storageClass],
+    ["registry.mirror.storage.storageClass", registry.mirror.enabled ? registry.mirror.storage.storageClass : undefined],
+    ["hdfs.nameNode.storageClass", hdfs.enabled ? hdfs.nameNode.storageClass : undefined],
+    ["hdfs.dataNode.storageClass", hdfs.enabled ? hdfs.dataNode.storageClass : undefined],
+  ] as const;
+  for (const [key, value] of ownClasses) {
+    if (value !== undefined)
+      report(
+        key,
+        `expected no class with storage.local: the claim binds to the local volume the stack makes for it, got ${JSON.stringify(value)}`,
+      );
+  }
+});
+
 const CROSS_CHECKS: readonly CrossCheck<SectionKey>[] = [
+  storageCheck,
+  gpuTaintCheck,
+  runtimeClassCheck,
   nodesCheck,
   registryHostCheck,
   registryNodeCheck,

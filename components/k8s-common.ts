@@ -15,6 +15,17 @@ export function labelsOf(name: string, more: { readonly component?: string; read
   };
 }
 
+/**
+ * A value that reaches a program unchanged after `expansions` rounds of Kubernetes' `$(VAR)`
+ * expansion of container `command`, `args` and `env` values: each round turns `$$` into `$`, so every
+ * `$` is doubled once per round. A user's `$(HTTP_PROXY)` would otherwise receive the proxy URL,
+ * password included.
+ */
+export function literalThroughExpansion(value: string, expansions = 1): string {
+  const doubled = "$".repeat(2 ** expansions);
+  return value.replace(/\$/g, () => doubled); // a function: in a replacement string "$$" means "$"
+}
+
 /** Pod Security Standards levels, least to most strict. */
 export type PodSecurityLevel = "privileged" | "baseline" | "restricted";
 
@@ -77,4 +88,42 @@ export function readOnlyContainer() {
  */
 export function checksumAnnotation(what: "config" | "apply-script", checksum: string): Record<string, string> {
   return { [`spark-gpu-stack/${what}-checksum`]: checksum };
+}
+
+/** A node taint, as `spec.taints` holds it. */
+export interface Taint {
+  readonly key: string;
+  readonly value?: string;
+  readonly effect: "NoSchedule" | "PreferNoSchedule" | "NoExecute";
+}
+
+/** A pod's toleration, as `spec.tolerations` holds it. */
+export interface Toleration {
+  readonly key: string;
+  readonly operator: "Equal" | "Exists";
+  readonly value?: string;
+  readonly effect?: Taint["effect"];
+}
+
+/** Exactly the tolerations of these taints, each once: what a pod pinned to their node needs. */
+export function tolerationsOf(taints: readonly Taint[]): Toleration[] {
+  const seen = new Set<string>();
+  return taints.flatMap((t) => {
+    const id = JSON.stringify([t.key, t.value ?? "", t.effect]);
+    if (seen.has(id)) return [];
+    seen.add(id);
+    return [
+      t.value === undefined
+        ? { key: t.key, operator: "Exists", effect: t.effect }
+        : { key: t.key, operator: "Equal", value: t.value, effect: t.effect },
+    ];
+  });
+}
+
+/** Whether a toleration lets a pod onto a node with this taint (the scheduler's rule). */
+export function tolerates(toleration: { key?: string; operator?: string; value?: string; effect?: string }, taint: Taint): boolean {
+  if (toleration.effect !== undefined && toleration.effect !== taint.effect) return false;
+  if (toleration.key === undefined || toleration.key === "") return toleration.operator === "Exists";
+  if (toleration.key !== taint.key) return false;
+  return toleration.operator === "Exists" || (toleration.value ?? "") === (taint.value ?? "");
 }

@@ -1,5 +1,6 @@
 // The typed values that flow between components (docs/ARCHITECTURE.md, "Typed wiring").
 import type * as pulumi from "@pulumi/pulumi";
+import type { Toleration } from "./k8s-common";
 
 export interface RegistryCredentials {
   readonly username: string;
@@ -45,14 +46,17 @@ export interface NodesReadyRef {
   readonly ready: pulumi.Output<string>;
   /**
    * What pods must `dependsOn` to start after every node is configured: behind the proxy, their
-   * images can be pulled only then.
+   * images can be pulled only then; GPU pods need the nodes' labels. Each node's NodePatch, which
+   * waits for that node's applier.
    */
   readonly configured: readonly pulumi.Resource[];
   /**
-   * Each node's applier, by Kubernetes node name: a pod pinned to one node waits for that node
+   * Each node's NodePatch, by Kubernetes node name: a pod pinned to one node waits for that node
    * only (docs/ARCHITECTURE.md, "Order of resources").
    */
   readonly byNode: Readonly<Record<string, pulumi.Resource>>;
+  /** By node name: the tolerations of the taints the stack puts on that node, for the pods it pins there. */
+  readonly tolerations: Readonly<Record<string, readonly Toleration[]>>;
 }
 
 /** HDFS as Spark jobs address it. Produced by HdfsCluster. */
@@ -61,4 +65,12 @@ export interface HdfsRef {
   readonly defaultFs: pulumi.Output<string>;
   /** Hadoop settings each writer applies to the files it creates: `dfs.replication`, `dfs.blocksize` (bytes). */
   readonly clientProperties: Readonly<Record<string, string>>;
+}
+
+/** Where claims get their volumes. Produced by ClaimStorage. */
+export interface StorageRef {
+  /** storageClassName of a claim that names none of its own; absent: the cluster's default class. */
+  readonly className?: string;
+  /** What claims wait for: the local StorageClass and PersistentVolumes (none with a named class). */
+  readonly volumes: readonly pulumi.Resource[];
 }

@@ -186,3 +186,24 @@ export function forEachRepeat(values: readonly string[], repeated: (index: numbe
     else repeated(i, first);
   });
 }
+
+/**
+ * A mapping whose keys are checked one by one: a bad key is reported at its own path, with what is
+ * expected (zod's key schemas would only say "Invalid key in record").
+ */
+export const mapping = <V extends z.ZodType>(isKey: (key: string) => boolean, expectedKey: string, value: V) =>
+  z.record(z.string(), value, { error: "expected a mapping" }).superRefine((record, ctx) => {
+    for (const key of Object.keys(record))
+      if (!isKey(key)) ctx.issues.push({ code: "custom", path: [key], input: key, message: expectedKey });
+  });
+
+/** A label key (also a taint key): an optional DNS-subdomain prefix and `/`, then a name of at most 63 characters. */
+export const isLabelKey = (key: string) =>
+  key.length <= 253 + 1 + 63 &&
+  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/.test(key);
+
+/** A label value (also a taint value): empty, or at most 63 characters. */
+export const labelValue = () => {
+  const e = expecting("a label value (at most 63 letters, digits, '-', '_' or '.', starting and ending alphanumeric)");
+  return z.string(e).regex(/^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/, e);
+};

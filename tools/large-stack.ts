@@ -1,11 +1,19 @@
 // A generated stack file for `npm run bench`: the prod stack's shape (stacks/Pulumi.prod.yaml) at the
 // scale a large site runs, 100 GPU nodes and 50 GPU applications, to show how the render scales.
+import { createHash } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify as toYaml } from "yaml";
 
 export const LARGE_NODES = 100;
 export const LARGE_APPLICATIONS = 50;
+
+/** A well-formed ed25519 host key line (RFC 4253 §6.6 blob) derived from the node's name: a placeholder, as prod's are. */
+function placeholderHostKey(node: string): string {
+  const field = (bytes: Buffer) => Buffer.concat([Buffer.from([0, 0, 0, bytes.length]), bytes]);
+  const blob = Buffer.concat([field(Buffer.from("ssh-ed25519")), field(createHash("sha256").update(node).digest())]);
+  return `ssh-ed25519 ${blob.toString("base64")}`;
+}
 
 /** The stack file's document; node i is at 10.20.<i/250>.<i%250 + 1>, all in one /16. */
 export function largeStackDocument(nodes = LARGE_NODES, applications = LARGE_APPLICATIONS) {
@@ -15,6 +23,7 @@ export function largeStackDocument(nodes = LARGE_NODES, applications = LARGE_APP
     address: `10.20.${Math.floor(i / 250)}.${(i % 250) + 1}`,
     runtime: i % 2 === 0 ? "docker" : "containerd",
     gpu: true,
+    hostKey: placeholderHostKey(`gpu-node-${i + 1}`),
   }));
   const secure = { secure: "v1:placeholder-set-with-pulumi-config-set-secret" };
   return {

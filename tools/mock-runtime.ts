@@ -29,6 +29,8 @@ export interface RecordedResource {
   readonly aliasNames: string[];
   /** Its `customTimeouts` option, when set: how long the engine waits for it. */
   readonly customTimeouts?: { readonly create: string; readonly update: string; readonly delete: string };
+  /** The resource options that keep data: what `pulumi destroy` or a replacement would do to it. */
+  readonly options: { readonly protect: boolean; readonly retainOnDelete: boolean; readonly ignoreChanges: string[] };
 }
 
 type Wire = unknown;
@@ -130,6 +132,9 @@ interface RegisterResourceRequest {
   getObject(): Struct | undefined;
   getAliasesList(): { getSpec(): { getName(): string } | undefined }[];
   getCustomtimeouts(): { getCreate(): string; getUpdate(): string; getDelete(): string } | undefined;
+  getProtect(): boolean | undefined;
+  getRetainondelete(): boolean | undefined;
+  getIgnorechangesList(): string[];
 }
 interface RegisterResourceResponse {
   getUrn(): string;
@@ -171,9 +176,19 @@ function recordRegistrations(monitor: MockMonitor, log: RecordedResource[], outp
           parent: req.getParent() || undefined,
           dependencies: req.getDependenciesList(),
           wire: req.getObject()?.toJavaScript() ?? {},
-          state: response.getObject()?.toJavaScript() ?? {},
+          // Read for few resources (random ones): converted on first read, not for every registration.
+          get state() {
+            const state = response.getObject()?.toJavaScript() ?? {};
+            Object.defineProperty(this, "state", { value: state });
+            return state;
+          },
           aliasNames: req.getAliasesList().flatMap((alias) => alias.getSpec()?.getName() || []),
           ...timeoutsOf(req),
+          options: {
+            protect: req.getProtect() ?? false,
+            retainOnDelete: req.getRetainondelete() ?? false,
+            ignoreChanges: req.getIgnorechangesList(),
+          },
         });
       }
       callback(err, response);

@@ -139,6 +139,9 @@ function writeTree(outDir: string, files: ReadonlyMap<string, string>): void {
   }
 }
 
+/** No line folding; no anchors, which masked() values (fresh objects throughout) never need, so the search for shared objects is skipped. */
+const YAML_OPTIONS = { lineWidth: 0, aliasDuplicateObjects: false } as const;
+
 const safeName = (s: string) => s.replace(/[^A-Za-z0-9_.-]/g, "_");
 
 export interface RenderResult {
@@ -156,15 +159,23 @@ export async function render(stackOrPath: string, outRoot = join(ROOT, "out")): 
   // process (the unit tests share their workers) runs it again.
   const programPath = join(ROOT, "bin", "index.js");
   delete require.cache[programPath];
-  const program = require(programPath) as Record<string, unknown>;
-  await runtime.settle();
+  // The SDK stamps every promise it makes with a stack trace, for a leak report the mock engine never
+  // gives; that was the largest cost of registering a large stack. Errors thrown meanwhile keep their message.
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
   const exported: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(program)) {
-    if (value === undefined) continue;
-    const { value: resolved, secret } = await resolve(value as never);
-    exported[name] = secret ? SECRET_PLACEHOLDER : resolved;
+  try {
+    const program = require(programPath) as Record<string, unknown>;
+    await runtime.settle();
+    for (const [name, value] of Object.entries(program)) {
+      if (value === undefined) continue;
+      const { value: resolved, secret } = await resolve(value as never);
+      exported[name] = secret ? SECRET_PLACEHOLDER : resolved;
+    }
+    await runtime.settle();
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
   }
-  await runtime.settle();
   // The same rules and facts as `pulumi preview --policy-pack policy` (docs/ARCHITECTURE.md, "Whole-plan rules").
   const facts = clusterFacts(stackFile.config);
   const plan = runtime.resources.filter((r) => r.custom).map((r) => ({ type: r.type, name: r.name, props: masked(r.wire) }));
@@ -187,13 +198,16 @@ export async function render(stackOrPath: string, outRoot = join(ROOT, "out")): 
         stack: stackFile.stack,
         undecryptedSecrets: Object.keys(stackFile.placeholders),
         outputs: exported,
-        resources: resources.map((r) => ({
-          type: r.type,
-          name: r.name,
-          parent: nameOf(r.parent),
-          dependencies: [...new Set(r.dependencies)].map(nameOf).filter((d) => d !== undefined && d !== nameOf(r.parent)),
-          inputs: masked(r.wire),
-        })),
+        resources: resources.map((r) => {
+          const parent = nameOf(r.parent);
+          return {
+            type: r.type,
+            name: r.name,
+            parent,
+            dependencies: [...new Set(r.dependencies)].map(nameOf).filter((d) => d !== undefined && d !== parent),
+            inputs: masked(r.wire),
+          };
+        }),
       },
       null,
       2,
@@ -204,10 +218,10 @@ export async function render(stackOrPath: string, outRoot = join(ROOT, "out")): 
       .filter(Boolean)
       .map((s) => safeName(String(s)))
       .join(".");
-    writeFile(join(outDir, "kubernetes", `${file}.yaml`), toYaml(object, { lineWidth: 0 }));
+    writeFile(join(outDir, "kubernetes", `${file}.yaml`), toYaml(object, YAML_OPTIONS));
   }
   for (const r of resources.filter((x) => x.type.startsWith("kubernetes:helm.sh/"))) {
-    writeFile(join(outDir, "files", "helm", `${safeName(r.name)}.yaml`), toYaml(masked(r.wire), { lineWidth: 0 }));
+    writeFile(join(outDir, "files", "helm", `${safeName(r.name)}.yaml`), toYaml(masked(r.wire), YAML_OPTIONS));
   }
   // Components publish what they place on nodes or in containers as a `files` output: path -> content.
   // Everything shown is masked by its secretness alone (docs/ARCHITECTURE.md, "Config and secrets").

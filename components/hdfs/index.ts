@@ -5,7 +5,9 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterConfig } from "../cluster";
 import { renderNamespace } from "../k8s-common";
-import type { HdfsRef, NodesReadyRef } from "../refs";
+import type { Toleration } from "../k8s-common";
+import type { HdfsRef, NodesReadyRef, StorageRef } from "../refs";
+import type { HdfsPlacement } from "./placement";
 import { clientProperties, defaultFsUri, nameNodeWebUiUrl } from "./render";
 import {
   NAMES,
@@ -27,6 +29,10 @@ export interface HdfsClusterArgs {
   readonly cluster: ClusterConfig;
   /** The configured nodes: HDFS pods start after them (their image comes through the proxy). */
   readonly nodes?: NodesReadyRef;
+  /** The class of volumes without one of their own, and the local volumes they wait for. */
+  readonly storage?: StorageRef;
+  /** With local volumes: the nodes each daemon's pods run on, where their volumes are. */
+  readonly placement?: HdfsPlacement;
 }
 
 export class HdfsCluster extends pulumi.ComponentResource {
@@ -54,13 +60,24 @@ export class HdfsCluster extends pulumi.ComponentResource {
     const inNamespace = { parent: this, dependsOn: [ns] };
     const configMap = new k8s.core.v1.ConfigMap(`${name}-config`, renderConfigMap(namespace, files), inNamespace);
 
+    const pinned = (role: Daemon) => {
+      const nodes = args.placement?.[role];
+      if (nodes === undefined) return undefined;
+      const tolerations = new Map<string, Toleration>();
+      for (const t of nodes.flatMap((node) => args.nodes?.tolerations[node] ?? [])) tolerations.set(JSON.stringify(t), t);
+      return { nodes, tolerations: [...tolerations.values()] };
+    };
     const daemon = (role: Daemon, set: Pick<DaemonStatefulSetInput, "replicas" | "volume">) => {
       const service = new k8s.core.v1.Service(`${name}-${role}`, renderDaemonService(role, namespace), inNamespace);
+      const volume = { ...set.volume, storageClass: set.volume.storageClass ?? args.storage?.className };
       const statefulSet = new k8s.apps.v1.StatefulSet(
         `${name}-${role}`,
-        renderDaemonStatefulSet(role, { namespace, image, files, ...set }),
-        // The image comes through the proxy: the pods start after the configured nodes.
-        { parent: this, dependsOn: [ns, configMap, service, ...(args.nodes?.configured ?? [])] },
+        renderDaemonStatefulSet(role, { namespace, image, files, ...set, volume, pinned: pinned(role) }),
+        // The image comes through the proxy: the pods start after the configured nodes (and their local volumes).
+        {
+          parent: this,
+          dependsOn: [ns, configMap, service, ...(args.nodes?.configured ?? []), ...(args.storage?.volumes ?? [])],
+        },
       );
       return { service, statefulSet };
     };

@@ -3,7 +3,7 @@
 // all on one Hadoop pod template. index.ts declares them.
 import type { input as Input } from "@pulumi/kubernetes/types";
 import { plainChecksum } from "../checksum";
-import { checksumAnnotation, labelsOf, nonRootPodSecurity, readOnlyContainer } from "../k8s-common";
+import { checksumAnnotation, labelsOf, nonRootPodSecurity, readOnlyContainer, type Toleration } from "../k8s-common";
 import {
   coreSiteProperties,
   HADOOP_CONF_DIR,
@@ -40,6 +40,8 @@ const SIZING: Readonly<Record<Role, { cpu: string; cpuLimit: string; memory: str
 };
 
 const SCRIPTS_DIR = "/opt/hdfs-scripts";
+/** The volume claim template of every daemon: its pods' claims are `data-<StatefulSet>-<ordinal>`. */
+export const DATA_CLAIM_TEMPLATE = "data";
 /** The image's HADOOP_LOG_DIR; with a read-only root filesystem it and /tmp are emptyDirs. */
 const LOG_DIR = "/var/log/hadoop";
 
@@ -112,6 +114,7 @@ interface PodOptions {
   /** Mount the StatefulSet's `data` volume at VOLUME_MOUNT. */
   readonly dataVolume: boolean;
   readonly affinity?: Input.core.v1.Affinity;
+  readonly tolerations?: readonly Toleration[];
   readonly restartPolicy?: string;
 }
 
@@ -133,6 +136,7 @@ function hadoopPod(o: PodOptions) {
       automountServiceAccountToken: false,
       securityContext: nonRootPodSecurity(HADOOP_USER, { ownsVolumes: true }),
       affinity: o.affinity,
+      ...(o.tolerations?.length ? { tolerations: [...o.tolerations] } : {}),
       restartPolicy: o.restartPolicy,
       containers: [
         {
@@ -249,6 +253,19 @@ export interface DaemonStatefulSetInput {
   /** Each pod's `data` volume. */
   readonly volume: { readonly storageSize: string; readonly storageClass?: string };
   readonly files: HdfsFiles;
+  /** The nodes the pods must run on (where their local volumes are), with the taints the stack put there tolerated. */
+  readonly pinned?: { readonly nodes: readonly string[]; readonly tolerations: readonly Toleration[] };
+}
+
+/** The daemon's own affinity, and with pinned pods a required node affinity to those nodes. */
+function pinnedAffinity(own: Input.core.v1.Affinity | undefined, nodes: readonly string[] | undefined): Input.core.v1.Affinity | undefined {
+  if (nodes === undefined) return own;
+  const nodeAffinity = {
+    requiredDuringSchedulingIgnoredDuringExecution: {
+      nodeSelectorTerms: [{ matchExpressions: [{ key: "kubernetes.io/hostname", operator: "In", values: [...nodes] }] }],
+    },
+  };
+  return { ...own, nodeAffinity };
 }
 
 /** A daemon's StatefulSet, whose pods each get a `data` volume; the volumes outlive the StatefulSet. */
@@ -270,11 +287,12 @@ export function renderDaemonStatefulSet(daemon: Daemon, input: DaemonStatefulSet
         ports: d.ports,
         probes: d.probes,
         dataVolume: true,
-        affinity: d.affinity,
+        affinity: pinnedAffinity(d.affinity, input.pinned?.nodes),
+        tolerations: input.pinned?.tolerations,
       }),
       volumeClaimTemplates: [
         {
-          metadata: { name: "data" },
+          metadata: { name: DATA_CLAIM_TEMPLATE },
           spec: {
             accessModes: ["ReadWriteOnce"],
             storageClassName: input.volume.storageClass,

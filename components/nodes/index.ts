@@ -10,9 +10,10 @@ import { proxyUrls, type ProxyConfig, type ProxyCredentials } from "../proxy";
 import type { NodesReadyRef, RegistryAddress } from "../refs";
 import { deliveryNamespace } from "./apply-namespace";
 import { computeNoProxy } from "./no-proxy";
-import { planNode } from "./render";
+import { planNode, type VolumeDirectory } from "./render";
 import { renderApplyScript } from "./render-apply";
 import { renderApplyDaemonSet, renderApplyNamespace } from "./render-daemonset";
+import { pinnedTolerations, renderNodePatch } from "./render-node-patch";
 import type { NodeConfig, NodesConfig } from "./schema";
 
 export interface NodeRuntimeConfigArgs {
@@ -28,6 +29,8 @@ export interface NodeRuntimeConfigArgs {
   readonly registry: RegistryAddress;
   /** Secret: the key the `ssh` delivery logs in with. */
   readonly sshPrivateKey?: pulumi.Input<string>;
+  /** By node name: the local volumes' directories its script creates (components/storage). */
+  readonly volumeDirectories?: Readonly<Record<string, readonly VolumeDirectory[]>>;
 }
 
 /** What one node got. */
@@ -94,6 +97,16 @@ export class NodeRuntimeConfig extends pulumi.ComponentResource {
       }
     }
 
+    // Labels and taints once the node's runtime is configured: the GPU label draws GPU pods, which
+    // need the nvidia runtime.
+    const patches = rendered.map(
+      (r, i) =>
+        new k8s.core.v1.NodePatch(`${name}-${r.node.name}-labels`, renderNodePatch(r.node, config), {
+          parent: this,
+          dependsOn: [appliers[i]],
+        }),
+    );
+
     this.applied = pulumi
       .all(rendered.map((r, i) => appliers[i].id.apply(() => [r.node.name, { hash: r.hash, runtime: r.node.runtime }] as const)))
       .apply((entries) => Object.fromEntries(entries));
@@ -103,8 +116,9 @@ export class NodeRuntimeConfig extends pulumi.ComponentResource {
           .map(([node, a]) => `${node}=${a.hash}`)
           .join(" "),
       ),
-      configured: appliers,
-      byNode: Object.fromEntries(rendered.map((r, i) => [r.node.name, appliers[i]])),
+      configured: patches,
+      byNode: Object.fromEntries(rendered.map((r, i) => [r.node.name, patches[i]])),
+      tolerations: pinnedTolerations(config),
     };
     this.renderedFiles = Object.fromEntries(
       rendered.flatMap((r) =>
@@ -188,6 +202,7 @@ function renderNode(node: NodeConfig, args: NodeRuntimeConfigArgs): RenderedNode
       proxy: runtimeProxy,
       dns: args.dns,
       registry: { endpoint: address, insecure, mirrorEndpoint: mirrorAddress },
+      volumeDirectories: args.volumeDirectories?.[node.name],
     });
     return { files, script: renderApplyScript(plan) };
   };

@@ -99,10 +99,12 @@ function ownedFiles(files: readonly PlacedFile[]): string {
 export function renderApplyScript(plan: NodePlan): string {
   const { runtime } = plan.edit;
   const values = [
+    `NODE=${shellQuote(plan.node)}`,
     `UNIT=${runtime}`,
     `PROXY_DROP_IN=${shellQuote(plan.noProxy === undefined ? "" : dropInPath(runtime))}`,
     `NO_PROXY_EXPECTED=${shellQuote(plan.noProxy ?? "")}`,
     `NVIDIA_RUNTIME=${shellQuote(plan.gpu ? NVIDIA_RUNTIME_BINARY : "")}`,
+    textVariable("VOLUME_DIRECTORIES", plan.volumeDirectories.map((d) => `${d.uid}\t${d.gid}\t${d.path}`).join("\n")),
     ...runtimeValues(plan.edit),
   ];
   return `#!/bin/sh

@@ -20,11 +20,20 @@ export interface NodeRegistry {
   readonly mirrorEndpoint?: string;
 }
 
+/** A directory of a local volume (components/storage), created once for the user its pod runs as. */
+export interface VolumeDirectory {
+  readonly path: string;
+  readonly uid: number;
+  readonly gid: number;
+}
+
 export interface NodeInput {
   readonly node: NodeConfig;
   readonly proxy?: RuntimeProxy;
   readonly dns: readonly string[];
   readonly registry: NodeRegistry;
+  /** The local volumes' directories on this node. @default none */
+  readonly volumeDirectories?: readonly VolumeDirectory[];
 }
 
 /** A systemd unit-file value in double quotes: `%` starts a specifier there, so it is doubled. */
@@ -212,6 +221,8 @@ export interface NodePlan {
   readonly noProxy?: string;
   /** The nvidia runtime becomes the default: without its binary every container would fail. */
   readonly gpu: boolean;
+  /** Created when missing, after the runtime is configured. */
+  readonly volumeDirectories: readonly VolumeDirectory[];
 }
 
 /** The node's plan, and its files for people and the render tool (path → content). */
@@ -252,7 +263,14 @@ export function planNode(input: NodeInput): { plan: NodePlan; files: Record<stri
       ? ["/etc/docker/daemon.json", `${JSON.stringify(edit.daemonJson, null, 2)}\n`]
       : ["/etc/containerd/config.toml", renderContainerdConfig(edit.settings[2])];
   return {
-    plan: { node: node.name, files, edit, noProxy: proxy?.noProxy.join(","), gpu: node.gpu },
+    plan: {
+      node: node.name,
+      files,
+      edit,
+      noProxy: proxy?.noProxy.join(","),
+      gpu: node.gpu,
+      volumeDirectories: input.volumeDirectories ?? [],
+    },
     files: { ...shown, [merged[0]]: merged[1] },
   };
 }

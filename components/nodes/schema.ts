@@ -1,7 +1,22 @@
 // The `nodes` section: which nodes get their container runtime configured, and how the
 // configuration reaches them. Defaults live here only.
 import { z } from "zod";
-import { bool, cidr, dnsSubdomain, enumOf, host, integer, NO_PROXY_SHORTEST_PREFIX, nonEmptyString, port } from "../validators";
+import {
+  bool,
+  cidr,
+  dnsSubdomain,
+  enumOf,
+  forEachRepeat,
+  host,
+  integer,
+  isLabelKey,
+  labelValue,
+  mapping,
+  NO_PROXY_SHORTEST_PREFIX,
+  nonEmptyString,
+  port,
+} from "../validators";
+import { GPU_NODE_LABEL, GPU_NODE_TAINT } from "./gpu-marks";
 
 /** An image reference pinned by tag or digest, never `latest` or untagged. */
 const pinnedImage = () => {
@@ -34,6 +49,33 @@ const hostKey = () => {
   return z.string(e).refine(isHostKeyLine, e);
 };
 
+/**
+ * Kubernetes and the kubelet own the kubernetes.io and k8s.io label namespaces (a second writer
+ * conflicts with them), except the two meant for people: node roles and node restrictions.
+ */
+const isReservedKey = (key: string) => {
+  const prefix = key.includes("/") ? key.slice(0, key.indexOf("/")) : "";
+  const reserved = /(^|\.)(kubernetes\.io|k8s\.io)$/.test(prefix);
+  return reserved && prefix !== "node-role.kubernetes.io" && prefix !== "node-restriction.kubernetes.io";
+};
+
+const NODE_LABEL_KEY = `expected a label key (e.g. example.com/disk: ssd) outside the kubernetes.io and k8s.io namespaces, which Kubernetes sets (node-role.kubernetes.io/ is allowed), and not ${GPU_NODE_LABEL.key}, which nodes.hosts[].gpu sets`;
+
+const taintKey = () => {
+  const e = {
+    error: `expected a taint key (a label key such as example.com/dedicated), not ${GPU_NODE_TAINT.key}, which nodes.taintGpuNodes sets on GPU nodes`,
+  };
+  return z.string(e).refine((key) => isLabelKey(key) && key !== GPU_NODE_TAINT.key && !isReservedKey(key), e);
+};
+
+const taintSchema = z.strictObject({
+  key: taintKey(),
+  /** @default none */
+  value: labelValue().optional(),
+  /** What the taint does to pods that do not tolerate it. */
+  effect: enumOf(["NoSchedule", "PreferNoSchedule", "NoExecute"]),
+});
+
 const nodeSchema = z.strictObject({
   /** The Kubernetes node name (the DaemonSet delivery selects the node by it). */
   name: dnsSubdomain(),
@@ -50,8 +92,12 @@ const nodeSchema = z.strictObject({
   hostKey: hostKey().optional(),
   /** The node's container runtime. */
   runtime: enumOf(["docker", "containerd"]),
-  /** GPU node: the NVIDIA runtime becomes the runtime's default. @default false */
+  /** GPU node: the NVIDIA runtime becomes the runtime's default, and the node gets the label nvidia.com/gpu.present=true. @default false */
   gpu: bool().default(false),
+  /** Labels the stack puts on the Node (server-side apply, after its runtime is configured). @default none */
+  labels: mapping((key) => isLabelKey(key) && key !== GPU_NODE_LABEL.key && !isReservedKey(key), NODE_LABEL_KEY, labelValue()).optional(),
+  /** Taints the stack puts on the Node; pods the stack pins to it tolerate them. @default none */
+  taints: z.array(taintSchema).optional(),
 });
 
 export const nodesSchema = z
@@ -61,6 +107,11 @@ export const nodesSchema = z
      * `daemonset` (a privileged DaemonSet per node, for clusters where SSH is closed). @default "ssh"
      */
     delivery: enumOf(["ssh", "daemonset"]).default("ssh"),
+    /**
+     * Taint GPU nodes with nvidia.com/gpu=present:NoSchedule, so only pods that tolerate it land there:
+     * GPU pods (gpu.tolerations), the device plugin and what the stack pins to them. @default false
+     */
+    taintGpuNodes: bool().default(false),
     /** How many nodes are configured (and may restart their runtime) at the same time. @default 1 */
     maxUnavailable: integer(1, 100).default(1),
     /**
@@ -79,6 +130,20 @@ export const nodesSchema = z
     acceptUnknownHostKeys: bool().default(false),
   })
   .superRefine((nodes, ctx) => {
+    // The API server keeps one taint per key and effect.
+    nodes.hosts.forEach((node, i) => {
+      const taints = node.taints ?? [];
+      forEachRepeat(
+        taints.map((t) => `${t.key}:${t.effect}`),
+        (j, first) =>
+          ctx.addIssue({
+            code: "custom",
+            path: ["hosts", i, "taints", j],
+            input: taints[j],
+            message: `expected one taint per key and effect, got ${taints[j].key}:${taints[j].effect} again (also nodes.hosts[${i}].taints[${first}])`,
+          }),
+      );
+    });
     if (nodes.delivery !== "ssh" || nodes.acceptUnknownHostKeys) return;
     nodes.hosts.forEach((node, i) => {
       if (node.hostKey !== undefined) return;

@@ -8,7 +8,7 @@ import * as random from "@pulumi/random";
 import { keyedChecksum } from "../checksum";
 import { renderNamespace } from "../k8s-common";
 import { proxyUrls, type ProxyConfig, type ProxyCredentials } from "../proxy";
-import type { NodesReadyRef, RegistryRef } from "../refs";
+import type { NodesReadyRef, RegistryRef, StorageRef } from "../refs";
 import {
   BCRYPT_SALT_BYTES,
   CONFIG_FILE,
@@ -55,6 +55,8 @@ export interface PrivateRegistryArgs {
   readonly password?: pulumi.Input<string>;
   /** The configured nodes: the registry, cache and UI pods start after them (their images come through the proxy). */
   readonly nodes?: NodesReadyRef;
+  /** The class of claims without one of their own, and the local volumes they wait for. */
+  readonly storage?: StorageRef;
 }
 
 /** Stands for http.secret in the copies of the files published as the `files` output. */
@@ -74,7 +76,13 @@ export class PrivateRegistry extends pulumi.ComponentResource {
     const parent = { parent: this };
     const namespace = config.namespace;
     const settings = { deleteEnabled: config.deleteEnabled, tls: config.tls !== undefined };
-    const server = { namespace, image: `registry:${config.version}`, node: config.node, tlsSecret: config.tls?.secretName };
+    const server = {
+      namespace,
+      image: `registry:${config.version}`,
+      node: config.node,
+      tolerations: config.node === undefined ? undefined : args.nodes?.tolerations[config.node],
+      tlsSecret: config.tls?.secretName,
+    };
 
     // Named "registry" before child names took the component's name. Nodes pull through the registry's
     // hostPort, which only `privileged` admits (baseline's Host Ports control); warn and audit at baseline
@@ -115,7 +123,17 @@ export class PrivateRegistry extends pulumi.ComponentResource {
       }),
       inNamespace,
     );
-    const data = new k8s.core.v1.PersistentVolumeClaim(`${name}-data`, renderDataClaim("registry", namespace, config.storage), inNamespace);
+    // A claim's own class, else the stack's; with local volumes, after its pre-bound volume.
+    const claimStorage = (storage: RegistryConfig["storage"]) => ({
+      ...storage,
+      storageClass: storage.storageClass ?? args.storage?.className,
+    });
+    const claimOptions = { parent: this, dependsOn: [ns, ...(args.storage?.volumes ?? [])] };
+    const data = new k8s.core.v1.PersistentVolumeClaim(
+      `${name}-data`,
+      renderDataClaim("registry", namespace, claimStorage(config.storage)),
+      claimOptions,
+    );
     const registry = this.serverDeployment(
       name,
       "registry",
@@ -166,8 +184,8 @@ export class PrivateRegistry extends pulumi.ComponentResource {
       );
       const mirrorData = new k8s.core.v1.PersistentVolumeClaim(
         `${name}-mirror-data`,
-        renderDataClaim("mirror", namespace, config.mirror.storage),
-        inNamespace,
+        renderDataClaim("mirror", namespace, claimStorage(config.mirror.storage)),
+        claimOptions,
       );
       const proxyEnv = this.mirrorProxyEnv(args);
       const proxySecret = proxyEnv && new k8s.core.v1.Secret(`${name}-mirror-proxy`, renderProxySecret(namespace, proxyEnv), inNamespace);

@@ -3,7 +3,7 @@
 // specs from plain values; index.ts declares them.
 import type { input as Input } from "@pulumi/kubernetes/types";
 import type * as pulumi from "@pulumi/pulumi";
-import { checksumAnnotation, labelsOf, nonRootPodSecurity, PART_OF, readOnlyContainer } from "../k8s-common";
+import { checksumAnnotation, labelsOf, nonRootPodSecurity, PART_OF, readOnlyContainer, type Toleration } from "../k8s-common";
 import { CONFIG_DIR, CONFIG_FILE, DOCKER_HUB_URL, HTPASSWD_FILE, renderRegistryConfig } from "./render";
 
 /** The two distribution servers: the registry, and the Docker Hub pull-through cache. */
@@ -24,7 +24,7 @@ export const CONTAINER_PORT = 5000;
 const DATA_DIR = "/var/lib/registry";
 const TLS_DIR = "/certs";
 /** The registry image's own user is root; it needs none of root's powers. */
-const REGISTRY_USER = { uid: 1000, gid: 1000 };
+export const REGISTRY_USER = { uid: 1000, gid: 1000 };
 /** The variables of the cache's proxy Secret (credentials inside the URLs). */
 const PROXY_ENV_NAMES = ["HTTP_PROXY", "HTTPS_PROXY"] as const;
 export type ProxyEnv = Record<(typeof PROXY_ENV_NAMES)[number], string>;
@@ -58,6 +58,8 @@ export interface ServerDeploymentInput {
   readonly image: string;
   readonly hostPort: number;
   readonly node?: string;
+  /** The taints of `node` the stack put there, tolerated. */
+  readonly tolerations?: readonly Toleration[];
   readonly tlsSecret?: string;
   /** Digest of the mounted configuration: the pod rolls when, and only when, it changes. */
   readonly configChecksum: string;
@@ -90,6 +92,7 @@ export function renderServerDeployment(server: Server, input: ServerDeploymentIn
           automountServiceAccountToken: false,
           enableServiceLinks: false,
           ...(input.node ? { nodeSelector: { "kubernetes.io/hostname": input.node } } : {}),
+          ...(input.tolerations?.length ? { tolerations: [...input.tolerations] } : {}),
           securityContext: nonRootPodSecurity(REGISTRY_USER, { ownsVolumes: true }),
           containers: [
             {

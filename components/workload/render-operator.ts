@@ -2,7 +2,7 @@
 // ScheduledSparkApplication (sparkoperator.k8s.io/v1beta2) of an application — the same typed
 // spec as submit mode, with the same pod templates and Spark confs.
 import { renderPodTemplate, type SparkRole } from "./render-pods";
-import { GPU_RESOURCE, applicationConfs, sparkMemory, type WorkloadContext } from "./render-spark";
+import { GPU_RESOURCE, applicationConfs, driverArgs, sparkMemory, type WorkloadContext } from "./render-spark";
 import type { SparkApplicationConfig } from "./schema";
 
 export const SPARK_OPERATOR_API_VERSION = "sparkoperator.k8s.io/v1beta2";
@@ -43,9 +43,9 @@ export function renderSparkApplicationSpec(app: SparkApplicationConfig, context:
     image: context.image,
     imagePullPolicy: "IfNotPresent",
     imagePullSecrets: [context.pullSecret],
-    mainApplicationFile: app.mainFile,
+    mainApplicationFile: driverArgs(app).mainFile,
     ...(app.mainClass !== undefined ? { mainClass: app.mainClass } : {}),
-    arguments: [...app.arguments],
+    arguments: driverArgs(app).arguments,
     sparkConf: applicationConfs(app, context),
     restartPolicy: restartPolicy(app.restartPolicy),
     timeToLiveSeconds: context.jobTtlSeconds,

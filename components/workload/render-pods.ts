@@ -2,6 +2,7 @@
 // operator's `template` field): what Spark's own confs cannot say — proxy variables from a Secret,
 // DNS servers, GPU node placement, the nvidia RuntimeClass and hiding GPUs from pods without one.
 import type { input as Input } from "@pulumi/kubernetes/types";
+import { literalThroughExpansion } from "../k8s-common";
 import { GPU_RESOURCE, type WorkloadContext } from "./render-spark";
 import type { SparkApplicationConfig } from "./schema";
 
@@ -76,7 +77,7 @@ export function renderPodTemplate(app: SparkApplicationConfig, role: SparkRole, 
   const gpus = app[role].gpus;
   const userEnv = Object.entries(app.env)
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([name, value]) => ({ name, value }));
+    .map(([name, value]) => ({ name, value: literalThroughExpansion(value) }));
   const spec = {
     ...(gpus > 0 ? gpuPlacement(context, app, role) : {}),
     containers: [

@@ -1,6 +1,7 @@
 // Spark configuration of an application, for both modes: the confs every run gets (GPU, HDFS,
 // the user's own) and, in submit mode, the whole spark-submit command line.
 import { IMAGE_PATHS } from "../image/render";
+import { literalThroughExpansion } from "../k8s-common";
 import type { SparkApplicationConfig, Toleration } from "./schema";
 
 /** The API server as every pod reaches it; spark-submit needs the port written out. */
@@ -23,6 +24,12 @@ export const SUBMIT_FILES = {
   driverTemplate: "driver-template.yaml",
   executorTemplate: "executor-template.yaml",
 } as const;
+
+/**
+ * Kubernetes expands $(VAR) in args from the container's env: the driver pod's name is the submitter
+ * pod's name + "-driver", from this variable (set from the pod's name).
+ */
+const DRIVER_POD_NAME_CONF = "spark.kubernetes.driver.pod.name";
 
 /** Environment variable (set from the pod's name) holding the driver pod's name. */
 export const DRIVER_POD_NAME_ENV = "DRIVER_POD_NAME";
@@ -82,10 +89,29 @@ function hdfsConfs(hdfs: WorkloadContext["hdfs"]): Record<string, string> {
   return { "spark.hadoop.fs.defaultFS": hdfs.defaultFs, ...Object.fromEntries(client) };
 }
 
+/**
+ * Confs Spark turns into the driver's or executors' container env, which Kubernetes expands once
+ * more (`spark.executorEnv.*` and `spark.kubernetes.driverEnv.*` as variables, executor JVM options
+ * and class path as SPARK_JAVA_OPT_* and SPARK_CLASSPATH).
+ */
+const CONF_IN_POD_ENV = /^spark\.(executorEnv\.|kubernetes\.driverEnv\.|executor\.extraJavaOptions$|executor\.extraClassPath$)/;
+
+/** The application's own confs, each to arrive literally where Spark puts it. */
+function userConfs(app: SparkApplicationConfig): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(app.sparkConf).map(([key, value]) => [key, CONF_IN_POD_ENV.test(key) ? literalThroughExpansion(value) : value]),
+  );
+}
+
+/** The main file and its arguments as the driver container's args, which Kubernetes expands. */
+export function driverArgs(app: SparkApplicationConfig): { mainFile: string; arguments: string[] } {
+  return { mainFile: literalThroughExpansion(app.mainFile), arguments: app.arguments.map((a) => literalThroughExpansion(a)) };
+}
+
 /** Executors fetch remote jars and files themselves: their JVMs get the proxy options, before the user's own. */
 function executorJavaOptions(app: SparkApplicationConfig, context: WorkloadContext): Record<string, string> {
   const key = "spark.executor.extraJavaOptions";
-  const options = [context.proxy?.jvmOptions, app.sparkConf[key]].filter((o) => o !== undefined);
+  const options = [context.proxy?.jvmOptions, userConfs(app)[key]].filter((o) => o !== undefined);
   return options.length > 0 ? { [key]: options.join(" ") } : {};
 }
 
@@ -99,7 +125,7 @@ export function applicationConfs(app: SparkApplicationConfig, context: WorkloadC
     ...gpuConfs("executor", app.executor.gpus),
     ...(app.executor.gpus > 0 ? { "spark.task.resource.gpu.amount": String(app.taskGpus) } : {}),
     ...hdfsConfs(context.hdfs),
-    ...app.sparkConf,
+    ...userConfs(app),
     ...executorJavaOptions(app, context),
   };
 }
@@ -113,8 +139,6 @@ export function submitConfs(app: SparkApplicationConfig, context: WorkloadContex
     // A digest never changes content: no reason to ask the registry again.
     "spark.kubernetes.container.image.pullPolicy": "IfNotPresent",
     "spark.kubernetes.container.image.pullSecrets": context.pullSecret,
-    // Kubernetes expands $(VAR) in args from the container's env: the submitter pod's name + "-driver".
-    "spark.kubernetes.driver.pod.name": `$(${DRIVER_POD_NAME_ENV})`,
     "spark.kubernetes.driver.podTemplateFile": `${SUBMIT_PATHS.workDir}/${SUBMIT_FILES.driverTemplate}`,
     "spark.kubernetes.executor.podTemplateFile": `${SUBMIT_PATHS.configDir}/${SUBMIT_FILES.executorTemplate}`,
     // The wrapper follows the driver itself (components/workload/scripts/submit.sh).
@@ -128,9 +152,14 @@ export function submitConfs(app: SparkApplicationConfig, context: WorkloadContex
   };
 }
 
-/** spark-submit's arguments: cluster mode from inside the cluster, each conf once. */
+/**
+ * spark-submit's arguments: cluster mode from inside the cluster, each conf once. They are the
+ * submitter container's args, expanded by Kubernetes once (which names the driver pod); the main file
+ * and its arguments become the driver container's args, expanded once more.
+ */
 export function renderSubmitArgv(app: SparkApplicationConfig, context: WorkloadContext): string[] {
-  return [
+  const driver = driverArgs(app);
+  const literal = [
     "--master",
     SPARK_MASTER,
     "--deploy-mode",
@@ -138,8 +167,11 @@ export function renderSubmitArgv(app: SparkApplicationConfig, context: WorkloadC
     "--name",
     app.name,
     ...(app.mainClass !== undefined ? ["--class", app.mainClass] : []),
-    ...Object.entries(submitConfs(app, context)).flatMap(([key, value]) => ["--conf", `${key}=${value}`]),
-    app.mainFile,
-    ...app.arguments,
-  ];
+    ...Object.entries(submitConfs(app, context))
+      .filter(([key]) => key !== DRIVER_POD_NAME_CONF)
+      .flatMap(([key, value]) => ["--conf", `${key}=${value}`]),
+    driver.mainFile,
+    ...driver.arguments,
+  ].map((arg) => literalThroughExpansion(arg));
+  return [...literal.slice(0, 6), "--conf", `${DRIVER_POD_NAME_CONF}=$(${DRIVER_POD_NAME_ENV})`, ...literal.slice(6)];
 }

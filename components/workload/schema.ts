@@ -1,7 +1,19 @@
 // The `spark` section (the applications and how they are run) and the `gpu` section (NVIDIA device
 // plugin and GPU node scheduling). Defaults live here and only here.
 import { z } from "zod";
-import { bool, byteQuantity, cronSchedule, dnsLabel, enumOf, integer, kubectlTag, nonEmptyString } from "../validators";
+import {
+  bool,
+  byteQuantity,
+  cronSchedule,
+  dnsLabel,
+  enumOf,
+  integer,
+  kubectlTag,
+  isLabelKey,
+  labelValue,
+  mapping,
+  nonEmptyString,
+} from "../validators";
 import { MANAGED_ENV_NAMES, MANAGED_SPARK_CONF_KEYS, SMOKE_APPLICATION } from "./managed";
 
 /** A chart version pinned exactly on one major line, e.g. `2.5.1`. */
@@ -41,16 +53,6 @@ const javaClassName = () => {
  * given, so 512Mi is the smallest that starts.
  */
 const memory = () => byteQuantity({ quantity: "512Mi", why: "Spark refuses a JVM heap under 450 MiB" });
-
-/**
- * A mapping whose keys are checked one by one: a bad key is reported at its own path, with what is
- * expected (zod's key schemas would only say "Invalid key in record").
- */
-const mapping = <V extends z.ZodType>(isKey: (key: string) => boolean, expectedKey: string, value: V) =>
-  z.record(z.string(), value, { error: "expected a mapping" }).superRefine((record, ctx) => {
-    for (const key of Object.keys(record))
-      if (!isKey(key)) ctx.issues.push({ code: "custom", path: [key], input: key, message: expectedKey });
-  });
 
 const isEnvName = (name: string) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && !MANAGED_ENV_NAMES.includes(name);
 const ENV_NAME = `expected an environment variable name (letters, digits and '_', not starting with a digit) other than those the stack sets (${MANAGED_ENV_NAMES.join(", ")})`;
@@ -210,14 +212,6 @@ export const sparkSchema = z
   });
 
 export type SparkConfig = z.output<typeof sparkSchema>;
-
-const isLabelKey = (key: string) =>
-  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/.test(key);
-
-const labelValue = () => {
-  const e = { error: "expected a label value (at most 63 letters, digits, '-', '_' or '.', starting and ending alphanumeric)" };
-  return z.string(e).regex(/^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/, e);
-};
 
 const tolerationSchema = z
   .strictObject({

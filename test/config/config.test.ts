@@ -61,7 +61,7 @@ describe("stack config", () => {
     [{ dns: "192.0.2.53" }, 'dns: expected a list, got "192.0.2.53"'],
     [
       { registy: {} },
-      "registy: unknown configuration key (expected one of cluster, proxy, dns, registry, image, nodes, spark, gpu, hdfs, registryPassword, proxyUsername, proxyPassword, sshPrivateKey)",
+      "registy: unknown configuration key (expected one of cluster, proxy, dns, registry, image, nodes, spark, gpu, hdfs, storage, registryPassword, proxyUsername, proxyPassword, sshPrivateKey)",
     ],
   ])("rejects %j", (raw, message) => {
     expect(problems(raw)).toEqual([message]);
@@ -117,6 +117,7 @@ describe("stack config", () => {
     [
       {
         nodes: { delivery: "daemonset", hosts: [{ name: "n1", address: "192.0.2.21", runtime: "containerd" }] },
+        storage: { className: "local-path" },
         spark: { namespace: "node-runtime-config" },
       },
       'spark.namespace: expected a namespace no other part of the stack uses, got "node-runtime-config" (also the nodes\' daemonset delivery)',
@@ -154,15 +155,20 @@ describe("stack config", () => {
 
   it.each([
     [
-      { nodes: NODES, registry: { host: "192.0.2.21", node: "gpu-node-9" } },
+      { nodes: NODES, storage: { className: "local-path" }, registry: { host: "192.0.2.21", node: "gpu-node-9" } },
       'registry.node: expected the name of a node in nodes.hosts (gpu-node-1, gpu-node-2), got "gpu-node-9"',
     ],
     [
-      { nodes: NODES, registry: { host: "192.0.2.99", node: "gpu-node-1" } },
+      { nodes: NODES, storage: { className: "local-path" }, registry: { host: "192.0.2.99", node: "gpu-node-1" } },
       'registry.host: expected the address of registry.node gpu-node-1 (nodes.hosts[0].address 192.0.2.21), got "192.0.2.99"',
     ],
     [
-      { nodes: NODES, registry: { host: "192.0.2.21", node: "gpu-node-1" }, hdfs: { enabled: true, dataNodes: 3, replication: 2 } },
+      {
+        nodes: NODES,
+        storage: { className: "local-path" },
+        registry: { host: "192.0.2.21", node: "gpu-node-1" },
+        hdfs: { enabled: true, dataNodes: 3, replication: 2 },
+      },
       "hdfs.dataNodes: expected at most the 2 nodes in nodes.hosts: each DataNode needs a node of its own, got 3",
     ],
   ])("places pinned pods on configured nodes: rejects %j", (raw, message) => {
@@ -171,9 +177,15 @@ describe("stack config", () => {
 
   it("accepts a registry on a configured node and as many DataNodes as nodes", () => {
     expect(
-      problems({ nodes: NODES, registry: { host: "192.0.2.22", node: "gpu-node-2" }, hdfs: { enabled: true, dataNodes: 2 } }, [
-        "sshPrivateKey",
-      ]),
+      problems(
+        {
+          nodes: NODES,
+          storage: { className: "local-path" },
+          registry: { host: "192.0.2.22", node: "gpu-node-2" },
+          hdfs: { enabled: true, dataNodes: 2 },
+        },
+        ["sshPrivateKey"],
+      ),
     ).toEqual([]);
   });
 

@@ -12,7 +12,7 @@
 // copied last, and the result is pushed and addressed by digest.
 import { randomBytes } from "node:crypto";
 import { appendFileSync, cpSync, rmSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseStackConfig } from "../../components/config";
 import {
@@ -49,8 +49,27 @@ function standinOf(reference: string, name: string): string {
   return `standin/${name}:${reference.slice(reference.lastIndexOf(":") + 1)}`;
 }
 
-function buildArgFlags(args: Record<string, string>): string[] {
-  return Object.entries(args).flatMap(([k, v]) => ["--build-arg", `${k}=${v}`]);
+/**
+ * The one `docker build` every case runs: host network (the proxy listens on loopback), the
+ * component's platform, the given build args, and the context's own Dockerfile (ours by default).
+ */
+function buildImage(tag: string, args: Record<string, string>, context = BUILD_CONTEXT) {
+  const buildArgs = Object.entries(args).flatMap(([k, v]) => ["--build-arg", `${k}=${v}`]);
+  const dockerfile = join(context, relative(BUILD_CONTEXT, DOCKERFILE));
+  return dockerOk(client, [
+    "build",
+    "--progress=plain",
+    "--network",
+    "host",
+    "--platform",
+    PLATFORM,
+    "-f",
+    dockerfile,
+    "-t",
+    tag,
+    ...buildArgs,
+    context,
+  ]);
 }
 
 const javaVersion = () => sparkImageFacts(image.sparkImage)!.javaVersion;
@@ -82,20 +101,7 @@ beforeAll(async () => {
   await buildStandins(client, work, { sparkImage: image.sparkImage, pytorchImage: image.pytorchImage, pythonPath: image.pythonPath });
 
   pushedName = imageName(registry.endpoint, image.repository, image.tag);
-  await dockerOk(client, [
-    "build",
-    "--progress=plain",
-    "--network",
-    "host",
-    "--platform",
-    PLATFORM,
-    "-f",
-    DOCKERFILE,
-    "-t",
-    pushedName,
-    ...buildArgFlags(buildArgs),
-    BUILD_CONTEXT,
-  ]);
+  await buildImage(pushedName, buildArgs);
 });
 
 afterAll(async () => {
@@ -211,16 +217,7 @@ describe("real build of images/spark-pytorch (stand-in bases, real Dockerfile)",
     const control = tempDir("declared-proxy");
     workDirs.push(control);
     appendFileSync(join(control, "Dockerfile"), `FROM ${image.pytorchImage}\nARG HTTP_PROXY\nRUN true\n`);
-    await dockerOk(client, [
-      "build",
-      "--network",
-      "none",
-      "-t",
-      "control/declared-proxy:1",
-      "--build-arg",
-      `HTTP_PROXY=${buildArgs.HTTP_PROXY}`,
-      control,
-    ]);
+    await buildImage("control/declared-proxy:1", { HTTP_PROXY: buildArgs.HTTP_PROXY }, control);
     const history = await dockerOk(client, ["history", "--no-trunc", "--format", "{{.CreatedBy}}", "control/declared-proxy:1"]);
     expect(history.stdout).toContain(encodeURIComponent(proxyCredentials.password));
   });
@@ -231,7 +228,7 @@ describe("real build of images/spark-pytorch (stand-in bases, real Dockerfile)",
     cpSync(BUILD_CONTEXT, edited, { recursive: true });
     appendFileSync(join(edited, IMAGE_PATHS.sampleJob.replace(`${IMAGE_PATHS.sparkHome}/`, "")), "\n# edited\n");
     const editedName = `${pushedName}-edited`;
-    await dockerOk(client, ["build", "--network", "host", "--platform", PLATFORM, "-t", editedName, ...buildArgFlags(buildArgs), edited]);
+    await buildImage(editedName, buildArgs, edited);
     const layers = async (name: string): Promise<string[]> =>
       JSON.parse((await dockerOk(client, ["inspect", "--format", "{{json .RootFS.Layers}}", name])).stdout);
     const [before, after] = [await layers(pushedName), await layers(editedName)];
@@ -251,19 +248,7 @@ describe("real build of images/spark-pytorch (stand-in bases, real Dockerfile)",
       renderBuildProxy({ http: proxy!.url, noProxy: [] }, proxyCredentials),
     );
     expect(args.SPARK_VERSION).toBe(nextPatch);
-    await dockerOk(client, [
-      "build",
-      "--network",
-      "host",
-      "--platform",
-      PLATFORM,
-      "-f",
-      DOCKERFILE,
-      "-t",
-      `${pushedName}-next-spark`,
-      ...buildArgFlags(args),
-      BUILD_CONTEXT,
-    ]);
+    await buildImage(`${pushedName}-next-spark`, args);
     expect(proxy!.forwarded.length).toBe(requestsBefore);
     const labels = JSON.parse(
       (await dockerOk(client, ["inspect", "--format", "{{json .Config.Labels}}", `${pushedName}-next-spark`])).stdout,

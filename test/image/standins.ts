@@ -9,10 +9,11 @@
 //                           path (Debian's python3 3.11, where the real image has conda's Python with
 //                           torch and the CUDA wheels), running as root like the real one.
 // Both are built from ONE `debootstrap --variant=minbase` root filesystem, imported with
-// `docker import`; nothing is cached beyond the test run, so CI builds them from scratch.
+// `docker import`; that root filesystem is cached between runs (rootfs-cache.ts), the images are not.
 import { mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { run, runOk, type RunOptions, type RunResult } from "../harness/daemons";
+import { run, type RunOptions, type RunResult } from "../harness/daemons";
+import { cachedRootfsTar } from "./rootfs-cache";
 
 /** Debian's docker.io CLI (20.10): BuildKit built in, as the Pulumi provider uses it; no buildx plugin needed. */
 export const DOCKER_CLI = "/usr/bin/docker";
@@ -98,16 +99,14 @@ export interface StandinImages {
 
 /**
  * Builds both stand-ins under the given references (which carry the official tags, so the schema
- * reads the same versions from them) from one debootstrap root filesystem in `workDir`.
+ * reads the same versions from them) from one cached debootstrap root filesystem, in `workDir`.
  */
 export async function buildStandins(client: DockerClient, workDir: string, refs: StandinImages & { pythonPath: string }): Promise<void> {
   const { mirror, suite } = hostDebianMirror();
-  const rootfs = join(workDir, "rootfs");
-  await runOk("debootstrap", ["--variant=minbase", "--include=python3-minimal", suite, rootfs, mirror]);
+  const rootfs = await cachedRootfsTar(suite, mirror);
+  console.log(`stand-in root filesystem: ${rootfs.built ? "built into" : "reused from"} ${rootfs.path}`);
   const rootfsImage = `standin/rootfs:${suite}`;
-  await runOk("bash", ["-o", "pipefail", "-c", 'tar -C "$1" -c . | "$2" import - "$3"', "import", rootfs, DOCKER_CLI, rootfsImage], {
-    env: client.env,
-  });
+  await dockerOk(client, ["import", rootfs.path, rootfsImage]);
 
   const spark = join(workDir, "spark-context");
   writeTree(spark, {

@@ -3,7 +3,7 @@
 // that real nodes have: dash + mawk (Debian, Ubuntu), bash + gawk (RHEL family), busybox.
 import { chmodSync, existsSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, it } from "vitest";
 import { computeNoProxy } from "../../components/nodes/no-proxy";
 import { proxyUrlWithCredentials } from "../../components/proxy";
 import { mergeDaemonJson, NVIDIA_RUNTIME_BINARY, planNode, type NodeInput } from "../../components/nodes/render";
@@ -57,29 +57,27 @@ beforeAll(async () => {
   containerdDefault = (await runOk("containerd", ["config", "default"])).stdout.replace("SystemdCgroup = false", "SystemdCgroup = true");
 });
 
-it("passes shellcheck for every runtime, with and without proxy and GPU", async () => {
-  for (const runtime of ["docker", "containerd"] as const) {
-    for (const [proxy, gpu] of [
-      [true, true],
-      [false, false],
-    ] as const) {
-      const base = nodeInput(runtime);
-      const script = scriptFor({
-        ...base,
-        node: { ...base.node, gpu },
-        proxy: proxy ? base.proxy : undefined,
-        registry: { ...base.registry, mirrorEndpoint: "192.0.2.21:6002" },
-      });
-      const result = await run("shellcheck", ["--shell=sh", "-"], { input: script });
-      expect(result.stdout + result.stderr).toBe("");
-      expect(result.code).toBe(0);
-    }
-  }
+it.concurrent.for([
+  ["docker", true],
+  ["docker", false],
+  ["containerd", true],
+  ["containerd", false],
+] as const)("passes shellcheck for a %s node, with proxy and GPU: %s", async ([runtime, proxyAndGpu], { expect }) => {
+  const base = nodeInput(runtime);
+  const script = scriptFor({
+    ...base,
+    node: { ...base.node, gpu: proxyAndGpu },
+    proxy: proxyAndGpu ? base.proxy : undefined,
+    registry: { ...base.registry, mirrorEndpoint: "192.0.2.21:6002" },
+  });
+  const result = await run("shellcheck", ["--shell=sh", "-"], { input: script });
+  expect(result.stdout + result.stderr).toBe("");
+  expect(result.code).toBe(0);
 });
 
-describe.each(VARIANTS)("apply script under $name", (variant) => {
+describe.concurrent.each(VARIANTS)("apply script under $name", (variant) => {
   describe("docker node", () => {
-    it("first run writes the drop-in and merges daemon.json, restarting once; a second run restarts nothing", async () => {
+    it("first run writes the drop-in and merges daemon.json, restarting once; a second run restarts nothing", async ({ expect }) => {
       const node = new FakeNode(variant);
       node.write("/etc/docker/daemon.json", NODE_DAEMON_JSON);
       node.write("/etc/systemd/system/docker.service.d/override.conf", "[Service]\nLimitNOFILE=1048576\n"); // no proxy: no conflict
@@ -118,7 +116,7 @@ describe.each(VARIANTS)("apply script under $name", (variant) => {
       expect(node.read("/etc/docker/daemon.json")).toBe(written);
     });
 
-    it.each([
+    it.for([
       ["no file", undefined],
       ["an empty file", ""],
       ["an empty object", "{}"],
@@ -134,7 +132,7 @@ describe.each(VARIANTS)("apply script under $name", (variant) => {
         "numbers and nested arrays",
         '{ "max-concurrent-downloads": 3, "default-ulimits": {"nofile": {"Name": "nofile", "Hard": 64000, "Soft": 64000}}, "x": [[1, 2], [], {"y": -1.5e3}], "live-restore": false }',
       ],
-    ])("merges into %s as mergeDaemonJson does, and a second merge changes no byte", async (_, existing) => {
+    ])("merges into %s as mergeDaemonJson does, and a second merge changes no byte", async ([_, existing], { expect }) => {
       const node = new FakeNode(variant);
       if (existing !== undefined) node.write("/etc/docker/daemon.json", existing);
       const { plan, files } = planNode(
@@ -150,7 +148,7 @@ describe.each(VARIANTS)("apply script under $name", (variant) => {
       expect(node.read("/etc/docker/daemon.json")).toBe(merged);
     });
 
-    it("keeps the node's own registries and mirrors first and adds the stack's; a second run changes no byte", async () => {
+    it("keeps the node's own registries and mirrors first and adds the stack's; a second run changes no byte", async ({ expect }) => {
       const node = new FakeNode(variant);
       node.write(
         "/etc/docker/daemon.json",
@@ -170,7 +168,7 @@ describe.each(VARIANTS)("apply script under $name", (variant) => {
       expect(node.restarts()).toEqual([]);
     });
 
-    it("rolls back to the previous files and restarts when docker does not come back", async () => {
+    it("rolls back to the previous files and restarts when docker does not come back", async ({ expect }) => {
       const node = new FakeNode(variant);
       node.write("/etc/docker/daemon.json", NODE_DAEMON_JSON);
       const script = scriptFor(nodeInput("docker"));
@@ -188,7 +186,7 @@ describe.each(VARIANTS)("apply script under $name", (variant) => {
       expect(node.restarts()).toEqual([]);
     });
 
-    it("on a first run that fails, puts the node's own files back and removes the new drop-in", async () => {
+    it("on a first run that fails, puts the node's own files back and removes the new drop-in", async ({ expect }) => {
       const node = new FakeNode(variant);
       node.write("/etc/docker/daemon.json", NODE_DAEMON_JSON);
       const result = await node.apply(scriptFor(nodeInput("docker")), { FAKE_BREAK_ON: "live-restore" });
@@ -198,7 +196,9 @@ describe.each(VARIANTS)("apply script under $name", (variant) => {
       expect(node.calls().slice(-4)).toEqual(["restart docker", "daemon-reload", "restart docker", "is-active --quiet docker"]);
     });
 
-    it("refuses a second drop-in that sets proxy variables too (the seed's https-proxy.conf), before changing anything", async () => {
+    it("refuses a second drop-in that sets proxy variables too (the seed's https-proxy.conf), before changing anything", async ({
+      expect,
+    }) => {
       const node = new FakeNode(variant);
       const seedDropIn = "/etc/systemd/system/docker.service.d/https-proxy.conf";
       node.write(
@@ -215,9 +215,9 @@ describe.each(VARIANTS)("apply script under $name", (variant) => {
       expect(node.restarts()).toEqual([]);
     });
 
-    it.each(["docker", "containerd"] as const)(
+    it.for(["docker", "containerd"] as const)(
       "refuses a GPU %s node without the NVIDIA runtime before changing anything",
-      async (runtime) => {
+      async (runtime, { expect }) => {
         const node = new FakeNode(variant);
         rmSync(node.path(NVIDIA_RUNTIME_BINARY));
         const result = await node.apply(scriptFor(nodeInput(runtime)));
@@ -235,7 +235,7 @@ describe.each(VARIANTS)("apply script under $name", (variant) => {
       },
     );
 
-    it.each([
+    it.for([
       [
         "a flag dockerd also gets",
         { FAKE_DOCKERD_ARGS: "-H fd:// --dns=8.8.8.8" },
@@ -248,20 +248,23 @@ describe.each(VARIANTS)("apply script under $name", (variant) => {
         '{"log-driver": "journald",}',
         "daemon.json is not a JSON object this script can merge into; nothing was changed",
       ],
-    ])("refuses %s before changing anything", async (_, env, existing, message) => {
-      const node = new FakeNode(variant);
-      const original = existing ?? NODE_DAEMON_JSON;
-      node.write("/etc/docker/daemon.json", original);
-      const result = await node.apply(scriptFor(nodeInput("docker")), env);
-      expect(result.code).toBe(1);
-      expect(result.stderr).toContain(message);
-      expect(node.read("/etc/docker/daemon.json")).toBe(original);
-      expect(stagedLeft(node)).toEqual([]);
-      expect(existsSync(node.path("/etc/systemd/system/docker.service.d/http-proxy.conf"))).toBe(false);
-      expect(node.restarts()).toEqual([]);
-    });
+    ] as [string, Record<string, string>, string | undefined, string][])(
+      "refuses %s before changing anything",
+      async ([_, env, existing, message], { expect }) => {
+        const node = new FakeNode(variant);
+        const original = existing ?? NODE_DAEMON_JSON;
+        node.write("/etc/docker/daemon.json", original);
+        const result = await node.apply(scriptFor(nodeInput("docker")), env);
+        expect(result.code).toBe(1);
+        expect(result.stderr).toContain(message);
+        expect(node.read("/etc/docker/daemon.json")).toBe(original);
+        expect(stagedLeft(node)).toEqual([]);
+        expect(existsSync(node.path("/etc/systemd/system/docker.service.d/http-proxy.conf"))).toBe(false);
+        expect(node.restarts()).toEqual([]);
+      },
+    );
 
-    it("names the runtime when the node has no such service", async () => {
+    it("names the runtime when the node has no such service", async ({ expect }) => {
       const node = new FakeNode(variant);
       writeFileSync(join(node.fake, "missing-docker"), "");
       const result = await node.apply(scriptFor(nodeInput("docker")));
@@ -273,7 +276,9 @@ describe.each(VARIANTS)("apply script under $name", (variant) => {
   describe("containerd node", () => {
     const CRI = "io.containerd.grpc.v1.cri";
 
-    it("sets config_path and the nvidia runtime in the node's config.toml, writes hosts.toml, restarts once; a second run restarts nothing", async () => {
+    it("sets config_path and the nvidia runtime in the node's config.toml, writes hosts.toml, restarts once; a second run restarts nothing", async ({
+      expect,
+    }) => {
       const node = new FakeNode(variant);
       node.write("/etc/containerd/config.toml", containerdDefault);
       const script = scriptFor(nodeInput("containerd"));
@@ -304,7 +309,7 @@ describe.each(VARIANTS)("apply script under $name", (variant) => {
       expect(node.read("/etc/containerd/config.toml")).toBe(written);
     });
 
-    it("changes only hosts.toml for a new registry endpoint, without a restart", async () => {
+    it("changes only hosts.toml for a new registry endpoint, without a restart", async ({ expect }) => {
       const node = new FakeNode(variant);
       node.write("/etc/containerd/config.toml", containerdDefault);
       expect((await node.apply(scriptFor(nodeInput("containerd")))).code).toBe(0);
@@ -322,14 +327,14 @@ describe.each(VARIANTS)("apply script under $name", (variant) => {
       expect(existsSync(node.path("/etc/containerd/certs.d/192.0.2.21:6005/hosts.toml"))).toBe(true);
     });
 
-    it("writes on a node without config.toml exactly the config.toml render shows", async () => {
+    it("writes on a node without config.toml exactly the config.toml render shows", async ({ expect }) => {
       const node = new FakeNode(variant);
       const { plan, files } = planNode(nodeInput("containerd"));
       expect((await node.apply(renderApplyScript(plan))).code).toBe(0);
       expect(node.read("/etc/containerd/config.toml")).toBe(files["/etc/containerd/config.toml"]);
     });
 
-    it("uses containerd 2.x's plugin names in a version 3 config", async () => {
+    it("uses containerd 2.x's plugin names in a version 3 config", async ({ expect }) => {
       const node = new FakeNode(variant);
       const v3 = 'version = 3\n\n[plugins."io.containerd.cri.v1.runtime".containerd.runtimes.runc.options]\n  SystemdCgroup = true\n';
       node.write("/etc/containerd/config.toml", v3);
@@ -349,7 +354,7 @@ describe.each(VARIANTS)("apply script under $name", (variant) => {
       expect(config.plugins[CRI]).toBeUndefined();
     });
 
-    it("rolls back when the CRI plugin rejects the new config although containerd runs", async () => {
+    it("rolls back when the CRI plugin rejects the new config although containerd runs", async ({ expect }) => {
       const node = new FakeNode(variant);
       node.write("/etc/containerd/config.toml", containerdDefault);
       writeFileSync(join(node.fake, "cri-error"), "");
@@ -360,14 +365,14 @@ describe.each(VARIANTS)("apply script under $name", (variant) => {
       expect(existsSync(node.path("/etc/containerd/certs.d/192.0.2.21:6001/hosts.toml"))).toBe(false);
     });
 
-    it.each([
+    it.for([
       [
         "inline registry mirrors",
         `[plugins."${CRI}".registry.mirrors."docker.io"]\n  endpoint = ["https://mirror.example"]\n`,
         `[plugins."${CRI}".registry.mirrors."docker.io"] configures a registry mirror inline, which containerd refuses next to config_path: move it to /etc/containerd/certs.d/<host>/hosts.toml`,
       ],
       ["the first config layout", '[plugins.cri]\n  sandbox_image = "pause:3.9"\n', "has no 'version = 2' or 'version = 3' line"],
-    ])("refuses %s before changing anything", async (_, extra, message) => {
+    ])("refuses %s before changing anything", async ([_, extra, message], { expect }) => {
       const node = new FakeNode(variant);
       const original = extra.startsWith("[plugins.cri]") ? extra : `${containerdDefault}${extra}`;
       node.write("/etc/containerd/config.toml", original);
@@ -380,7 +385,7 @@ describe.each(VARIANTS)("apply script under $name", (variant) => {
   });
 });
 
-it("keeps a merged file's mode and owner, and its own files' modes", async () => {
+it.concurrent("keeps a merged file's mode and owner, and its own files' modes", async ({ expect }) => {
   const node = new FakeNode(VARIANTS[0]);
   node.write("/etc/docker/daemon.json", NODE_DAEMON_JSON);
   chmodSync(node.path("/etc/docker/daemon.json"), 0o640);

@@ -65,6 +65,7 @@ async function renderNodes(
       dns: ["192.0.2.53", "192.0.2.54"],
       cluster: { apiServer: "192.0.2.10:6443" },
       registry: { host: "192.0.2.21", node: "gpu-1" },
+      storage: { className: "local-path" },
       nodes,
     },
     secrets,
@@ -205,12 +206,14 @@ describe("daemonset delivery: one docker and one containerd node, one at a time"
     return { apiVersion: group === "core" ? version : `${group}/${version}`, kind, ...plain(r.wire) };
   };
 
-  it("declares valid objects with explicit names: a privileged namespace, per node the script and a DaemonSet", () => {
+  it("declares valid objects with explicit names: a privileged namespace, per node the script, a DaemonSet and a NodePatch", () => {
     const objects = rt.resources.filter((r) => r.type.startsWith("kubernetes:"));
     expect(objects.map((r) => `${r.type.split(":").pop()}/${plain(r.wire).metadata.name}`).sort()).toEqual([
       "DaemonSet/runtime-config-gpu-1",
       "DaemonSet/runtime-config-gpu-2",
       "Namespace/node-runtime-config",
+      "NodePatch/gpu-1",
+      "NodePatch/gpu-2",
       "Secret/runtime-config-gpu-1",
       "Secret/runtime-config-gpu-2",
     ]);

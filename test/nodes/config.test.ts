@@ -10,13 +10,17 @@ const GPU_NODE = { name: "gpu-1", address: "192.0.2.21", runtime: "docker", gpu:
 /** The seed's registry on the first node, which every node reaches. */
 const REGISTRY = { host: "192.0.2.21", node: "gpu-1" };
 
-const problems = (raw: Record<string, unknown>, secrets: SecretKey[] = ["sshPrivateKey"]) => configProblems(raw, secrets);
+/** Claims need a class once nodes are configured (the storage check's own tests are in test/storage). */
+const STORAGE = { className: "local-path" };
+const problems = (raw: Record<string, unknown>, secrets: SecretKey[] = ["sshPrivateKey"]) =>
+  configProblems({ storage: STORAGE, ...raw }, secrets);
 
 describe("nodes config", () => {
   it("defaults to ssh, one node at a time, no subnet, no nodes, a pinned busybox", () => {
     const result = parseStackConfig({}, new Set());
     expect("config" in result && result.config.nodes).toEqual({
       delivery: "ssh",
+      taintGpuNodes: false,
       maxUnavailable: 1,
       hosts: [],
       daemonsetImage: "busybox:1.37.0",
@@ -26,7 +30,7 @@ describe("nodes config", () => {
 
   it("fills each node's SSH defaults and GPU off", () => {
     const result = parseStackConfig(
-      { nodes: { hosts: [{ name: "n1", address: "node1.example.com", runtime: "containerd", hostKey: HOST_KEY }] } },
+      { storage: STORAGE, nodes: { hosts: [{ name: "n1", address: "node1.example.com", runtime: "containerd", hostKey: HOST_KEY }] } },
       new Set(["sshPrivateKey"]),
     );
     expect("config" in result && result.config.nodes.hosts).toEqual([
@@ -36,6 +40,7 @@ describe("nodes config", () => {
 
   it("accepts the seed's topology: three GPU nodes in a subnet behind an authenticated proxy", () => {
     const raw = {
+      storage: STORAGE,
       proxy: { http: "http://proxy.example.com:8080" },
       dns: ["192.0.2.53", "192.0.2.54"],
       registry: REGISTRY,
@@ -175,6 +180,6 @@ describe("nodes config", () => {
     expect(problems({ nodes: { hosts: [GPU_NODE] } }, [])).toEqual([
       'sshPrivateKey: expected the secret sshPrivateKey when nodes.delivery is "ssh" (or set nodes.delivery to "daemonset")',
     ]);
-    expect("config" in parseStackConfig({ nodes: { delivery: "daemonset", hosts: [GPU_NODE] } }, new Set())).toBe(true);
+    expect("config" in parseStackConfig({ storage: STORAGE, nodes: { delivery: "daemonset", hosts: [GPU_NODE] } }, new Set())).toBe(true);
   });
 });

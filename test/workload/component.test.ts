@@ -81,7 +81,7 @@ function build(
       credentials: pulumi.secret({ username: "spark", password: REGISTRY_PASSWORD }),
       insecure: true,
     },
-    nodes: { ready: nodesMarker.metadata.name.apply((n) => n ?? ""), configured: [nodesMarker], byNode: {} },
+    nodes: { ready: nodesMarker.metadata.name.apply((n) => n ?? ""), configured: [nodesMarker], byNode: {}, tolerations: {} },
     nodeNetwork: {
       hosts: [
         { name: "gpu-1", address: "192.0.2.21" },
@@ -305,8 +305,14 @@ describe("SparkWorkload, operator mode", () => {
 });
 
 describe("GpuSupport", () => {
+  // Its own instance: the submit mode's GpuSupport may not have been built yet (--sequence.shuffle).
+  beforeAll(async () => {
+    new modules.gpu.GpuSupport("gpu", { config: configured([INFER]).gpu, gpuNodes: ["gpu-1", "gpu-2"] });
+    await rt.settle();
+  });
+
   it("installs the pinned device plugin on GPU nodes with the nvidia RuntimeClass it runs under", () => {
-    const release = plain(one(childrenOf("spark-gpu", "kubernetes:helm.sh/v3:Release"), "device plugin").wire);
+    const release = plain(one(childrenOf("gpu", "kubernetes:helm.sh/v3:Release"), "device plugin").wire);
     expect(release).toMatchObject({
       name: "nvidia-device-plugin",
       chart: "nvidia-device-plugin",
@@ -316,10 +322,10 @@ describe("GpuSupport", () => {
       createNamespace: true,
       values: { runtimeClassName: "nvidia", tolerations: [{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }] },
     });
-    const runtimeClass = one(childrenOf("spark-gpu", "kubernetes:node.k8s.io/v1:RuntimeClass"), "RuntimeClass");
+    const runtimeClass = one(childrenOf("gpu", "kubernetes:node.k8s.io/v1:RuntimeClass"), "RuntimeClass");
     validateKubernetesObject(plain(runtimeClass.wire));
     expect(plain(runtimeClass.wire)).toMatchObject({ metadata: { name: "nvidia" }, handler: "nvidia" });
-    expect(one(childrenOf("spark-gpu", "kubernetes:helm.sh/v3:Release"), "device plugin").dependencies).toContain(runtimeClass.urn);
+    expect(one(childrenOf("gpu", "kubernetes:helm.sh/v3:Release"), "device plugin").dependencies).toContain(runtimeClass.urn);
   });
 
   it("is ready only once a Job, awaited after the device plugin, finds GPUs on every configured GPU node", () => {

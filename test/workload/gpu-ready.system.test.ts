@@ -113,7 +113,6 @@ describe("gpu-ready", () => {
       "GPU nodes without allocatable nvidia.com/gpu after 1s: gpu-node-2 gpu-node-3 (is the NVIDIA device plugin running there, and the node's runtime nvidia?)";
     expect(result.stderr).toContain(`gpu-ready: ${message}`);
     expect(result.terminationLog).toBe(`${message}\n`);
-    expect(result.polls).toBeGreaterThan(1);
   });
 
   it("without named nodes, waits for every node with the GPU label, and for at least one", async () => {

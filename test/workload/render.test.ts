@@ -32,6 +32,7 @@ import {
   renderSubmitJob,
   type SubmitObjects,
 } from "../../components/workload/render-submit";
+import { expandLikeKubelet } from "../harness/k8s-expansion";
 import { validateKubernetesObject, type KubernetesObject } from "../harness/kubernetes-schema";
 import { DIGEST_IMAGE, app, context, cpuApp, gpuApp, parseSubmitArgv } from "./fixtures";
 
@@ -124,6 +125,28 @@ describe("spark-submit argv", () => {
       "corp.example.com",
       "*.corp.example.com",
     ]);
+  });
+
+  it("hands user values to the program literally through every round of Kubernetes' $(VAR) expansion", () => {
+    const secretEnv = { HTTP_PROXY: "http://alice:s3cret@proxy.example.com:8080", DRIVER_POD_NAME: "infer-abc-driver" };
+    const tricky = ["$(HTTP_PROXY)", "$$(HTTP_PROXY)", "cost: $5", "trailing $"];
+    const user = app({
+      ...cpuApp(),
+      mainFile: "local:///opt/$(HTTP_PROXY)/app.jar",
+      arguments: tricky,
+      env: { NOTE: "$(HTTP_PROXY)" },
+      sparkConf: { "spark.executorEnv.NOTE": "$(HTTP_PROXY)", "spark.eventLog.dir": "/logs/$(HTTP_PROXY)" },
+    });
+    // Round one: the submitter container's args, which also names the driver pod.
+    const submitter = parseSubmitArgv(renderSubmitArgv(user, context()).map((a) => expandLikeKubelet(a, secretEnv)));
+    expect(submitter.confs.get("spark.kubernetes.driver.pod.name")).toEqual(["infer-abc-driver"]);
+    expect(submitter.confs.get("spark.eventLog.dir")).toEqual(["/logs/$(HTTP_PROXY)"]);
+    // Round two: the driver container's args (the main file and its arguments) and the executors' env.
+    const driverSees = [submitter.mainFile, ...submitter.appArguments].map((a) => expandLikeKubelet(a, secretEnv));
+    expect(driverSees).toEqual(["local:///opt/$(HTTP_PROXY)/app.jar", ...tricky]);
+    expect(submitter.confs.get("spark.executorEnv.NOTE")?.map((v) => expandLikeKubelet(v, secretEnv))).toEqual(["$(HTTP_PROXY)"]);
+    const env = (renderPodTemplate(user, "driver", context()).spec.containers[0] as any).env as { name: string; value?: string }[];
+    expect(expandLikeKubelet(env.find((e) => e.name === "NOTE")?.value ?? "", secretEnv)).toBe("$(HTTP_PROXY)");
   });
 
   it("gives executors the proxy's JVM options, then the application's own", () => {

@@ -3,10 +3,15 @@
 set -eu
 umask 077
 
+NODE='gpu-node-3'
 UNIT=docker
 PROXY_DROP_IN='/etc/systemd/system/docker.service.d/http-proxy.conf'
 NO_PROXY_EXPECTED='localhost,127.0.0.1,192.0.2.0/24,10.244.0.0/16,10.96.0.0/12,.svc,.svc.cluster.local,kubernetes.default.svc,192.0.2.21,.example.com'
 NVIDIA_RUNTIME='/usr/bin/nvidia-container-runtime'
+VOLUME_DIRECTORIES=$(cat <<'SPARK_GPU_STACK_EOF'
+1000	100	/data/spark-gpu-stack/data-hdfs-datanode-2
+SPARK_GPU_STACK_EOF
+)
 DOCKERD_FLAGS='--insecure-registry --registry-mirror --dns --live-restore --default-runtime --add-runtime'
 DAEMON_JSON_SETTINGS=$(cat <<'SPARK_GPU_STACK_EOF'
 "insecure-registries"	[]	["192.0.2.21:6001","192.0.2.21:6002"]
@@ -163,8 +168,10 @@ SPARK_GPU_STACK_EOF
 # runtime only when a change needs it, checks that it came back, and puts the previous files back
 # when it did not. Running it again changes nothing and restarts nothing.
 #
-# components/nodes/render-apply.ts sets before this: UNIT (docker or containerd), PROXY_DROP_IN and
-# NO_PROXY_EXPECTED (empty without a proxy), NVIDIA_RUNTIME (empty without a GPU) and the runtime's
+# components/nodes/render-apply.ts sets before this: NODE (the node's name), UNIT (docker or
+# containerd, the node's configured runtime), PROXY_DROP_IN and
+# NO_PROXY_EXPECTED (empty without a proxy), NVIDIA_RUNTIME (empty without a GPU),
+# VOLUME_DIRECTORIES ("uid TAB gid TAB path" lines, the local volumes on this node) and the runtime's
 # values; after it come apply-$UNIT.sh, stage_files and install_files (the files the stack owns),
 # and the call of main. SPARK_GPU_STACK_ROOT, SPARK_GPU_STACK_SYSTEMCTL (and SPARK_GPU_STACK_CTR on
 # containerd nodes) point it at another root directory and commands (tests).
@@ -250,6 +257,71 @@ install_staged() {
 	case " $2 " in *" restart "*) NEEDS_RESTART=true ;; esac
 }
 
+# The value of kubelet flag $1 in $KUBELET_FLAGS (one argument a line), as --flag=value or --flag value.
+kubelet_flag() {
+	printf '%s\n' "$KUBELET_FLAGS" | awk -v flag="$1" '
+		$0 == flag { if ((getline value) > 0) print value; exit }
+		index($0, flag "=") == 1 { print substr($0, length(flag) + 2); exit }'
+}
+
+# Prints "endpoint TAB where it was read" for the kubelet's container runtime, nothing without a
+# kubelet. As the kubelet itself: its --container-runtime-endpoint flag (read from the running
+# kubelet's command line, else kubeadm's flags file) wins over containerRuntimeEndpoint in its config
+# file (its --config, else kubeadm's /var/lib/kubelet/config.yaml), and without either it uses
+# containerd's socket (the kubelet's default since 1.24).
+kubelet_endpoint() {
+	KUBELET_FLAGS='' flags_from=''
+	for process in "$ROOT"/proc/[0-9]*; do
+		if [ "$(cat "$process/comm" 2>/dev/null)" = kubelet ]; then
+			KUBELET_FLAGS=$(tr '\0' '\n' <"$process/cmdline") flags_from="the kubelet's command line"
+			break
+		fi
+	done
+	if [ -z "$flags_from" ] && [ -f "$ROOT/var/lib/kubelet/kubeadm-flags.env" ]; then
+		KUBELET_FLAGS=$(sed -n 's/^KUBELET_KUBEADM_ARGS=//p' "$ROOT/var/lib/kubelet/kubeadm-flags.env" | tr -d "\"'" | tr ' ' '\n')
+		flags_from=/var/lib/kubelet/kubeadm-flags.env
+	fi
+	endpoint=$(kubelet_flag --container-runtime-endpoint)
+	if [ -n "$endpoint" ]; then
+		printf '%s\t%s\n' "$endpoint" "--container-runtime-endpoint in $flags_from"
+		return 0
+	fi
+	# kubeadm's drop-in passes --config=/var/lib/kubelet/config.yaml; a running kubelet without --config reads no file.
+	config=$(kubelet_flag --config)
+	if [ -z "$config" ] && [ "$flags_from" != "the kubelet's command line" ]; then config=/var/lib/kubelet/config.yaml; fi
+	if [ -n "$config" ] && [ -f "$ROOT$config" ]; then
+		endpoint=$(sed -n "s/^containerRuntimeEndpoint:[[:space:]]*[\"']\{0,1\}\([^\"' #]*\).*/\1/p" "$ROOT$config" | head -n 1)
+		if [ -n "$endpoint" ]; then
+			printf '%s\t%s\n' "$endpoint" "containerRuntimeEndpoint in $config"
+		else
+			printf '%s\t%s\n' unix:///run/containerd/containerd.sock "the kubelet's default, $config setting none"
+		fi
+	elif [ -n "$flags_from" ]; then
+		printf '%s\t%s\n' unix:///run/containerd/containerd.sock "the kubelet's default, $flags_from setting none"
+	fi
+}
+
+# Stops before anything changes when the kubelet runs its pods on another runtime than the one
+# configured: that runtime's settings (registry trust, proxy, nvidia) would do nothing for pods.
+check_kubelet_runtime() {
+	found=$(kubelet_endpoint)
+	if [ -z "$found" ]; then
+		say "no kubelet found (no running kubelet, /var/lib/kubelet/kubeadm-flags.env or /var/lib/kubelet/config.yaml): its runtime is not checked"
+		return 0
+	fi
+	endpoint=$(printf '%s' "$found" | cut -f 1)
+	read_from=$(printf '%s' "$found" | cut -f 2-)
+	case $endpoint in
+	*/cri-dockerd.sock) kubelet_runtime=docker ;;
+	*/containerd.sock) kubelet_runtime=containerd ;;
+	*) kubelet_runtime="a runtime this stack does not configure" ;;
+	esac
+	if [ "$kubelet_runtime" != "$UNIT" ]; then
+		fail "node $NODE is configured with runtime $UNIT (nodes.hosts[].runtime), but its kubelet uses $kubelet_runtime: $endpoint ($read_from). Set nodes.hosts[].runtime to the kubelet's runtime (a docker node's kubelet talks to Docker through cri-dockerd.sock); nothing was changed"
+	fi
+	say "the kubelet uses $UNIT ($endpoint)"
+}
+
 # Refuses other drop-ins of the unit that set proxy variables (the seed's https-proxy.conf):
 # systemd applies drop-ins in name order, so one would silently override the other.
 refuse_competing_drop_ins() {
@@ -294,12 +366,27 @@ apply_changes() {
 	runtime_ok || fail "$UNIT is not running with the expected environment, and this run changed nothing that needs a restart"
 }
 
+# Creates each local volume's directory that is missing, owned by the user its pod runs as (mode
+# 0700; its parents, made here, root's with mode 0700). An existing directory is left as it is:
+# it holds the volume's data, whose owner the kubelet may have adjusted (fsGroup).
+make_volume_directories() {
+	printf '%s\n' "$VOLUME_DIRECTORIES" | while IFS="$(printf '\t')" read -r uid gid path; do
+		if [ -z "$path" ] || [ -d "$ROOT$path" ]; then continue; fi
+		mkdir -p "$ROOT$path.spark-gpu-stack-new"
+		chown "$uid:$gid" "$ROOT$path.spark-gpu-stack-new"
+		chmod 0700 "$ROOT$path.spark-gpu-stack-new"
+		mv "$ROOT$path.spark-gpu-stack-new" "$ROOT$path"
+		say "created $path for uid $uid, gid $gid"
+	done
+}
+
 # Stages every file first (a file that cannot be merged stops the run before anything changed),
 # installs the ones whose content differs, then reloads and restarts only for what changed,
 # verifies, and rolls back when the runtime does not come back.
 main() {
 	trap remove_staged EXIT
 	trap 'exit 1' HUP INT TERM
+	check_kubelet_runtime
 	if [ "$("$SYSTEMCTL" show --property=LoadState "$UNIT")" = LoadState=not-found ]; then
 		fail "this node has no $UNIT service (nodes.hosts[].runtime names the node's runtime)"
 	fi
@@ -321,6 +408,7 @@ main() {
 
 	apply_changes
 	rm -rf "$PREVIOUS"
+	make_volume_directories
 	say "configured"
 }
 
