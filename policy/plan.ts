@@ -99,8 +99,19 @@ const POD_TEMPLATE_PATHS: Record<string, readonly (readonly string[])[]> = {
   ],
 };
 
+/** Pods read per resource: every rule reads them, and parsing the pod templates is the cost of a large plan. */
+const PODS = new WeakMap<PlanResource, PodSite[]>();
+
 /** Every pod the resource declares, with its namespace. */
 export function podsOf(resource: PlanResource): PodSite[] {
+  const known = PODS.get(resource);
+  if (known) return known;
+  const pods = readPods(resource);
+  PODS.set(resource, pods);
+  return pods;
+}
+
+function readPods(resource: PlanResource): PodSite[] {
   const kind = kindOf(resource);
   const namespace = stringAt(resource.props, ["metadata", "namespace"]) ?? "default";
   const site = (path: readonly string[], template: unknown, at: string): PodSite[] => {
