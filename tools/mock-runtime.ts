@@ -27,10 +27,19 @@ export interface RecordedResource {
   readonly state: unknown;
   /** The names this resource had before (its `aliases` by name): the engine sees a rename, not a replace. */
   readonly aliasNames: string[];
+  /** The options the engine acts on when the resource changes or goes (read by `npm run diff`). */
+  readonly options: RecordedOptions;
   /** Its `customTimeouts` option, when set: how long the engine waits for it. */
   readonly customTimeouts?: { readonly create: string; readonly update: string; readonly delete: string };
-  /** The resource options that keep data: what `pulumi destroy` or a replacement would do to it. */
-  readonly options: { readonly protect: boolean; readonly retainOnDelete: boolean; readonly ignoreChanges: string[] };
+}
+
+export interface RecordedOptions {
+  readonly protect: boolean;
+  readonly retainOnDelete: boolean;
+  readonly deleteBeforeReplace: boolean;
+  /** Property paths whose change replaces the resource (the SDKs add their own, e.g. a command's `triggers[*]`). */
+  readonly replaceOnChanges: string[];
+  readonly ignoreChanges: string[];
 }
 
 type Wire = unknown;
@@ -69,17 +78,34 @@ export function plain(value: Wire): any {
   return convert(value, (inner) => plain(inner));
 }
 
+/** The wire value with each secret value replaced by `mark(secret)`; a secret mapping keeps its keys. */
+function hideSecrets(value: Wire, mark: (secret: Wire) => string): unknown {
+  const hidden = (inner: Wire): unknown =>
+    typeof inner === "object" && inner !== null && !Array.isArray(inner) && !isSig(inner, SECRET_SIG) && !isSig(inner, RESOURCE_SIG)
+      ? Object.fromEntries(Object.entries(inner).map(([k, v]) => [k, hidden(v)]))
+      : mark(inner);
+  return convert(value, hidden);
+}
+
 /**
  * The wire value with every secret value replaced by "[secret]": what may be shown to people. A
  * secret mapping keeps its keys (a Secret's file names), never its values.
  */
 // biome-ignore lint/suspicious/noExplicitAny: as plain(), read by path for any resource type
 export function masked(value: Wire): any {
-  const hidden = (inner: Wire): unknown =>
-    typeof inner === "object" && inner !== null && !Array.isArray(inner) && !isSig(inner, SECRET_SIG) && !isSig(inner, RESOURCE_SIG)
-      ? Object.fromEntries(Object.entries(inner).map(([k, v]) => [k, hidden(v)]))
-      : SECRET_PLACEHOLDER;
-  return convert(value, hidden);
+  return hideSecrets(value, () => SECRET_PLACEHOLDER);
+}
+
+/** "[secret:<digest>]": two renders' secrets compare equal or not, and neither value shows. */
+export const secretMarker = (plaintext: string) => `[secret:${shortHash(plaintext, 16)}]`;
+
+/**
+ * As masked(), but each secret value becomes its secretMarker. A render holds no real secret (stack
+ * secrets are placeholders, provider secrets are the mock's), so the digest gives nothing away.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: as plain(), read by path for any resource type
+export function fingerprinted(value: Wire): any {
+  return hideSecrets(value, (secret) => secretMarker(JSON.stringify(plain(secret))));
 }
 
 function secretWire(value: unknown): Record<string, unknown> {
@@ -131,10 +157,12 @@ interface RegisterResourceRequest {
   getDependenciesList(): string[];
   getObject(): Struct | undefined;
   getAliasesList(): { getSpec(): { getName(): string } | undefined }[];
-  getCustomtimeouts(): { getCreate(): string; getUpdate(): string; getDelete(): string } | undefined;
   getProtect(): boolean | undefined;
   getRetainondelete(): boolean | undefined;
+  getDeletebeforereplace(): boolean;
+  getReplaceonchangesList(): string[];
   getIgnorechangesList(): string[];
+  getCustomtimeouts(): { getCreate(): string; getUpdate(): string; getDelete(): string } | undefined;
 }
 interface RegisterResourceResponse {
   getUrn(): string;
@@ -183,12 +211,14 @@ function recordRegistrations(monitor: MockMonitor, log: RecordedResource[], outp
             return state;
           },
           aliasNames: req.getAliasesList().flatMap((alias) => alias.getSpec()?.getName() || []),
-          ...timeoutsOf(req),
           options: {
             protect: req.getProtect() ?? false,
             retainOnDelete: req.getRetainondelete() ?? false,
+            deleteBeforeReplace: req.getDeletebeforereplace(),
+            replaceOnChanges: req.getReplaceonchangesList(),
             ignoreChanges: req.getIgnorechangesList(),
           },
+          ...timeoutsOf(req),
         });
       }
       callback(err, response);

@@ -1,16 +1,18 @@
 // Offline render: runs the real program (bin/index.js) under Pulumi's mock runtime with a stack's
 // config and writes what would be deployed. Usage:
 //   npm run render -- <stack name | path to Pulumi.<stack>.yaml> [--out DIR]
+import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve as resolvePath } from "node:path";
 import { parseDocument, stringify as toYaml } from "yaml";
 import { clusterFacts } from "../policy/facts";
 import { planViolations, policyConfig } from "../policy/rules";
+import { MANIFEST_FILE, renderManifest } from "./diff-manifest";
 import { masked, resolve, SECRET_PLACEHOLDER, startMockRuntime, type RecordedResource } from "./mock-runtime";
 
 const PROJECT = "spark-gpu-stack";
 /** The project root: the nearest folder above this file holding Pulumi.yaml (source or bin/). */
-const ROOT = (() => {
+export const ROOT = (() => {
   let dir = __dirname;
   while (!existsSync(join(dir, "Pulumi.yaml"))) {
     if (dirname(dir) === dir) throw new Error(`no Pulumi.yaml above ${__dirname}`);
@@ -76,7 +78,9 @@ export function readStackFile(stackOrPath: string): StackFile {
     const secure = typeof value === "object" && value !== null && "secure" in value;
     if (secure && key === fullKey && key.includes(":")) continue; // another package's secret: nothing here reads it
     if (secure) {
-      placeholders[key] = `undecrypted-secure-${key}`;
+      // The ciphertext's digest in the placeholder: a rotated secret renders differently (`npm run diff`).
+      const digest = createHash("sha256").update(String(value.secure)).digest("hex").slice(0, 12);
+      placeholders[key] = `undecrypted-secure-${key}-${digest}`;
       config[key] = placeholders[key];
       secretKeys.push(key);
     } else {
@@ -231,6 +235,7 @@ export async function render(stackOrPath: string, outRoot = join(ROOT, "out")): 
   }
   writeFile(join(outDir, "graph.mmd"), mermaid(resources));
   writeFile(join(outDir, "policy-config.json"), `${JSON.stringify(policyConfig(facts), null, 2)}\n`);
+  writeFile(join(outDir, MANIFEST_FILE), renderManifest(stackFile.stack, stackFile.placeholders, runtime));
   writeTree(outDir, tree);
 
   const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
