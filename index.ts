@@ -2,6 +2,7 @@
 import { loadConfig } from "./components/config";
 import { PrivateRegistry } from "./components/registry";
 import { registryAddress } from "./components/registry/render";
+import { declareRegistryTls } from "./components/registry/tls";
 import { SparkImage } from "./components/image";
 import { NodeRuntimeConfig } from "./components/nodes";
 import { SparkWorkload } from "./components/workload";
@@ -14,6 +15,9 @@ const { config, secrets } = loadConfig();
 // Which claims get local volumes, on which nodes: the nodes' scripts make their directories.
 const storagePlan = planStorage(config);
 
+// The registry's CA waits for nothing in the cluster: the nodes trust it before anything runs there.
+const registryTls = declareRegistryTls("registry-tls", config.registry, secrets.registryTls);
+
 // Nodes first, from the registry's address alone: behind the proxy, every image the cluster pulls
 // (the registry's own included) needs them configured. Pods wait for them; nothing else does.
 const nodes = new NodeRuntimeConfig("nodes", {
@@ -22,7 +26,7 @@ const nodes = new NodeRuntimeConfig("nodes", {
   proxy: config.proxy,
   proxyCredentials: secrets.proxyCredentials,
   dns: config.dns,
-  registry: registryAddress(config.registry),
+  registry: registryAddress(config.registry, registryTls),
   sshPrivateKey: secrets.sshPrivateKey,
   volumeDirectories: volumeDirectories(storagePlan),
 });
@@ -35,7 +39,9 @@ const registry = new PrivateRegistry("registry", {
   proxyCredentials: secrets.proxyCredentials,
   password: secrets.registryPassword,
   nodes: nodes.ref,
+  podCidr: config.cluster.podCidr,
   storage: storage.ref,
+  tls: registryTls,
 });
 
 const image = new SparkImage("spark-image", {
@@ -52,6 +58,7 @@ const hdfs = config.hdfs.enabled
       nodes: nodes.ref,
       storage: storage.ref,
       placement: storagePlan.local?.hdfs,
+      clientNamespaces: [config.spark.namespace],
     })
   : undefined;
 
@@ -79,9 +86,12 @@ const workload = new SparkWorkload("spark", {
 
 export const registryEndpoint = registry.ref.endpoint;
 export const registryCredentials = registry.ref.credentials;
+export const registryPushEndpoint = registry.ref.pushEndpoint;
+export const registryPushCredentials = registry.ref.pushCredentials;
 export const registryNamespace = registry.namespace;
 export const registryUiUrl = registry.uiUrl;
 export const registryMirrorEndpoint = registry.mirrorEndpoint;
+export const registryCaCertificate = registry.ref.caCertificate;
 export const imageRef = image.ref.imageRef;
 export const nodesReady = nodes.ref.ready;
 export const nodesApplied = nodes.applied;

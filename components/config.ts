@@ -11,6 +11,7 @@ import { hdfsSchema } from "./hdfs/schema";
 import { imageSchema } from "./image/schema";
 import { nodesSchema } from "./nodes/schema";
 import { proxySchema, type ProxyCredentials } from "./proxy";
+import type { RegistryTls } from "./refs";
 import { registrySchema } from "./registry/schema";
 import { storageSchema } from "./storage/schema";
 import { ipv4 } from "./validators";
@@ -36,7 +37,17 @@ const stackSchema = z.strictObject({
 export type StackConfig = z.output<typeof stackSchema>;
 
 /** Secret configuration keys: read only through getSecret, never validated by printing them. */
-export const SECRET_KEYS = ["registryPassword", "proxyUsername", "proxyPassword", "sshPrivateKey"] as const;
+export const SECRET_KEYS = [
+  "registryPassword",
+  "proxyUsername",
+  "proxyPassword",
+  "sshPrivateKey",
+  "registryTlsCertificate",
+  "registryTlsKey",
+  "registryTlsCa",
+] as const;
+/** The registry's own certificate (PEM), its key and its CA: all three, or none (the stack's CA then). */
+const REGISTRY_TLS_KEYS = ["registryTlsCertificate", "registryTlsKey", "registryTlsCa"] as const satisfies readonly SecretKey[];
 export type SecretKey = (typeof SECRET_KEYS)[number];
 
 export interface StackSecrets {
@@ -46,6 +57,8 @@ export interface StackSecrets {
   readonly proxyCredentials?: pulumi.Output<ProxyCredentials>;
   /** SSH private key for node configuration over SSH. */
   readonly sshPrivateKey?: pulumi.Output<string>;
+  /** The user's own registry certificate, key and CA, all three or none. */
+  readonly registryTls?: RegistryTls;
 }
 
 export interface LoadedConfig {
@@ -120,6 +133,11 @@ export function parseStackConfig(
       "expected both proxyUsername and proxyPassword (secrets) or neither",
     );
   }
+  const tlsGiven = REGISTRY_TLS_KEYS.filter((key) => secretsPresent.has(key));
+  if (tlsGiven.length > 0 && tlsGiven.length < REGISTRY_TLS_KEYS.length) {
+    const missing = REGISTRY_TLS_KEYS.filter((key) => !secretsPresent.has(key));
+    report(missing.join(", "), `expected all of ${REGISTRY_TLS_KEYS.join(", ")} (secrets, PEM) or none, got only ${tlsGiven.join(", ")}`);
+  }
   // Section by section, so a bad value in one section still lets the checks across the others run.
   const parsed: Partial<Record<keyof StackConfig, unknown>> = {};
   for (const key of SECTION_KEYS) {
@@ -144,6 +162,12 @@ export function parseStackConfig(
         );
       }
     });
+  }
+  if (valid.registry?.insecure && tlsGiven.length > 0) {
+    report(
+      "registry.insecure",
+      `expected false when the registry's own certificate is given (${tlsGiven.join(", ")}): it serves TLS with it`,
+    );
   }
   reportCrossSectionProblems(valid, report);
   return problems.length > 0 ? { problems } : { config: valid as StackConfig };
@@ -230,6 +254,13 @@ export function loadConfig(): LoadedConfig {
           ? pulumi.secret(pulumi.all([username, password]).apply(([u, p]) => ({ username: u, password: p })))
           : undefined,
       sshPrivateKey: secret("sshPrivateKey"),
+      registryTls: secretsPresent.has("registryTlsCertificate")
+        ? {
+            certificate: config.requireSecret("registryTlsCertificate"),
+            privateKey: config.requireSecret("registryTlsKey"),
+            caCertificate: config.requireSecret("registryTlsCa"),
+          }
+        : undefined,
     },
   };
 }

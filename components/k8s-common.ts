@@ -16,6 +16,12 @@ export function labelsOf(name: string, more: { readonly component?: string; read
 }
 
 /**
+ * The annotation on a ConfigMap whose listed keys (comma-separated) hold pod templates, such as
+ * Spark's podTemplateFile: the whole-plan rules check the pods they describe like any other.
+ */
+export const POD_TEMPLATES_ANNOTATION = "spark-gpu-stack/pod-templates";
+
+/**
  * A value that reaches a program unchanged after `expansions` rounds of Kubernetes' `$(VAR)`
  * expansion of container `command`, `args` and `env` values: each round turns `$$` into `$`, so every
  * `$` is doubled once per round. A user's `$(HTTP_PROXY)` would otherwise receive the proxy URL,
@@ -46,6 +52,11 @@ export function renderNamespace(name: string, enforce: PodSecurityLevel, review:
       },
     },
   };
+}
+
+/** Selects a namespace by the name label the API server gives every namespace. */
+export function namespaceSelectorOf(name: string) {
+  return { matchLabels: { "kubernetes.io/metadata.name": name } };
 }
 
 /** The user and group a pod's containers run as. */

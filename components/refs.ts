@@ -12,20 +12,39 @@ export interface RegistryCredentials {
  * on a fresh cluster behind the proxy, the registry's own image can only be pulled once they are.
  */
 export interface RegistryAddress {
-  /** `host:port` the registry listens on. */
+  /** `host:port` of the registry's read-only process: what nodes and pods pull from. */
   readonly address: string;
-  /** True when the registry speaks plain HTTP (no TLS): nodes must be told to allow it. */
-  readonly insecure: boolean;
+  /** `host:port` of the read-write process: only the image build pushes there. */
+  readonly pushAddress: string;
+  /**
+   * Secret: PEM of the CA the registry's certificate chains to, which every node trusts. Absent: the
+   * registry speaks plain HTTP, and nodes are told to allow it.
+   */
+  readonly caCertificate?: pulumi.Output<string>;
   /** `host:port` of the Docker Hub pull-through cache, when enabled. */
   readonly mirrorAddress?: string;
 }
 
+/** The registry's TLS material (docs/ARCHITECTURE.md, "Registry trust"), every value a Pulumi secret. */
+export interface RegistryTls {
+  /** PEM of the CA. */
+  readonly caCertificate: pulumi.Output<string>;
+  /** PEM of the serving certificate, for the registry's host and node (registry and mirror alike). */
+  readonly certificate: pulumi.Output<string>;
+  /** PEM of the serving certificate's private key. */
+  readonly privateKey: pulumi.Output<string>;
+}
+
 /** How everything else reaches the private registry. Produced by PrivateRegistry. */
 export interface RegistryRef extends RegistryAddress {
-  /** `address` once the registry is ready: the image builder and pods push and pull from it. */
+  /** `address` once the registry is ready: pods pull from it. */
   readonly endpoint: pulumi.Output<string>;
-  /** Secret output: htpasswd user and password. */
+  /** Secret output: the pull account, refused by the read-write process. */
   readonly credentials: pulumi.Output<RegistryCredentials>;
+  /** `pushAddress` once the registry is ready: the image build pushes there. */
+  readonly pushEndpoint: pulumi.Output<string>;
+  /** Secret output: the push account, known only to the read-write process. */
+  readonly pushCredentials: pulumi.Output<RegistryCredentials>;
   /** `mirrorAddress` once the cache is ready. */
   readonly mirrorEndpoint?: pulumi.Output<string>;
 }

@@ -3,6 +3,7 @@
 // pure function of the plan, so both run the same code (docs/ARCHITECTURE.md, "Whole-plan rules").
 import type { ClusterFacts } from "./facts";
 import { parse as parseYaml } from "yaml";
+import { POD_TEMPLATES_ANNOTATION } from "../components/k8s-common";
 
 /** One declared resource: its Pulumi type, its name and its inputs (unknown values are undefined). */
 export interface PlanResource {
@@ -41,11 +42,8 @@ export interface PodSite {
   readonly spec: Fields;
 }
 
-/**
- * The annotation on a ConfigMap whose listed keys hold pod templates (Spark's podTemplateFile): the
- * pods they describe are the stack's too, and the rules check them like any other.
- */
-export const POD_TEMPLATES_ANNOTATION = "spark-gpu-stack/pod-templates";
+/** Declared by the components that write pod templates into ConfigMaps; the rules read them. */
+export { POD_TEMPLATES_ANNOTATION };
 
 /** The value as an object of fields, or undefined when it is not one. */
 export function asFields(value: unknown): Fields | undefined {

@@ -3,6 +3,7 @@
 // tests and by `npm run render`.
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
+import { tlsState } from "./mock-tls";
 
 // Wire signatures of the Pulumi RPC protocol (sdk/nodejs/runtime/rpc.ts).
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
@@ -246,6 +247,17 @@ export interface MockRuntimeOptions {
   /** Config keys (without prefix) that are secrets. */
   readonly secretKeys?: readonly string[];
   readonly preview?: boolean;
+  /** When the mock tls provider's certificates start to be valid. @default MOCK_TLS_VALID_FROM (stable renders) */
+  readonly tlsValidFrom?: Date;
+}
+
+/** A fixed start, so rendered certificates never change; tests that hand them to real programs pass the current time. */
+export const MOCK_TLS_VALID_FROM = new Date("2026-01-01T00:00:00Z");
+
+/** The tls provider's state: real PEM (./mock-tls), secret outputs marked as the provider marks them. */
+async function mockTlsState(type: string, name: string, inputs: unknown, validFrom: Date): Promise<Record<string, unknown>> {
+  const { state, secret } = await tlsState(type, name, inputs, validFrom);
+  return Object.fromEntries(Object.entries(state).map(([k, v]) => [k, secret.includes(k) ? secretWire(v) : v]));
 }
 
 /**
@@ -255,10 +267,13 @@ export interface MockRuntimeOptions {
 export function startMockRuntime(options: MockRuntimeOptions = {}): MockRuntime {
   const project = options.project ?? "spark-gpu-stack";
   const log: RecordedResource[] = [];
+  const tlsValidFrom = options.tlsValidFrom ?? MOCK_TLS_VALID_FROM;
   const mocks: pulumi.runtime.Mocks = {
-    newResource: (args) => ({
+    newResource: async (args) => ({
       id: args.custom === false ? undefined : `${args.name}-id`,
-      state: providerState(args.type, args.name, args.inputs),
+      state: args.type.startsWith("tls:")
+        ? await mockTlsState(args.type, args.name, plain(args.inputs), tlsValidFrom)
+        : providerState(args.type, args.name, args.inputs),
     }),
     call: (args) => args.inputs,
   };

@@ -9,6 +9,7 @@ import type { Toleration } from "../k8s-common";
 import type { HdfsRef, NodesReadyRef, StorageRef } from "../refs";
 import type { HdfsPlacement } from "./placement";
 import { clientProperties, defaultFsUri, nameNodeWebUiUrl } from "./render";
+import { renderHdfsNetworkPolicy } from "./render-network-policy";
 import {
   NAMES,
   publishedFiles,
@@ -16,7 +17,9 @@ import {
   renderCreateDirectoriesJob,
   renderDaemonService,
   renderDaemonStatefulSet,
+  renderDataClaimPatches,
   renderHdfsFiles,
+  STATEFULSET_IGNORED_CHANGES,
   type Daemon,
   type DaemonStatefulSetInput,
 } from "./render-statefulsets";
@@ -33,6 +36,8 @@ export interface HdfsClusterArgs {
   readonly storage?: StorageRef;
   /** With local volumes: the nodes each daemon's pods run on, where their volumes are. */
   readonly placement?: HdfsPlacement;
+  /** Namespaces whose pods may connect to HDFS besides its own (Spark's). @default none */
+  readonly clientNamespaces?: readonly string[];
 }
 
 export class HdfsCluster extends pulumi.ComponentResource {
@@ -59,6 +64,11 @@ export class HdfsCluster extends pulumi.ComponentResource {
     });
     const inNamespace = { parent: this, dependsOn: [ns] };
     const configMap = new k8s.core.v1.ConfigMap(`${name}-config`, renderConfigMap(namespace, files), inNamespace);
+    new k8s.networking.v1.NetworkPolicy(
+      `${name}-network-policy`,
+      renderHdfsNetworkPolicy({ namespace, clientNamespaces: args.clientNamespaces ?? [] }),
+      inNamespace,
+    );
 
     const pinned = (role: Daemon) => {
       const nodes = args.placement?.[role];
@@ -77,8 +87,17 @@ export class HdfsCluster extends pulumi.ComponentResource {
         {
           parent: this,
           dependsOn: [ns, configMap, service, ...(args.nodes?.configured ?? []), ...(args.storage?.volumes ?? [])],
+          ignoreChanges: STATEFULSET_IGNORED_CHANGES,
         },
       );
+      // The claims exist once the StatefulSet is ready; a patch that goes (fewer DataNodes) leaves its claim as it is.
+      renderDataClaimPatches(role, { namespace, replicas: set.replicas, volume }).forEach((patch, ordinal) => {
+        new k8s.core.v1.PersistentVolumeClaimPatch(`${name}-${role}-data-${ordinal}`, patch, {
+          parent: this,
+          dependsOn: [statefulSet],
+          retainOnDelete: true,
+        });
+      });
       return { service, statefulSet };
     };
     const nameNode = daemon("namenode", { replicas: 1, volume: config.nameNode });

@@ -156,7 +156,7 @@ function hadoopPod(o: PodOptions) {
             ...files.map(([key, f]) => ({ name: "config", mountPath: `${f.directory}/${key}`, subPath: key, readOnly: true })),
             { name: "tmp", mountPath: "/tmp" },
             { name: "logs", mountPath: LOG_DIR },
-            ...(o.dataVolume ? [{ name: "data", mountPath: VOLUME_MOUNT }] : []),
+            ...(o.dataVolume ? [{ name: DATA_CLAIM_TEMPLATE, mountPath: VOLUME_MOUNT }] : []),
           ],
         },
       ],
@@ -266,6 +266,37 @@ function pinnedAffinity(own: Input.core.v1.Affinity | undefined, nodes: readonly
     },
   };
   return { ...own, nodeAffinity };
+}
+
+/**
+ * A StatefulSet's claim templates cannot change: a changed one replaces the StatefulSet, every
+ * DataNode down at once, and the claims it had keep their size. So the StatefulSet ignores changes to
+ * them, and renderDataClaimPatches changes the claims themselves.
+ */
+export const STATEFULSET_IGNORED_CHANGES = ["spec.volumeClaimTemplates"];
+
+/**
+ * Each claim of a daemon's StatefulSet, patched to the configured volume: a bigger size expands the
+ * volume where its StorageClass allows expansion; a smaller size or another class is refused by the
+ * API server (claims only grow, and their class is fixed), so no change is ever silently dropped.
+ * Forced: the claim's size belongs to the StatefulSet controller, which created it.
+ */
+export function renderDataClaimPatches(daemon: Daemon, input: Pick<DaemonStatefulSetInput, "namespace" | "replicas" | "volume">) {
+  return Array.from(
+    { length: input.replicas },
+    (_, ordinal) =>
+      ({
+        metadata: {
+          name: `${DATA_CLAIM_TEMPLATE}-${NAMES[daemon]}-${ordinal}`,
+          namespace: input.namespace,
+          annotations: { "pulumi.com/patchForce": "true" },
+        },
+        spec: {
+          ...(input.volume.storageClass !== undefined ? { storageClassName: input.volume.storageClass } : {}),
+          resources: { requests: { storage: input.volume.storageSize } },
+        },
+      }) satisfies Input.core.v1.PersistentVolumeClaimPatch,
+  );
 }
 
 /** A daemon's StatefulSet, whose pods each get a `data` volume; the volumes outlive the StatefulSet. */

@@ -5,7 +5,16 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { ProxyConfig, ProxyCredentials } from "../proxy";
 import type { RegistryRef, SparkImageRef } from "../refs";
-import { BUILD_CONTEXT, DOCKERFILE, PLATFORM, imageName, renderBuildArgs, renderBuildProxy, type BuildProxy } from "./render";
+import {
+  BUILD_CONTEXT,
+  DOCKERFILE,
+  PLATFORM,
+  imageName,
+  pullReference,
+  renderBuildArgs,
+  renderBuildProxy,
+  type BuildProxy,
+} from "./render";
 import type { ImageConfig } from "./schema";
 import { baseImageFacts, withoutDigest } from "./tags";
 
@@ -34,7 +43,7 @@ export class SparkImage extends pulumi.ComponentResource {
     if (config.prebuilt !== undefined) {
       this.ref = { imageRef: pulumi.output(config.prebuilt), imageName: pulumi.output(withoutDigest(config.prebuilt)), ...versions };
     } else {
-      const pushedName = registry.endpoint.apply((endpoint) => imageName(endpoint, config.repository, config.tag));
+      const pushedName = registry.pushEndpoint.apply((endpoint) => imageName(endpoint, config.repository, config.tag));
       const image = new docker.Image(
         name,
         {
@@ -45,18 +54,22 @@ export class SparkImage extends pulumi.ComponentResource {
             platform: PLATFORM,
             builderVersion: "BuilderBuildKit",
             args: buildProxy(args).apply((proxy) => renderBuildArgs(config, proxy)),
-            // The previous push of this tag carries inline cache metadata (BUILDKIT_INLINE_CACHE).
+            // The previous push of this tag carries inline cache metadata (BUILDKIT_INLINE_CACHE). It is
+            // read from the read-write process, where only the push account (this build) writes.
             cacheFrom: { images: [pushedName] },
           },
           registry: {
-            server: registry.endpoint,
-            username: registry.credentials.apply((c) => c.username),
-            password: registry.credentials.apply((c) => c.password),
+            server: registry.pushEndpoint,
+            username: registry.pushCredentials.apply((c) => c.username),
+            password: registry.pushCredentials.apply((c) => c.password),
           },
         },
         { parent: this },
       );
-      this.ref = { imageRef: image.repoDigest, imageName: image.imageName, ...versions };
+      // Nodes and pods pull from the read-only process: the same storage under its address.
+      const pulled = (pushed: pulumi.Output<string>) =>
+        pulumi.all([pushed, registry.pushEndpoint, registry.endpoint]).apply(([ref, push, pull]) => pullReference(ref, push, pull));
+      this.ref = { imageRef: pulled(image.repoDigest), imageName: pulled(image.imageName), ...versions };
     }
     this.registerOutputs({ imageRef: this.ref.imageRef, imageName: this.ref.imageName });
   }

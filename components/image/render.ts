@@ -20,6 +20,9 @@ export const IMAGE_PATHS = {
   sampleJob: "/opt/spark/app/batch_inference.py",
 } as const;
 
+/** The image's user and group (the Dockerfile's `spark`, uid and gid 185, as the apache/spark images): its pods run as it. */
+export const IMAGE_USER = { uid: 185, gid: 185 } as const;
+
 /** What the build needs from the validated `image` section (see schema.ts). */
 export interface ImageBuildInputs {
   readonly sparkImage: string;
@@ -82,4 +85,10 @@ export function renderBuildProxy(proxy: ProxyConfig, credentials?: ProxyCredenti
 /** `<endpoint>/<repository>:<tag>`, as pushed. */
 export function imageName(endpoint: string, repository: string, tag: string): string {
   return `${endpoint}/${repository}:${tag}`;
+}
+
+/** A reference pushed to `pushEndpoint`, as pulled from `pullEndpoint` (the same storage). */
+export function pullReference(pushed: string, pushEndpoint: string, pullEndpoint: string): string {
+  if (!pushed.startsWith(`${pushEndpoint}/`)) throw new Error(`${pushed} was not pushed to ${pushEndpoint}`);
+  return `${pullEndpoint}${pushed.slice(pushEndpoint.length)}`;
 }

@@ -14,7 +14,7 @@ import { planNode, type VolumeDirectory } from "./render";
 import { renderApplyScript } from "./render-apply";
 import { renderApplyDaemonSet, renderApplyNamespace } from "./render-daemonset";
 import { pinnedTolerations, renderNodePatch } from "./render-node-patch";
-import type { NodeConfig, NodesConfig } from "./schema";
+import { isDigestPinned, type NodeConfig, type NodesConfig } from "./schema";
 
 export interface NodeRuntimeConfigArgs {
   /** The validated `nodes` section. */
@@ -48,8 +48,8 @@ interface RenderedNode {
   readonly node: NodeConfig;
   readonly script: pulumi.Output<string>;
   /** The files and apply script with the credentials left out: what render and reviewers see. */
-  readonly shownFiles: Record<string, string>;
-  readonly hash: string;
+  readonly shownFiles: pulumi.Output<Record<string, string>>;
+  readonly hash: pulumi.Output<string>;
 }
 
 export class NodeRuntimeConfig extends pulumi.ComponentResource {
@@ -61,7 +61,7 @@ export class NodeRuntimeConfig extends pulumi.ComponentResource {
    * config.toml: the keys merged into the node's own), proxy credentials shown as [secret]. Never a
    * secret, so render shows it all (docs/ARCHITECTURE.md, "Config and secrets").
    */
-  public readonly renderedFiles: Record<string, string>;
+  public readonly renderedFiles: pulumi.Output<Record<string, string>>;
 
   constructor(name: string, args: NodeRuntimeConfigArgs, opts?: pulumi.ComponentResourceOptions) {
     super("spark-gpu-stack:nodes:NodeRuntimeConfig", name, {}, opts);
@@ -75,6 +75,12 @@ export class NodeRuntimeConfig extends pulumi.ComponentResource {
       );
     }
 
+    if (deliveryNamespace(config) !== undefined && !isDigestPinned(config.daemonsetImage)) {
+      pulumi.log.warn(
+        `nodes.daemonsetImage: ${config.daemonsetImage} runs privileged on every node, pinned by tag only, so a retag changes what runs there: pin it by digest (<image>@sha256:<digest>)`,
+        this,
+      );
+    }
     const namespace =
       deliveryNamespace(config) !== undefined
         ? new k8s.core.v1.Namespace(`${name}-namespace`, renderApplyNamespace(), { parent: this })
@@ -108,7 +114,11 @@ export class NodeRuntimeConfig extends pulumi.ComponentResource {
     );
 
     this.applied = pulumi
-      .all(rendered.map((r, i) => appliers[i].id.apply(() => [r.node.name, { hash: r.hash, runtime: r.node.runtime }] as const)))
+      .all(
+        rendered.map((r, i) =>
+          pulumi.all([appliers[i].id, r.hash]).apply(([, hash]) => [r.node.name, { hash, runtime: r.node.runtime }] as const),
+        ),
+      )
       .apply((entries) => Object.fromEntries(entries));
     this.ref = {
       ready: this.applied.apply((applied) =>
@@ -120,11 +130,15 @@ export class NodeRuntimeConfig extends pulumi.ComponentResource {
       byNode: Object.fromEntries(rendered.map((r, i) => [r.node.name, patches[i]])),
       tolerations: pinnedTolerations(config),
     };
-    this.renderedFiles = Object.fromEntries(
-      rendered.flatMap((r) =>
-        Object.entries(r.shownFiles).map(([path, content]) => [`${r.node.name}/${path.replace(/^\//, "")}`, content]),
-      ),
-    );
+    this.renderedFiles = pulumi
+      .all(rendered.map((r) => r.shownFiles))
+      .apply((perNode) =>
+        Object.fromEntries(
+          perNode.flatMap((files, i) =>
+            Object.entries(files).map(([path, content]) => [`${rendered[i].node.name}/${path.replace(/^\//, "")}`, content]),
+          ),
+        ),
+      );
     this.registerOutputs({ ready: this.ref.ready, applied: this.applied, files: this.renderedFiles });
   }
 
@@ -166,7 +180,7 @@ export class NodeRuntimeConfig extends pulumi.ComponentResource {
     const script = checksumKey
       ? new k8s.core.v1.Secret(`${name}-${node.name}-script`, { metadata, stringData: { "apply.sh": r.script } }, { parent: this })
       : new k8s.core.v1.ConfigMap(`${name}-${node.name}-script`, { metadata, data: { "apply.sh": r.script } }, { parent: this });
-    const checksum = checksumKey ? keyedChecksum(checksumKey, [r.script]) : pulumi.output(r.hash);
+    const checksum = checksumKey ? keyedChecksum(checksumKey, [r.script]) : r.hash;
     const daemonSet = checksum.apply((digest) =>
       renderApplyDaemonSet({
         node: node.name,
@@ -188,8 +202,8 @@ export class NodeRuntimeConfig extends pulumi.ComponentResource {
 
 function renderNode(node: NodeConfig, args: NodeRuntimeConfigArgs): RenderedNode {
   const { proxy, config, cluster } = args;
-  const { address, mirrorAddress, insecure } = args.registry;
-  const render = (credentials: ProxyCredentials | undefined) => {
+  const { address, mirrorAddress, caCertificate } = args.registry;
+  const render = (credentials: ProxyCredentials | undefined, ca: string | undefined) => {
     const noProxy = computeNoProxy({
       cluster,
       nodes: config,
@@ -201,16 +215,18 @@ function renderNode(node: NodeConfig, args: NodeRuntimeConfigArgs): RenderedNode
       node,
       proxy: runtimeProxy,
       dns: args.dns,
-      registry: { endpoint: address, insecure, mirrorEndpoint: mirrorAddress },
+      registry: { endpoint: address, mirrorEndpoint: mirrorAddress, caCertificate: ca },
       volumeDirectories: args.volumeDirectories?.[node.name],
     });
     return { files, script: renderApplyScript(plan) };
   };
-  const shown = render(args.proxyCredentials === undefined ? undefined : SHOWN_CREDENTIALS);
+  // A CA certificate is public by nature (every node holds it): what is rendered from it needs no secrecy.
+  const ca = pulumi.unsecret(pulumi.output(caCertificate));
+  const shown = ca.apply((c) => render(args.proxyCredentials === undefined ? undefined : SHOWN_CREDENTIALS, c));
   return {
     node,
-    script: pulumi.output(args.proxyCredentials).apply((credentials) => render(credentials).script),
-    shownFiles: { ...shown.files, "apply.sh": shown.script },
-    hash: plainChecksum([shown.script]),
+    script: pulumi.all([args.proxyCredentials, ca]).apply(([credentials, c]) => render(credentials, c).script),
+    shownFiles: shown.apply((r): Record<string, string> => ({ ...r.files, "apply.sh": r.script })),
+    hash: shown.apply((r) => plainChecksum([r.script])),
   };
 }

@@ -1,10 +1,13 @@
 // The `daemonset` delivery: per node, a privileged DaemonSet pinned to that node whose init
 // container runs the node's apply script in the host's namespaces. The pod turns ready only after
 // the script succeeded, so the DaemonSet's rollout is the node's "configured".
-import { checksumAnnotation, labelsOf, renderNamespace } from "../k8s-common";
+import { checksumAnnotation, labelsOf, nonRootPodSecurity, readOnlyContainer, renderNamespace } from "../k8s-common";
 import { APPLY_NAMESPACE } from "./apply-namespace";
 
 export const APPLY_SCRIPT_DIR = "/apply";
+
+/** `nobody`: the waiting container needs no user of its own. */
+const NOBODY = { uid: 65534, gid: 65534 };
 
 /** The namespace holding the DaemonSets: privileged pods need Pod Security's privileged level. */
 export function renderApplyNamespace() {
@@ -47,6 +50,8 @@ export function renderApplyDaemonSet(input: ApplyDaemonSetInput) {
           // Runs on tainted nodes too (GPU nodes, control planes): their runtimes need the configuration as well.
           tolerations: [{ operator: "Exists" }],
           hostPID: true,
+          // The script talks to the node's systemd, never to the API server.
+          automountServiceAccountToken: false,
           terminationGracePeriodSeconds: 1,
           initContainers: [
             {
@@ -64,6 +69,8 @@ export function renderApplyDaemonSet(input: ApplyDaemonSetInput) {
               image: input.image,
               imagePullPolicy: "IfNotPresent",
               command: ["sleep", "2147483647"],
+              // Only keeps the pod ready: as nobody, with nothing of the privileged init container's.
+              securityContext: { ...nonRootPodSecurity(NOBODY), ...readOnlyContainer() },
               resources: { requests: { cpu: "1m", memory: "4Mi" }, limits: { memory: "16Mi" } },
             },
           ],

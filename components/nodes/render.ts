@@ -14,10 +14,13 @@ export interface RuntimeProxy {
 export interface NodeRegistry {
   /** `host:port`. */
   readonly endpoint: string;
-  /** Plain HTTP: runtimes must be told, or they speak HTTPS to it. */
-  readonly insecure: boolean;
   /** `host:port` of the Docker Hub pull-through cache, when enabled. */
   readonly mirrorEndpoint?: string;
+  /**
+   * PEM of the CA the registry and the cache chain to, which the runtimes trust for them alone.
+   * Absent: they speak plain HTTP, and runtimes must be told, or they speak HTTPS to them.
+   */
+  readonly caCertificate?: string;
 }
 
 /** A directory of a local volume (components/storage), created once for the user its pod runs as. */
@@ -67,15 +70,21 @@ export type DaemonJson = Readonly<Record<string, unknown>>;
 
 export const NVIDIA_RUNTIME_BINARY = "/usr/bin/nvidia-container-runtime";
 
-const url = (endpoint: string, insecure: boolean) => `${insecure ? "http" : "https"}://${endpoint}`;
+const url = (endpoint: string, registry: NodeRegistry) => `${registry.caCertificate === undefined ? "http" : "https"}://${endpoint}`;
+const endpoints = (registry: NodeRegistry) => [
+  registry.endpoint,
+  ...(registry.mirrorEndpoint !== undefined ? [registry.mirrorEndpoint] : []),
+];
+
+/** Where docker reads the CA it trusts for one registry `host:port` (read on each connection: no restart). */
+export const dockerCaPath = (endpoint: string) => `/etc/docker/certs.d/${endpoint}/ca.crt`;
 
 /** The keys docker's daemon.json gets; everything else in the node's file stays as it is. */
 export function desiredDaemonJson(input: NodeInput): DaemonJson {
   const { registry, node } = input;
-  const registries = [registry.endpoint, ...(registry.mirrorEndpoint !== undefined ? [registry.mirrorEndpoint] : [])];
   return {
-    ...(registry.insecure ? { "insecure-registries": registries } : {}),
-    ...(registry.mirrorEndpoint !== undefined ? { "registry-mirrors": [url(registry.mirrorEndpoint, registry.insecure)] } : {}),
+    ...(registry.caCertificate === undefined ? { "insecure-registries": endpoints(registry) } : {}),
+    ...(registry.mirrorEndpoint !== undefined ? { "registry-mirrors": [url(registry.mirrorEndpoint, registry)] } : {}),
     ...(input.dns.length > 0 ? { dns: [...input.dns] } : {}),
     "live-restore": true,
     ...(node.gpu ? { "default-runtime": "nvidia", runtimes: { nvidia: { path: NVIDIA_RUNTIME_BINARY } } } : {}),
@@ -181,14 +190,15 @@ export function renderContainerdConfig(settings: readonly TomlSetting[]): string
   return `${["version = 2", ...body].join("\n\n")}\n`;
 }
 
-/** certs.d/<host>/hosts.toml: pull and resolve `server`'s images from `host`. */
-export function renderHostsToml(server: string, host: string): string {
+/** certs.d/<host>/hosts.toml: pull and resolve `server`'s images from `host`, trusting the CA at `caPath` for it. */
+export function renderHostsToml(server: string, host: string, caPath?: string): string {
   return [
     "# Managed by spark-gpu-stack.",
     `server = ${tomlString(server)}`,
     "",
     `[host.${tomlString(host)}]`,
     '  capabilities = ["pull", "resolve"]',
+    ...(caPath === undefined ? [] : [`  ca = ${tomlString(caPath)}`]),
     "",
   ].join("\n");
 }
@@ -236,18 +246,26 @@ export function planNode(input: NodeInput): { plan: NodePlan; files: Record<stri
       mode: "0600",
       effect: "daemon-reload restart",
     });
-  if (node.runtime === "containerd") {
-    const registryUrl = url(registry.endpoint, registry.insecure);
+  const ca = registry.caCertificate;
+  const placeCa = (path: string) => {
+    if (ca !== undefined) files.push({ path, content: ca, mode: "0644", effect: "none" });
+    return ca === undefined ? undefined : path;
+  };
+  if (node.runtime === "docker") for (const endpoint of endpoints(registry)) placeCa(dockerCaPath(endpoint));
+  else {
+    const registryUrl = url(registry.endpoint, registry);
+    const caPath = placeCa(`${CERTS_DIR}/${registry.endpoint}/ca.crt`);
     files.push({
       path: `${CERTS_DIR}/${registry.endpoint}/hosts.toml`,
-      content: renderHostsToml(registryUrl, registryUrl),
+      content: renderHostsToml(registryUrl, registryUrl, caPath),
       mode: "0644",
       effect: "none",
     });
     if (registry.mirrorEndpoint !== undefined) {
+      const mirrorCaPath = placeCa(`${CERTS_DIR}/docker.io/ca.crt`);
       files.push({
         path: `${CERTS_DIR}/docker.io/hosts.toml`,
-        content: renderHostsToml("https://registry-1.docker.io", url(registry.mirrorEndpoint, registry.insecure)),
+        content: renderHostsToml("https://registry-1.docker.io", url(registry.mirrorEndpoint, registry), mirrorCaPath),
         mode: "0644",
         effect: "none",
       });

@@ -18,11 +18,16 @@ import {
 } from "../validators";
 import { GPU_NODE_LABEL, GPU_NODE_TAINT } from "./gpu-marks";
 
+export const DEFAULT_DAEMONSET_IMAGE = "busybox:1.37.0@sha256:9db7b59979c38555a39def84a31fb98b5296952f9e3afd4f6f11f05b07adfab0";
+
+/** Whether an image reference names its content (`…@sha256:<digest>`), so no retag can change it. */
+export const isDigestPinned = (image: string) => /@sha256:[0-9a-f]{64}$/.test(image);
+
 /** An image reference pinned by tag or digest, never `latest` or untagged. */
 const pinnedImage = () => {
   const e = { error: "expected an image reference with a pinned tag or digest (e.g. busybox:1.37.0), not 'latest' or untagged" };
   return z.string(e).refine((v) => {
-    const digest = /@sha256:[0-9a-f]{64}$/.test(v);
+    const digest = isDigestPinned(v);
     const tag = /:([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})$/.exec(v.slice(v.lastIndexOf("/") + 1))?.[1];
     return !/\s/.test(v) && (digest || (tag !== undefined && tag !== "latest"));
   }, e);
@@ -121,8 +126,12 @@ export const nodesSchema = z
     subnet: cidr({ shortest: NO_PROXY_SHORTEST_PREFIX, longest: 32, why: "NO_PROXY lists it instead of the nodes" }).optional(),
     /** The nodes to configure. @default [] */
     hosts: z.array(nodeSchema).default([]),
-    /** Image of the `daemonset` delivery: needs `sh`, `nsenter` and `sleep`. @default "busybox:1.37.0" */
-    daemonsetImage: pinnedImage().default("busybox:1.37.0"),
+    /**
+     * Image of the `daemonset` delivery, which runs privileged: needs `sh`, `nsenter` and `sleep`. Pin
+     * it by digest, so no retag can change what runs as root on every node.
+     * @default "busybox:1.37.0@sha256:9db7b59979c38555a39def84a31fb98b5296952f9e3afd4f6f11f05b07adfab0" (the tag's multi-arch index)
+     */
+    daemonsetImage: pinnedImage().default(DEFAULT_DAEMONSET_IMAGE),
     /**
      * Lets the `ssh` delivery send the script, proxy credentials inside, to whatever host answers at a
      * node's address when that node has no `hostKey`. Render and preview warn about it. @default false

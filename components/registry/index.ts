@@ -8,11 +8,13 @@ import * as random from "@pulumi/random";
 import { keyedChecksum } from "../checksum";
 import { renderNamespace } from "../k8s-common";
 import { proxyUrls, type ProxyConfig, type ProxyCredentials } from "../proxy";
-import type { NodesReadyRef, RegistryRef, StorageRef } from "../refs";
+import type { NodesReadyRef, RegistryRef, RegistryTls, StorageRef } from "../refs";
 import {
   BCRYPT_SALT_BYTES,
   CONFIG_FILE,
   HTPASSWD_FILE,
+  PULL_CONFIG_FILE,
+  PULL_HTPASSWD_FILE,
   READONLY_CONFIG_FILE,
   registryAddress,
   renderGcScript,
@@ -37,13 +39,15 @@ import {
   renderServerConfig,
   renderServerDeployment,
   renderServerService,
+  renderTlsSecret,
   type ProxyEnv,
   type Server,
   type ServerConfigRole,
   type ServerDeploymentInput,
 } from "./render-server";
+import { renderRegistryNetworkPolicies } from "./render-network-policy";
 import { renderUiDeployment, renderUiService } from "./render-ui";
-import type { RegistryConfig } from "./schema";
+import { isLoopback, type RegistryConfig } from "./schema";
 
 export interface PrivateRegistryArgs {
   /** The validated `registry` section (defaults already applied by the schema). */
@@ -55,8 +59,12 @@ export interface PrivateRegistryArgs {
   readonly password?: pulumi.Input<string>;
   /** The configured nodes: the registry, cache and UI pods start after them (their images come through the proxy). */
   readonly nodes?: NodesReadyRef;
+  /** The cluster's pod network (`cluster.podCidr`): pods never need the registry's servers. */
+  readonly podCidr: string;
   /** The class of claims without one of their own, and the local volumes they wait for. */
   readonly storage?: StorageRef;
+  /** The certificate both servers present; absent: plain HTTP (loopback, or `registry.insecure`). */
+  readonly tls?: RegistryTls;
 }
 
 /** Stands for http.secret in the copies of the files published as the `files` output. */
@@ -75,20 +83,31 @@ export class PrivateRegistry extends pulumi.ComponentResource {
     const { config } = args;
     const parent = { parent: this };
     const namespace = config.namespace;
-    const settings = { deleteEnabled: config.deleteEnabled, tls: config.tls !== undefined };
+    const { tls } = args;
+    const settings = { deleteEnabled: config.deleteEnabled, tls: tls !== undefined };
     const server = {
       namespace,
       image: `registry:${config.version}`,
       node: config.node,
       tolerations: config.node === undefined ? undefined : args.nodes?.tolerations[config.node],
-      tlsSecret: config.tls?.secretName,
+      tls: tls !== undefined,
     };
+    if (config.insecure && !isLoopback(config.host)) {
+      pulumi.log.warn(
+        `registry.insecure: the registry and its mirror at ${config.host} speak plain HTTP, so every pull sends the registry login in clear text, and every node is told to trust them as insecure registries`,
+        this,
+      );
+    }
 
     // Named "registry" before child names took the component's name. Nodes pull through the registry's
     // hostPort, which only `privileged` admits (baseline's Host Ports control); warn and audit at baseline
     // keep that one exception visible.
+    // Deleting a namespace deletes its claims, and with them the images: the namespace and the data
+    // claim outlive the stack, and `registry.protect` makes Pulumi refuse to delete or replace them.
+    const keep = { retainOnDelete: true, protect: config.protect };
     const ns = new k8s.core.v1.Namespace(`${name}-namespace`, renderNamespace(namespace, "privileged", "baseline"), {
       ...parent,
+      ...keep,
       aliases: [{ name: "registry" }],
     });
     const inNamespace = { parent: this, dependsOn: [ns] };
@@ -108,21 +127,33 @@ export class PrivateRegistry extends pulumi.ComponentResource {
       ? pulumi.secret(args.password)
       : new random.RandomPassword(`${name}-password`, { length: 32, special: false }, parent).result;
     const salt = new random.RandomBytes(`${name}-htpasswd-salt`, { length: BCRYPT_SALT_BYTES }, parent).base64;
+    // The pull account: known only to the read-only process, so it cannot push (README, "Security").
+    const pullPassword = new random.RandomPassword(`${name}-pull-password`, { length: 32, special: false }, parent).result;
+    const pullSalt = new random.RandomBytes(`${name}-pull-htpasswd-salt`, { length: BCRYPT_SALT_BYTES }, parent).base64;
     const httpSecret = new random.RandomBytes(`${name}-http-secret`, { length: 32 }, parent).hex;
     const configFile = (role: ServerConfigRole) => httpSecret.apply((secret) => renderServerConfig(role, settings, secret));
 
     const configYml = configFile("read-write");
     const readOnlyConfigYml = configFile("read-only");
-    const htpasswd = pulumi.all([password, salt]).apply(([p, s]) => renderHtpasswd(config.username, p, Buffer.from(s, "base64")));
+    const htpasswdOf = (username: string, secret: pulumi.Input<string>, saltOf: pulumi.Output<string>) =>
+      pulumi.all([secret, saltOf]).apply(([p, s]) => renderHtpasswd(username, p, Buffer.from(s, "base64")));
+    const htpasswd = htpasswdOf(config.username, password, salt);
+    const pullConfigYml = configFile("pull");
+    const pullHtpasswd = htpasswdOf(config.pullUsername, pullPassword, pullSalt);
     const configSecret = new k8s.core.v1.Secret(
       `${name}-config`,
       renderConfigSecret("registry", namespace, {
         [CONFIG_FILE]: configYml,
         [READONLY_CONFIG_FILE]: readOnlyConfigYml,
         [HTPASSWD_FILE]: htpasswd,
+        [PULL_CONFIG_FILE]: pullConfigYml,
+        [PULL_HTPASSWD_FILE]: pullHtpasswd,
       }),
       inNamespace,
     );
+    const tlsSecret = tls && new k8s.core.v1.Secret(`${name}-tls`, renderTlsSecret(namespace, tls), inNamespace);
+    // The certificate and key are read at start: a new certificate rolls both servers.
+    const tlsFiles = tls ? [tls.certificate, tls.privateKey] : [];
     // A claim's own class, else the stack's; with local volumes, after its pre-bound volume.
     const claimStorage = (storage: RegistryConfig["storage"]) => ({
       ...storage,
@@ -132,23 +163,30 @@ export class PrivateRegistry extends pulumi.ComponentResource {
     const data = new k8s.core.v1.PersistentVolumeClaim(
       `${name}-data`,
       renderDataClaim("registry", namespace, claimStorage(config.storage)),
-      claimOptions,
+      { ...claimOptions, ...keep },
     );
     const registry = this.serverDeployment(
       name,
       "registry",
-      { ...server, hostPort: config.port },
-      keyedChecksum(httpSecret, [configYml, readOnlyConfigYml, htpasswd]),
-      serverOptions(configSecret, data),
+      { ...server, hostPort: config.port, pullHostPort: config.pullPort },
+      keyedChecksum(httpSecret, [configYml, readOnlyConfigYml, htpasswd, pullConfigYml, pullHtpasswd, ...tlsFiles]),
+      serverOptions(configSecret, data, ...(tlsSecret ? [tlsSecret] : [])),
     );
     const service = new k8s.core.v1.Service(name, renderServerService(namespace), inNamespace);
-    const { address, insecure, mirrorAddress } = registryAddress(config);
+    const { address, pushAddress, mirrorAddress, caCertificate } = registryAddress(config, tls);
+    const policies = renderRegistryNetworkPolicies({
+      namespace,
+      podCidr: args.podCidr,
+      ui: config.ui.enabled,
+      mirror: mirrorAddress !== undefined,
+    });
+    for (const [part, policy] of Object.entries(policies)) new k8s.networking.v1.NetworkPolicy(`${name}-${part}`, policy, inNamespace);
 
     if (config.ui.enabled) {
-      // The UI's nginx proxies to the registry's Service.
+      // The UI's nginx proxies to the registry's Service, the read-write process: people sign in with the push account.
       new k8s.apps.v1.Deployment(
         `${name}-ui`,
-        renderUiDeployment({ namespace, version: config.ui.version, address, ...settings }),
+        renderUiDeployment({ namespace, version: config.ui.version, address: pushAddress, ...settings }),
         podOptions(service),
       );
       const ui = new k8s.core.v1.Service(`${name}-ui`, renderUiService(namespace, config.ui.nodePort), inNamespace);
@@ -193,8 +231,8 @@ export class PrivateRegistry extends pulumi.ComponentResource {
         `${name}-mirror`,
         "mirror",
         { ...server, hostPort: config.mirror.port, proxied: proxyEnv !== undefined },
-        keyedChecksum(httpSecret, [mirrorYml, ...(proxyEnv ? [proxyEnv.apply((env) => JSON.stringify(env))] : [])]),
-        serverOptions(mirrorSecret, mirrorData, ...(proxySecret ? [proxySecret] : [])),
+        keyedChecksum(httpSecret, [mirrorYml, ...tlsFiles, ...(proxyEnv ? [proxyEnv.apply((env) => JSON.stringify(env))] : [])]),
+        serverOptions(mirrorSecret, mirrorData, ...(proxySecret ? [proxySecret] : []), ...(tlsSecret ? [tlsSecret] : [])),
       );
       this.mirrorEndpoint = mirror.metadata.apply(() => mirrorAddress);
     }
@@ -203,15 +241,20 @@ export class PrivateRegistry extends pulumi.ComponentResource {
     this.ref = {
       address,
       mirrorAddress,
-      insecure,
+      caCertificate,
       // Resolves once the Deployment is ready, so nothing pushes or pulls before the registry answers.
       endpoint: registry.metadata.apply(() => address),
-      credentials: pulumi.secret(pulumi.output(password).apply((p) => ({ username: config.username, password: p }))),
+      credentials: pulumi.secret(pullPassword.apply((p) => ({ username: config.pullUsername, password: p }))),
+      pushAddress,
+      pushEndpoint: registry.metadata.apply(() => pushAddress),
+      pushCredentials: pulumi.secret(pulumi.output(password).apply((p) => ({ username: config.username, password: p }))),
       mirrorEndpoint: this.mirrorEndpoint,
     };
     this.registerOutputs({
       endpoint: this.ref.endpoint,
       credentials: this.ref.credentials,
+      pushEndpoint: this.ref.pushEndpoint,
+      pushCredentials: this.ref.pushCredentials,
       namespace: this.namespace,
       uiUrl: this.uiUrl,
       mirrorEndpoint: this.mirrorEndpoint,
@@ -219,6 +262,7 @@ export class PrivateRegistry extends pulumi.ComponentResource {
       files: {
         [`${SERVER_NAMES.registry.deployment}/${CONFIG_FILE}`]: renderServerConfig("read-write", settings, SECRET_SHOWN_AS),
         [`${SERVER_NAMES.registry.deployment}/${READONLY_CONFIG_FILE}`]: renderServerConfig("read-only", settings, SECRET_SHOWN_AS),
+        [`${SERVER_NAMES.registry.deployment}/${PULL_CONFIG_FILE}`]: renderServerConfig("pull", settings, SECRET_SHOWN_AS),
         ...(config.gc.enabled ? { [`${GC_NAME}/${GC_SCRIPT_FILE}`]: gcScript } : {}),
         ...(mirrorAddress !== undefined
           ? { [`${SERVER_NAMES.mirror.deployment}/${CONFIG_FILE}`]: renderServerConfig("mirror", settings, SECRET_SHOWN_AS) }

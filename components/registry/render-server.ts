@@ -3,8 +3,17 @@
 // specs from plain values; index.ts declares them.
 import type { input as Input } from "@pulumi/kubernetes/types";
 import type * as pulumi from "@pulumi/pulumi";
+import type { RegistryTls } from "../refs";
 import { checksumAnnotation, labelsOf, nonRootPodSecurity, PART_OF, readOnlyContainer, type Toleration } from "../k8s-common";
-import { CONFIG_DIR, CONFIG_FILE, DOCKER_HUB_URL, HTPASSWD_FILE, renderRegistryConfig } from "./render";
+import {
+  CONFIG_DIR,
+  CONFIG_FILE,
+  DOCKER_HUB_URL,
+  HTPASSWD_FILE,
+  PULL_CONFIG_FILE,
+  PULL_HTPASSWD_FILE,
+  renderRegistryConfig,
+} from "./render";
 
 /** The two distribution servers: the registry, and the Docker Hub pull-through cache. */
 export type Server = "registry" | "mirror";
@@ -14,6 +23,8 @@ export const SERVER_NAMES: Readonly<Record<Server, { readonly deployment: string
   registry: { deployment: "registry", config: "registry-config", data: "registry-data" },
   mirror: { deployment: "registry-mirror", config: "registry-mirror-config", data: "registry-mirror-data" },
 };
+/** The serving certificate and key both servers mount (`kubernetes.io/tls`). */
+export const TLS_SECRET = "registry-tls";
 /** The cache's Secret of proxy variables. */
 const MIRROR_PROXY_SECRET = "registry-mirror-proxy";
 
@@ -30,11 +41,16 @@ const PROXY_ENV_NAMES = ["HTTP_PROXY", "HTTPS_PROXY"] as const;
 export type ProxyEnv = Record<(typeof PROXY_ENV_NAMES)[number], string>;
 
 /** What one server's configuration file is for. */
-export type ServerConfigRole = "read-write" | "read-only" | "mirror";
+export type ServerConfigRole = "read-write" | "read-only" | "pull" | "mirror";
+
+/** The read-only process beside the registry, on the same volume: where nodes and pods pull. */
+export const PULL_CONTAINER = "registry-pull";
+export const PULL_CONTAINER_PORT = 5001;
 
 /**
  * distribution's config.yml, given http.secret (the only secret in it): the registry's read-write
- * and read-only files, or the anonymous pull-through cache of Docker Hub.
+ * and read-only files, the always read-only pull process with the pull account's htpasswd, or the
+ * anonymous pull-through cache of Docker Hub.
  */
 export function renderServerConfig(
   role: ServerConfigRole,
@@ -43,11 +59,11 @@ export function renderServerConfig(
 ): string {
   return renderRegistryConfig({
     rootDirectory: DATA_DIR,
-    httpAddr: `:${CONTAINER_PORT}`,
+    httpAddr: `:${role === "pull" ? PULL_CONTAINER_PORT : CONTAINER_PORT}`,
     httpSecret,
     deleteEnabled: settings.deleteEnabled,
-    readOnly: role === "read-only",
-    htpasswdPath: role === "mirror" ? undefined : `${CONFIG_DIR}/${HTPASSWD_FILE}`,
+    readOnly: role === "read-only" || role === "pull",
+    htpasswdPath: role === "mirror" ? undefined : `${CONFIG_DIR}/${role === "pull" ? PULL_HTPASSWD_FILE : HTPASSWD_FILE}`,
     tls: settings.tls ? { certificate: `${TLS_DIR}/tls.crt`, key: `${TLS_DIR}/tls.key` } : undefined,
     ...(role === "mirror" ? { proxyRemoteUrl: DOCKER_HUB_URL } : {}),
   });
@@ -57,10 +73,13 @@ export interface ServerDeploymentInput {
   readonly namespace: string;
   readonly image: string;
   readonly hostPort: number;
+  /** The registry's read-only pull process, on this hostPort. */
+  readonly pullHostPort?: number;
   readonly node?: string;
   /** The taints of `node` the stack put there, tolerated. */
   readonly tolerations?: readonly Toleration[];
-  readonly tlsSecret?: string;
+  /** Serve HTTPS with the certificate of TLS_SECRET. */
+  readonly tls: boolean;
   /** Digest of the mounted configuration: the pod rolls when, and only when, it changes. */
   readonly configChecksum: string;
   /** The cache reaches Docker Hub through the proxy, its URLs (credentials inside) from MIRROR_PROXY_SECRET. */
@@ -70,13 +89,37 @@ export interface ServerDeploymentInput {
 /** One distribution server: the registry itself and the pull-through cache are both this. */
 export function renderServerDeployment(server: Server, input: ServerDeploymentInput) {
   const names = SERVER_NAMES[server];
-  const scheme = input.tlsSecret ? "HTTPS" : "HTTP";
-  const probe = (periodSeconds: number, failureThreshold: number) => ({
+  const scheme = input.tls ? "HTTPS" : "HTTP";
+  const probe = (port: string, periodSeconds: number, failureThreshold: number) => ({
     // `GET /` answers 200 without credentials; the storage health check turns it into 503.
-    httpGet: { path: "/", port: "http", scheme },
+    httpGet: { path: "/", port, scheme },
     periodSeconds,
     failureThreshold,
     timeoutSeconds: 5,
+  });
+  const container = (
+    name: string,
+    configFile: string,
+    port: { name: string; containerPort: number; hostPort: number },
+    proxied = false,
+  ) => ({
+    name,
+    image: input.image,
+    command: ["registry"],
+    args: ["serve", `${CONFIG_DIR}/${configFile}`],
+    ports: [{ ...port, protocol: "TCP" }],
+    env: proxied
+      ? PROXY_ENV_NAMES.map((variable) => ({ name: variable, valueFrom: { secretKeyRef: { name: MIRROR_PROXY_SECRET, key: variable } } }))
+      : undefined,
+    readinessProbe: probe(port.name, 10, 3),
+    livenessProbe: probe(port.name, 20, 6),
+    resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "1Gi" } },
+    securityContext: readOnlyContainer(),
+    volumeMounts: [
+      { name: "config", mountPath: CONFIG_DIR, readOnly: true },
+      { name: "data", mountPath: DATA_DIR },
+      ...(input.tls ? [{ name: "tls", mountPath: TLS_DIR, readOnly: true }] : []),
+    ],
   });
   const labels = labelsOf(names.deployment);
   return {
@@ -95,31 +138,27 @@ export function renderServerDeployment(server: Server, input: ServerDeploymentIn
           ...(input.tolerations?.length ? { tolerations: [...input.tolerations] } : {}),
           securityContext: nonRootPodSecurity(REGISTRY_USER, { ownsVolumes: true }),
           containers: [
-            {
-              name: SERVER_CONTAINER,
-              image: input.image,
-              command: ["registry"],
-              // The GC procedure switches these args to the read-only config and back.
-              args: ["serve", `${CONFIG_DIR}/${CONFIG_FILE}`],
-              ports: [{ name: "http", containerPort: CONTAINER_PORT, hostPort: input.hostPort, protocol: "TCP" }],
-              env: input.proxied
-                ? PROXY_ENV_NAMES.map((name) => ({ name, valueFrom: { secretKeyRef: { name: MIRROR_PROXY_SECRET, key: name } } }))
-                : undefined,
-              readinessProbe: probe(10, 3),
-              livenessProbe: probe(20, 6),
-              resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "1Gi" } },
-              securityContext: readOnlyContainer(),
-              volumeMounts: [
-                { name: "config", mountPath: CONFIG_DIR, readOnly: true },
-                { name: "data", mountPath: DATA_DIR },
-                ...(input.tlsSecret ? [{ name: "tls", mountPath: TLS_DIR, readOnly: true }] : []),
-              ],
-            },
+            // The GC procedure switches this container's args to the read-only config and back.
+            container(
+              SERVER_CONTAINER,
+              CONFIG_FILE,
+              { name: "http", containerPort: CONTAINER_PORT, hostPort: input.hostPort },
+              input.proxied,
+            ),
+            ...(input.pullHostPort === undefined
+              ? []
+              : [
+                  container(PULL_CONTAINER, PULL_CONFIG_FILE, {
+                    name: "pull",
+                    containerPort: PULL_CONTAINER_PORT,
+                    hostPort: input.pullHostPort,
+                  }),
+                ]),
           ],
           volumes: [
             { name: "config", secret: { secretName: names.config, defaultMode: 0o440 } },
             { name: "data", persistentVolumeClaim: { claimName: names.data } },
-            ...(input.tlsSecret ? [{ name: "tls", secret: { secretName: input.tlsSecret, defaultMode: 0o440 } }] : []),
+            ...(input.tls ? [{ name: "tls", secret: { secretName: TLS_SECRET, defaultMode: 0o440 } }] : []),
           ],
         },
       },
@@ -153,6 +192,15 @@ export function renderDataClaim(server: Server, namespace: string, storage: { re
 export function renderConfigSecret<T extends pulumi.Input<string>>(server: Server, namespace: string, files: Readonly<Record<string, T>>) {
   const names = SERVER_NAMES[server];
   return { metadata: { name: names.config, namespace, labels: labelsOf(names.deployment) }, stringData: files };
+}
+
+/** The servers' certificate and key, and the CA they chain to. */
+export function renderTlsSecret(namespace: string, tls: RegistryTls) {
+  return {
+    metadata: { name: TLS_SECRET, namespace, labels: PART_OF },
+    type: "kubernetes.io/tls",
+    stringData: { "tls.crt": tls.certificate, "tls.key": tls.privateKey, "ca.crt": tls.caCertificate },
+  };
 }
 
 /** The cache's proxy variables. */

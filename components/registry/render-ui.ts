@@ -6,9 +6,9 @@ import { CONTAINER_PORT, SERVER_NAMES } from "./render-server";
 
 /** The `nginx` user of the UI image: nginx then listens on 8080 (joxit/docker-registry-ui #224). */
 const UI_USER = { uid: 101, gid: 101 };
-const UI_PORT = 8080;
+export const UI_PORT = 8080;
 /** The UI's Deployment and Service. */
-const UI_NAME = "registry-ui";
+export const UI_NAME = "registry-ui";
 
 export interface UiInput {
   readonly namespace: string;

@@ -2,7 +2,7 @@
 // file and the garbage-collection procedure. No Pulumi here: plain values in, text out.
 import bcrypt from "bcryptjs";
 import { stringify } from "yaml";
-import type { RegistryAddress } from "../refs";
+import type { RegistryAddress, RegistryTls } from "../refs";
 import { readScript } from "../scripts";
 import { shellQuote } from "../shell";
 import type { RegistryConfig } from "./schema";
@@ -13,6 +13,9 @@ export const CONFIG_FILE = "config.yml";
 /** The same configuration with `storage.maintenance.readonly` on: served while GC runs. */
 export const READONLY_CONFIG_FILE = "config-readonly.yml";
 export const HTPASSWD_FILE = "htpasswd";
+/** The read-only process's configuration and its own htpasswd, holding only the pull account. */
+export const PULL_CONFIG_FILE = "config-pull.yml";
+export const PULL_HTPASSWD_FILE = "htpasswd-pull";
 /** Docker Hub's registry API, the upstream of the pull-through cache. */
 export const DOCKER_HUB_URL = "https://registry-1.docker.io";
 
@@ -120,11 +123,12 @@ export function renderGcScript(input: GcScriptInput): string {
   return `#!/bin/sh\n${assignments.join("")}\n${GC_SCRIPT}`;
 }
 
-/** Where the registry and its cache listen: known from config alone, before anything runs. */
-export function registryAddress(config: RegistryConfig): RegistryAddress {
+/** Where the registry, its read-only process and its cache listen, known from config alone, and the CA they chain to when they serve TLS. */
+export function registryAddress(config: RegistryConfig, tls?: Pick<RegistryTls, "caCertificate">): RegistryAddress {
   return {
-    address: `${config.host}:${config.port}`,
-    insecure: config.tls === undefined,
+    address: `${config.host}:${config.pullPort}`,
+    pushAddress: `${config.host}:${config.port}`,
     mirrorAddress: config.mirror.enabled ? `${config.host}:${config.mirror.port}` : undefined,
+    caCertificate: tls?.caCertificate,
   };
 }

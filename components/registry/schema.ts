@@ -56,23 +56,41 @@ export const registrySchema = z
     /** Port the registry answers on at `host` (a hostPort of its pod). @default 6001 */
     port: port().default(6001),
     /**
+     * Port of the registry's read-only process (same storage, same pod), where nodes and pods pull
+     * with the pull account; the read-write `port` takes only the push account (README, "Security").
+     * @default 6003
+     */
+    pullPort: port().default(6003),
+    /**
      * Kubernetes node name the registry pod is pinned to, the node `host` points at. Required unless
      * `host` is loopback (single-node cluster). @default unpinned
      */
     node: host().optional(),
     /** The registry's volume. @default { size: "50Gi" } */
     storage: storageSchema("50Gi").prefault({}),
-    /** htpasswd user; the password is the secret `registryPassword` (generated when absent). @default "admin" */
+    /**
+     * Pulumi refuses to delete or replace the registry's data claim and namespace (`protect`), so a
+     * `pulumi destroy` or a renamed namespace stops instead of going on; they are kept in the cluster
+     * on delete either way (`retainOnDelete`). @default true
+     */
+    protect: bool().default(true),
+    /** htpasswd user of the read-write process (the image build pushes with it); the password is the secret `registryPassword` (generated when absent). @default "admin" */
     username: nonEmptyString("a user name without ':' or whitespace")
       .regex(/^[^:\s]+$/, { error: "expected a user name without ':' or whitespace" })
       .default("admin"),
+    /** htpasswd user of the read-only process, the one nodes and pods pull with; its password is generated. @default "pull" */
+    pullUsername: nonEmptyString("a user name without ':' or whitespace")
+      .regex(/^[^:\s]+$/, { error: "expected a user name without ':' or whitespace" })
+      .default("pull"),
     /** Allow deleting manifests through the API (and the UI); garbage collection then reclaims their blobs. @default true */
     deleteEnabled: bool().default(true),
     /**
-     * Serve HTTPS with the certificate of an existing `kubernetes.io/tls` Secret in `namespace`
-     * (valid for `host`). @default absent: plain HTTP, nodes are told the registry is insecure
+     * Serve plain HTTP on a host that is not loopback, and tell every node to trust the registry as
+     * insecure (`insecure-registries`, plain-HTTP `hosts.toml`): the registry login then crosses the
+     * network in clear text. Render and preview warn about it. Otherwise the registry serves TLS with
+     * a certificate of the stack's own CA, or of yours (README, "Security"). @default false
      */
-    tls: z.strictObject({ secretName: dnsSubdomain() }).optional(),
+    insecure: bool().default(false),
     /** Web UI (joxit/docker-registry-ui) proxying the registry, so no CORS is needed. */
     ui: z
       .strictObject({
@@ -128,6 +146,23 @@ export const registrySchema = z
         path: ["mirror", "port"],
         input: registry.mirror.port,
         message: `expected a port other than registry.port (${registry.port}): both listen on the same node`,
+      });
+    }
+    const taken = [registry.port, ...(registry.mirror.enabled ? [registry.mirror.port] : [])];
+    if (taken.includes(registry.pullPort)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["pullPort"],
+        input: registry.pullPort,
+        message: `expected a port other than registry.port${registry.mirror.enabled ? " and registry.mirror.port" : ""} (${taken.join(", ")}): they listen on the same node`,
+      });
+    }
+    if (registry.pullUsername === registry.username) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["pullUsername"],
+        input: registry.pullUsername,
+        message: "expected a user other than registry.username: the pull account must not be the one that pushes",
       });
     }
   });

@@ -3,6 +3,7 @@
 // that proves every GPU node offers its GPUs before anything waits on `ready`.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { renderNamespace } from "../k8s-common";
 import type { NodesReadyRef } from "../refs";
 import { DEVICE_PLUGIN_CHART } from "./charts";
 import {
@@ -44,6 +45,12 @@ export class GpuSupport extends pulumi.ComponentResource {
     super("spark-gpu-stack:workload:GpuSupport", name, {}, opts);
     const scheduling = gpuScheduling(args.config);
 
+    // The plugin mounts the kubelet's device-plugin directory from the host, which only `privileged` admits.
+    const namespaceObject = new k8s.core.v1.Namespace(
+      `${name}-device-plugin-namespace`,
+      renderNamespace(DEVICE_PLUGIN_CHART.namespace, "privileged"),
+      { parent: this },
+    );
     const runtimeClass =
       scheduling.runtimeClassName !== undefined
         ? new k8s.node.v1.RuntimeClass(`${name}-runtime-class`, renderRuntimeClass(scheduling), { parent: this })
@@ -56,16 +63,15 @@ export class GpuSupport extends pulumi.ComponentResource {
         chart: DEVICE_PLUGIN_CHART.chart,
         version: args.config.devicePluginChartVersion,
         repositoryOpts: { repo: DEVICE_PLUGIN_CHART.repo },
-        namespace: DEVICE_PLUGIN_CHART.namespace,
-        createNamespace: true,
+        namespace: namespaceObject.metadata.name,
         values: renderDevicePluginValues(scheduling),
       },
       // The plugin's pods use the RuntimeClass when it is configured.
-      { parent: this, dependsOn: [...(runtimeClass ? [runtimeClass] : []), ...(args.nodes?.configured ?? [])] },
+      { parent: this, dependsOn: [namespaceObject, ...(runtimeClass ? [runtimeClass] : []), ...(args.nodes?.configured ?? [])] },
     );
 
     const namespace = DEVICE_PLUGIN_CHART.namespace;
-    // Helm creates the namespace; the check's objects go there after it.
+    // The check's objects go in the plugin's namespace, after the plugin.
     const inNamespace = { parent: this, dependsOn: [devicePlugin] };
     const serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-ready`, renderGpuReadyServiceAccount(namespace), inNamespace);
     const clusterRole = new k8s.rbac.v1.ClusterRole(`${name}-ready`, renderGpuReadyClusterRole(args.gpuNodes), { parent: this });

@@ -5,6 +5,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterConfig } from "../cluster";
+import { renderNamespace } from "../k8s-common";
 import { proxyUrls, type ProxyConfig, type ProxyCredentials } from "../proxy";
 import { computeNoProxy, type NoProxyNodes } from "../nodes/no-proxy";
 import type { HdfsRef, NodesReadyRef, RegistryRef, SparkImageRef } from "../refs";
@@ -72,7 +73,10 @@ export class SparkWorkload extends pulumi.ComponentResource {
     super("spark-gpu-stack:workload:SparkWorkload", name, {}, opts);
     const { config } = args;
 
-    const namespaceObject = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: config.namespace } }, { parent: this });
+    // Every pod here (submitter, driver, executors, the operator's own) runs as the restricted level asks.
+    const namespaceObject = new k8s.core.v1.Namespace(`${name}-namespace`, renderNamespace(config.namespace, "restricted"), {
+      parent: this,
+    });
     const inNamespace = { parent: this, dependsOn: [namespaceObject] };
     this.namespace = namespaceObject.metadata.name;
 

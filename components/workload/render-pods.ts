@@ -2,7 +2,8 @@
 // operator's `template` field): what Spark's own confs cannot say — proxy variables from a Secret,
 // DNS servers, GPU node placement, the nvidia RuntimeClass and hiding GPUs from pods without one.
 import type { input as Input } from "@pulumi/kubernetes/types";
-import { literalThroughExpansion } from "../k8s-common";
+import { IMAGE_USER } from "../image/render";
+import { literalThroughExpansion, nonRootPodSecurity, unprivilegedContainer } from "../k8s-common";
 import { GPU_RESOURCE, type WorkloadContext } from "./render-spark";
 import type { SparkApplicationConfig } from "./schema";
 
@@ -80,9 +81,13 @@ export function renderPodTemplate(app: SparkApplicationConfig, role: SparkRole, 
     .map(([name, value]) => ({ name, value: literalThroughExpansion(value) }));
   const spec = {
     ...(gpus > 0 ? gpuPlacement(context, app, role) : {}),
+    // The driver creates its executors through the API server; executors never call it.
+    ...(role === "executor" ? { automountServiceAccountToken: false } : {}),
+    securityContext: nonRootPodSecurity(IMAGE_USER),
     containers: [
       {
         name: CONTAINER_NAME[role],
+        securityContext: unprivilegedContainer(),
         env: [...proxyEnv(context), ...(gpus > 0 ? [] : [NO_GPU_ENV]), ...userEnv],
         // Spark sets the same limit from spark.<role>.resource.gpu.*; the template says it for people.
         ...(gpus > 0 ? { resources: { limits: { [GPU_RESOURCE]: String(gpus) } } } : {}),

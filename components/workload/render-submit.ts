@@ -3,6 +3,8 @@
 import type { input as Input } from "@pulumi/kubernetes/types";
 import { stringify as toYaml } from "yaml";
 import { plainChecksum } from "../checksum";
+import { IMAGE_USER } from "../image/render";
+import { nonRootPodSecurity, POD_TEMPLATES_ANNOTATION, unprivilegedContainer } from "../k8s-common";
 import { readScript } from "../scripts";
 import { APP_LABEL, NO_GPU_ENV, proxyEnv, renderPodTemplate } from "./render-pods";
 import {
@@ -56,10 +58,12 @@ function submitterPodSpec(app: SparkApplicationConfig, context: WorkloadContext,
     serviceAccountName: context.serviceAccount,
     restartPolicy: "Never",
     imagePullSecrets: [{ name: context.pullSecret }],
+    securityContext: nonRootPodSecurity(IMAGE_USER),
     containers: [
       {
         name: "spark-submit",
         image: context.image,
+        securityContext: unprivilegedContainer(),
         imagePullPolicy: "IfNotPresent",
         command: ["/bin/sh", `${SUBMIT_PATHS.configDir}/${SUBMIT_FILES.wrapper}`],
         args: renderSubmitArgv(app, context),
@@ -91,7 +95,7 @@ function submitterPodSpec(app: SparkApplicationConfig, context: WorkloadContext,
 export interface SubmitConfigMap {
   readonly apiVersion: "v1";
   readonly kind: "ConfigMap";
-  readonly metadata: { name: string; namespace: string; labels: Record<string, string> };
+  readonly metadata: { name: string; namespace: string; labels: Record<string, string>; annotations: Record<string, string> };
   readonly data: Record<string, string>;
 }
 
@@ -117,7 +121,13 @@ function submission(app: SparkApplicationConfig, context: WorkloadContext) {
   const configMap: SubmitConfigMap = {
     apiVersion: "v1",
     kind: "ConfigMap",
-    metadata: { name: configMapName, namespace: context.namespace, labels },
+    metadata: {
+      name: configMapName,
+      namespace: context.namespace,
+      labels,
+      // The pods Spark creates from these templates are the stack's: the whole-plan rules check them too.
+      annotations: { [POD_TEMPLATES_ANNOTATION]: [SUBMIT_FILES.driverTemplate, SUBMIT_FILES.executorTemplate].join(",") },
+    },
     data,
   };
   return { labels, configMap, jobSpec };

@@ -61,7 +61,7 @@ describe("stack config", () => {
     [{ dns: "192.0.2.53" }, 'dns: expected a list, got "192.0.2.53"'],
     [
       { registy: {} },
-      "registy: unknown configuration key (expected one of cluster, proxy, dns, registry, image, nodes, spark, gpu, hdfs, storage, registryPassword, proxyUsername, proxyPassword, sshPrivateKey)",
+      "registy: unknown configuration key (expected one of cluster, proxy, dns, registry, image, nodes, spark, gpu, hdfs, storage, registryPassword, proxyUsername, proxyPassword, sshPrivateKey, registryTlsCertificate, registryTlsKey, registryTlsCa)",
     ],
   ])("rejects %j", (raw, message) => {
     expect(problems(raw)).toEqual([message]);

@@ -2,6 +2,7 @@
 // integration tests (docs/ARCHITECTURE.md, "Real programs"). Every daemon is stopped by its PID.
 import { spawn, type SpawnOptions } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { get as httpsGet } from "node:https";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -158,14 +159,32 @@ async function httpAnswers(url: string): Promise<boolean> {
   return response.status < 500;
 }
 
-/** Debian's distribution server (`docker-registry serve`), ready when `GET /` answers on http.addr. */
-export async function startRegistryServer(configYmlPath: string): Promise<Daemon> {
+/** Whether `GET /` over TLS answers, the chain checked against `ca` (loopback is not among the certificate's names). */
+function httpsAnswers(port: string, ca: string): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const request = httpsGet(
+      { host: "127.0.0.1", port, path: "/", ca, checkServerIdentity: () => undefined, timeout: 2_000 },
+      (response) => {
+        response.resume();
+        resolve((response.statusCode ?? 500) < 500);
+      },
+    );
+    request.on("error", reject);
+    request.on("timeout", () => request.destroy(new Error("timed out")));
+  });
+}
+
+/**
+ * Debian's distribution server (`docker-registry serve`), ready when `GET /` answers on http.addr
+ * (over TLS with a certificate of `ca`, when config.yml has http.tls).
+ */
+export async function startRegistryServer(configYmlPath: string, ca?: string): Promise<Daemon> {
   const config = parseYaml(readFileSync(configYmlPath, "utf8")) as { http?: { addr?: string; tls?: unknown } };
   const addr = config.http?.addr ?? ":5000";
   const port = addr.slice(addr.lastIndexOf(":") + 1);
-  const scheme = config.http?.tls ? "https" : "http";
+  if (config.http?.tls && ca === undefined) throw new Error(`${configYmlPath} serves TLS: give the CA its certificate chains to`);
   return startDaemon("docker-registry", "docker-registry", ["serve", configYmlPath], {
-    ready: () => httpAnswers(`${scheme}://127.0.0.1:${port}/`),
+    ready: () => (ca === undefined ? httpAnswers(`http://127.0.0.1:${port}/`) : httpsAnswers(port, ca)),
   });
 }
 

@@ -22,15 +22,19 @@ const PROXY_PASSWORD = "proxy-pw-0123456789";
 
 const sections = acceptedConfig;
 
+/** The registry's read-only process, where consumers pull the pushed image from. */
+const PULL_ENDPOINT = "192.0.2.21:6003";
 const registry = () => ({
-  address: ENDPOINT,
-  endpoint: pulumi.output(ENDPOINT),
-  credentials: pulumi.secret({ username: "admin", password: REGISTRY_PASSWORD }),
-  insecure: true,
+  address: PULL_ENDPOINT,
+  endpoint: pulumi.output(PULL_ENDPOINT),
+  credentials: pulumi.secret({ username: "pull", password: "pull-pw-never-used-by-the-build" }),
+  pushAddress: ENDPOINT,
+  pushEndpoint: pulumi.output(ENDPOINT),
+  pushCredentials: pulumi.secret({ username: "admin", password: REGISTRY_PASSWORD }),
 });
 
 describe("SparkImage", () => {
-  it("builds images/spark-pytorch for linux/amd64 with BuildKit, caching from and pushing to the private registry with its secret credentials", async () => {
+  it("builds images/spark-pytorch for linux/amd64 with BuildKit, caching from and pushing to the registry's read-write process with the push account", async () => {
     const config = sections({ proxy: { http: "http://proxy.example.com:8080", noProxy: [".example.com"] } }, [
       "proxyUsername",
       "proxyPassword",
@@ -71,11 +75,11 @@ describe("SparkImage", () => {
     expect(shown).not.toContain(REGISTRY_PASSWORD);
     expect(shown).not.toContain(PROXY_PASSWORD);
 
-    // Consumers get the pushed digest, not the tag; it is no secret.
+    // Consumers get the pushed digest, not the tag, from the read-only process; it is no secret.
     const ref = await resolve(image.ref.imageRef);
-    expect(ref.value).toMatch(new RegExp(`^${ENDPOINT}/spark-pytorch@sha256:[0-9a-f]{64}$`));
+    expect(ref.value).toMatch(new RegExp(`^${PULL_ENDPOINT}/spark-pytorch@sha256:[0-9a-f]{64}$`));
     expect(ref.secret).toBe(false);
-    expect((await resolve(image.ref.imageName)).value).toBe(pushed);
+    expect((await resolve(image.ref.imageName)).value).toBe(`${PULL_ENDPOINT}/spark-pytorch:spark4.0.1-torch2.9.1-cuda12.8`);
     expect([image.ref.sparkVersion, image.ref.pythonVersion]).toEqual(["4.0.1", "3.11"]);
   });
 

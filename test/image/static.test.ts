@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { Arg, Copy, DockerfileParser, Env, From, type Instruction, type JSONInstruction, Label } from "dockerfile-ast";
 import { describe, expect, it } from "vitest";
 import { parseStackConfig } from "../../components/config";
-import { DOCKERFILE, IMAGE_PATHS, renderBuildArgs } from "../../components/image/render";
+import { DOCKERFILE, IMAGE_PATHS, IMAGE_USER, renderBuildArgs } from "../../components/image/render";
 import { pytorchImageFacts, sparkImageFacts } from "../../components/image/tags";
 
 const text = readFileSync(DOCKERFILE, "utf8");
@@ -135,7 +135,7 @@ describe("Dockerfile", () => {
 
   it("runs as uid 185 through Spark's entrypoint, and copies the app last", () => {
     const users = runtime.filter((i) => keyword(i) === "USER").map(argsOf);
-    expect(users[users.length - 1]).toBe("185");
+    expect(users[users.length - 1]).toBe(String(IMAGE_USER.uid));
     const entrypoints = runtime.filter((i) => keyword(i) === "ENTRYPOINT") as JSONInstruction[];
     expect(entrypoints.map((e) => e.getJSONStrings().map((s) => s.getJSONValue()))).toEqual([["/opt/entrypoint.sh"]]);
     const last = runtime[runtime.length - 1];

@@ -27,7 +27,7 @@ function nodeInput(runtime: NodeConfig["runtime"], overrides: Partial<NodeInput>
     node,
     proxy: { http: proxyUrl, https: proxyUrl, noProxy },
     dns: ["192.0.2.53", "192.0.2.54"],
-    registry: { endpoint: "192.0.2.21:6001", insecure: true },
+    registry: { endpoint: "192.0.2.21:6001" },
     ...overrides,
   };
 }
@@ -136,7 +136,7 @@ describe.concurrent.each(VARIANTS)("apply script under $name", (variant) => {
       const node = new FakeNode(variant);
       if (existing !== undefined) node.write("/etc/docker/daemon.json", existing);
       const { plan, files } = planNode(
-        nodeInput("docker", { registry: { endpoint: "192.0.2.21:6001", insecure: true, mirrorEndpoint: "192.0.2.21:6002" } }),
+        nodeInput("docker", { registry: { endpoint: "192.0.2.21:6001", mirrorEndpoint: "192.0.2.21:6002" } }),
       );
       const script = renderApplyScript(plan);
       expect((await node.apply(script)).code).toBe(0);
@@ -154,9 +154,7 @@ describe.concurrent.each(VARIANTS)("apply script under $name", (variant) => {
         "/etc/docker/daemon.json",
         '{\n  "insecure-registries": [\n    "corp.example.com:5000",\n    "192.0.2.21:6001"\n  ],\n  "registry-mirrors": ["https://mirror.corp.example.com"]\n}\n',
       );
-      const script = scriptFor(
-        nodeInput("docker", { registry: { endpoint: "192.0.2.21:6001", insecure: true, mirrorEndpoint: "192.0.2.21:6002" } }),
-      );
+      const script = scriptFor(nodeInput("docker", { registry: { endpoint: "192.0.2.21:6001", mirrorEndpoint: "192.0.2.21:6002" } }));
       expect((await node.apply(script)).code).toBe(0);
       const merged = node.read("/etc/docker/daemon.json");
       expect(JSON.parse(merged)).toMatchObject({
@@ -314,9 +312,7 @@ describe.concurrent.each(VARIANTS)("apply script under $name", (variant) => {
       node.write("/etc/containerd/config.toml", containerdDefault);
       expect((await node.apply(scriptFor(nodeInput("containerd")))).code).toBe(0);
       const moved = await node.apply(
-        scriptFor(
-          nodeInput("containerd", { registry: { endpoint: "192.0.2.21:6005", insecure: true, mirrorEndpoint: "192.0.2.21:6006" } }),
-        ),
+        scriptFor(nodeInput("containerd", { registry: { endpoint: "192.0.2.21:6005", mirrorEndpoint: "192.0.2.21:6006" } })),
       );
       expect(moved.code).toBe(0);
       expect(node.restarts()).toEqual([]);

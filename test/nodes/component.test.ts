@@ -6,6 +6,7 @@ import { describe, expect, it, vi } from "vitest";
 import type { SecretKey } from "../../components/config";
 import type { NodeRuntimeConfig } from "../../components/nodes";
 import { validateKubernetesObject } from "../harness/kubernetes-schema";
+import { podSecurityProblems } from "../../policy/pod-security";
 import {
   containsSecret,
   isSecret,
@@ -76,7 +77,7 @@ async function renderNodes(
     proxy: config.proxy,
     proxyCredentials: options.credentials ? pulumi.secret(options.credentials) : undefined,
     dns: config.dns,
-    registry: { address: "192.0.2.21:6001", insecure: true },
+    registry: { address: "192.0.2.21:6001", pushAddress: "192.0.2.21:6003" },
     sshPrivateKey: pulumi.secret(SSH_KEY),
   });
   await resolve(component.ref.ready);
@@ -138,7 +139,8 @@ describe("ssh delivery: three GPU docker nodes behind an authenticated proxy, tw
   });
 
   it("publishes every node's files and script under <node>/, the proxy credentials shown as [secret]", async () => {
-    const files = component.renderedFiles;
+    const { value: files, secret } = await resolve(component.renderedFiles);
+    expect(secret).toBe(false);
     expect(Object.values(files).join("\n")).not.toContain(PROXY_CREDENTIALS.password);
     expect(
       Object.keys(files)
@@ -171,6 +173,23 @@ describe("unknown host keys", () => {
       expect(rt.ofType(COMMAND).map((c) => plain(c.wire as any).connection.hostKey)).toEqual([HOST_KEYS[0], undefined]);
       expect(warn.mock.calls.map((c) => String(c[0])).filter((m) => m.includes("acceptUnknownHostKeys"))).toEqual([
         "warning: [runtime] nodes.acceptUnknownHostKeys: the apply script, proxy credentials inside, goes to whatever host answers at gpu-2 (192.0.2.22): set nodes.hosts[].hostKey",
+      ]);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+});
+
+describe("the daemonset image", () => {
+  it("is warned about when pinned by tag only, since it runs privileged on every node", async () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    const warnings = () => warn.mock.calls.map((c) => String(c[0])).filter((m) => m.includes("nodes.daemonsetImage"));
+    try {
+      await renderNodes({ delivery: "daemonset", hosts: seedNodes().slice(0, 1) });
+      expect(warnings()).toEqual([]);
+      await renderNodes({ delivery: "daemonset", hosts: seedNodes().slice(0, 1), daemonsetImage: "busybox:1.37.0" });
+      expect(warnings()).toEqual([
+        "warning: [runtime] nodes.daemonsetImage: busybox:1.37.0 runs privileged on every node, pinned by tag only, so a retag changes what runs there: pin it by digest (<image>@sha256:<digest>)",
       ]);
     } finally {
       warn.mockRestore();
@@ -233,11 +252,22 @@ describe("daemonset delivery: one docker and one containerd node, one at a time"
     expect(spec.nodeSelector).toEqual({ "kubernetes.io/hostname": "gpu-2" });
     expect(spec.hostPID).toBe(true);
     expect(spec.initContainers[0].securityContext.privileged).toBe(true);
-    expect(spec.initContainers[0].image).toBe("busybox:1.37.0");
+    expect(spec.initContainers[0].image).toBe("busybox:1.37.0@sha256:9db7b59979c38555a39def84a31fb98b5296952f9e3afd4f6f11f05b07adfab0");
     expect(spec.initContainers[0].command.join(" ")).toContain("nsenter --target 1 --mount --uts --ipc --net --pid -- systemd-run");
     expect(spec.volumes[0].secret.secretName).toBe("runtime-config-gpu-2");
     const { value: applied } = await resolve(withCredentials.component.applied);
     expect(applied["gpu-2"].runtime).toBe("containerd");
+  });
+
+  it("gives the pod no API token, and runs its waiting container as nobody, as `restricted` would admit it alone", () => {
+    const spec = plain(daemonSets[1].wire).spec.template.spec;
+    expect(spec.automountServiceAccountToken).toBe(false);
+    const waiting = spec.containers[0];
+    expect(waiting.image).toBe(spec.initContainers[0].image);
+    expect(waiting.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65534 });
+    expect(waiting.securityContext).not.toHaveProperty("privileged");
+    const alone = { resource: "DaemonSet", namespace: "ns", path: "spec", metadata: {}, spec: { containers: [waiting] } };
+    expect(podSecurityProblems(alone, "restricted")).toEqual([]);
   });
 
   it("rolls a node's pod when its script changes, a rotated proxy password included, by a keyed checksum that is no secret", async () => {

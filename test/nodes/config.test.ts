@@ -23,7 +23,7 @@ describe("nodes config", () => {
       taintGpuNodes: false,
       maxUnavailable: 1,
       hosts: [],
-      daemonsetImage: "busybox:1.37.0",
+      daemonsetImage: "busybox:1.37.0@sha256:9db7b59979c38555a39def84a31fb98b5296952f9e3afd4f6f11f05b07adfab0",
       acceptUnknownHostKeys: false,
     });
   });

@@ -98,7 +98,7 @@ function nodeInput(runtime: NodeConfig["runtime"]): NodeInput {
     node,
     proxy: { http: proxyUrl, https: proxyUrl, noProxy },
     dns: DNS,
-    registry: { endpoint, insecure: true, mirrorEndpoint: `${hostAddress}:5999` },
+    registry: { endpoint, mirrorEndpoint: `${hostAddress}:5999` },
   };
 }
 

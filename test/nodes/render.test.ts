@@ -27,7 +27,9 @@ const node = (runtime: NodeConfig["runtime"], gpu: boolean): NodeConfig => ({
   runtime,
   gpu,
 });
-const REGISTRY = { endpoint: "192.0.2.21:6001", insecure: true };
+const REGISTRY = { endpoint: "192.0.2.21:6001" };
+/** Stands for the registry's CA: the renderers place it as given. */
+const CA = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
 const PROXY = {
   http: "http://proxy.example.com:8080",
   https: "http://proxy.example.com:8443",
@@ -50,13 +52,13 @@ describe("docker daemon.json keys", () => {
 
   it("on a plain node with a TLS registry and no DNS servers: only live-restore, the node's DNS left alone", () => {
     expect(
-      desiredDaemonJson({ node: node("docker", false), dns: [], registry: { endpoint: "registry.example.com:443", insecure: false } }),
+      desiredDaemonJson({ node: node("docker", false), dns: [], registry: { endpoint: "registry.example.com:443", caCertificate: CA } }),
     ).toEqual({ "live-restore": true });
     expect(
       desiredDaemonJson({
         node: node("docker", false),
         dns: [],
-        registry: { endpoint: "registry.example.com:443", insecure: false, mirrorEndpoint: "mirror.example.com:443" },
+        registry: { endpoint: "registry.example.com:443", caCertificate: CA, mirrorEndpoint: "mirror.example.com:443" },
       }),
     ).toEqual({
       "registry-mirrors": ["https://mirror.example.com:443"],
@@ -158,11 +160,38 @@ describe("files per node", () => {
     const { files } = planNode({
       node: node("containerd", false),
       dns: [],
-      registry: { endpoint: "registry.example.com:5000", insecure: false },
+      registry: { endpoint: "registry.example.com:5000", caCertificate: CA },
     });
-    expect(parseToml(files["/etc/containerd/certs.d/registry.example.com:5000/hosts.toml"])).toMatchObject({
+    expect(parseToml(files["/etc/containerd/certs.d/registry.example.com:5000/hosts.toml"])).toEqual({
       server: "https://registry.example.com:5000",
+      host: {
+        "https://registry.example.com:5000": {
+          capabilities: ["pull", "resolve"],
+          ca: "/etc/containerd/certs.d/registry.example.com:5000/ca.crt",
+        },
+      },
     });
+    expect(files["/etc/containerd/certs.d/registry.example.com:5000/ca.crt"]).toBe(CA);
+  });
+
+  it("trusts a TLS registry and its mirror through the CA alone: docker certs.d, containerd hosts.toml, no insecure entry", () => {
+    const registry = { endpoint: "192.0.2.21:6001", mirrorEndpoint: "192.0.2.21:6002", caCertificate: CA };
+    const docker = planNode({ node: node("docker", false), dns: [], registry });
+    expect(docker.plan.files).toEqual([
+      { path: "/etc/docker/certs.d/192.0.2.21:6001/ca.crt", content: CA, mode: "0644", effect: "none" },
+      { path: "/etc/docker/certs.d/192.0.2.21:6002/ca.crt", content: CA, mode: "0644", effect: "none" },
+    ]);
+    expect(docker.plan.edit).toEqual({
+      runtime: "docker",
+      daemonJson: { "registry-mirrors": ["https://192.0.2.21:6002"], "live-restore": true },
+    });
+    const { files } = planNode({ node: node("containerd", false), dns: [], registry });
+    expect(parseToml(files["/etc/containerd/certs.d/docker.io/hosts.toml"])).toEqual({
+      server: "https://registry-1.docker.io",
+      host: { "https://192.0.2.21:6002": { capabilities: ["pull", "resolve"], ca: "/etc/containerd/certs.d/docker.io/ca.crt" } },
+    });
+    expect(files["/etc/containerd/certs.d/docker.io/ca.crt"]).toBe(CA);
+    expect(Object.values(files).join("\n")).not.toMatch(/http:\/\/|insecure/);
   });
 
   it("marks what each file needs: the drop-in a daemon-reload and restart, hosts.toml nothing", () => {

@@ -14,7 +14,7 @@ const scriptFor = (runtime: NodeConfig["runtime"]) =>
     planNode({
       node: { name: "gpu-1", address: "192.0.2.21", sshUser: "root", sshPort: 22, runtime, gpu: true },
       dns: [],
-      registry: { endpoint: "192.0.2.21:6001", insecure: true },
+      registry: { endpoint: "192.0.2.21:6001" },
     }).plan,
   );
 

@@ -10,7 +10,7 @@ const script = renderApplyScript(
   planNode({
     node: { name: "gpu-1", address: "192.0.2.21", sshUser: "root", sshPort: 22, runtime: "docker", gpu: true },
     dns: [],
-    registry: { endpoint: "192.0.2.21:6001", insecure: true },
+    registry: { endpoint: "192.0.2.21:6001" },
     volumeDirectories: [
       { path: "/data/volumes/registry-data", uid: 1000, gid: 1000 },
       { path: "/data/volumes/data-hdfs-datanode-0", uid: 1000, gid: 100 },

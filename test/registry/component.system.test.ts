@@ -1,50 +1,30 @@
-// Debian's registry serving the files of PrivateRegistry's config Secret, as rendered under the mock
-// runtime: the component's password logs in, the read-only config refuses uploads.
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
+// Debian's registry serving the files of PrivateRegistry's config and TLS Secrets, as rendered under
+// the mock runtime: TLS with the component's CA, the component's password logs in, the read-only
+// config refuses uploads.
 import { describe, expect, it } from "vitest";
-import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
-import { CONFIG_DIR, CONFIG_FILE, HTPASSWD_FILE, READONLY_CONFIG_FILE } from "../../components/registry/render";
+import { CONFIG_FILE, READONLY_CONFIG_FILE } from "../../components/registry/render";
 import { resolve } from "../../tools/mock-runtime";
-import { freePort, startRegistryServer, tempDir } from "../harness/daemons";
-import { PASSWORD, PROD, renderRegistry, secretData } from "./rendered-component";
+import { PASSWORD, PROD, renderRegistry } from "./rendered-component";
+import { basicAuth, httpsStatus, serveComponentFiles } from "./served-component";
 
 describe("PrivateRegistry (prod-like) in Debian's registry", async () => {
-  const { rt, component } = await renderRegistry(PROD, { password: PASSWORD, proxy: true });
+  const { rt, component } = await renderRegistry(PROD, { password: PASSWORD, proxy: true, tlsValidFrom: new Date(Date.now() - 3_600_000) });
 
-  it("has a Secret whose files Debian's registry serves: the component's password logs in, read-only refuses uploads", async () => {
-    const files = secretData(rt, "registry-config");
-    const dir = tempDir("registry-from-secret");
-    const port = await freePort();
-    writeFileSync(join(dir, HTPASSWD_FILE), files[HTPASSWD_FILE]);
-    // Only the in-pod paths and the listen address change; every other key is the component's.
-    const remapped = (configYml: string) => {
-      const config = parseYaml(configYml);
-      expect(config.storage.filesystem.rootdirectory).toBe("/var/lib/registry");
-      expect(config.auth.htpasswd.path).toBe(`${CONFIG_DIR}/${HTPASSWD_FILE}`);
-      config.storage.filesystem.rootdirectory = join(dir, "data");
-      config.auth.htpasswd.path = join(dir, HTPASSWD_FILE);
-      config.http.addr = `127.0.0.1:${port}`;
-      return stringifyYaml(config);
-    };
-    const { value: credentials } = await resolve(component.ref.credentials);
-    const login = { authorization: `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString("base64")}` };
-    const base = `http://127.0.0.1:${port}/v2`;
+  it("has Secrets whose files Debian's registry serves over TLS: the push account logs in, read-only refuses uploads", async () => {
+    const served = await serveComponentFiles(rt);
+    const { value: credentials } = await resolve(component.ref.pushCredentials);
+    const login = basicAuth(credentials.username, credentials.password);
+    // By the node name the certificate carries, connected on loopback: the whole chain and name are checked.
+    const base = `https://${PROD.registry.node}:${served.port}/v2`;
+    const status = (path: string, options: { method?: string; headers?: Record<string, string> } = {}) =>
+      httpsStatus(`${base}${path}`, { ...options, ca: served.ca, connectTo: "127.0.0.1" });
     for (const file of [CONFIG_FILE, READONLY_CONFIG_FILE]) {
-      writeFileSync(join(dir, file), remapped(files[file]));
-      const server = await startRegistryServer(join(dir, file));
+      const server = await served.start(file);
       try {
-        expect((await fetch(`${base}/`)).status).toBe(401);
-        expect(
-          (
-            await fetch(`${base}/`, {
-              headers: { authorization: `Basic ${Buffer.from(`${credentials.username}:wrong`).toString("base64")}` },
-            })
-          ).status,
-        ).toBe(401);
-        expect((await fetch(`${base}/`, { headers: login })).status).toBe(200);
-        const upload = await fetch(`${base}/spark/blobs/uploads/`, { method: "POST", headers: login });
-        expect(upload.status, file).toBe(file === CONFIG_FILE ? 202 : 405);
+        expect(await status("/")).toBe(401);
+        expect(await status("/", { headers: basicAuth(credentials.username, "wrong") })).toBe(401);
+        expect(await status("/", { headers: login })).toBe(200);
+        expect(await status("/spark/blobs/uploads/", { method: "POST", headers: login }), file).toBe(file === CONFIG_FILE ? 202 : 405);
       } finally {
         await server.stop();
       }

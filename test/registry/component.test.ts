@@ -1,10 +1,17 @@
 // PrivateRegistry under the recording mock runtime: the child resources' inputs as the engine would
 // receive them, every Kubernetes object against its schema, and secrets kept secret. Debian's
 // registry serves the config Secret's files in component.system.test.ts.
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import bcrypt from "bcryptjs";
 import { parse as parseYaml } from "yaml";
-import { CONFIG_DIR, CONFIG_FILE, HTPASSWD_FILE, READONLY_CONFIG_FILE } from "../../components/registry/render";
+import {
+  CONFIG_DIR,
+  CONFIG_FILE,
+  HTPASSWD_FILE,
+  PULL_CONFIG_FILE,
+  PULL_HTPASSWD_FILE,
+  READONLY_CONFIG_FILE,
+} from "../../components/registry/render";
 import { containsSecret, isSecret, masked, plain, resolve, type MockRuntime } from "../../tools/mock-runtime";
 import { validateKubernetesObject } from "../harness/kubernetes-schema";
 import { deployment, kubernetes, PASSWORD, PROD, PROXY, renderRegistry, secretData, wireOf } from "./rendered-component";
@@ -21,6 +28,10 @@ describe("PrivateRegistry (prod-like: pinned node, mirror behind an authenticate
       "Deployment/registry-mirror",
       "Deployment/registry-ui",
       "Namespace/registry-namespace",
+      "NetworkPolicy/registry-deny-ingress",
+      "NetworkPolicy/registry-mirror",
+      "NetworkPolicy/registry-server",
+      "NetworkPolicy/registry-ui",
       "PersistentVolumeClaim/registry-data",
       "PersistentVolumeClaim/registry-mirror-data",
       "Role/registry-gc",
@@ -28,6 +39,7 @@ describe("PrivateRegistry (prod-like: pinned node, mirror behind an authenticate
       "Secret/registry-config",
       "Secret/registry-mirror-config",
       "Secret/registry-mirror-proxy",
+      "Secret/registry-tls",
       "Service/registry",
       "Service/registry-ui",
       "ServiceAccount/registry-gc",
@@ -35,7 +47,9 @@ describe("PrivateRegistry (prod-like: pinned node, mirror behind an authenticate
     for (const r of objects) {
       const object = plain(r.wire);
       validateKubernetesObject(object);
-      expect(object.metadata.name, r.name).toBe(object.kind === "Namespace" ? "registry" : r.name);
+      const k8sName =
+        { Namespace: "registry", NetworkPolicy: r.name.replace(/^registry-server$/, "registry") }[object.kind as string] ?? r.name;
+      expect(object.metadata.name, r.name).toBe(k8sName);
       if (object.kind !== "Namespace") expect(object.metadata.namespace, r.name).toBe("registry");
     }
   });
@@ -47,17 +61,50 @@ describe("PrivateRegistry (prod-like: pinned node, mirror behind an authenticate
   });
 
   it("gives the endpoint, secret credentials and flags that the other components consume", async () => {
-    expect(await resolve(component.ref.endpoint)).toEqual({ value: "192.0.2.21:6001", secret: false });
-    expect(await resolve(component.ref.credentials)).toEqual({ value: { username: "admin", password: PASSWORD }, secret: true });
-    expect(component.ref.insecure).toBe(true);
+    // Consumers pull from the read-only process with the pull account; only the build pushes, with the other.
+    expect(await resolve(component.ref.endpoint)).toEqual({ value: "192.0.2.21:6003", secret: false });
+    const pull = await resolve(component.ref.credentials);
+    expect(pull.secret).toBe(true);
+    expect(pull.value.username).toBe("pull");
+    expect(pull.value.password).not.toBe(PASSWORD);
+    expect(await resolve(component.ref.pushEndpoint)).toEqual({ value: "192.0.2.21:6001", secret: false });
+    expect(await resolve(component.ref.pushCredentials)).toEqual({ value: { username: "admin", password: PASSWORD }, secret: true });
+    const ca = await resolve(component.ref.caCertificate!);
+    expect(ca.secret).toBe(true);
+    expect(ca.value).toMatch(/^-----BEGIN CERTIFICATE-----\n/);
     expect((await resolve(component.ref.mirrorEndpoint!)).value).toBe("192.0.2.21:6002");
     expect((await resolve(component.uiUrl!)).value).toBe("http://192.0.2.21:30601/");
     // The endpoint waits for the registry: consumers depend on the Deployment through it.
     const endpointResources = await (component.ref.endpoint as any).allResources();
     expect([...endpointResources].map((r: any) => r.__name)).toContain("registry");
     // The address does not: nodes are configured from it before the registry's image can be pulled.
-    expect(component.ref.address).toBe("192.0.2.21:6001");
+    expect(component.ref.address).toBe("192.0.2.21:6003");
+    expect(component.ref.pushAddress).toBe("192.0.2.21:6001");
     expect(component.ref.mirrorAddress).toBe("192.0.2.21:6002");
+  });
+
+  it("runs the pull process beside the registry on the same volume: read-only, its own htpasswd with the pull account alone", async () => {
+    const pod = deployment(rt, "registry").spec.template.spec;
+    const [registry, pull] = pod.containers;
+    expect(pod.containers.map((c: any) => c.name)).toEqual(["registry", "registry-pull"]);
+    expect(pull.args).toEqual(["serve", `${CONFIG_DIR}/${PULL_CONFIG_FILE}`]);
+    expect(pull.ports).toEqual([{ name: "pull", containerPort: 5001, hostPort: 6003, protocol: "TCP" }]);
+    expect(pull.volumeMounts).toEqual(registry.volumeMounts);
+    expect(pull.readinessProbe.httpGet).toEqual({ path: "/", port: "pull", scheme: "HTTPS" });
+    const data = secretData(rt, "registry-config");
+    const config = parseYaml(data[PULL_CONFIG_FILE]);
+    expect(config.storage.maintenance.readonly.enabled).toBe(true);
+    expect(config.http.addr).toBe(":5001");
+    expect(config.auth.htpasswd.path).toBe(`${CONFIG_DIR}/${PULL_HTPASSWD_FILE}`);
+    const { value } = await resolve(component.ref.credentials);
+    const [[user, hash], ...others] = data[PULL_HTPASSWD_FILE]
+      .trim()
+      .split("\n")
+      .map((line) => line.split(":"));
+    expect([user, others]).toEqual(["pull", []]);
+    expect(bcrypt.compareSync(value.password, hash)).toBe(true);
+    // The push account's htpasswd does not know the pull account.
+    expect(data[HTPASSWD_FILE]).not.toContain("pull:");
   });
 
   it("keeps config.yml and htpasswd in a Secret, with http.secret and a bcrypt hash of the password", () => {
@@ -95,8 +142,8 @@ describe("PrivateRegistry (prod-like: pinned node, mirror behind an authenticate
       allowPrivilegeEscalation: false,
       capabilities: { drop: ["ALL"] },
     });
-    expect(container.readinessProbe.httpGet).toEqual({ path: "/", port: "http", scheme: "HTTP" });
-    expect(container.livenessProbe.httpGet).toEqual({ path: "/", port: "http", scheme: "HTTP" });
+    expect(container.readinessProbe.httpGet).toEqual({ path: "/", port: "http", scheme: "HTTPS" });
+    expect(container.livenessProbe.httpGet).toEqual({ path: "/", port: "http", scheme: "HTTPS" });
     expect(container.resources.requests).toBeDefined();
     expect(container.resources.limits).toBeDefined();
     // The config Secret is mounted where 2.x reads it, the claim holds the rootdirectory.
@@ -127,7 +174,7 @@ describe("PrivateRegistry (prod-like: pinned node, mirror behind an authenticate
     const service = plain(wireOf(rt, "kubernetes:core/v1:Service", "registry"));
     expect(env).toMatchObject({
       SINGLE_REGISTRY: "true",
-      NGINX_PROXY_PASS_URL: `http://${service.metadata.name}.registry:${service.spec.ports[0].port}`,
+      NGINX_PROXY_PASS_URL: `https://${service.metadata.name}.registry:${service.spec.ports[0].port}`,
       DELETE_IMAGES: "true",
       PULL_URL: "192.0.2.21:6001",
     });
@@ -208,6 +255,7 @@ describe("PrivateRegistry (prod-like: pinned node, mirror behind an authenticate
     expect(Object.keys(files).sort()).toEqual([
       "registry-gc/gc.sh",
       "registry-mirror/config.yml",
+      "registry/config-pull.yml",
       "registry/config-readonly.yml",
       "registry/config.yml",
     ]);
@@ -222,11 +270,12 @@ describe("PrivateRegistry (defaults: single-node dev, no password, no proxy)", a
   it("generates the password (kept in state) and serves on loopback, unpinned, without a mirror", async () => {
     const password = rt.one("random:index/randomPassword:RandomPassword", "registry-password");
     expect(plain(password.wire)).toMatchObject({ length: 32, special: false });
-    const { value, secret } = await resolve(component.ref.credentials);
+    const { value, secret } = await resolve(component.ref.pushCredentials);
     expect(secret).toBe(true);
     const [, hash] = secretData(rt, "registry-config")[HTPASSWD_FILE].trim().split(":");
     expect(bcrypt.compareSync(value.password, hash)).toBe(true);
-    expect((await resolve(component.ref.endpoint)).value).toBe("127.0.0.1:6001");
+    expect((await resolve(component.ref.pushEndpoint)).value).toBe("127.0.0.1:6001");
+    expect((await resolve(component.ref.endpoint)).value).toBe("127.0.0.1:6003");
     expect(deployment(rt, "registry").spec.template.spec.nodeSelector).toBeUndefined();
     expect(component.mirrorEndpoint).toBeUndefined();
     expect(rt.ofType("kubernetes:apps/v1:Deployment", "registry-mirror")).toHaveLength(0);
@@ -243,23 +292,74 @@ describe("PrivateRegistry variations", () => {
     const noDelete = checksum((await renderRegistry({ registry: { deleteEnabled: false } }, { password: PASSWORD })).rt);
     expect(again).toBe(first);
     expect(new Set([first, otherPassword, noDelete]).size).toBe(3);
-  });
+    // Four renders, each hashing three passwords with bcrypt: more than the default 5 s on a loaded machine.
+  }, 30_000);
 
-  it("serves HTTPS from an existing TLS Secret: secure ref, HTTPS probes, certificate mounted where config.yml points", async () => {
-    const { rt, component } = await renderRegistry({ registry: { tls: { secretName: "registry-tls" } } });
-    expect(component.ref.insecure).toBe(false);
-    const pod = deployment(rt, "registry").spec.template.spec;
-    const [container] = pod.containers;
-    expect(container.readinessProbe.httpGet.scheme).toBe("HTTPS");
-    const tlsMount = container.volumeMounts.find((m: any) => m.name === "tls").mountPath;
-    expect(pod.volumes.find((v: any) => v.name === "tls").secret.secretName).toBe("registry-tls");
-    expect(parseYaml(secretData(rt, "registry-config")[CONFIG_FILE]).http.tls).toEqual({
-      certificate: `${tlsMount}/tls.crt`,
-      key: `${tlsMount}/tls.key`,
-    });
+  it("serves HTTPS with the generated certificate: the CA in the ref, HTTPS probes, certificate mounted where config.yml points", async () => {
+    const { rt, component } = await renderRegistry(PROD, { password: PASSWORD });
+    const tlsSecret = plain(wireOf(rt, "kubernetes:core/v1:Secret", "registry-tls"));
+    expect(tlsSecret.type).toBe("kubernetes.io/tls");
+    expect(tlsSecret.stringData["ca.crt"]).toBe((await resolve(component.ref.caCertificate!)).value);
+    expect(tlsSecret.stringData["tls.key"]).toMatch(/^-----BEGIN PRIVATE KEY-----\n/);
+    // Kept secret from the provider to the Kubernetes Secret.
+    expect(containsSecret(wireOf(rt, "kubernetes:core/v1:Secret", "registry-tls").stringData)).toBe(true);
+    for (const server of ["registry", "registry-mirror"]) {
+      const pod = deployment(rt, server).spec.template.spec;
+      const [container] = pod.containers;
+      expect(container.readinessProbe.httpGet.scheme).toBe("HTTPS");
+      const tlsMount = container.volumeMounts.find((m: any) => m.name === "tls").mountPath;
+      expect(pod.volumes.find((v: any) => v.name === "tls").secret.secretName).toBe("registry-tls");
+      const config = secretData(rt, server === "registry" ? "registry-config" : "registry-mirror-config")[CONFIG_FILE];
+      expect(parseYaml(config).http.tls).toEqual({ certificate: `${tlsMount}/tls.crt`, key: `${tlsMount}/tls.key` });
+    }
     const env = deployment(rt, "registry-ui").spec.template.spec.containers[0].env;
     expect(env.find((e: any) => e.name === "NGINX_PROXY_PASS_URL").value).toBe("https://registry.registry:5000");
   });
+
+  it("issues the serving certificate for the registry's address and node name from its own CA, with private keys as secrets", async () => {
+    const { rt } = await renderRegistry(PROD, { password: PASSWORD });
+    const key = rt.one("tls:index/privateKey:PrivateKey", "registry-tls-serving");
+    expect(plain(key.wire).algorithm).toBe("ED25519");
+    expect(isSecret((key.state as any).privateKeyPem)).toBe(true);
+    const request = plain(rt.one("tls:index/certRequest:CertRequest", "registry-tls-serving").wire);
+    expect(request.ipAddresses).toEqual(["192.0.2.21"]);
+    expect(request.dnsNames).toEqual(["gpu-node-1"]);
+    const ca = plain(rt.one("tls:index/selfSignedCert:SelfSignedCert", "registry-tls-ca").wire);
+    expect(ca.isCaCertificate).toBe(true);
+    expect(ca.allowedUses).toEqual(["cert_signing", "crl_signing"]);
+    const serving = plain(rt.one("tls:index/locallySignedCert:LocallySignedCert", "registry-tls-serving").wire);
+    expect(serving.allowedUses).toEqual(["digital_signature", "server_auth"]);
+    expect(serving.caCertPem).toBe(plain(rt.one("tls:index/selfSignedCert:SelfSignedCert", "registry-tls-ca").state).certPem);
+  });
+
+  it("serves the user's own certificate instead, and generates none", async () => {
+    const provided = { certificate: "CERT PEM", privateKey: "KEY PEM", caCertificate: "CA PEM" };
+    const { rt, component } = await renderRegistry(PROD, { password: PASSWORD, providedTls: provided });
+    expect(rt.resources.filter((r) => r.type.startsWith("tls:"))).toEqual([]);
+    expect(plain(wireOf(rt, "kubernetes:core/v1:Secret", "registry-tls")).stringData).toEqual({
+      "tls.crt": "CERT PEM",
+      "tls.key": "KEY PEM",
+      "ca.crt": "CA PEM",
+    });
+    expect((await resolve(component.ref.caCertificate!)).value).toBe("CA PEM");
+  });
+
+  it("stays plain HTTP on loopback, and with registry.insecure elsewhere, which it warns about", async () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    try {
+      for (const raw of [{}, { registry: { ...PROD.registry, insecure: true } }]) {
+        const { rt, component } = await renderRegistry(raw, { password: PASSWORD });
+        expect(component.ref.caCertificate).toBeUndefined();
+        expect(rt.resources.filter((r) => r.type.startsWith("tls:") || r.name === "registry-tls")).toEqual([]);
+        expect(deployment(rt, "registry").spec.template.spec.containers[0].readinessProbe.httpGet.scheme).toBe("HTTP");
+      }
+      expect(warn.mock.calls.map((c) => String(c[0])).filter((m) => m.includes("registry.insecure"))).toEqual([
+        "warning: [runtime] registry.insecure: the registry and its mirror at 192.0.2.21 speak plain HTTP, so every pull sends the registry login in clear text, and every node is told to trust them as insecure registries",
+      ]);
+    } finally {
+      warn.mockRestore();
+    }
+  }, 30_000);
 
   it("disables UI deletes with registry deletes, and leaves out the UI and GC when disabled", async () => {
     const { rt, component } = await renderRegistry({ registry: { deleteEnabled: false, gc: { enabled: false } } });

@@ -33,10 +33,8 @@ describe("registry config", () => {
       { storage: { storageClass: "Fast_SSD" } },
       `registry.storage.storageClass: expected a DNS subdomain (lower-case letters, digits, '-' and '.', at most 253, starting and ending alphanumeric), got "Fast_SSD"`,
     ],
-    [
-      { tls: { secretName: "" } },
-      `registry.tls.secretName: expected a DNS subdomain (lower-case letters, digits, '-' and '.', at most 253, starting and ending alphanumeric), got ""`,
-    ],
+    [{ insecure: "yes" }, 'registry.insecure: expected true or false, got "yes"'],
+    [{ tls: { secretName: "registry-tls" } }, "registry.tls: unknown key (check the spelling against the configuration reference)"],
     [
       { ui: { version: "1.5.4" } },
       'registry.ui.version: expected a joxit/docker-registry-ui tag 2.x.y from 2.2.0 on (e.g. 2.6.0): proxy mode on 8080 as non-root needs it, got "1.5.4"',
@@ -74,6 +72,19 @@ describe("registry config", () => {
 
   it("lists every problem of the section at once", () => {
     expect(problemsOf({ port: 0, ui: { nodePort: 80 }, gc: { schedule: "" } })).toHaveLength(3);
+  });
+
+  it("takes the user's own certificate as three secrets, all or none, and not with registry.insecure", () => {
+    const prod = { host: "192.0.2.21", node: "gpu-node-1" };
+    expect(configProblems({ registry: prod }, ["registryTlsCertificate", "registryTlsKey", "registryTlsCa"])).toEqual([]);
+    expect(configProblems({ registry: prod }, ["registryTlsCertificate"])).toEqual([
+      "registryTlsKey, registryTlsCa: expected all of registryTlsCertificate, registryTlsKey, registryTlsCa (secrets, PEM) or none, got only registryTlsCertificate",
+    ]);
+    expect(
+      configProblems({ registry: { ...prod, insecure: true } }, ["registryTlsCertificate", "registryTlsKey", "registryTlsCa"]),
+    ).toEqual([
+      "registry.insecure: expected false when the registry's own certificate is given (registryTlsCertificate, registryTlsKey, registryTlsCa): it serves TLS with it",
+    ]);
   });
 
   it("accepts the prod topology, and a loopback host without a node", () => {

@@ -29,7 +29,7 @@ const server = (name: Server, proxied = false) =>
     image: "registry:2.8.3",
     hostPort: 6001,
     configChecksum: "0".repeat(64),
-    tlsSecret: "registry-tls",
+    tls: true,
     proxied,
   });
 

@@ -1,4 +1,5 @@
 // PrivateRegistry rendered under the recording mock runtime, shared by its unit and system tests.
+import type { RegistryTls } from "../../components/refs";
 import type { PrivateRegistry } from "../../components/registry";
 import { plain, resolve, startMockRuntime, type MockRuntime } from "../../tools/mock-runtime";
 import { acceptedConfig } from "../harness/config";
@@ -18,17 +19,31 @@ export interface Rendered {
 
 export async function renderRegistry(
   raw: Record<string, unknown>,
-  options: { password?: string; proxy?: boolean } = {},
+  options: { password?: string; proxy?: boolean; providedTls?: Record<keyof RegistryTls, string>; tlsValidFrom?: Date } = {},
 ): Promise<Rendered> {
-  const rt = startMockRuntime();
+  const rt = startMockRuntime({ tlsValidFrom: options.tlsValidFrom });
   const pulumi = await import("@pulumi/pulumi");
   const { PrivateRegistry } = await import("../../components/registry/index.js");
+  const { declareRegistryTls } = await import("../../components/registry/tls.js");
   const config = acceptedConfig(raw, options.proxy ? ["proxyUsername", "proxyPassword"] : []);
+  const provided = options.providedTls;
+  // As index.ts does: the stack's own CA unless the user's certificate is given.
+  const tls = declareRegistryTls(
+    "registry-tls",
+    config.registry,
+    provided && {
+      certificate: pulumi.secret(provided.certificate),
+      privateKey: pulumi.secret(provided.privateKey),
+      caCertificate: pulumi.secret(provided.caCertificate),
+    },
+  );
   const component = new PrivateRegistry("registry", {
+    tls,
     config: config.registry,
     proxy: config.proxy,
     proxyCredentials: options.proxy ? pulumi.secret(PROXY) : undefined,
     password: options.password === undefined ? undefined : pulumi.secret(options.password),
+    podCidr: config.cluster.podCidr,
   });
   await resolve(component.ref.endpoint);
   await rt.settle();

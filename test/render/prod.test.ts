@@ -48,12 +48,20 @@ describe("render of the prod stack", () => {
         /^ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI[A-Za-z0-9+/]{43}$/,
       );
     }
+    // The registry's CA, which they ship, is made by Pulumi's tls provider, outside the cluster.
     for (const command of nodeCommands) {
       expect(
         waitsFor(command, result.resources)
-          .filter((r) => r.type !== "command:remote:Command")
+          .filter((r) => r.type !== "command:remote:Command" && !r.type.startsWith("tls:"))
           .map((r) => `${r.type}::${r.name}`),
       ).toEqual([]);
+    }
+    // No node trusts the registry as insecure: each trusts its CA, for the pull process and the mirror.
+    for (const node of ["gpu-node-1", "gpu-node-2", "gpu-node-3"]) {
+      const files = join(result.outDir, "files", "nodes", node, "etc", "docker");
+      expect(JSON.parse(readFileSync(join(files, "daemon.json"), "utf8"))).not.toHaveProperty("insecure-registries");
+      for (const endpoint of ["192.0.2.21:6003", "192.0.2.21:6002"])
+        expect(readFileSync(join(files, "certs.d", endpoint, "ca.crt"), "utf8")).toMatch(/^-----BEGIN CERTIFICATE-----\n/);
     }
     // (A CronJob is not awaited and its first pull is hours away: left out.)
     const pulling = result.resources.filter((r) =>

@@ -1,5 +1,6 @@
+import { createPrivateKey, X509Certificate } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { isSecret, masked, plain, startMockRuntime } from "../../tools/mock-runtime";
+import { isSecret, MOCK_TLS_VALID_FROM, masked, plain, resolve, startMockRuntime } from "../../tools/mock-runtime";
 
 describe("recording mock runtime", () => {
   it("records parent, dependencies and secret inputs as the engine receives them", async () => {
@@ -31,5 +32,37 @@ describe("recording mock runtime", () => {
     expect(masked(wire).stringData).toEqual({ pw: "[secret]" });
     expect(JSON.stringify(masked(wire))).not.toContain("hunter2");
     expect(new pulumi.Config("spark-gpu-stack").requireObject("registry")).toEqual({ port: 6001 });
+  });
+});
+
+describe("mock tls provider", () => {
+  it("issues real certificates: a CA and a serving certificate it signed, for the requested names, the same on every run", async () => {
+    const certificates = async () => {
+      const rt = startMockRuntime();
+      const { declareRegistryTls } = await import("../../components/registry/tls.js");
+      const { registrySchema } = await import("../../components/registry/schema.js");
+      const config = registrySchema.parse({ host: "192.0.2.21", node: "gpu-node-1" });
+      const tls = declareRegistryTls("registry-tls", config)!;
+      const [ca, certificate, key] = await Promise.all([tls.caCertificate, tls.certificate, tls.privateKey].map((o) => resolve<string>(o)));
+      await rt.settle();
+      return { ca, certificate, key };
+    };
+    const { ca, certificate, key } = await certificates();
+    expect([ca.secret, certificate.secret, key.secret]).toEqual([true, true, true]);
+    const caCert = new X509Certificate(ca.value);
+    const serving = new X509Certificate(certificate.value);
+    expect(caCert.ca).toBe(true);
+    expect(caCert.verify(caCert.publicKey)).toBe(true);
+    expect(serving.ca).toBe(false);
+    expect(serving.checkIssued(caCert)).toBe(true);
+    expect(serving.verify(caCert.publicKey)).toBe(true);
+    expect(serving.checkIP("192.0.2.21")).toBe("192.0.2.21");
+    expect(serving.checkHost("gpu-node-1")).toBe("gpu-node-1");
+    expect(serving.checkIP("192.0.2.22")).toBeUndefined();
+    expect(serving.keyUsage).toEqual(["1.3.6.1.5.5.7.3.1"]);
+    // The key is the certificate's.
+    expect(serving.checkPrivateKey(createPrivateKey(key.value))).toBe(true);
+    expect(new Date(serving.validFrom).toISOString()).toBe(MOCK_TLS_VALID_FROM.toISOString());
+    expect((await certificates()).certificate.value).toBe(certificate.value);
   });
 });

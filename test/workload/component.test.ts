@@ -79,7 +79,9 @@ function build(
       address: "192.0.2.21:6001",
       endpoint: pulumi.output("192.0.2.21:6001"),
       credentials: pulumi.secret({ username: "spark", password: REGISTRY_PASSWORD }),
-      insecure: true,
+      pushAddress: "192.0.2.21:6003",
+      pushEndpoint: pulumi.output("192.0.2.21:6003"),
+      pushCredentials: pulumi.secret({ username: "admin", password: "push-pw-never-in-the-workload" }),
     },
     nodes: { ready: nodesMarker.metadata.name.apply((n) => n ?? ""), configured: [nodesMarker], byNode: {}, tolerations: {} },
     nodeNetwork: {
@@ -319,13 +321,24 @@ describe("GpuSupport", () => {
       version: "0.20.0",
       repositoryOpts: { repo: "https://nvidia.github.io/k8s-device-plugin" },
       namespace: "nvidia-device-plugin",
-      createNamespace: true,
       values: { runtimeClassName: "nvidia", tolerations: [{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }] },
     });
     const runtimeClass = one(childrenOf("gpu", "kubernetes:node.k8s.io/v1:RuntimeClass"), "RuntimeClass");
     validateKubernetesObject(plain(runtimeClass.wire));
     expect(plain(runtimeClass.wire)).toMatchObject({ metadata: { name: "nvidia" }, handler: "nvidia" });
     expect(one(childrenOf("gpu", "kubernetes:helm.sh/v3:Release"), "device plugin").dependencies).toContain(runtimeClass.urn);
+  });
+
+  it("installs it into its own namespace, declared with the privileged Pod Security level its host mounts need", () => {
+    const release = one(childrenOf("spark-gpu", "kubernetes:helm.sh/v3:Release"), "device plugin");
+    expect(plain(release.wire)).not.toHaveProperty("createNamespace");
+    const namespace = one(childrenOf("spark-gpu", "kubernetes:core/v1:Namespace"), "Namespace");
+    validateKubernetesObject(plain(namespace.wire));
+    expect(plain(namespace.wire).metadata).toMatchObject({
+      name: "nvidia-device-plugin",
+      labels: { "pod-security.kubernetes.io/enforce": "privileged" },
+    });
+    expect(release.dependencies).toContain(namespace.urn);
   });
 
   it("is ready only once a Job, awaited after the device plugin, finds GPUs on every configured GPU node", () => {

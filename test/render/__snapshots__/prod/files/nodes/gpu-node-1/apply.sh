@@ -15,10 +15,9 @@ VOLUME_DIRECTORIES=$(cat <<'SPARK_GPU_STACK_EOF'
 1000	100	/data/spark-gpu-stack/data-hdfs-datanode-0
 SPARK_GPU_STACK_EOF
 )
-DOCKERD_FLAGS='--insecure-registry --registry-mirror --dns --live-restore --default-runtime --add-runtime'
+DOCKERD_FLAGS='--registry-mirror --dns --live-restore --default-runtime --add-runtime'
 DAEMON_JSON_SETTINGS=$(cat <<'SPARK_GPU_STACK_EOF'
-"insecure-registries"	[]	["192.0.2.21:6001","192.0.2.21:6002"]
-"registry-mirrors"	[]	["http://192.0.2.21:6002"]
+"registry-mirrors"	[]	["https://192.0.2.21:6002"]
 "dns"		["192.0.2.53","192.0.2.54"]
 "live-restore"		true
 "default-runtime"		"nvidia"
@@ -457,9 +456,37 @@ Environment="https_proxy=http://%%5Bsecret%%5D:%%5Bsecret%%5D@proxy.example.com:
 Environment="NO_PROXY=localhost,127.0.0.1,192.0.2.0/24,10.244.0.0/16,10.96.0.0/12,.svc,.svc.cluster.local,kubernetes.default.svc,192.0.2.21,.example.com"
 Environment="no_proxy=localhost,127.0.0.1,192.0.2.0/24,10.244.0.0/16,10.96.0.0/12,.svc,.svc.cluster.local,kubernetes.default.svc,192.0.2.21,.example.com"
 SPARK_GPU_STACK_EOF
+	stage_owned '/etc/docker/certs.d/192.0.2.21:6003/ca.crt' 0644 <<'SPARK_GPU_STACK_EOF'
+-----BEGIN CERTIFICATE-----
+MIIBgDCCATKgAwIBAgIQaVtWRgGaGjeCWO+kxjRfvzAFBgMrZXAwQDEkMCIGA1UE
+AxMbc3BhcmstZ3B1LXN0YWNrIHJlZ2lzdHJ5IENBMRgwFgYDVQQKEw9zcGFyay1n
+cHUtc3RhY2swHhcNMjYwMTAxMDAwMDAwWhcNMzUxMjMwMDAwMDAwWjBAMSQwIgYD
+VQQDExtzcGFyay1ncHUtc3RhY2sgcmVnaXN0cnkgQ0ExGDAWBgNVBAoTD3NwYXJr
+LWdwdS1zdGFjazAqMAUGAytlcAMhANSrhnfO3C0IDIoLtYiPXjqMy1WkG6pFf5hY
+2c3UBW+bo0IwQDAPBgNVHRMBAf8EBTADAQH/MA4GA1UdDwEB/wQEAwIBBjAdBgNV
+HQ4EFgQUdWcx+etQalc9kC45+IUB0a0QBIgwBQYDK2VwA0EAar/jo5b71LOgj0/z
+1sJZQXOa0ar0OLoW0flMy1V6nOmE5LKw5mwP2NCwwPfHzXkL0EhKfeTlJ97kpfaH
+CIZ8Aw==
+-----END CERTIFICATE-----
+SPARK_GPU_STACK_EOF
+	stage_owned '/etc/docker/certs.d/192.0.2.21:6002/ca.crt' 0644 <<'SPARK_GPU_STACK_EOF'
+-----BEGIN CERTIFICATE-----
+MIIBgDCCATKgAwIBAgIQaVtWRgGaGjeCWO+kxjRfvzAFBgMrZXAwQDEkMCIGA1UE
+AxMbc3BhcmstZ3B1LXN0YWNrIHJlZ2lzdHJ5IENBMRgwFgYDVQQKEw9zcGFyay1n
+cHUtc3RhY2swHhcNMjYwMTAxMDAwMDAwWhcNMzUxMjMwMDAwMDAwWjBAMSQwIgYD
+VQQDExtzcGFyay1ncHUtc3RhY2sgcmVnaXN0cnkgQ0ExGDAWBgNVBAoTD3NwYXJr
+LWdwdS1zdGFjazAqMAUGAytlcAMhANSrhnfO3C0IDIoLtYiPXjqMy1WkG6pFf5hY
+2c3UBW+bo0IwQDAPBgNVHRMBAf8EBTADAQH/MA4GA1UdDwEB/wQEAwIBBjAdBgNV
+HQ4EFgQUdWcx+etQalc9kC45+IUB0a0QBIgwBQYDK2VwA0EAar/jo5b71LOgj0/z
+1sJZQXOa0ar0OLoW0flMy1V6nOmE5LKw5mwP2NCwwPfHzXkL0EhKfeTlJ97kpfaH
+CIZ8Aw==
+-----END CERTIFICATE-----
+SPARK_GPU_STACK_EOF
 }
 install_files() {
 	install_staged '/etc/systemd/system/docker.service.d/http-proxy.conf' 'daemon-reload restart'
+	install_staged '/etc/docker/certs.d/192.0.2.21:6003/ca.crt' ''
+	install_staged '/etc/docker/certs.d/192.0.2.21:6002/ca.crt' ''
 }
 
 # Last line: the shell has read the whole script before main runs, so nothing in it can read

@@ -1,0 +1,58 @@
+// Who may connect to the registry's pods (docs/ARCHITECTURE.md, "Network policies"). Nodes pull
+// through the servers' hostPorts and the image is pushed from outside the cluster: those connections
+// come from node and outside addresses, never from pods. Pure specs; index.ts declares them.
+import type { input as Input } from "@pulumi/kubernetes/types";
+import { labelsOf, PART_OF } from "../k8s-common";
+import { CONTAINER_PORT, PULL_CONTAINER_PORT, SERVER_NAMES } from "./render-server";
+import { UI_NAME, UI_PORT } from "./render-ui";
+
+export interface RegistryNetworkInput {
+  readonly namespace: string;
+  /** The cluster's pod network: connections from it are pods', which never need the servers. */
+  readonly podCidr: string;
+  readonly ui: boolean;
+  readonly mirror: boolean;
+}
+
+const tcp = (port: number) => [{ protocol: "TCP", port }];
+
+function policy(
+  namespace: string,
+  name: string,
+  podSelector: Input.meta.v1.LabelSelector,
+  ingress: Input.networking.v1.NetworkPolicyIngressRule[],
+) {
+  return {
+    metadata: { name, namespace, labels: PART_OF },
+    spec: { podSelector, policyTypes: ["Ingress"], ingress },
+  } satisfies Input.networking.v1.NetworkPolicy;
+}
+
+/**
+ * Every pod in the namespace is isolated (the GC job serves nothing); the registry answers on its
+ * port to the UI and to any address outside the pod network, the mirror to those addresses only, and
+ * the UI to anyone: its NodePort traffic reaches it masqueraded, at times from a node's tunnel
+ * address inside the pod network, so no address rule can tell browsers from pods. Keyed by the
+ * part of the registry each one is for.
+ */
+export function renderRegistryNetworkPolicies(input: RegistryNetworkInput) {
+  const outsidePods = { ipBlock: { cidr: "0.0.0.0/0", except: [input.podCidr] } };
+  const ui = { matchLabels: labelsOf(UI_NAME) };
+  const server = (name: string) => ({ matchLabels: labelsOf(name) });
+  return {
+    "deny-ingress": policy(input.namespace, "registry-deny-ingress", {}, []),
+    server: policy(input.namespace, SERVER_NAMES.registry.deployment, server(SERVER_NAMES.registry.deployment), [
+      { from: [...(input.ui ? [{ podSelector: ui }] : []), outsidePods], ports: tcp(CONTAINER_PORT) },
+      // The read-only pull process: only nodes pull, through its hostPort.
+      { from: [outsidePods], ports: tcp(PULL_CONTAINER_PORT) },
+    ]),
+    ...(input.mirror
+      ? {
+          mirror: policy(input.namespace, SERVER_NAMES.mirror.deployment, server(SERVER_NAMES.mirror.deployment), [
+            { from: [outsidePods], ports: tcp(CONTAINER_PORT) },
+          ]),
+        }
+      : {}),
+    ...(input.ui ? { ui: policy(input.namespace, UI_NAME, ui, [{ ports: tcp(UI_PORT) }]) } : {}),
+  };
+}
