@@ -1,6 +1,7 @@
 // The declared plan as the whole-plan rules read it: the resources of a `pulumi preview` (the policy
 // pack's stack validation, policy/index.ts) or of the offline render (tools/render.ts). Each rule is a
 // pure function of the plan, so both run the same code (docs/ARCHITECTURE.md, "Whole-plan rules").
+import type { ClusterFacts } from "./facts";
 import { parse as parseYaml } from "yaml";
 import { POD_TEMPLATES_ANNOTATION } from "../components/k8s-common";
 
@@ -22,7 +23,10 @@ export interface Violation {
 export interface PlanRule {
   readonly name: string;
   readonly description: string;
-  readonly check: (plan: readonly PlanResource[]) => Violation[];
+  /** Whether the rule reads the cluster facts: its policy then takes them as config. */
+  readonly readsFacts: boolean;
+  /** `facts` default to none: no node, class or capacity beyond what the plan declares. */
+  readonly check: (plan: readonly PlanResource[], facts?: ClusterFacts) => Violation[];
 }
 
 export type Fields = Record<string, unknown>;
@@ -93,8 +97,19 @@ const POD_TEMPLATE_PATHS: Record<string, readonly (readonly string[])[]> = {
   ],
 };
 
+/** Pods read per resource: every rule reads them, and parsing the pod templates is the cost of a large plan. */
+const PODS = new WeakMap<PlanResource, PodSite[]>();
+
 /** Every pod the resource declares, with its namespace. */
 export function podsOf(resource: PlanResource): PodSite[] {
+  const known = PODS.get(resource);
+  if (known) return known;
+  const pods = readPods(resource);
+  PODS.set(resource, pods);
+  return pods;
+}
+
+function readPods(resource: PlanResource): PodSite[] {
   const kind = kindOf(resource);
   const namespace = stringAt(resource.props, ["metadata", "namespace"]) ?? "default";
   const site = (path: readonly string[], template: unknown, at: string): PodSite[] => {
@@ -112,4 +127,11 @@ export function podsOf(resource: PlanResource): PodSite[] {
     });
   }
   return (POD_TEMPLATE_PATHS[kind] ?? []).flatMap((path) => site(path, resource.props, [...path, "spec"].join(".")));
+}
+
+/** A declared pod with how it spreads: `replicas` copies, or one on every node it fits (DaemonSets). */
+export interface ScheduledPod {
+  readonly site: PodSite;
+  readonly replicas: number;
+  readonly daemon: boolean;
 }

@@ -339,6 +339,7 @@ function isLevel(value: unknown): value is Level {
 export const podSecurityRule: PlanRule = {
   name: "pod-security-standards",
   description: "Every namespace the stack creates enforces a Pod Security level, and every declared pod passes its namespace's level.",
+  readsFacts: false,
   check(plan: readonly PlanResource[]): Violation[] {
     const levels = new Map<string, Level>();
     const violations: Violation[] = [];

@@ -5,6 +5,8 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve as resolvePath } from "node:path";
 import { parseDocument, stringify as toYaml } from "yaml";
+import { clusterFacts } from "../policy/facts";
+import { planViolations, policyConfig } from "../policy/rules";
 import { MANIFEST_FILE, renderManifest } from "./diff-manifest";
 import { masked, resolve, SECRET_PLACEHOLDER, startMockRuntime, type RecordedResource } from "./mock-runtime";
 
@@ -46,6 +48,11 @@ function parseStackYaml(path: string): unknown {
     throw new StackFileError(`${path}${line ? `:${line.line}:${line.col}` : ""}: invalid YAML: ${reason}`);
   }
   return document.toJS() ?? {};
+}
+
+/** A plan the whole-plan rules refuse: its message lists every violation, one a line. */
+export class PlanError extends Error {
+  override name = "PlanError";
 }
 
 /** Reads `stacks/Pulumi.<stack>.yaml` (or a path) the way the Pulumi CLI hands config to a program. */
@@ -173,6 +180,11 @@ export async function render(stackOrPath: string, outRoot = join(ROOT, "out")): 
   } finally {
     Error.stackTraceLimit = stackTraceLimit;
   }
+  // The same rules and facts as `pulumi preview --policy-pack policy` (docs/ARCHITECTURE.md, "Whole-plan rules").
+  const facts = clusterFacts(stackFile.config);
+  const plan = runtime.resources.filter((r) => r.custom).map((r) => ({ type: r.type, name: r.name, props: masked(r.wire) }));
+  const violations = planViolations(plan, facts);
+  if (violations.length > 0) throw new PlanError(`stack "${stackFile.stack}": the plan would not come up:\n${violations.join("\n")}`);
 
   const outDir = join(outRoot, stackFile.stack);
   const tree = new Map<string, string>();
@@ -222,6 +234,7 @@ export async function render(stackOrPath: string, outRoot = join(ROOT, "out")): 
     for (const [path, content] of Object.entries(files ?? {})) writeFile(join(outDir, "files", safeName(r.name), path), content);
   }
   writeFile(join(outDir, "graph.mmd"), mermaid(resources));
+  writeFile(join(outDir, "policy-config.json"), `${JSON.stringify(policyConfig(facts), null, 2)}\n`);
   writeFile(join(outDir, MANIFEST_FILE), renderManifest(stackFile.stack, stackFile.placeholders, runtime));
   writeTree(outDir, tree);
 
@@ -278,8 +291,10 @@ async function main(argv: string[]): Promise<number> {
     console.log(result.summary);
     return 0;
   } catch (error) {
-    // ConfigError lists every problem, StackFileError is one line; anything else is a bug worth its stack trace.
-    console.error(error instanceof Error && (error.name === "ConfigError" || error instanceof StackFileError) ? error.message : error);
+    // ConfigError and PlanError list every problem, StackFileError is one line; anything else is a bug worth its stack trace.
+    const listed =
+      error instanceof Error && (error.name === "ConfigError" || error instanceof PlanError || error instanceof StackFileError);
+    console.error(listed ? error.message : error);
     return 1;
   }
 }
