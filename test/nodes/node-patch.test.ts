@@ -136,6 +136,13 @@ describe("the prod stack with tainted GPU nodes and a taint of its own on the re
   nodes.taintGpuNodes = true;
   nodes.hosts[0].labels = { "example.com/role": "registry" };
   nodes.hosts[0].taints = [{ key: "example.com/dedicated", value: "platform", effect: "NoSchedule" }];
+  // The device plugin must reach every GPU node, so it tolerates the registry node's own taint too;
+  // pods nobody pins need an untainted node (the whole-plan check refuses the stack otherwise).
+  stack.config["spark-gpu-stack:gpu"].tolerations = [
+    { key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" },
+    { key: "example.com/dedicated", operator: "Equal", value: "platform", effect: "NoSchedule" },
+  ];
+  nodes.hosts.push({ ...nodes.hosts[2], name: "cpu-node-1", address: "192.0.2.24", gpu: false });
   const file = join(tempDir("stack"), "Pulumi.tainted.yaml");
   writeFileSync(file, stringify(stack));
   const { resources } = await render(file, tempDir("render-out"));
@@ -145,9 +152,9 @@ describe("the prod stack with tainted GPU nodes and a taint of its own on the re
 
   it("patches every configured node once, after its own runtime configuration", () => {
     const patches = ofType("core/v1:NodePatch");
-    expect(patches.map((p) => plain(p.wire).metadata.name)).toEqual(["gpu-node-1", "gpu-node-2", "gpu-node-3"]);
+    expect(patches.map((p) => plain(p.wire).metadata.name)).toEqual(["gpu-node-1", "gpu-node-2", "gpu-node-3", "cpu-node-1"]);
     for (const patch of patches) validateKubernetesObject(plain(patch.wire));
-    expect(patches.map(dependencies)).toEqual([["nodes-gpu-node-1"], ["nodes-gpu-node-2"], ["nodes-gpu-node-3"]]);
+    expect(patches.map(dependencies)).toEqual([["nodes-gpu-node-1"], ["nodes-gpu-node-2"], ["nodes-gpu-node-3"], ["nodes-cpu-node-1"]]);
     expect(plain(patches[0].wire)).toMatchObject({
       metadata: { labels: { "example.com/role": "registry", "nvidia.com/gpu.present": "true" } },
       spec: {
