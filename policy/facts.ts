@@ -60,14 +60,22 @@ const CLASS_KEYS = [
  * already validated by the program): the nodes of `nodes.hosts` and the classes the config names
  * (`storage.className`, a claim's own `storageClass`). With no node configured the stack runs on a
  * cluster it does not manage, whose default class holds the claims (config validation requires a
- * class or local volumes otherwise). Existing labels and capacity have no config key yet: a policy
- * config written by hand may add them.
+ * class or local volumes otherwise). A node's capacity comes from `nodes.hosts[].capacity`; labels it
+ * already has have no config key (the stack applies its own): a policy config written by hand may add them.
  */
 export function clusterFacts(config: Readonly<Record<string, unknown>>): ClusterFacts {
   const hosts = asFields(config.nodes)?.hosts;
-  const nodes = (Array.isArray(hosts) ? hosts : [])
-    .map(asFields)
-    .flatMap((host, index): NodeFacts[] => (typeof host?.name === "string" ? [{ name: host.name, index }] : []));
+  const nodes = (Array.isArray(hosts) ? hosts : []).map(asFields).flatMap((host, index): NodeFacts[] => {
+    if (typeof host?.name !== "string") return [];
+    const capacity = asFields(host.capacity);
+    return [
+      {
+        name: host.name,
+        index,
+        ...(capacity ? { capacity: Object.fromEntries(Object.entries(capacity).map(([k, v]) => [k, String(v)])) } : {}),
+      },
+    ];
+  });
   const named = CLASS_KEYS.map((path) => path.reduce<unknown>((value, key) => asFields(value)?.[key], config));
   const storageClasses = [...new Set(named.filter((name): name is string => typeof name === "string"))];
   return { nodes, storageClasses, defaultStorageClass: nodes.length === 0 };

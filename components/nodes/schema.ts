@@ -3,6 +3,7 @@
 import { z } from "zod";
 import {
   bool,
+  byteQuantity,
   cidr,
   dnsSubdomain,
   enumOf,
@@ -81,6 +82,8 @@ const taintSchema = z.strictObject({
   effect: enumOf(["NoSchedule", "PreferNoSchedule", "NoExecute"]),
 });
 
+const CPU_QUANTITY = { error: "expected a CPU quantity: whole cores or millicores (e.g. 16 or 15500m)" };
+
 const nodeSchema = z.strictObject({
   /** The Kubernetes node name (the DaemonSet delivery selects the node by it). */
   name: dnsSubdomain(),
@@ -103,6 +106,21 @@ const nodeSchema = z.strictObject({
   labels: mapping((key) => isLabelKey(key) && key !== GPU_NODE_LABEL.key && !isReservedKey(key), NODE_LABEL_KEY, labelValue()).optional(),
   /** Taints the stack puts on the Node; pods the stack pins to it tolerate them. @default none */
   taints: z.array(taintSchema).optional(),
+  /**
+   * What the node can give pods (its allocatable resources): the whole-plan check then proves that
+   * the pods pinned to it fit. @default not checked
+   */
+  capacity: z
+    .strictObject({
+      /** Cores, whole or in millicores (e.g. 16 or 15500m). */
+      cpu: z
+        .string(CPU_QUANTITY)
+        .regex(/^[1-9][0-9]*m?$/, CPU_QUANTITY)
+        .optional(),
+      memory: byteQuantity().optional(),
+      "nvidia.com/gpu": integer(0, 64).optional(),
+    })
+    .optional(),
 });
 
 export const nodesSchema = z

@@ -178,3 +178,23 @@ describe("npm run render", () => {
     expect(existsSync(out)).toBe(false);
   }, 120_000);
 });
+
+describe("a node's declared capacity", () => {
+  it("becomes a fact, and render refuses prod when the pods pinned to the registry's node outgrow it", async () => {
+    const dir = tempDir("plan-capacity");
+    const document = parseDocument(readFileSync(join(__dirname, "..", "..", "stacks", "Pulumi.prod.yaml"), "utf8"));
+    document.setIn(["config", "spark-gpu-stack:nodes", "hosts", 0, "capacity"], { cpu: "500m", memory: "64Gi", "nvidia.com/gpu": 1 });
+    const stackFile = join(dir, "Pulumi.small.yaml");
+    writeFileSync(stackFile, document.toString());
+    expect(clusterFacts(readStackFile(stackFile).config).nodes?.[0]).toEqual({
+      name: "gpu-node-1",
+      index: 0,
+      capacity: { cpu: "500m", memory: "64Gi", "nvidia.com/gpu": "1" },
+    });
+    const error = await render(stackFile, join(dir, "out")).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PlanError);
+    expect((error as PlanError).message.split("\n")).toContainEqual(
+      expect.stringMatching(/^node-capacity: Node\/gpu-node-1 capacity\["cpu"\] /),
+    );
+  }, 120_000);
+});
