@@ -96,33 +96,35 @@ describe("npm run diff", () => {
     expectReplacementsFromTable(plan);
   });
 
-  it("flags a renamed registry namespace as data loss and exits non-zero unless allowed", async () => {
-    const stack = edited(["    port: 6001\n", "    port: 6001\n    namespace: images\n"]);
+  it("flags a renamed registry namespace: the protected images stop `pulumi up`, the mirror's cache is data loss unless allowed", async () => {
+    const stack = edited(["    port: 6001 #", "    namespace: images\n    port: 6001 #"]);
     const { code, plan } = await diffJson(stack);
     expect(code).toBe(EXIT_DATA_LOSS);
-    expect(named(plan, "kubernetes:core/v1:Namespace", "registry-namespace")).toMatchObject({
-      operation: "replace",
-      dataLoss: expect.stringContaining("namespace registry: deleting it deletes everything in it"),
-    });
-    expect(named(plan, "kubernetes:core/v1:PersistentVolumeClaim", "registry-data")?.dataLoss).toContain("claim registry/registry-data");
+    const protectedNote = expect.arrayContaining([expect.stringContaining("protect: `pulumi up` refuses to delete it")]);
+    expect(named(plan, "kubernetes:core/v1:Namespace", "registry-namespace")).toMatchObject({ operation: "replace", notes: protectedNote });
+    expect(named(plan, "kubernetes:core/v1:PersistentVolumeClaim", "registry-data")).toMatchObject({ notes: protectedNote });
+    expect(named(plan, "kubernetes:core/v1:PersistentVolumeClaim", "registry-data")?.dataLoss).toBeUndefined();
+    expect(named(plan, "kubernetes:core/v1:PersistentVolumeClaim", "registry-mirror-data")?.dataLoss).toContain(
+      "claim registry/registry-mirror-data",
+    );
     expectReplacementsFromTable(plan);
 
     const allowed = await diff(stack, "--allow-data-loss");
     expect(allowed.code, allowed.stderr).toBe(0);
-    expect(allowed.stdout).toMatch(/DATA LOSS: claim registry\/registry-data/);
+    expect(allowed.stdout).toMatch(/DATA LOSS: claim registry\/registry-mirror-data/);
     expect(allowed.stdout.trim().split("\n").at(-1)).toMatch(/^\+\d+ ~\d+ ±\d+ -\d+, [1-9]\d* DATA LOSS$/);
   });
 
-  it("replaces the DataNodes' StatefulSet on a changed HDFS storage size, and says what happens to the claims", async () => {
+  it("grows the DataNodes' claims in place on a changed HDFS storage size, leaving the StatefulSet alone", async () => {
     const { code, plan } = await diffJson(edited(["storageSize: 500Gi", "storageSize: 600Gi"]));
-    expect(code).toBe(EXIT_DATA_LOSS);
-    const dataNodes = named(plan, "kubernetes:apps/v1:StatefulSet", "hdfs-datanode");
-    expect(dataNodes).toMatchObject({ operation: "replace", deleteBeforeReplace: true });
-    expect(dataNodes?.changes).toEqual([
-      expect.objectContaining({ old: "500Gi", new: "600Gi", replaces: expect.stringMatching(/^spec\.volumeClaimTemplates /) }),
-    ]);
-    expect(dataNodes?.dataLoss).toContain("its claims survive only by persistentVolumeClaimRetentionPolicy.whenDeleted: Retain");
-    expect(plan.steps.map((s) => s.name)).toEqual(["hdfs-datanode"]);
+    expect(code).toBe(0);
+    // The StatefulSet ignores its claim templates; each claim (and, in local mode, its volume) is patched.
+    expect(named(plan, "kubernetes:apps/v1:StatefulSet", "hdfs-datanode")).toBeUndefined();
+    const claims = plan.steps.filter((s) => s.type === "kubernetes:core/v1:PersistentVolumeClaimPatch");
+    expect(claims.map((s) => [s.operation, s.name])).toEqual([0, 1, 2].map((i) => ["update", `hdfs-datanode-data-${i}`]));
+    for (const claim of claims)
+      expect(claim.changes).toEqual([expect.objectContaining({ path: "spec.resources.requests.storage", old: "500Gi", new: "600Gi" })]);
+    expect(plan.summary.dataLoss).toBe(0);
     expectReplacementsFromTable(plan);
   });
 
@@ -141,7 +143,7 @@ describe("npm run diff", () => {
     expectReplacementsFromTable(plan);
   });
 
-  it("shows a new node as only that node's files, and its applier as the nodes' one new resource", async () => {
+  it("shows a new node as only that node's files, and its applier and labels as the nodes' new resources", async () => {
     const node = [
       "      - name: gpu-node-4",
       "        address: 192.0.2.24",
@@ -149,16 +151,19 @@ describe("npm run diff", () => {
       "        gpu: true",
       "        hostKey: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKLOW9GDOpkkztV63neQKpSrRP7nk9/KVBHd/ZqYYCV5",
       "",
-      "  spark-gpu-stack:gpu:",
+      "  spark-gpu-stack:storage:",
     ].join("\n");
-    const { code, plan } = await diffJson(edited(["\n  spark-gpu-stack:gpu:", `\n${node}`]));
+    const { code, plan } = await diffJson(edited(["\n  spark-gpu-stack:storage:", `\n${node}`]));
     expect(code).toBe(0);
     expect(plan.nodes.map((n) => [n.node, n.status])).toEqual([["gpu-node-4", "added"]]);
     expect(plan.nodes[0].files.map((f) => f.path)).toContain("/etc/systemd/system/containerd.service.d/http-proxy.conf");
-    // The new node's applier is the one new resource of the nodes, and no other node's changes
-    // (a GPU node may also move what counts GPU nodes, such as the readiness check).
+    // The new node's applier and its labels are the nodes' only new resources, and no other node
+    // changes (a GPU node may also move what counts GPU nodes, such as the readiness check).
     const ofNodes = plan.steps.filter((s) => s.parents.includes("nodes"));
-    expect(ofNodes.map((s) => [s.operation, s.name])).toEqual([["create", "nodes-gpu-node-4"]]);
+    expect(ofNodes.map((s) => [s.operation, s.name])).toEqual([
+      ["create", "nodes-gpu-node-4"],
+      ["create", "nodes-gpu-node-4-labels"],
+    ]);
     expect(plan.summary.dataLoss).toBe(0);
   });
 
