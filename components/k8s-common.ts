@@ -138,3 +138,41 @@ export function tolerates(toleration: { key?: string; operator?: string; value?:
   if (toleration.key !== taint.key) return false;
   return toleration.operator === "Exists" || (toleration.value ?? "") === (taint.value ?? "");
 }
+
+/** Where a kubectl pod mounts the ConfigMap holding its script. */
+const KUBECTL_SCRIPTS_DIR = "/scripts";
+
+/**
+ * The pod spec parts of a job that runs one script with kubectl: the nonroot user, a read-only root,
+ * the script from the ConfigMap `configMap`, and a writable /tmp, where kubectl keeps its discovery
+ * cache ($HOME).
+ */
+export function kubectlScriptPod(input: {
+  readonly name: string;
+  readonly kubectlVersion: string;
+  readonly configMap: string;
+  readonly script: string;
+  readonly env?: readonly { readonly name: string; readonly value?: string }[];
+}) {
+  return {
+    securityContext: nonRootPodSecurity(KUBECTL_USER),
+    containers: [
+      {
+        name: input.name,
+        image: kubectlImage(input.kubectlVersion),
+        command: ["/bin/sh", `${KUBECTL_SCRIPTS_DIR}/${input.script}`],
+        env: [...(input.env ?? []), { name: "HOME", value: "/tmp" }],
+        resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "200m", memory: "128Mi" } },
+        securityContext: readOnlyContainer(),
+        volumeMounts: [
+          { name: "scripts", mountPath: KUBECTL_SCRIPTS_DIR, readOnly: true },
+          { name: "tmp", mountPath: "/tmp" },
+        ],
+      },
+    ],
+    volumes: [
+      { name: "scripts", configMap: { name: input.configMap, defaultMode: 0o555 } },
+      { name: "tmp", emptyDir: {} },
+    ],
+  };
+}

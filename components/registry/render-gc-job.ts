@@ -2,7 +2,7 @@
 // and a ServiceAccount that may only switch the registry Deployment's args, wait for it, and exec
 // `registry garbage-collect` in its pod. Pure specs; index.ts declares them.
 import type { input as Input } from "@pulumi/kubernetes/types";
-import { KUBECTL_USER, kubectlImage, labelsOf, nonRootPodSecurity, readOnlyContainer } from "../k8s-common";
+import { kubectlScriptPod, labelsOf } from "../k8s-common";
 import { SERVER_NAMES } from "./render-server";
 
 /** Every object of the GC job: ServiceAccount, Role, RoleBinding, ConfigMap and CronJob. */
@@ -11,7 +11,6 @@ export const GC_NAME = "registry-gc";
 export const GC_ROLLOUT_TIMEOUT_SECONDS = 300;
 /** The ConfigMap key of the script. */
 export const GC_SCRIPT_FILE = "gc.sh";
-const SCRIPTS_DIR = "/scripts";
 
 const metadataOf = (namespace: string) => ({ name: GC_NAME, namespace, labels: labelsOf(GC_NAME) });
 
@@ -76,26 +75,7 @@ export function renderGcCronJob(input: GcCronJobInput) {
               restartPolicy: "Never",
               // Room for the script's exit trap to put the registry back to read-write.
               terminationGracePeriodSeconds: GC_ROLLOUT_TIMEOUT_SECONDS + 30,
-              securityContext: nonRootPodSecurity(KUBECTL_USER),
-              containers: [
-                {
-                  name: "gc",
-                  image: kubectlImage(input.kubectlVersion),
-                  command: ["/bin/sh", `${SCRIPTS_DIR}/${GC_SCRIPT_FILE}`],
-                  // kubectl keeps its discovery cache under $HOME.
-                  env: [{ name: "HOME", value: "/tmp" }],
-                  resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "200m", memory: "128Mi" } },
-                  securityContext: readOnlyContainer(),
-                  volumeMounts: [
-                    { name: "scripts", mountPath: SCRIPTS_DIR, readOnly: true },
-                    { name: "tmp", mountPath: "/tmp" },
-                  ],
-                },
-              ],
-              volumes: [
-                { name: "scripts", configMap: { name: GC_NAME, defaultMode: 0o555 } },
-                { name: "tmp", emptyDir: {} },
-              ],
+              ...kubectlScriptPod({ name: "gc", kubectlVersion: input.kubectlVersion, configMap: GC_NAME, script: GC_SCRIPT_FILE }),
             },
           },
         },

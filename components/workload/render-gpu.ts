@@ -2,7 +2,7 @@
 // and the Job that proves the GPUs are schedulable (components/workload/scripts/gpu-ready.sh).
 import type { input as Input } from "@pulumi/kubernetes/types";
 import { plainChecksum } from "../checksum";
-import { KUBECTL_USER, kubectlImage, labelsOf, nonRootPodSecurity, readOnlyContainer } from "../k8s-common";
+import { kubectlScriptPod, labelsOf } from "../k8s-common";
 import { readScript } from "../scripts";
 import { NO_GPU_ENV } from "./render-pods";
 import type { GpuScheduling } from "./render-spark";
@@ -57,7 +57,6 @@ export const GPU_READY_SCRIPT = readScript("workload", GPU_READY_SCRIPT_FILE);
  * nodes, and the deadline only catches a pod that never ran.
  */
 export const GPU_READY_START_SECONDS = 300;
-const SCRIPTS_DIR = "/scripts";
 
 export interface GpuReadyInput {
   readonly namespace: string;
@@ -137,32 +136,18 @@ export function renderGpuReadyJob(input: GpuReadyInput) {
         restartPolicy: "Never",
         // It may land on a GPU node, which can be tainted.
         tolerations: [...input.scheduling.tolerations],
-        securityContext: nonRootPodSecurity(KUBECTL_USER),
-        containers: [
-          {
-            name: GPU_READY_NAME,
-            image: kubectlImage(input.kubectlVersion),
-            command: ["/bin/sh", `${SCRIPTS_DIR}/${GPU_READY_SCRIPT_FILE}`],
-            env: [
-              { name: "GPU_NODES", value: input.nodes.join(" ") },
-              { name: "GPU_NODE_SELECTOR", value: labelSelector(input.scheduling.nodeSelector) },
-              { name: "TIMEOUT_SECONDS", value: String(input.timeoutSeconds) },
-              // kubectl keeps its discovery cache under $HOME.
-              { name: "HOME", value: "/tmp" },
-              NO_GPU_ENV,
-            ],
-            resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "200m", memory: "128Mi" } },
-            securityContext: readOnlyContainer(),
-            volumeMounts: [
-              { name: "scripts", mountPath: SCRIPTS_DIR, readOnly: true },
-              { name: "tmp", mountPath: "/tmp" },
-            ],
-          },
-        ],
-        volumes: [
-          { name: "scripts", configMap: { name: GPU_READY_NAME, defaultMode: 0o555 } },
-          { name: "tmp", emptyDir: {} },
-        ],
+        ...kubectlScriptPod({
+          name: GPU_READY_NAME,
+          kubectlVersion: input.kubectlVersion,
+          configMap: GPU_READY_NAME,
+          script: GPU_READY_SCRIPT_FILE,
+          env: [
+            { name: "GPU_NODES", value: input.nodes.join(" ") },
+            { name: "GPU_NODE_SELECTOR", value: labelSelector(input.scheduling.nodeSelector) },
+            { name: "TIMEOUT_SECONDS", value: String(input.timeoutSeconds) },
+            NO_GPU_ENV,
+          ],
+        }),
       },
     },
   } satisfies Input.batch.v1.JobSpec;
