@@ -10,6 +10,7 @@ import { GpuSupport } from "./components/workload/gpu";
 import { HdfsCluster } from "./components/hdfs";
 import { ClaimStorage } from "./components/storage";
 import { planStorage, volumeDirectories } from "./components/storage/render";
+import { hostNetworks } from "./components/ipv4";
 
 const { config, secrets } = loadConfig();
 // Which claims get local volumes, on which nodes: the nodes' scripts make their directories.
@@ -40,6 +41,10 @@ const registry = new PrivateRegistry("registry", {
   password: secrets.registryPassword,
   nodes: nodes.ref,
   podCidr: config.cluster.podCidr,
+  nodeNetworks: hostNetworks(
+    config.nodes.subnet,
+    config.nodes.hosts.map((host) => host.address),
+  ),
   storage: storage.ref,
   tls: registryTls,
 });

@@ -45,3 +45,13 @@ export function octetWildcards(cidr: string): string[] {
   const head = network.toByteArray().slice(0, octets);
   return Array.from({ length: 2 ** (octets * 8 - prefix) }, (_, i) => [...head.slice(0, -1), head[octets - 1] + i, "*"].join("."));
 }
+
+/**
+ * The networks holding exactly the given hosts: their subnet when one is given, else each address as
+ * a /32; undefined when there is none, or a host is known only by name.
+ */
+export function hostNetworks(subnet: string | undefined, addresses: readonly string[]): string[] | undefined {
+  if (subnet !== undefined) return [subnet];
+  if (addresses.length === 0 || !addresses.every(isIpv4)) return undefined;
+  return [...new Set(addresses)].map((address) => `${address}/32`);
+}

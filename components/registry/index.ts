@@ -61,6 +61,8 @@ export interface PrivateRegistryArgs {
   readonly nodes?: NodesReadyRef;
   /** The cluster's pod network (`cluster.podCidr`): pods never need the registry's servers. */
   readonly podCidr: string;
+  /** Where the nodes connect from, when known: only they reach the pull process and the mirror. */
+  readonly nodeNetworks?: readonly string[];
   /** The class of claims without one of their own, and the local volumes they wait for. */
   readonly storage?: StorageRef;
   /** The certificate both servers present; absent: plain HTTP (loopback, or `registry.insecure`). */
@@ -177,6 +179,7 @@ export class PrivateRegistry extends pulumi.ComponentResource {
     const policies = renderRegistryNetworkPolicies({
       namespace,
       podCidr: args.podCidr,
+      nodeNetworks: args.nodeNetworks,
       ui: config.ui.enabled,
       mirror: mirrorAddress !== undefined,
     });

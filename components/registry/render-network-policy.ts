@@ -10,6 +10,11 @@ export interface RegistryNetworkInput {
   readonly namespace: string;
   /** The cluster's pod network: connections from it are pods', which never need the servers. */
   readonly podCidr: string;
+  /**
+   * Where the nodes connect from, when the config knows (`nodes.subnet` or their addresses): then
+   * only they reach the pull process and the mirror, neither of which anyone else needs.
+   */
+  readonly nodeNetworks?: readonly string[];
   readonly ui: boolean;
   readonly mirror: boolean;
 }
@@ -30,13 +35,15 @@ function policy(
 
 /**
  * Every pod in the namespace is isolated (the GC job serves nothing); the registry answers on its
- * port to the UI and to any address outside the pod network, the mirror to those addresses only, and
- * the UI to anyone: its NodePort traffic reaches it masqueraded, at times from a node's tunnel
+ * read-write port to the UI and to any address outside the pod network (the image build pushes from
+ * outside), its pull process and the mirror to the nodes (or, when their addresses are unknown, to
+ * those outside addresses), and the UI to anyone: its NodePort traffic reaches it masqueraded, at times from a node's tunnel
  * address inside the pod network, so no address rule can tell browsers from pods. Keyed by the
  * part of the registry each one is for.
  */
 export function renderRegistryNetworkPolicies(input: RegistryNetworkInput) {
   const outsidePods = { ipBlock: { cidr: "0.0.0.0/0", except: [input.podCidr] } };
+  const nodes = input.nodeNetworks?.map((cidr) => ({ ipBlock: { cidr } })) ?? [outsidePods];
   const ui = { matchLabels: labelsOf(UI_NAME) };
   const server = (name: string) => ({ matchLabels: labelsOf(name) });
   return {
@@ -44,12 +51,12 @@ export function renderRegistryNetworkPolicies(input: RegistryNetworkInput) {
     server: policy(input.namespace, SERVER_NAMES.registry.deployment, server(SERVER_NAMES.registry.deployment), [
       { from: [...(input.ui ? [{ podSelector: ui }] : []), outsidePods], ports: tcp(CONTAINER_PORT) },
       // The read-only pull process: only nodes pull, through its hostPort.
-      { from: [outsidePods], ports: tcp(PULL_CONTAINER_PORT) },
+      { from: nodes, ports: tcp(PULL_CONTAINER_PORT) },
     ]),
     ...(input.mirror
       ? {
           mirror: policy(input.namespace, SERVER_NAMES.mirror.deployment, server(SERVER_NAMES.mirror.deployment), [
-            { from: [outsidePods], ports: tcp(CONTAINER_PORT) },
+            { from: nodes, ports: tcp(CONTAINER_PORT) },
           ]),
         }
       : {}),

@@ -1,7 +1,7 @@
 // The IPv4 helper the schemas and checks share: the forms the config accepts, and the edges of a
 // network that decide whether a node is covered by nodes.subnet in NO_PROXY.
 import { describe, expect, it } from "vitest";
-import { inNetwork, isIpv4, isLoopbackIpv4, isNetworkCidr, octetWildcards } from "../../components/ipv4";
+import { hostNetworks, inNetwork, isIpv4, isLoopbackIpv4, isNetworkCidr, octetWildcards } from "../../components/ipv4";
 
 describe("ipv4", () => {
   it("accepts dotted quads only, as NO_PROXY and daemon.json write them", () => {
@@ -44,5 +44,14 @@ describe("octetWildcards", () => {
     const patterns = octetWildcards("10.96.0.0/12");
     expect(patterns).toHaveLength(16);
     expect([patterns[0], patterns[15]]).toEqual(["10.96.*", "10.111.*"]);
+  });
+});
+
+describe("hostNetworks", () => {
+  it("is the subnet when there is one, else each address as a /32, and unknown with a host known by name or no host", () => {
+    expect(hostNetworks("192.0.2.0/24", ["192.0.2.21", "gpu-1.example.com"])).toEqual(["192.0.2.0/24"]);
+    expect(hostNetworks(undefined, ["192.0.2.21", "192.0.2.22", "192.0.2.21"])).toEqual(["192.0.2.21/32", "192.0.2.22/32"]);
+    expect(hostNetworks(undefined, ["192.0.2.21", "gpu-2.example.com"])).toBeUndefined();
+    expect(hostNetworks(undefined, [])).toBeUndefined();
   });
 });

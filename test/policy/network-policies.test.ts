@@ -105,10 +105,13 @@ describe("the prod stack's network policies", () => {
     expect(allowed(pod("StatefulSet/hdfs/hdfs-datanode"), "StatefulSet/hdfs/hdfs-namenode", 8080)).toBe(false);
   });
 
-  it("lets node and outside addresses reach the servers' port (hostPort pulls, the image push) and anyone reach the UI's", () => {
+  it("lets node and outside addresses reach the read-write port (the image push), only nodes the pull process and the mirror, and anyone the UI", () => {
     expect(allowed(NODE, "Deployment/registry/registry", 5000)).toBe(true);
     expect(allowed(OUTSIDE, "Deployment/registry/registry", 5000)).toBe(true);
     expect(allowed(NODE, "Deployment/registry/registry-mirror", 5000)).toBe(true);
+    // nodes.subnet is known in prod: the mirror (which spends the proxy login) is no relay for others.
+    expect(allowed(OUTSIDE, "Deployment/registry/registry-mirror", 5000)).toBe(false);
+    expect(allowed(OUTSIDE, "Deployment/registry/registry", 5001)).toBe(false);
     expect(allowed(OUTSIDE, "Deployment/registry/registry-ui", 8080)).toBe(true);
     expect(allowed(OTHER_POD, "Deployment/registry/registry-ui", 8080)).toBe(true);
     expect(allowed(OUTSIDE, "Deployment/registry/registry-ui", 5000)).toBe(false);
