@@ -150,7 +150,7 @@ export function parseStackConfig(
   if ("proxy" in valid && valid.proxy === undefined && secretsPresent.has("proxyUsername")) {
     report("proxy", "expected a proxy section (http URL) when proxy credentials are set");
   }
-  if (valid.nodes?.delivery === "ssh" && valid.nodes.hosts.length > 0 && !secretsPresent.has("sshPrivateKey")) {
+  if (sshDeliversTo(valid, raw) && !secretsPresent.has("sshPrivateKey")) {
     report("sshPrivateKey", 'expected the secret sshPrivateKey when nodes.delivery is "ssh" (or set nodes.delivery to "daemonset")');
   }
   if (secretsPresent.has("proxyUsername")) {
@@ -169,7 +169,10 @@ export function parseStackConfig(
       `expected false when the registry's own certificate is given (${tlsGiven.join(", ")}): it serves TLS with it`,
     );
   }
-  reportCrossSectionProblems(valid, report);
+  // A check across sections may quote a value nobody wrote: say so, or the user looks for it in vain.
+  reportCrossSectionProblems(valid, (path, message) =>
+    report(path, message.includes(", got ") && valueAt(raw, path) === undefined ? `${message} (the default)` : message),
+  );
   return problems.length > 0 ? { problems } : { config: valid as StackConfig };
 }
 
@@ -186,6 +189,31 @@ function jvmFetches(app: SparkApplicationConfig): [string, string][] {
     }
   }
   return fetched;
+}
+
+/**
+ * Whether nodes are configured over SSH, judged from the raw section when it failed its own checks
+ * (reported already), so a missing key shows up now rather than after those are fixed.
+ */
+function sshDeliversTo(valid: Partial<StackConfig>, raw: Record<string, unknown>): boolean {
+  if (valid.nodes !== undefined) return valid.nodes.delivery === "ssh" && valid.nodes.hosts.length > 0;
+  const nodes = valueAt(raw, "nodes") as { delivery?: unknown; hosts?: unknown } | undefined;
+  return (
+    typeof nodes === "object" &&
+    nodes !== null &&
+    (nodes.delivery ?? "ssh") === "ssh" &&
+    Array.isArray(nodes.hosts) &&
+    nodes.hosts.length > 0
+  );
+}
+
+/** The raw value at a problem's key path (`registry.host`, `spark.applications[0].sparkConf["k"]`). */
+function valueAt(raw: Record<string, unknown>, path: string): unknown {
+  const keys = [...path.matchAll(/([^.[\]]+)|\[(\d+)\]|\["([^"]*)"\]/g)].map((m) => m[1] ?? m[2] ?? m[3]);
+  return keys.reduce<unknown>(
+    (value, key) => (typeof value === "object" && value !== null ? (value as Record<string, unknown>)[key] : undefined),
+    raw,
+  );
 }
 
 /** Reads a section from Pulumi config: structured values arrive as JSON text. */

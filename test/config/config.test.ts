@@ -74,6 +74,16 @@ describe("stack config", () => {
     expect(message).not.toContain("alice");
   });
 
+  it("asks for the SSH key at once, even while the nodes section has problems of its own", () => {
+    const hosts = [{ name: "gpu-1", address: "not an address", runtime: "docker", hostKey: "x" }];
+    expect(problems({ nodes: { hosts } }).map((p) => p.split(":")[0])).toEqual([
+      "nodes.hosts[0].address",
+      "nodes.hosts[0].hostKey",
+      "sshPrivateKey",
+    ]);
+    expect(problems({ nodes: { delivery: "daemonset", hosts } }).map((p) => p.split(":")[0])).not.toContain("sshPrivateKey");
+  });
+
   it("wants proxy credentials in pairs, with a proxy to use them", () => {
     expect(problems({}, ["proxyUsername"])).toEqual([
       "proxyPassword: expected both proxyUsername and proxyPassword (secrets) or neither",

@@ -124,6 +124,12 @@ describe("nodes config", () => {
     }
   });
 
+  it("says when the value it quotes is the default, which a misspelled section leaves in place", () => {
+    const hosts = [GPU_NODE, { ...GPU_NODE, name: "gpu-2", address: "192.0.2.22" }];
+    const [message] = problems({ nodes: { hosts } }).filter((p) => p.startsWith("registry.host:"));
+    expect(message).toMatch(/, got "127\.0\.0\.1" \(the default\)$/);
+  });
+
   it("rejects duplicate node names and addresses, naming both entries", () => {
     const hosts = [GPU_NODE, { ...GPU_NODE, address: "192.0.2.22" }, { ...GPU_NODE, name: "gpu-3" }];
     expect(problems({ registry: REGISTRY, nodes: { hosts } })).toEqual([
