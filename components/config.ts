@@ -171,7 +171,7 @@ export function parseStackConfig(
   }
   // A check across sections may quote a value nobody wrote: say so, or the user looks for it in vain.
   reportCrossSectionProblems(valid, (path, message) =>
-    report(path, message.includes(", got ") && valueAt(raw, path) === undefined ? `${message} (the default)` : message),
+    report(path, /, got (?!nothing$)/.test(message) && valueAt(raw, path) === undefined ? `${message} (the default)` : message),
   );
   return problems.length > 0 ? { problems } : { config: valid as StackConfig };
 }
