@@ -68,6 +68,12 @@ export class NodeRuntimeConfig extends pulumi.ComponentResource {
     const { config } = args;
     const rendered = config.hosts.map((node) => renderNode(node, args));
     const unverified = config.delivery === "ssh" ? config.hosts.filter((node) => node.hostKey === undefined) : [];
+    if (config.bastion !== undefined && config.bastion.hostKey === undefined) {
+      pulumi.log.warn(
+        `nodes.acceptUnknownHostKeys: every node's apply script, proxy credentials inside, passes through whatever host answers at the bastion ${config.bastion.host}: set nodes.bastion.hostKey`,
+        this,
+      );
+    }
     if (unverified.length > 0) {
       pulumi.log.warn(
         `nodes.acceptUnknownHostKeys: the apply script, proxy credentials inside, goes to whatever host answers at ${unverified.map((n) => `${n.name} (${n.address})`).join(", ")}: set nodes.hosts[].hostKey`,
@@ -98,7 +104,7 @@ export class NodeRuntimeConfig extends pulumi.ComponentResource {
         appliers.push(
           namespace
             ? this.applyWithDaemonSet(name, r, namespace, config.daemonsetImage, checksumKey, previousBatch)
-            : this.applyOverSsh(name, r, args.sshPrivateKey, previousBatch),
+            : this.applyOverSsh(name, r, args.sshPrivateKey, config.bastion, previousBatch),
         );
       }
     }
@@ -142,18 +148,26 @@ export class NodeRuntimeConfig extends pulumi.ComponentResource {
     this.registerOutputs({ ready: this.ref.ready, applied: this.applied, files: this.renderedFiles });
   }
 
-  /** Pipes the script into `sh -s` over SSH; re-runs when the script changes. */
+  /** Pipes the script into `sh -s` over SSH (through the bastion, if any); re-runs when the script changes. */
   private applyOverSsh(
     name: string,
     r: RenderedNode,
     privateKey: pulumi.Input<string> | undefined,
+    bastion: NodesConfig["bastion"],
     after: pulumi.Resource[],
   ): command.remote.Command {
     const { node } = r;
     return new command.remote.Command(
       `${name}-${node.name}`,
       {
-        connection: { host: node.address, port: node.sshPort, user: node.sshUser, privateKey, hostKey: node.hostKey },
+        connection: {
+          host: node.address,
+          port: node.sshPort,
+          user: node.sshUser,
+          privateKey,
+          hostKey: node.hostKey,
+          ...(bastion !== undefined ? { proxy: { ...bastion, privateKey } } : {}),
+        },
         create: node.sshUser === "root" ? "sh -s" : "sudo -n sh -s",
         stdin: r.script,
         triggers: [r.hash],

@@ -155,8 +155,39 @@ export const nodesSchema = z
      * node's address when that node has no `hostKey`. Render and preview warn about it. @default false
      */
     acceptUnknownHostKeys: bool().default(false),
+    /**
+     * A jump host the `ssh` delivery reaches every node through (`connection.proxy`), with the same
+     * private key, for networks where the nodes are not reachable directly. Its `hostKey` is required
+     * as a node's is. @default none: straight to each node
+     */
+    bastion: z
+      .strictObject({
+        host: host(),
+        /** @default 22 */
+        port: port().default(22),
+        /** @default "root" */
+        user: nonEmptyString().default("root"),
+        hostKey: hostKey().optional(),
+      })
+      .optional(),
   })
   .superRefine((nodes, ctx) => {
+    if (nodes.bastion !== undefined && nodes.delivery !== "ssh") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["bastion"],
+        input: nodes.bastion,
+        message: `expected no bastion with nodes.delivery "${nodes.delivery}", which reaches the nodes through the cluster`,
+      });
+    }
+    if (nodes.bastion !== undefined && nodes.bastion.hostKey === undefined && !nodes.acceptUnknownHostKeys) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["bastion", "hostKey"],
+        input: undefined,
+        message: `expected the bastion's SSH host key (ssh-keyscan -t ed25519 ${nodes.bastion.host}, checked out of band), or nodes.acceptUnknownHostKeys: true to trust whatever host answers`,
+      });
+    }
     // The API server keeps one taint per key and effect.
     nodes.hosts.forEach((node, i) => {
       const taints = node.taints ?? [];

@@ -197,6 +197,17 @@ describe("the daemonset image", () => {
   });
 });
 
+describe("a bastion", () => {
+  it("carries every node's connection through the jump host, verified by its own key, with the same private key", async () => {
+    const bastion = { host: "198.51.100.10", user: "jump", hostKey: HOST_KEYS[2] };
+    const { rt } = await renderNodes({ bastion, hosts: seedNodes().slice(0, 2) });
+    const connections = rt.ofType(COMMAND).map((c) => (c.wire as any).connection);
+    expect(connections).toHaveLength(2);
+    for (const c of connections) expect(plain(c).proxy).toMatchObject({ ...bastion, port: 22, privateKey: SSH_KEY });
+    for (const c of connections) expect(JSON.stringify(masked(c))).not.toContain(SSH_KEY);
+  });
+});
+
 describe("applied hash", () => {
   it("leaves the credentials out: other credentials, same hash, other script", async () => {
     const first = await renderNodes({ hosts: seedNodes().slice(0, 1) }, { credentials: PROXY_CREDENTIALS });

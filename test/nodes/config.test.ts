@@ -114,6 +114,17 @@ describe("nodes config", () => {
     ]);
   });
 
+  it("wants a bastion's host key like a node's, and no bastion without SSH", () => {
+    const bastion = { host: "198.51.100.10" };
+    expect(problems({ nodes: { hosts: [GPU_NODE], bastion } })).toEqual([
+      "nodes.bastion.hostKey: expected the bastion's SSH host key (ssh-keyscan -t ed25519 198.51.100.10, checked out of band), or nodes.acceptUnknownHostKeys: true to trust whatever host answers, got nothing",
+    ]);
+    expect(problems({ nodes: { hosts: [GPU_NODE], bastion, acceptUnknownHostKeys: true } })).toEqual([]);
+    expect(problems({ nodes: { delivery: "daemonset", hosts: [GPU_NODE], bastion: { ...bastion, hostKey: GPU_NODE.hostKey } } })).toEqual([
+      expect.stringMatching(/^nodes\.bastion: expected no bastion with nodes\.delivery "daemonset"/),
+    ]);
+  });
+
   it("rejects a loopback registry host once more than one node pulls from it", () => {
     const hosts = [GPU_NODE, { ...GPU_NODE, name: "gpu-2", address: "192.0.2.22" }];
     expect(problems({ nodes: { hosts: [GPU_NODE] } })).toEqual([]);
