@@ -1,10 +1,11 @@
 // The image's Python applications (images/spark-pytorch/app/) run by this machine's python3, with
 // stand-ins for torch and pyspark (test/workload/python-standins/) and, for the smoke run's image
 // check, a local HTTPS server playing the API server with the pods' kubelet-reported images.
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort, run, runOk, startDaemon, tempDir, type Daemon } from "../harness/daemons";
+import { run, tempDir, type Daemon } from "../harness/daemons";
+import { fakeServiceAccount, SERVICE_ACCOUNT_PATH, startApiStandIn } from "../harness/service-account";
 
 const APP_DIR = join(__dirname, "../../images/spark-pytorch/app");
 const STANDINS = join(__dirname, "python-standins");
@@ -47,41 +48,14 @@ let smoke: string;
 
 beforeAll(async () => {
   const dir = tempDir("smoke");
-  const serviceAccountDir = join(dir, "serviceaccount");
-  mkdirSync(serviceAccountDir);
-  await runOk("openssl", [
-    "req",
-    "-x509",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-days",
-    "1",
-    "-subj",
-    "/CN=kubernetes",
-    "-addext",
-    "subjectAltName=IP:127.0.0.1",
-    "-keyout",
-    join(dir, "tls.key"),
-    "-out",
-    join(serviceAccountDir, "ca.crt"),
-  ]);
-  writeFileSync(join(serviceAccountDir, "token"), "t0ken\n");
-  writeFileSync(join(serviceAccountDir, "namespace"), "spark");
+  const account = await fakeServiceAccount(dir, "t0ken", "spark");
   // The application as built into the image, reading the service account from the temporary directory.
-  const deployed = JSON.stringify("/var/run/secrets/kubernetes.io/serviceaccount");
+  const deployed = JSON.stringify(SERVICE_ACCOUNT_PATH);
   const source = readFileSync(join(APP_DIR, "smoke.py"), "utf8");
   expect(source).toContain(deployed);
   smoke = join(dir, "smoke.py");
-  writeFileSync(smoke, source.replace(deployed, JSON.stringify(serviceAccountDir)));
-  writeFileSync(join(dir, "api.py"), API_STUB);
-  port = await freePort();
-  api = await startDaemon(
-    "api-stub",
-    "python3",
-    [join(dir, "api.py"), String(port), join(serviceAccountDir, "ca.crt"), join(dir, "tls.key"), JSON.stringify(PODS)],
-    { ready: async () => (await run("python3", ["-c", `import socket; socket.create_connection(("127.0.0.1", ${port}), 1)`])).code === 0 },
-  );
+  writeFileSync(smoke, source.replace(deployed, JSON.stringify(account.serviceAccountDir)));
+  ({ api, port } = await startApiStandIn(dir, API_STUB, account, [JSON.stringify(PODS)]));
 });
 
 afterAll(async () => {

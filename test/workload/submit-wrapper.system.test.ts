@@ -7,7 +7,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DRIVER_PHASE_SCRIPT, OWNER_PLACEHOLDERS, SUBMIT_SCRIPT } from "../../components/workload/render-submit";
 import { DRIVER_POD_NAME_ENV, PENDING_TIMEOUT_ENV, SUBMIT_FILES, SUBMIT_PATHS } from "../../components/workload/render-spark";
-import { freePort, run, runOk, startDaemon, tempDir, type Daemon } from "../harness/daemons";
+import { run, tempDir, type Daemon } from "../harness/daemons";
+import { fakeServiceAccount, SERVICE_ACCOUNT_PATH, startApiStandIn } from "../harness/service-account";
 
 function executable(path: string, content: string): void {
   writeFileSync(path, content);
@@ -235,42 +236,14 @@ describe("driver-phase", () => {
   beforeAll(async () => {
     const dir = tempDir("driver-phase");
     deleted = join(dir, "deleted");
-    serviceAccountDir = join(dir, "serviceaccount");
-    mkdirSync(serviceAccountDir);
-    await runOk("openssl", [
-      "req",
-      "-x509",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-days",
-      "1",
-      "-subj",
-      "/CN=kubernetes",
-      "-addext",
-      "subjectAltName=IP:127.0.0.1",
-      "-keyout",
-      join(dir, "tls.key"),
-      "-out",
-      join(serviceAccountDir, "ca.crt"),
-    ]);
-    writeFileSync(join(serviceAccountDir, "token"), "s3rvice-account-token\n");
-    writeFileSync(join(serviceAccountDir, "namespace"), "jobs");
+    const account = await fakeServiceAccount(dir, "s3rvice-account-token", "jobs");
+    serviceAccountDir = account.serviceAccountDir;
     script = join(dir, "driver-phase");
     // The lookup as deployed, reading the service account from the temporary directory instead.
-    const deployed = JSON.stringify("/var/run/secrets/kubernetes.io/serviceaccount");
+    const deployed = JSON.stringify(SERVICE_ACCOUNT_PATH);
     expect(DRIVER_PHASE_SCRIPT).toContain(deployed);
     executable(script, DRIVER_PHASE_SCRIPT.replace(deployed, JSON.stringify(serviceAccountDir)));
-    writeFileSync(join(dir, "api.py"), API_STUB);
-    port = await freePort();
-    api = await startDaemon(
-      "api-stub",
-      "python3",
-      [join(dir, "api.py"), String(port), join(serviceAccountDir, "ca.crt"), join(dir, "tls.key"), "s3rvice-account-token", deleted],
-      {
-        ready: async () => (await run("python3", ["-c", `import socket; socket.create_connection(("127.0.0.1", ${port}), 1)`])).code === 0,
-      },
-    );
+    ({ api, port } = await startApiStandIn(dir, API_STUB, account, ["s3rvice-account-token", deleted]));
   });
 
   afterAll(async () => {
