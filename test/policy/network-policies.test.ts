@@ -6,8 +6,7 @@ import { renderHdfsNetworkPolicy } from "../../components/hdfs/render-network-po
 import { renderRegistryNetworkPolicies } from "../../components/registry/render-network-policy";
 import { podsOf, type PlanResource } from "../../policy/plan";
 import { plain } from "../../tools/mock-runtime";
-import { render } from "../../tools/render";
-import { tempDir } from "../harness/daemons";
+import { renderedStack } from "../harness/rendered";
 import { validateKubernetesObject } from "../harness/kubernetes-schema";
 import { ingressAllowed, matchesSelector, type Host, type NetworkPolicyObject, type Pod } from "../harness/network-policy";
 
@@ -18,7 +17,7 @@ interface RenderedStack {
 }
 
 async function renderStack(stack: string): Promise<RenderedStack> {
-  const { resources } = await render(stack, tempDir(`network-${stack}`));
+  const { resources } = await renderedStack(stack);
   const plan: PlanResource[] = resources
     .filter((r) => r.custom)
     .map((r) => ({ type: r.type, name: r.name, props: plain(r.wire) as Record<string, unknown> }));

@@ -14,6 +14,7 @@ import { planViolations } from "../../policy/rules";
 import { masked } from "../../tools/mock-runtime";
 import { PlanError, readStackFile, render } from "../../tools/render";
 import { tempDir } from "../harness/daemons";
+import { renderedStack } from "../harness/rendered";
 
 interface Rendered {
   readonly plan: PlanResource[];
@@ -23,7 +24,7 @@ interface Rendered {
 }
 
 async function rendered(stack: string): Promise<Rendered> {
-  const result = await render(stack, tempDir(`plan-${stack}`));
+  const result = await renderedStack(stack);
   return {
     plan: result.resources.filter((r) => r.custom).map((r) => ({ type: r.type, name: r.name, props: masked(r.wire) })),
     facts: clusterFacts(readStackFile(stack).config),

@@ -7,13 +7,12 @@ import { podSecurityRule } from "../../policy/pod-security";
 import { renderNamespace } from "../../components/k8s-common";
 import { renderSparkApplication } from "../../components/workload/render-operator";
 import { plain } from "../../tools/mock-runtime";
-import { render } from "../../tools/render";
-import { tempDir } from "../harness/daemons";
+import { renderedStack } from "../harness/rendered";
 import { app, context, cpuApp, gpuApp } from "../workload/fixtures";
 
 /** The plan as the policy pack sees it: each custom resource's type, name and inputs. */
 async function renderedPlan(stack: string): Promise<PlanResource[]> {
-  const { resources } = await render(stack, tempDir(`policy-${stack}`));
+  const { resources } = await renderedStack(stack);
   return resources.filter((r) => r.custom).map((r) => ({ type: r.type, name: r.name, props: plain(r.wire) as Record<string, unknown> }));
 }
 

@@ -4,8 +4,8 @@ import { join, relative } from "node:path";
 import { expect } from "vitest";
 import { validateKubernetesObject, type KubernetesObject } from "../harness/kubernetes-schema";
 import { plain } from "../../tools/mock-runtime";
-import { render, readStackFile } from "../../tools/render";
-import { tempDir } from "../harness/daemons";
+import { readStackFile } from "../../tools/render";
+import { renderedStack } from "../harness/rendered";
 
 function filesBelow(dir: string): string[] {
   return readdirSync(dir).flatMap((entry) => {
@@ -15,8 +15,7 @@ function filesBelow(dir: string): string[] {
 }
 
 export async function checkStackRender(stack: string) {
-  const out = tempDir(`render-${stack}`);
-  const result = await render(stack, out);
+  const result = await renderedStack(stack);
   const objects = result.resources
     .filter((r) => r.custom && /^kubernetes:(?!helm\.sh\/)[^:]+:[^:]+$/.test(r.type))
     .map((r) => plain(r.wire) as KubernetesObject);

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { readStackFile, render } from "../../tools/render";
-import { tempDir } from "../harness/daemons";
+import { readStackFile } from "../../tools/render";
+import { renderedStack } from "../harness/rendered";
 import { plain, type RecordedResource } from "../../tools/mock-runtime";
 import { checkStackRender } from "./check-stack";
 
@@ -22,7 +22,7 @@ function waitsFor(resource: RecordedResource, all: readonly RecordedResource[]):
 
 describe("render of the prod stack", () => {
   it("leaves pods' DNS to the cluster's: the configured dns servers reach Docker's own containers only", async () => {
-    const result = await render("prod", tempDir("render-prod-dns"));
+    const result = await renderedStack("prod");
     expect(readStackFile("prod").config.dns).toEqual(["192.0.2.53", "192.0.2.54"]);
     // Pod dnsConfig nameservers come after the cluster DNS, which answers first: CoreDNS forwards
     // outside names to the node's resolv.conf instead (README, `dns`).

@@ -5,9 +5,9 @@
 import { describe, expect, it } from "vitest";
 import { LOCAL_CLASS, planStorage, renderLocalStorageClass, renderLocalVolume, volumeDirectories } from "../../components/storage/render";
 import { plain, type RecordedResource } from "../../tools/mock-runtime";
-import { readStackFile, render } from "../../tools/render";
+import { readStackFile } from "../../tools/render";
 import { acceptedConfig, configProblems } from "../harness/config";
-import { tempDir } from "../harness/daemons";
+import { renderedStack } from "../harness/rendered";
 import { validateKubernetesObject } from "../harness/kubernetes-schema";
 
 const NODES = {
@@ -138,7 +138,7 @@ describe("planStorage on the prod topology", () => {
 });
 
 describe("the prod stack's storage", async () => {
-  const { resources } = await render("prod", tempDir("render-out"));
+  const { resources } = await renderedStack("prod");
   const objects = (type: string) => resources.filter((r) => r.type === `kubernetes:${type}`);
   const byUrn = new Map(resources.map((r) => [r.urn, r]));
   const waitsFor = (r: RecordedResource) => r.dependencies.map((urn) => byUrn.get(urn)!.type.split(":").pop());

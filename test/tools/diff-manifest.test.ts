@@ -4,12 +4,13 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { MANIFEST_FILE, parseManifest } from "../../tools/diff-manifest";
-import { readStackFile, render } from "../../tools/render";
+import { readStackFile } from "../../tools/render";
 import { tempDir } from "../harness/daemons";
+import { renderedStack } from "../harness/rendered";
 
 describe("manifest.json of the prod render", () => {
   it("records URNs, parents, the stack's resource options and secrets as markers only", async () => {
-    const { outDir } = await render("prod", tempDir("manifest"));
+    const { outDir } = await renderedStack("prod");
     const text = readFileSync(join(outDir, MANIFEST_FILE), "utf8");
     const manifest = parseManifest(text, MANIFEST_FILE);
     const one = (type: string, name: string) => {
