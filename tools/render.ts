@@ -4,6 +4,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve as resolvePath } from "node:path";
+import { Resource } from "@pulumi/pulumi";
 import { parseDocument, stringify as toYaml } from "yaml";
 import { clusterFacts } from "../policy/facts";
 import { planViolations, policyConfig } from "../policy/rules";
@@ -167,6 +168,10 @@ export async function render(stackOrPath: string, outRoot = join(ROOT, "out")): 
   // gives; that was the largest cost of registering a large stack. Errors thrown meanwhile keep their message.
   const stackTraceLimit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;
+  // It also parses a full stack trace per resource for the engine's source positions, which nothing here reads.
+  const sdkResource = Resource as unknown as { stackTrace(skip: number): unknown[] };
+  const stackTraceOf = sdkResource.stackTrace;
+  sdkResource.stackTrace = () => [];
   const exported: Record<string, unknown> = {};
   try {
     const program = require(programPath) as Record<string, unknown>;
@@ -179,6 +184,7 @@ export async function render(stackOrPath: string, outRoot = join(ROOT, "out")): 
     await runtime.settle();
   } finally {
     Error.stackTraceLimit = stackTraceLimit;
+    sdkResource.stackTrace = stackTraceOf;
   }
   // The same rules and facts as `pulumi preview --policy-pack policy` (docs/ARCHITECTURE.md, "Whole-plan rules").
   const facts = clusterFacts(stackFile.config);
