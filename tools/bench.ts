@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LARGE_APPLICATIONS, LARGE_NODES, writeLargeStack } from "./large-stack";
+import { renderArgv } from "./render-argv";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const TARGET = 2;
@@ -48,7 +49,8 @@ try {
     "-e",
     "require('@pulumi/pulumi'); require('@pulumi/kubernetes'); require('@pulumi/docker')",
   ]);
-  const render = (stack: string) => [join("bin", "tools", "render.js"), stack, "--out", join(work, "out")];
+  // As `npm run render` runs it, with the node flags of its script.
+  const render = (stack: string) => renderArgv(ROOT, [stack, "--out", join(work, "out")]);
   const cases: [string, number | undefined][] = [
     ["dev", measure("render: dev stack", render("dev"))],
     ["prod", measure("render: prod stack", render("prod"))],

@@ -10,6 +10,7 @@ import { MANIFEST_FILE, parseManifest, type Manifest } from "./diff-manifest";
 import { formatHuman, formatJson } from "./diff-format";
 import { planDiff } from "./diff-plan";
 import { ROOT } from "./render";
+import { renderArgv } from "./render-argv";
 
 const USAGE =
   "usage: npm run diff -- <stack name | path to Pulumi.<stack>.yaml> [--base <git ref | rendered dir>] [--json] [--allow-data-loss]";
@@ -62,7 +63,7 @@ function runProgram(cmd: string, args: readonly string[], cwd: string, what: str
 
 /** Renders `stack` with the compiled tools/render.ts below `root` into `outRoot`; returns its manifest. */
 async function renderManifest(root: string, stack: string, outRoot: string, what: string): Promise<Manifest> {
-  await runProgram(process.execPath, [join(root, "bin", "tools", "render.js"), stack, "--out", outRoot], root, `rendering ${what}`);
+  await runProgram(process.execPath, renderArgv(root, [stack, "--out", outRoot]), root, `rendering ${what}`);
   return readManifest(outRoot, stack);
 }
 
