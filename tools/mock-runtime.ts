@@ -3,6 +3,7 @@
 // tests and by `npm run render`.
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
+import { tlsState } from "./mock-tls";
 
 // Wire signatures of the Pulumi RPC protocol (sdk/nodejs/runtime/rpc.ts).
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
@@ -253,12 +254,8 @@ export interface MockRuntimeOptions {
 /** A fixed start, so rendered certificates never change; tests that hand them to real programs pass the current time. */
 export const MOCK_TLS_VALID_FROM = new Date("2026-01-01T00:00:00Z");
 
-/**
- * The tls provider's state: real PEM (./mock-tls), secret outputs marked as the provider marks them.
- * ./mock-tls and its X.509 library load on the first tls resource: a stack without one skips their cost.
- */
+/** The tls provider's state: real PEM (./mock-tls), secret outputs marked as the provider marks them. */
 async function mockTlsState(type: string, name: string, inputs: unknown, validFrom: Date): Promise<Record<string, unknown>> {
-  const { tlsState } = require("./mock-tls") as typeof import("./mock-tls");
   const { state, secret } = await tlsState(type, name, inputs, validFrom);
   return Object.fromEntries(Object.entries(state).map(([k, v]) => [k, secret.includes(k) ? secretWire(v) : v]));
 }
