@@ -5,6 +5,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve as resolvePath } from "node:path";
 import { Resource } from "@pulumi/pulumi";
+import { CORE_SCHEMA, load as loadYaml } from "js-yaml";
 import { parseDocument, stringify as toYaml } from "yaml";
 import { clusterFacts } from "../policy/facts";
 import { planViolations, policyConfig } from "../policy/rules";
@@ -41,7 +42,13 @@ export class StackFileError extends Error {
 
 /** The stack file's YAML, or a StackFileError naming the file, the line and the parser's reason. */
 function parseStackYaml(path: string): unknown {
-  const document = parseDocument(readFileSync(path, "utf8"));
+  const text = readFileSync(path, "utf8");
+  // js-yaml first (YAML 1.2 core schema, as yaml reads it): loaded by the Pulumi SDK anyway and many
+  // times faster than yaml on a large stack file. A file it refuses goes to yaml, whose errors name the line.
+  try {
+    return loadYaml(text, { schema: CORE_SCHEMA }) ?? {};
+  } catch {}
+  const document = parseDocument(text);
   const [error] = document.errors;
   if (error) {
     const line = error.linePos?.[0];
