@@ -3,17 +3,7 @@
 // tolerates the taints of the nodes it must run on; and a pod that asks for GPUs lands on a GPU node
 // where the NVIDIA device plugin runs (docs/ARCHITECTURE.md, "Whole-plan rules").
 import { chartPodsOf } from "./charts";
-import {
-  asFields,
-  type Fields,
-  fieldsAt,
-  listAt,
-  type PlanResource,
-  type PlanRule,
-  type ScheduledPod,
-  stringAt,
-  type Violation,
-} from "./plan";
+import { asFields, fieldsAt, listAt, type PlanResource, type PlanRule, type ScheduledPod, stringAt, type Violation } from "./plan";
 import {
   blockingTaints,
   type Cluster,
@@ -121,12 +111,15 @@ function devicePluginPods(plan: readonly PlanResource[]): ScheduledPod[] {
 function gpuViolations(plan: readonly PlanResource[], cluster: Cluster): Violation[] {
   const gpuNodes = cluster.nodes.filter((node) => node.labels[GPU_NODE_LABEL] === "true");
   const plugins = devicePluginPods(plan);
-  const pluginNodes = (spec: Fields) => placementOf(spec, { ...cluster, nodes: gpuNodes }).schedulable;
+  // The GPU nodes each device plugin pod runs on, placed once: every GPU node is looked up in them.
+  const pluginRuns = plugins.map(({ site }) => ({
+    site,
+    runsOn: new Set(placementOf(site.spec, { ...cluster, nodes: gpuNodes }).schedulable),
+  }));
   // A GPU node advertises GPUs only where the device plugin runs.
-  const violations: Violation[] = plugins.flatMap(({ site }) => {
-    const runsOn = pluginNodes(site.spec);
+  const violations: Violation[] = pluginRuns.flatMap(({ site, runsOn }) => {
     return gpuNodes
-      .filter((node) => !runsOn.includes(node))
+      .filter((node) => !runsOn.has(node))
       .map((node) => {
         const taints = blockingTaints(site.spec, node);
         return taints.length > 0
@@ -142,8 +135,7 @@ function gpuViolations(plan: readonly PlanResource[], cluster: Cluster): Violati
             };
       });
   });
-  const usable =
-    plugins.length > 0 ? gpuNodes.filter((node) => plugins.some(({ site }) => pluginNodes(site.spec).includes(node))) : gpuNodes;
+  const usable = plugins.length > 0 ? gpuNodes.filter((node) => pluginRuns.some(({ runsOn }) => runsOn.has(node))) : gpuNodes;
   for (const pod of scheduledPodsOf(plan)) {
     const fields = gpuRequestFields(pod.site);
     if (fields.length === 0) continue;

@@ -70,9 +70,16 @@ export function clusterOf(plan: readonly PlanResource[], facts: ClusterFacts): C
   ];
   if (names.length === 0)
     return { known: false, nodes: [{ name: "(any node: the config names none)", labels: { "kubernetes.io/os": "linux" }, taints: [] }] };
+  // Indexed by node name: a large plan has a NodePatch per node.
+  const factOf = new Map([...(facts.nodes ?? [])].reverse().map((n) => [n.name, n])); // the first of a name, as find() gave
+  const patchesOf = new Map<string, PlanResource[]>();
+  for (const p of patches) {
+    const name = stringAt(p.props, ["metadata", "name"]);
+    if (name !== undefined) patchesOf.set(name, [...(patchesOf.get(name) ?? []), p]);
+  }
   const nodes = names.map((name, order): KnownNode => {
-    const fact = facts.nodes?.find((n) => n.name === name);
-    const patch = patches.filter((p) => stringAt(p.props, ["metadata", "name"]) === name);
+    const fact = factOf.get(name);
+    const patch = patchesOf.get(name) ?? [];
     return {
       name,
       configKey: `nodes.hosts[${fact?.index ?? order}]`,
