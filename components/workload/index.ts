@@ -181,15 +181,19 @@ export class SparkWorkload extends pulumi.ComponentResource {
       : undefined;
     if (smoke !== undefined) this.smokeJob = this.smokeRun(smoke, config.smoke.deadlineSeconds, context, runsAfter);
 
-    this.files = pulumi
-      .all([context, pulumi.output(smoke)])
-      .apply(([ctx, smokeApp]) =>
-        Object.fromEntries(
-          [...(config.mode === "submit" ? config.applications : []), ...(smokeApp !== undefined ? [smokeApp] : [])].flatMap((app) =>
-            Object.entries(renderSubmitFiles(app, ctx)).map(([file, content]) => [`${app.name}/${file}`, content]),
+    // context.apply hands on the very context object submitRun's renders got (pulumi.all would copy
+    // it), so renderSubmitFiles returns the files it already serialised for the ConfigMaps.
+    this.files = context.apply((ctx) =>
+      pulumi
+        .output(smoke)
+        .apply((smokeApp) =>
+          Object.fromEntries(
+            [...(config.mode === "submit" ? config.applications : []), ...(smokeApp !== undefined ? [smokeApp] : [])].flatMap((app) =>
+              Object.entries(renderSubmitFiles(app, ctx)).map(([file, content]) => [`${app.name}/${file}`, content]),
+            ),
           ),
         ),
-      );
+    );
 
     this.registerOutputs({
       namespace: this.namespace,
