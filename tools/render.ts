@@ -114,7 +114,9 @@ function mermaid(resources: readonly RecordedResource[]): string {
   const children = new Map<string | undefined, RecordedResource[]>();
   for (const r of resources) {
     const parent = r.parent && id.has(r.parent) ? r.parent : undefined;
-    children.set(parent, [...(children.get(parent) ?? []), r]);
+    const siblings = children.get(parent);
+    if (siblings) siblings.push(r);
+    else children.set(parent, [r]);
   }
   const lines = ["flowchart LR"];
   const emit = (r: RecordedResource, indent: string): void => {
@@ -256,9 +258,9 @@ export async function render(stackOrPath: string, outRoot = join(ROOT, "out")): 
 }
 
 function summarize(stackFile: StackFile, resources: readonly RecordedResource[], outDir: string, elapsedMs: number): string {
+  const byUrn = new Map(resources.map((x) => [x.urn, x]));
   const component = (r: RecordedResource): string => {
     let current: RecordedResource | undefined = r;
-    const byUrn = new Map(resources.map((x) => [x.urn, x]));
     while (current?.parent && byUrn.get(current.parent)?.parent) current = byUrn.get(current.parent);
     return current?.parent ? `${byUrn.get(current.parent)?.name ?? "?"}` : current === r && !r.custom ? r.name : "(top level)";
   };
