@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
-/** The flags (each one word, `--name=value`) between `node` and `bin/tools/render.js` in a `render` script. */
+/** The flags (each one word, `--name=value`) between `node` and the compiled render in a `render` script. */
 export function renderNodeFlags(script: string): string[] {
   const flags = /\bnode((?:\s+-\S+)*)\s+bin\/tools\/render\.js\b/.exec(script)?.[1] ?? "";
   return flags.split(/\s+/).filter(Boolean);
