@@ -1,6 +1,6 @@
 // `npm run bench`: how long the offline render takes against the floor, a bare node that only loads
 // the three Pulumi SDKs the program needs. Cases: the dev and prod stacks and a generated large one
-// (tools/large-stack.ts). Medians of several runs, printed as figures and ratios against the target
+// (tools/large-stack.ts). Medians of several alternating rounds, printed as figures and ratios against the target
 // of at most 2x the floor. It prints; it never fails a build.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -27,38 +27,60 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-/** The median of RUNS runs after one warm-up, or undefined (and the reason printed) when a run fails. */
-function measure(label: string, args: string[]): number | undefined {
-  const samples: number[] = [];
+interface Case {
+  readonly name: string;
+  readonly label: string;
+  readonly args: string[];
+  readonly samples: number[];
+  failed?: string;
+}
+
+/**
+ * RUNS rounds after one warm-up round (which warms the file cache), each running every case once: on
+ * a shared machine the load drifts, and alternating makes the drift weigh on the floor and the
+ * renders alike. Prints each case's median, or why it failed; returns the medians by name.
+ */
+function measure(cases: Case[]): Map<string, number> {
   for (let i = 0; i <= RUNS; i++) {
-    const sample = timeMs(args);
-    if (typeof sample === "string") {
-      console.log(`${label.padEnd(48)} failed: ${sample}`);
-      return undefined;
+    for (const c of cases.filter((x) => x.failed === undefined)) {
+      const sample = timeMs(c.args);
+      if (typeof sample === "string") c.failed = sample;
+      else if (i > 0) c.samples.push(sample);
     }
-    if (i > 0) samples.push(sample); // the first run warms the file cache
   }
-  const m = median(samples);
-  console.log(`${label.padEnd(48)} median ${m.toFixed(0).padStart(5)} ms  (runs: ${samples.map((s) => s.toFixed(0)).join(", ")})`);
-  return m;
+  const medians = new Map<string, number>();
+  for (const c of cases) {
+    if (c.failed !== undefined) {
+      console.log(`${c.label.padEnd(48)} failed: ${c.failed}`);
+      continue;
+    }
+    const m = median(c.samples);
+    medians.set(c.name, m);
+    console.log(`${c.label.padEnd(48)} median ${m.toFixed(0).padStart(5)} ms  (runs: ${c.samples.map((s) => s.toFixed(0)).join(", ")})`);
+  }
+  return medians;
 }
 
 const work = mkdtempSync(join(tmpdir(), "spark-gpu-stack-bench-"));
 try {
-  const floor = measure("floor: node loading the Pulumi SDKs", [
-    "-e",
-    "require('@pulumi/pulumi'); require('@pulumi/kubernetes'); require('@pulumi/docker')",
-  ]);
   // As `npm run render` runs it, with the node flags of its script.
   const render = (stack: string) => renderArgv(ROOT, [stack, "--out", join(work, "out")]);
-  const cases: [string, number | undefined][] = [
-    ["dev", measure("render: dev stack", render("dev"))],
-    ["prod", measure("render: prod stack", render("prod"))],
-    ["large", measure(`render: ${LARGE_NODES} nodes, ${LARGE_APPLICATIONS} GPU applications`, render(writeLargeStack(work)))],
-  ];
+  const floorArgs = ["-e", "require('@pulumi/pulumi'); require('@pulumi/kubernetes'); require('@pulumi/docker')"];
+  const medians = measure([
+    { name: "floor", label: "floor: node loading the Pulumi SDKs", args: floorArgs, samples: [] },
+    { name: "dev", label: "render: dev stack", args: render("dev"), samples: [] },
+    { name: "prod", label: "render: prod stack", args: render("prod"), samples: [] },
+    {
+      name: "large",
+      label: `render: ${LARGE_NODES} nodes, ${LARGE_APPLICATIONS} GPU applications`,
+      args: render(writeLargeStack(work)),
+      samples: [],
+    },
+  ]);
+  const floor = medians.get("floor");
   if (floor !== undefined) {
-    for (const [name, ms] of cases) {
-      if (ms === undefined) continue;
+    for (const [name, ms] of medians) {
+      if (name === "floor") continue;
       const ratio = ms / floor;
       console.log(
         `ratio ${name.padEnd(6)} render/floor: ${ratio.toFixed(2)}x (target <= ${TARGET.toFixed(2)}x) ${ratio <= TARGET ? "OK" : "OVER TARGET"}`,
