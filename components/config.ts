@@ -14,6 +14,7 @@ import { proxySchema, type ProxyCredentials } from "./proxy";
 import type { RegistryTls } from "./refs";
 import { registrySchema } from "./registry/schema";
 import { storageSchema } from "./storage/schema";
+import { type PartialView, type Path, parsePartially, whenParsed } from "./partial";
 import { ipv4 } from "./validators";
 import { gpuSchema, type SparkApplicationConfig, sparkSchema } from "./workload/schema";
 
@@ -138,49 +139,60 @@ export function parseStackConfig(
     const missing = REGISTRY_TLS_KEYS.filter((key) => !secretsPresent.has(key));
     report(missing.join(", "), `expected all of ${REGISTRY_TLS_KEYS.join(", ")} (secrets, PEM) or none, got only ${tlsGiven.join(", ")}`);
   }
-  // Section by section, so a bad value in one section still lets the checks across the others run.
-  const parsed: Partial<Record<keyof StackConfig, unknown>> = {};
+  // Section by section, and each as far as it parses, so every check runs on the fields it reads
+  // whatever else failed (docs/ARCHITECTURE.md, "Config and secrets").
+  const values: Record<string, unknown> = {};
+  const failed: Path[] = [];
   for (const key of SECTION_KEYS) {
-    const result = stackSchema.shape[key].safeParse(raw[key], { reportInput: true });
-    if (result.success) parsed[key] = result.data;
-    else problems.push(...result.error.issues.flatMap((issue) => describe({ ...issue, path: [key, ...issue.path] }).split("\n")));
+    const result = parsePartially(stackSchema.shape[key], raw[key]);
+    values[key] = result.data;
+    failed.push(...result.failed.map((path) => [key, ...path]));
+    problems.push(...result.issues.flatMap((issue) => describe({ ...issue, path: [key, ...issue.path] }).split("\n")));
   }
-  const valid = parsed as Partial<StackConfig>;
+  const view: PartialView = { values, failed };
   // The checks that involve secrets (only whether each is set is known) stay here, beside SECRET_KEYS.
-  if ("proxy" in valid && valid.proxy === undefined && secretsPresent.has("proxyUsername")) {
-    report("proxy", "expected a proxy section (http URL) when proxy credentials are set");
-  }
-  if (sshDeliversTo(valid, raw) && !secretsPresent.has("sshPrivateKey")) {
-    report("sshPrivateKey", 'expected the secret sshPrivateKey when nodes.delivery is "ssh" (or set nodes.delivery to "daemonset")');
-  }
+  whenParsed<Pick<StackConfig, "proxy">>(view, ["proxy"], ({ proxy }) => {
+    if (proxy === undefined && secretsPresent.has("proxyUsername")) {
+      report("proxy", "expected a proxy section (http URL) when proxy credentials are set");
+    }
+  });
+  whenParsed<Pick<StackConfig, "nodes">>(view, ["nodes.delivery", "nodes.hosts.length"], ({ nodes }) => {
+    if (nodes.delivery === "ssh" && nodes.hosts.length > 0 && !secretsPresent.has("sshPrivateKey")) {
+      report("sshPrivateKey", 'expected the secret sshPrivateKey when nodes.delivery is "ssh" (or set nodes.delivery to "daemonset")');
+    }
+  });
   if (secretsPresent.has("proxyUsername")) {
-    valid.spark?.applications.forEach((app, i) => {
-      for (const [key, value] of jvmFetches(app)) {
-        report(
-          `spark.applications[${i}].${key}`,
-          `expected no http(s) fetch by the JVM when the proxy needs credentials (the JVM reads no proxy credentials it could keep off its command line), got ${JSON.stringify(value)}: put the file in the image (local://) or on HDFS`,
-        );
-      }
+    whenParsed<Pick<StackConfig, "spark">>(view, ["spark.applications[].mainFile", "spark.applications[].sparkConf"], ({ spark }) => {
+      spark.applications.forEach((app, i) => {
+        for (const [key, value] of jvmFetches(app)) {
+          report(
+            `spark.applications[${i}].${key}`,
+            `expected no http(s) fetch by the JVM when the proxy needs credentials (the JVM reads no proxy credentials it could keep off its command line), got ${JSON.stringify(value)}: put the file in the image (local://) or on HDFS`,
+          );
+        }
+      });
     });
   }
-  if (valid.registry?.insecure && tlsGiven.length > 0) {
-    report(
-      "registry.insecure",
-      `expected false when the registry's own certificate is given (${tlsGiven.join(", ")}): it serves TLS with it`,
-    );
-  }
+  whenParsed<Pick<StackConfig, "registry">>(view, ["registry.insecure"], ({ registry }) => {
+    if (registry.insecure && tlsGiven.length > 0) {
+      report(
+        "registry.insecure",
+        `expected false when the registry's own certificate is given (${tlsGiven.join(", ")}): it serves TLS with it`,
+      );
+    }
+  });
   // A check across sections may quote a value nobody wrote: say so, or the user looks for it in vain.
-  reportCrossSectionProblems(valid, (path, message) =>
+  reportCrossSectionProblems(view, (path, message) =>
     report(path, /, got (?!nothing$)/.test(message) && valueAt(raw, path) === undefined ? `${message} (the default)` : message),
   );
-  return problems.length > 0 ? { problems } : { config: valid as StackConfig };
+  return problems.length > 0 ? { problems } : { config: values as StackConfig };
 }
 
 /** Confs whose values Spark's JVMs fetch themselves (a URL, or Ivy's Maven coordinates). */
 const JVM_FETCHED_CONFS = ["spark.jars", "spark.files", "spark.pyFiles", "spark.archives"];
 
 /** An application's inputs that make a JVM fetch over HTTP(S): `[config key, value]`. */
-function jvmFetches(app: SparkApplicationConfig): [string, string][] {
+function jvmFetches(app: Pick<SparkApplicationConfig, "mainFile" | "sparkConf">): [string, string][] {
   const fetched: [string, string][] = /^https?:/.test(app.mainFile) ? [["mainFile", app.mainFile]] : [];
   for (const [key, value] of Object.entries(app.sparkConf)) {
     const text = String(value);
@@ -189,22 +201,6 @@ function jvmFetches(app: SparkApplicationConfig): [string, string][] {
     }
   }
   return fetched;
-}
-
-/**
- * Whether nodes are configured over SSH, judged from the raw section when it failed its own checks
- * (reported already), so a missing key shows up now rather than after those are fixed.
- */
-function sshDeliversTo(valid: Partial<StackConfig>, raw: Record<string, unknown>): boolean {
-  if (valid.nodes !== undefined) return valid.nodes.delivery === "ssh" && valid.nodes.hosts.length > 0;
-  const nodes = valueAt(raw, "nodes") as { delivery?: unknown; hosts?: unknown } | undefined;
-  return (
-    typeof nodes === "object" &&
-    nodes !== null &&
-    (nodes.delivery ?? "ssh") === "ssh" &&
-    Array.isArray(nodes.hosts) &&
-    nodes.hosts.length > 0
-  );
 }
 
 /** The raw value at a problem's key path (`registry.host`, `spark.applications[0].sparkConf["k"]`). */

@@ -76,7 +76,7 @@ describe("stack config", () => {
 
   it("asks for the SSH key at once, even while the nodes section has problems of its own", () => {
     const hosts = [{ name: "gpu-1", address: "not an address", runtime: "docker", hostKey: "x" }];
-    expect(problems({ nodes: { hosts } }).map((p) => p.split(":")[0])).toEqual([
+    expect(problems({ nodes: { hosts }, storage: { className: "local-path" } }).map((p) => p.split(":")[0])).toEqual([
       "nodes.hosts[0].address",
       "nodes.hosts[0].hostKey",
       "sshPrivateKey",
@@ -218,7 +218,9 @@ describe("stack config", () => {
     );
     expect(found).toEqual([
       'registry.port: expected an integer 1–65535, got "abc"',
+      "storage.className: expected the StorageClass of the registry's and HDFS's claims, or storage.local.path for local volumes on the nodes: with nodes.hosts configured the cluster is assumed to have no default class (a kubeadm cluster has none), got nothing",
       'nodes.hosts[1].name: expected a name used by one node only, got "n1" again (also nodes.hosts[0])',
+      'registry.host: expected the address of the registry\'s node, which all 2 nodes in nodes.hosts reach (a loopback address reaches only the node itself), got "127.0.0.1" (the default)',
       'spark.applications[1].name: expected a name no other application uses, got "pi" (spark.applications[0] has it)',
       "hdfs.replication: expected at most hdfs.dataNodes (2) copies of each block, got 3",
     ]);

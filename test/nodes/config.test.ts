@@ -164,7 +164,7 @@ describe("nodes config", () => {
   it("wants each node's SSH host key for the ssh delivery, naming the node, unless unknown hosts are accepted", () => {
     const { hostKey: _, ...unverified } = GPU_NODE;
     const hosts = [GPU_NODE, { ...unverified, name: "gpu-2", address: "192.0.2.22" }];
-    expect(problems({ nodes: { hosts } })).toEqual([
+    expect(problems({ registry: REGISTRY, nodes: { hosts } })).toEqual([
       "nodes.hosts[1].hostKey: expected node gpu-2's SSH host key (ssh-keyscan -t ed25519 192.0.2.22, checked out of band), or nodes.acceptUnknownHostKeys: true to trust whatever host answers, got nothing",
     ]);
     expect(problems({ registry: REGISTRY, nodes: { hosts, acceptUnknownHostKeys: true } })).toEqual([]);
