@@ -15,7 +15,7 @@ import type { RegistryTls } from "./refs";
 import { registrySchema } from "./registry/schema";
 import { storageSchema } from "./storage/schema";
 import { type PartialView, type Path, parsePartially, whenParsed } from "./partial";
-import { ipv4 } from "./validators";
+import { dnsServer } from "./validators";
 import { gpuSchema, type SparkApplicationConfig, sparkSchema } from "./workload/schema";
 
 export const PROJECT = "spark-gpu-stack";
@@ -25,7 +25,7 @@ const stackSchema = z.strictObject({
   /** Corporate proxy; absent means direct access. */
   proxy: proxySchema.optional(),
   /** DNS servers for nodes' runtimes and for pods. @default [] (the cluster's own) */
-  dns: z.array(ipv4()).default([]),
+  dns: z.array(dnsServer()).default([]),
   registry: registrySchema.prefault({}),
   image: imageSchema.prefault({}),
   nodes: nodesSchema.prefault({}),

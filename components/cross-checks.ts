@@ -2,8 +2,9 @@
 // no two parts share a namespace) or across the entries of one (no name twice). Each section is
 // typed by the module that owns it; each check names the fields it reads and runs when those parsed,
 // whatever else failed (docs/ARCHITECTURE.md, "Config and secrets").
+import type { ClusterConfig } from "./cluster";
 import type { HdfsConfig } from "./hdfs/schema";
-import { inNetwork } from "./ipv4";
+import { inNetwork, overlaps } from "./ipv4";
 import { tolerates } from "./k8s-common";
 import { GPU_NODE_TAINT } from "./nodes/gpu-marks";
 import { deliveryNamespace } from "./nodes/apply-namespace";
@@ -20,6 +21,7 @@ export type Report = (path: string, message: string) => void;
 
 /** The sections these checks read. */
 export interface CheckedSections {
+  readonly cluster: ClusterConfig;
   readonly registry: RegistryConfig;
   readonly nodes: NodesConfig;
   readonly spark: SparkConfig;
@@ -247,6 +249,49 @@ const registryNodeCheck = crossCheck(
   },
 );
 
+/** A hostPort on the registry's node takes that port's traffic: its SSH server must keep its own. */
+const registrySshPortCheck = crossCheck(
+  ["nodes.hosts[].name", "nodes.hosts[].sshPort", "registry.node", "registry.port", "registry.pullPort", "registry.mirror"],
+  ({ nodes, registry }, report) => {
+    const pinned = nodes.hosts.findIndex((node) => node.name === registry.node);
+    if (pinned < 0) return;
+    const { sshPort } = nodes.hosts[pinned];
+    const ports = [
+      ["registry.port", registry.port],
+      ["registry.pullPort", registry.pullPort],
+      ["registry.mirror.port", registry.mirror.enabled ? registry.mirror.port : undefined],
+    ] as const;
+    for (const [key, port] of ports) {
+      if (port === sshPort)
+        report(
+          key,
+          `expected a port other than nodes.hosts[${pinned}].sshPort of registry.node ${registry.node}: the registry's hostPort would take the node's SSH traffic, got ${port}`,
+        );
+    }
+  },
+);
+
+/** Nodes inside the pod or Service network: traffic to them would be routed to pods or Services. */
+const nodeNetworkCheck = crossCheck(
+  ["cluster.podCidr", "cluster.serviceCidr", "nodes.subnet", "nodes.hosts[].address"],
+  ({ cluster, nodes }, report) => {
+    const networks = [
+      ["cluster.podCidr", cluster.podCidr],
+      ["cluster.serviceCidr", cluster.serviceCidr],
+    ] as const;
+    for (const [key, network] of networks) {
+      if (nodes.subnet !== undefined && overlaps(nodes.subnet, network)) {
+        report("nodes.subnet", `expected a network apart from ${key} (${network}), got ${JSON.stringify(nodes.subnet)}`);
+      }
+      nodes.hosts.forEach((node, i) => {
+        if (nodes.subnet === undefined && inNetwork(node.address, network)) {
+          report(`nodes.hosts[${i}].address`, `expected an address outside ${key} (${network}), got ${JSON.stringify(node.address)}`);
+        }
+      });
+    }
+  },
+);
+
 /** Each DataNode needs a node of its own (required anti-affinity per hostname). */
 const dataNodesCheck = crossCheck(["nodes.hosts.length", "hdfs.enabled", "hdfs.dataNodes"], ({ nodes, hdfs }, report) => {
   if (hdfs.enabled && nodes.hosts.length > 0 && hdfs.dataNodes > nodes.hosts.length) {
@@ -339,6 +384,8 @@ const CROSS_CHECKS: readonly CrossCheck[] = [
   nodeAddressesCheck,
   registryHostCheck,
   registryNodeCheck,
+  registrySshPortCheck,
+  nodeNetworkCheck,
   applicationNamesCheck,
   applicationGpusCheck,
   restartPolicyCheck,

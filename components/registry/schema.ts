@@ -9,11 +9,12 @@ import {
   dnsLabel,
   dnsSubdomain,
   host,
-  isHost,
+  hostPort,
   integer,
+  isHost,
   kubectlTag,
+  NODE_PORT_RANGE,
   nonEmptyString,
-  port,
 } from "../validators";
 
 /** A distribution 2.8.x tag: that line reads /etc/docker/registry/config.yml, as Debian's 2.8.2 does. */
@@ -54,18 +55,18 @@ export const registrySchema = z
      */
     host: host().default("127.0.0.1"),
     /** Port the registry answers on at `host` (a hostPort of its pod). @default 6001 */
-    port: port().default(6001),
+    port: hostPort().default(6001),
     /**
      * Port of the registry's read-only process (same storage, same pod), where nodes and pods pull
      * with the pull account; the read-write `port` takes only the push account (README, "Security").
      * @default 6003
      */
-    pullPort: port().default(6003),
+    pullPort: hostPort().default(6003),
     /**
      * Kubernetes node name the registry pod is pinned to, the node `host` points at. Required unless
      * `host` is loopback (single-node cluster). @default unpinned
      */
-    node: host().optional(),
+    node: dnsSubdomain().optional(),
     /** The registry's volume. @default { size: "50Gi" } */
     storage: storageSchema("50Gi").prefault({}),
     /**
@@ -99,7 +100,7 @@ export const registrySchema = z
         /** Image tag. @default "2.6.0" */
         version: registryUiTag().default("2.6.0"),
         /** NodePort the UI is reached on at `http://<host>:<nodePort>/`. @default 30601 */
-        nodePort: integer(30000, 32767).default(30601),
+        nodePort: integer(NODE_PORT_RANGE.min, NODE_PORT_RANGE.max).default(30601),
       })
       .prefault({}),
     /** Scheduled garbage collection, run with the registry read-only (README, "Garbage collection"). */
@@ -124,7 +125,7 @@ export const registrySchema = z
         /** @default false */
         enabled: bool().default(false),
         /** Port of the cache at `host` (a hostPort on the registry's node). @default 6002 */
-        port: port().default(6002),
+        port: hostPort().default(6002),
         /** The cache's volume. @default { size: "20Gi" } */
         storage: storageSchema("20Gi").prefault({}),
       })

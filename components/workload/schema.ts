@@ -12,7 +12,6 @@ import {
   isLabelKey,
   labelValue,
   mapping,
-  nonEmptyString,
 } from "../validators";
 import { MANAGED_ENV_NAMES, MANAGED_SPARK_CONF_KEYS, SMOKE_APPLICATION } from "./managed";
 
@@ -215,11 +214,11 @@ export type SparkConfig = z.output<typeof sparkSchema>;
 
 const tolerationSchema = z
   .strictObject({
-    key: nonEmptyString("a taint key"),
+    key: z.string().refine(isLabelKey, { error: "expected a taint key (a label key such as nvidia.com/gpu)" }),
     /** @default "Exists" */
     operator: enumOf(["Exists", "Equal"]).default("Exists"),
     /** The taint's value, with `Equal` only. */
-    value: z.string({ error: "expected a string" }).optional(),
+    value: labelValue().optional(),
     /** @default every effect */
     effect: enumOf(["NoSchedule", "PreferNoSchedule", "NoExecute"]).optional(),
   })

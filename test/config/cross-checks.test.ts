@@ -189,7 +189,7 @@ describe("checks across sections judge what parsed", () => {
   it("judges the other entries of a list around a bad one", () => {
     const hosts = [...NODES.hosts, { ...NODES.hosts[0], address: "not an address" }];
     expect(problems({ ...BASE, nodes: { ...NODES, hosts } })).toEqual([
-      'nodes.hosts[2].address: expected an IPv4 address or a DNS name, got "not an address"',
+      'nodes.hosts[2].address: expected an IPv4 address or a DNS name (no 0.0.0.0/8, multicast or broadcast address), got "not an address"',
       'nodes.hosts[2].name: expected a name used by one node only, got "gpu-node-1" again (also nodes.hosts[0])',
     ]);
   });

@@ -43,7 +43,7 @@ describe("image config", () => {
       'image.pythonPath: expected the path of the Python interpreter that has torch: an absolute path without spaces, got "python3"',
     ]);
     expect(problemsOf({ pythonVersion: 3.11 })).toEqual([
-      'image.pythonVersion: expected a Python version "3.<minor>" (e.g. "3.11"), got 3.11',
+      'image.pythonVersion: expected a Python version "3.<minor>" from 3.7 on, as PySpark needs (e.g. "3.11"), got 3.11',
     ]);
     expect(problemsOf({ repository: "Spark_PyTorch" })).toEqual([
       "image.repository: expected a repository name: lower-case letters and digits, separated by '.', '_', '-' or '/' (e.g. spark-pytorch), got \"Spark_PyTorch\"",

@@ -84,7 +84,7 @@ describe("nodes config", () => {
     ],
     [
       { nodes: { hosts: [{ ...GPU_NODE, address: "gpu_1.example.com" }] } },
-      'nodes.hosts[0].address: expected an IPv4 address or a DNS name, got "gpu_1.example.com"',
+      'nodes.hosts[0].address: expected an IPv4 address or a DNS name (no 0.0.0.0/8, multicast or broadcast address), got "gpu_1.example.com"',
     ],
     [{ nodes: { hosts: [{ ...GPU_NODE, sshPort: 0 }] } }, "nodes.hosts[0].sshPort: expected an integer 1–65535, got 0"],
     [
