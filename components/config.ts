@@ -100,7 +100,8 @@ const TYPE_NAMES: Record<string, string> = {
   boolean: "true or false",
 };
 
-function describe(issue: z.core.$ZodIssue): string {
+/** One problem line per issue; a value quoted that nobody wrote is said to be the default. */
+function describe(issue: z.core.$ZodIssue, raw: Record<string, unknown>): string {
   const at = pathOf(issue.path);
   if (issue.code === "unrecognized_keys") {
     return issue.keys
@@ -110,7 +111,8 @@ function describe(issue: z.core.$ZodIssue): string {
   const message = issue.message.startsWith("Invalid input")
     ? `expected ${"expected" in issue ? (TYPE_NAMES[String(issue.expected)] ?? String(issue.expected)) : "a valid value"}`
     : issue.message;
-  return `${at}: ${message}, got ${shown(issue.input)}`;
+  const defaulted = issue.input !== undefined && valueAtKeys(raw, issue.path) === undefined;
+  return `${at}: ${message}, got ${shown(issue.input)}${defaulted ? " (the default)" : ""}`;
 }
 
 /**
@@ -147,7 +149,7 @@ export function parseStackConfig(
     const result = parsePartially(stackSchema.shape[key], raw[key]);
     values[key] = result.data;
     failed.push(...result.failed.map((path) => [key, ...path]));
-    problems.push(...result.issues.flatMap((issue) => describe({ ...issue, path: [key, ...issue.path] }).split("\n")));
+    problems.push(...result.issues.flatMap((issue) => describe({ ...issue, path: [key, ...issue.path] }, raw).split("\n")));
   }
   const view: PartialView = { values, failed };
   // The checks that involve secrets (only whether each is set is known) stay here, beside SECRET_KEYS.
@@ -205,9 +207,16 @@ function jvmFetches(app: Pick<SparkApplicationConfig, "mainFile" | "sparkConf">)
 
 /** The raw value at a problem's key path (`registry.host`, `spark.applications[0].sparkConf["k"]`). */
 function valueAt(raw: Record<string, unknown>, path: string): unknown {
-  const keys = [...path.matchAll(/([^.[\]]+)|\[(\d+)\]|\["([^"]*)"\]/g)].map((m) => m[1] ?? m[2] ?? m[3]);
+  return valueAtKeys(
+    raw,
+    [...path.matchAll(/([^.[\]]+)|\[(\d+)\]|\["([^"]*)"\]/g)].map((m) => m[1] ?? m[2] ?? m[3]),
+  );
+}
+
+/** The raw value at an issue's path. */
+function valueAtKeys(raw: Record<string, unknown>, keys: readonly PropertyKey[]): unknown {
   return keys.reduce<unknown>(
-    (value, key) => (typeof value === "object" && value !== null ? (value as Record<string, unknown>)[key] : undefined),
+    (value, key) => (typeof value === "object" && value !== null ? (value as Record<PropertyKey, unknown>)[key] : undefined),
     raw,
   );
 }
