@@ -1,18 +1,7 @@
 // The `spark` section (the applications and how they are run) and the `gpu` section (NVIDIA device
 // plugin and GPU node scheduling). Defaults live here and only here.
 import { z } from "zod";
-import {
-  bool,
-  byteQuantity,
-  cronSchedule,
-  dnsLabel,
-  enumOf,
-  integer,
-  kubectlTag,
-  isLabelKey,
-  labelValue,
-  mapping,
-} from "../validators";
+import { bool, byteQuantity, cronSchedule, dnsLabel, enumOf, integer, kubectlTag, isLabelKey, labelValue, mapping } from "../validators";
 import { MANAGED_ENV_NAMES, MANAGED_SPARK_CONF_KEYS, SMOKE_APPLICATION } from "./managed";
 
 /** A chart version pinned exactly on one major line, e.g. `2.5.1`. */

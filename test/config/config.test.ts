@@ -57,7 +57,10 @@ describe("stack config", () => {
       { proxy: { http: "http://proxy.example.com:8080", noProxy: ["a b"] } },
       'proxy.noProxy[0]: expected a host, domain, .suffix or CIDR without spaces or commas, got "a b"',
     ],
-    [{ dns: ["192.0.2.300"] }, 'dns[0]: expected the IPv4 address of a DNS server, not loopback (inside a pod that is the pod itself), 0.0.0.0/8, multicast or broadcast, got "192.0.2.300"'],
+    [
+      { dns: ["192.0.2.300"] },
+      'dns[0]: expected the IPv4 address of a DNS server, not loopback (inside a pod that is the pod itself), 0.0.0.0/8, multicast or broadcast, got "192.0.2.300"',
+    ],
     [{ dns: "192.0.2.53" }, 'dns: expected a list, got "192.0.2.53"'],
     [
       { registy: {} },

@@ -21,7 +21,10 @@ describe("registry config", () => {
       { host: "192.0.2.21" },
       "registry.node: expected the name of the Kubernetes node whose address is registry.host (192.0.2.21), so the registry's hostPort lands there, got nothing",
     ],
-    [{ host: "http://192.0.2.21" }, 'registry.host: expected an IPv4 address or a DNS name (no 0.0.0.0/8, multicast or broadcast address), got "http://192.0.2.21"'],
+    [
+      { host: "http://192.0.2.21" },
+      'registry.host: expected an IPv4 address or a DNS name (no 0.0.0.0/8, multicast or broadcast address), got "http://192.0.2.21"',
+    ],
     [
       { namespace: "Registry" },
       `registry.namespace: expected a DNS label (lower-case letters, digits and '-', at most 63, starting and ending alphanumeric), got "Registry"`,
