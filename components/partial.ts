@@ -37,8 +37,11 @@ function salvage(schema: z.core.$ZodType, raw: unknown): unknown {
       return salvage(def.innerType as z.core.$ZodType, raw === undefined ? def.defaultValue : raw);
     case "optional":
       return raw === undefined ? undefined : salvage(def.innerType as z.core.$ZodType, raw);
-    case "pipe":
-      return salvage(def.in as z.core.$ZodType, raw);
+    case "pipe": {
+      // Input that parses but fails its transform (a block size off the checksum chunk) is no value.
+      const input = def.in as z.core.$ZodType;
+      return (input as z.ZodType).safeParse(raw).success ? undefined : salvage(input, raw);
+    }
     case "object": {
       if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return undefined;
       const shape = def.shape as Record<string, z.core.$ZodType>;

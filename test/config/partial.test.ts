@@ -7,6 +7,11 @@ const schema = z.strictObject({
   port: z.int().min(1).default(80),
   hosts: z.array(z.strictObject({ name: z.string(), address: z.string() })).default([]),
   mode: z.enum(["a", "b"]).default("a"),
+  size: z
+    .string()
+    .transform((v) => Number(v))
+    .pipe(z.int())
+    .optional(),
 });
 
 const viewOf = (raw: unknown): PartialView => {
