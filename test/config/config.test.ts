@@ -55,7 +55,7 @@ describe("stack config", () => {
     ],
     [
       { proxy: { http: "http://proxy.example.com:8080", noProxy: ["a b"] } },
-      'proxy.noProxy[0]: expected a host, domain, .suffix or CIDR without spaces or commas, got "a b"',
+      'proxy.noProxy[0]: expected a host, an IPv4 address, a domain suffix (.example.com) or a network CIDR /8–/32 (e.g. 10.20.0.0/16), without a port, got "a b"',
     ],
     [
       { dns: ["192.0.2.300"] },

@@ -12,6 +12,10 @@ const stack = (change: { nodes?: object; registry?: object; cluster?: object }) 
   registry: { host: "192.0.2.21", node: "gpu-1", ...change.registry },
 });
 
+const NO_PROXY =
+  "expected a host, an IPv4 address, a domain suffix (.example.com) or a network CIDR /8–/32 (e.g. 10.20.0.0/16), without a port";
+const withNoProxy = (entry: string) => ({ proxy: { http: "http://proxy.example.com:8080", noProxy: [entry] } });
+
 const CRON =
   'a five-field cron schedule: minute 0–59, hour 0–23, day of month 1–31, month 1–12 or JAN–DEC, day of week 0–6 or SUN–SAT, each *, ?, a value, a range, a list or a step (e.g. "0 3 * * 0")';
 const NODE_PORTS = "Kubernetes' own ports on a node (6443, 2379, 2380, 10250, 10256, 10257, 10259)";
@@ -104,6 +108,10 @@ describe("out-of-range values", () => {
       { gpu: { tolerations: [{ key: "example.com/pool", operator: "Equal", value: "v".repeat(64) }] } },
       `gpu.tolerations[0].value: expected a label value (at most 63 letters, digits, '-', '_' or '.', starting and ending alphanumeric), got "${"v".repeat(64)}"`,
     ],
+    ["a NO_PROXY network that is none", withNoProxy("10.0.0.0/33"), `proxy.noProxy[0]: ${NO_PROXY}, got "10.0.0.0/33"`],
+    ["a NO_PROXY host with a path", withNoProxy("example.com/x"), `proxy.noProxy[0]: ${NO_PROXY}, got "example.com/x"`],
+    ["NO_PROXY for every address", withNoProxy("0.0.0.0/0"), `proxy.noProxy[0]: ${NO_PROXY}, got "0.0.0.0/0"`],
+    ["NO_PROXY for every name", withNoProxy("*"), `proxy.noProxy[0]: ${NO_PROXY}, got "*"`],
     [
       "a Python no PySpark runs on",
       { image: { pythonVersion: "3.6" } },
@@ -119,6 +127,9 @@ describe("out-of-range values", () => {
       problems(stack({ nodes: { hosts: [{ ...NODE, address: "10.95.255.254", sshPort: 2222 }] }, registry: { host: "10.95.255.254" } })),
     ).toEqual([]);
     expect(problems({ dns: ["192.0.2.53"], cluster: { podCidr: "10.112.0.0/16", apiServer: "192.0.2.10:6443" } })).toEqual([]);
+    for (const entry of ["10.20.0.0/16", "192.0.2.7", ".corp.example.com", "*.corp.example.com", "registry.corp"]) {
+      expect(problems(withNoProxy(entry))).toEqual([]);
+    }
     expect(problems({ registry: { gc: { schedule: "*/15 1-5 ? JAN-MAR SUN,MON-FRI" } }, image: { pythonVersion: "3.7" } })).toEqual([]);
   });
 });
