@@ -33,6 +33,7 @@ import {
 import {
   SERVER_CONTAINER,
   SERVER_NAMES,
+  nodeListen,
   renderConfigSecret,
   renderDataClaim,
   renderProxySecret,
@@ -86,17 +87,26 @@ export class PrivateRegistry extends pulumi.ComponentResource {
     const parent = { parent: this };
     const namespace = config.namespace;
     const { tls } = args;
-    const settings = { deleteEnabled: config.deleteEnabled, tls: tls !== undefined };
+    // A loopback registry runs on its node's network (docs/ARCHITECTURE.md, "Local clusters").
+    const onNode = nodeListen(config);
+    const settings = { deleteEnabled: config.deleteEnabled, tls: tls !== undefined, node: onNode };
     const server = {
       namespace,
       image: `registry:${config.version}`,
       node: config.node,
       tolerations: config.node === undefined ? undefined : args.nodes?.tolerations[config.node],
       tls: tls !== undefined,
+      hostNetwork: onNode !== undefined,
     };
     if (config.insecure && !isLoopback(config.host)) {
       pulumi.log.warn(
         `registry.insecure: the registry and its mirror at ${config.host} speak plain HTTP, so every pull sends the registry login in clear text, and every node is told to trust them as insecure registries`,
+        this,
+      );
+    }
+    if (config.listen === "all" && onNode !== undefined) {
+      pulumi.log.warn(
+        `registry.listen: all: the registry's servers${config.ui.enabled ? " and its UI" : ""} listen on every address of their node, in plain HTTP, where no NetworkPolicy applies; on a node that is not a container of this machine (kind) that is the network`,
         this,
       );
     }
@@ -174,7 +184,8 @@ export class PrivateRegistry extends pulumi.ComponentResource {
       keyedChecksum(httpSecret, [configYml, readOnlyConfigYml, htpasswd, pullConfigYml, pullHtpasswd, ...tlsFiles]),
       serverOptions(configSecret, data, ...(tlsSecret ? [tlsSecret] : [])),
     );
-    const service = new k8s.core.v1.Service(name, renderServerService(namespace), inNamespace);
+    // The UI's way to the registry, unless both run on the node's network.
+    const service = onNode === undefined ? new k8s.core.v1.Service(name, renderServerService(namespace), inNamespace) : undefined;
     const { address, pushAddress, mirrorAddress, caCertificate } = registryAddress(config, tls);
     const policies = renderRegistryNetworkPolicies({
       namespace,
@@ -182,17 +193,28 @@ export class PrivateRegistry extends pulumi.ComponentResource {
       nodeNetworks: args.nodeNetworks,
       ui: config.ui.enabled,
       mirror: mirrorAddress !== undefined,
+      hostNetwork: onNode !== undefined,
     });
     for (const [part, policy] of Object.entries(policies)) new k8s.networking.v1.NetworkPolicy(`${name}-${part}`, policy, inNamespace);
 
     if (config.ui.enabled) {
       // The UI's nginx proxies to the registry's Service, the read-write process: people sign in with the push account.
-      new k8s.apps.v1.Deployment(
+      const uiDeployment = new k8s.apps.v1.Deployment(
         `${name}-ui`,
-        renderUiDeployment({ namespace, version: config.ui.version, address: pushAddress, ...settings }),
-        podOptions(service),
+        renderUiDeployment({
+          namespace,
+          version: config.ui.version,
+          address: pushAddress,
+          ...settings,
+          node: onNode && { ...onNode, nodePort: config.ui.nodePort },
+        }),
+        podOptions(service ?? registry),
       );
-      const ui = new k8s.core.v1.Service(`${name}-ui`, renderUiService(namespace, config.ui.nodePort), inNamespace);
+      // On the node's network the UI itself listens at the node port.
+      const ui =
+        onNode === undefined
+          ? new k8s.core.v1.Service(`${name}-ui`, renderUiService(namespace, config.ui.nodePort), inNamespace)
+          : uiDeployment;
       this.uiUrl = ui.metadata.apply(() => `http://${config.host}:${config.ui.nodePort}/`);
     }
 

@@ -133,7 +133,13 @@ describe("the renderers", () => {
   it("leave the UI out of the registry's sources when there is no UI, and admit no client namespace to HDFS unless told", () => {
     const registry = { namespace: "registry", labels: { "app.kubernetes.io/name": "registry" }, ip: "10.244.0.5" };
     const ui = { namespace: "registry", labels: { "app.kubernetes.io/name": "registry-ui" }, ip: "10.244.0.6" };
-    const without = renderRegistryNetworkPolicies({ namespace: "registry", podCidr: "10.244.0.0/16", ui: false, mirror: false });
+    const without = renderRegistryNetworkPolicies({
+      namespace: "registry",
+      podCidr: "10.244.0.0/16",
+      ui: false,
+      mirror: false,
+      hostNetwork: false,
+    });
     expect(Object.keys(without)).toEqual(["deny-ingress", "server"]);
     expect(ingressAllowed(Object.values(without) as never, ui, registry, 5000)).toBe(false);
     const hdfs = renderHdfsNetworkPolicy({ namespace: "hdfs", clientNamespaces: [] });
