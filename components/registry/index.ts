@@ -106,7 +106,7 @@ export class PrivateRegistry extends pulumi.ComponentResource {
     }
     if (config.listen === "all" && onNode !== undefined) {
       pulumi.log.warn(
-        `registry.listen: all: the registry's servers${config.ui.enabled ? " and its UI" : ""} listen on every address of their node, in plain HTTP, where no NetworkPolicy applies; on a node that is not a container of this machine (kind) that is the network`,
+        `registry.listen: all: the registry's servers${config.ui.enabled ? " and its UI" : ""} listen in plain HTTP on every address of their node, where no NetworkPolicy applies: meant for a kind node, whose address is on this machine's container network; on any other node it opens them to the node's network`,
         this,
       );
     }
