@@ -2,8 +2,11 @@
 // UI run on the node's network, bound to 127.0.0.1 (or every address with registry.listen all), with
 // no Service or NetworkPolicy that would promise what a host-network pod does not get. Debian's
 // registry serves these files in local-cluster.system.test.ts.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { parse as parseYaml } from "yaml";
+import { registrySchema } from "../../components/registry/schema";
 import { CONFIG_FILE, PULL_CONFIG_FILE, READONLY_CONFIG_FILE } from "../../components/registry/render";
 import { plain } from "../../tools/mock-runtime";
 import { configProblems } from "../harness/config";
@@ -87,5 +90,25 @@ describe("PrivateRegistry at a node's address", () => {
     expect(configProblems({ registry: { listen: "public" } })).toEqual([
       'registry.listen: expected one of "loopback", "all", got "public"',
     ]);
+  });
+});
+
+describe("stacks/kind-dev.yaml", () => {
+  const read = (file: string) => parseYaml(readFileSync(join(__dirname, "..", "..", "stacks", file), "utf8"));
+
+  it("is one node publishing, on this machine's loopback only, the dev registry's push port and its UI", () => {
+    const registry = registrySchema.parse({ ...read("Pulumi.dev.yaml").config["spark-gpu-stack:registry"], listen: "all" });
+    const kind = read("kind-dev.yaml");
+    expect(kind).toMatchObject({ kind: "Cluster", apiVersion: "kind.x-k8s.io/v1alpha4" });
+    expect(kind.nodes).toHaveLength(1);
+    // The pull port is the node's own business: its runtime pulls at the node's 127.0.0.1.
+    expect(kind.nodes[0].extraPortMappings).toEqual(
+      [registry.port, registry.ui.nodePort].map((port) => ({
+        containerPort: port,
+        hostPort: port,
+        listenAddress: "127.0.0.1",
+        protocol: "TCP",
+      })),
+    );
   });
 });
