@@ -46,6 +46,8 @@ export function renderUiDeployment(input: UiInput) {
     metadata: { name: UI_NAME, namespace: input.namespace, labels },
     spec: {
       replicas: 1,
+      // One port on the node: a surge pod could never schedule beside the old one.
+      ...(node ? { strategy: { type: "Recreate" } } : {}),
       selector: { matchLabels: labels },
       template: {
         metadata: { labels },

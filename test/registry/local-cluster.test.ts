@@ -47,12 +47,15 @@ describe("PrivateRegistry at 127.0.0.1 (the dev stack)", async () => {
   });
 
   it("runs the UI on the node's network too: it proxies to the registry's loopback address and listens at its node port there", async () => {
-    const pod = deployment(rt, "registry-ui").spec.template.spec;
+    const ui = deployment(rt, "registry-ui");
+    // With its port taken on the node, a rolling update's surge pod would stay Pending.
+    expect(ui.spec.strategy).toEqual({ type: "Recreate" });
+    const pod = ui.spec.template.spec;
     expect(pod.hostNetwork).toBe(true);
-    const [ui] = pod.containers;
-    expect(env(ui)).toMatchObject({ NGINX_PROXY_PASS_URL: "http://127.0.0.1:6001", NGINX_LISTEN_PORT: "127.0.0.1:30601" });
-    expect(ui.ports).toEqual([{ name: "http", containerPort: 30601, hostPort: 30601, protocol: "TCP" }]);
-    expect(ui.readinessProbe.httpGet.host).toBe("127.0.0.1");
+    const [container] = pod.containers;
+    expect(env(container)).toMatchObject({ NGINX_PROXY_PASS_URL: "http://127.0.0.1:6001", NGINX_LISTEN_PORT: "127.0.0.1:30601" });
+    expect(container.ports).toEqual([{ name: "http", containerPort: 30601, hostPort: 30601, protocol: "TCP" }]);
+    expect(container.readinessProbe.httpGet.host).toBe("127.0.0.1");
     expect(component.uiUrl).toBeDefined();
   });
 
