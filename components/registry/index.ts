@@ -112,7 +112,8 @@ export class PrivateRegistry extends pulumi.ComponentResource {
     }
 
     // Named "registry" before child names took the component's name. Nodes pull through the registry's
-    // hostPort, which only `privileged` admits (baseline's Host Ports control); warn and audit at baseline
+    // hostPort (or from its pod on the node's network), which only `privileged` admits (baseline's Host
+    // Ports and Host Namespaces controls); warn and audit at baseline
     // keep that one exception visible.
     // Deleting a namespace deletes its claims, and with them the images: the namespace and the data
     // claim outlive the stack, and `registry.protect` makes Pulumi refuse to delete or replace them.
@@ -198,7 +199,8 @@ export class PrivateRegistry extends pulumi.ComponentResource {
     for (const [part, policy] of Object.entries(policies)) new k8s.networking.v1.NetworkPolicy(`${name}-${part}`, policy, inNamespace);
 
     if (config.ui.enabled) {
-      // The UI's nginx proxies to the registry's Service, the read-write process: people sign in with the push account.
+      // The UI's nginx proxies to the read-write process (its Service, or 127.0.0.1 on the node's network):
+      // people sign in with the push account.
       const uiDeployment = new k8s.apps.v1.Deployment(
         `${name}-ui`,
         renderUiDeployment({
