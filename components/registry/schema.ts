@@ -8,6 +8,7 @@ import {
   cronSchedule,
   dnsLabel,
   dnsSubdomain,
+  enumOf,
   host,
   hostPort,
   integer,
@@ -62,6 +63,14 @@ export const registrySchema = z
      * @default 6003
      */
     pullPort: hostPort().default(6003),
+    /**
+     * With a loopback `host` the registry's servers (and its UI) share their node's network
+     * (`hostNetwork`) and listen there on: `loopback`, 127.0.0.1 only, where the node is this machine
+     * (k3s, minikube --driver=none); `all`, every address of the node, for a node in a container
+     * (kind), whose port mapping arrives on the container's own address. Render and preview warn
+     * about `all` (README, "On a local cluster"). @default "loopback"
+     */
+    listen: enumOf(["loopback", "all"]).default("loopback"),
     /**
      * Kubernetes node name the registry pod is pinned to, the node `host` points at. Required unless
      * `host` is loopback (single-node cluster). @default unpinned
@@ -139,6 +148,14 @@ export const registrySchema = z
         path: ["node"],
         input: undefined,
         message: `expected the name of the Kubernetes node whose address is registry.host (${registry.host}), so the registry's hostPort lands there`,
+      });
+    }
+    if (registry.listen === "all" && isHost(registry.host) && !isLoopback(registry.host)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["listen"],
+        input: registry.listen,
+        message: `expected "loopback" (the default) unless registry.host is loopback: only a registry at a loopback host (got ${registry.host}) runs on its node's network`,
       });
     }
     if (registry.mirror.enabled && registry.mirror.port === registry.port) {
