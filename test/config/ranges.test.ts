@@ -108,6 +108,16 @@ describe("out-of-range values", () => {
       { gpu: { tolerations: [{ key: "example.com/pool", operator: "Equal", value: "v".repeat(64) }] } },
       `gpu.tolerations[0].value: expected a label value (at most 63 letters, digits, '-', '_' or '.', starting and ending alphanumeric), got "${"v".repeat(64)}"`,
     ],
+    [
+      "no GPUs on a GPU node",
+      stack({ nodes: { hosts: [{ ...NODE, gpu: true, capacity: { "nvidia.com/gpu": 0 } }] } }),
+      "nodes.hosts[0].capacity.nvidia.com/gpu: expected at least 1 on a GPU node (nodes.hosts[0].gpu is true), got 0",
+    ],
+    [
+      "GPUs on a node that is no GPU node",
+      stack({ nodes: { hosts: [{ ...NODE, capacity: { "nvidia.com/gpu": 2 } }] } }),
+      "nodes.hosts[0].capacity.nvidia.com/gpu: expected 0 on a node that is no GPU node (nodes.hosts[0].gpu is false): the device plugin does not run there, got 2",
+    ],
     ["a NO_PROXY network that is none", withNoProxy("10.0.0.0/33"), `proxy.noProxy[0]: ${NO_PROXY}, got "10.0.0.0/33"`],
     ["a NO_PROXY host with a path", withNoProxy("example.com/x"), `proxy.noProxy[0]: ${NO_PROXY}, got "example.com/x"`],
     ["NO_PROXY for every address", withNoProxy("0.0.0.0/0"), `proxy.noProxy[0]: ${NO_PROXY}, got "0.0.0.0/0"`],
@@ -126,6 +136,7 @@ describe("out-of-range values", () => {
     expect(
       problems(stack({ nodes: { hosts: [{ ...NODE, address: "10.95.255.254", sshPort: 2222 }] }, registry: { host: "10.95.255.254" } })),
     ).toEqual([]);
+    expect(problems(stack({ nodes: { hosts: [{ ...NODE, gpu: true, capacity: { "nvidia.com/gpu": 1 } }] } }))).toEqual([]);
     expect(problems({ dns: ["192.0.2.53"], cluster: { podCidr: "10.112.0.0/16", apiServer: "192.0.2.10:6443" } })).toEqual([]);
     for (const entry of ["10.20.0.0/16", "192.0.2.7", ".corp.example.com", "*.corp.example.com", "registry.corp"]) {
       expect(problems(withNoProxy(entry))).toEqual([]);
