@@ -17,6 +17,11 @@ export const VARIANTS = [
   { name: "busybox sh + awk", shell: ["/bin/busybox", "sh"], awk: "/bin/busybox" },
 ] as const;
 
+/** Runs "$@" once the reader of its standard output has closed the pipe; its status goes to $FAKE_DIR/exit-code. */
+const DROPPED_READER = `
+{ while [ ! -e "$FAKE_DIR/reader-gone" ]; do sleep 0.05; done; status=0; "$@" || status=$?; echo "$status" >"$FAKE_DIR/exit-code"; } |
+	{ exec <&-; : >"$FAKE_DIR/reader-gone"; }`;
+
 export type NodeVariant = (typeof VARIANTS)[number];
 
 /** A node's root directory with its runtime running, and the stand-ins' records. */
@@ -47,11 +52,16 @@ export class FakeNode {
     return readFileSync(this.path(path), "utf8");
   }
 
-  /** Runs the script as ssh and the DaemonSet do: on standard input. */
-  apply(script: string, env: Record<string, string> = {}) {
-    rmSync(join(this.fake, "calls"), { force: true });
+  /**
+   * Runs the script as ssh and the DaemonSet do: on standard input. `stdoutClosed`: its standard
+   * output is a pipe whose reader is gone before it starts, as after a dropped ssh connection
+   * (then `code` is the script's exit status, or 128 + the signal that killed it).
+   */
+  async apply(script: string, env: Record<string, string> = {}, { stdoutClosed = false } = {}) {
+    for (const record of ["calls", "reader-gone"]) rmSync(join(this.fake, record), { force: true });
     const [shell, ...args] = this.variant.shell;
-    return run(shell, [...args, "-s"], {
+    const command = stdoutClosed ? ["/bin/sh", "-c", DROPPED_READER, "sh", shell, ...args, "-s"] : [shell, ...args, "-s"];
+    const result = await run(command[0], command.slice(1), {
       input: script,
       env: {
         SPARK_GPU_STACK_ROOT: this.root,
@@ -62,6 +72,7 @@ export class FakeNode {
         ...env,
       },
     });
+    return stdoutClosed ? { ...result, code: Number(readFileSync(join(this.fake, "exit-code"), "utf8")) } : result;
   }
 
   /** The stand-ins' calls during the last run. */

@@ -5,7 +5,7 @@
 # the unit's config file contains $FAKE_BREAK_ON): a new MainPID whose $SPARK_GPU_STACK_ROOT/proc/<pid>/environ
 # holds the variables of those files, read now as systemd reads them at start (double-quoted values,
 # the shell's backslash escapes). show prints MainPID, ExecStart ($FAKE_DOCKERD_ARGS) and LoadState.
-# A unit is active when $FAKE_DIR/active-<unit> exists. $FAKE_KILL_ON names a call ("daemon-reload",
+# A unit is active when $FAKE_DIR/active-<unit> exists; a restart takes $FAKE_RESTART_SECONDS. $FAKE_KILL_ON names a call ("daemon-reload",
 # "restart docker") on which it SIGKILLs its caller, as a dropped run dies.
 set -eu
 printf '%s\n' "$*" >>"$FAKE_DIR/calls"
@@ -30,6 +30,7 @@ restart)
 		rm -f "$FAKE_DIR/active-$2" "$FAKE_DIR/mainpid-$2"
 		exit 1
 	fi
+	sleep "${FAKE_RESTART_SECONDS:-0}"
 	pid=$(($(cat "$FAKE_DIR/last-pid" 2>/dev/null || echo 1000) + 1))
 	echo "$pid" >"$FAKE_DIR/last-pid"
 	mkdir -p "$SPARK_GPU_STACK_ROOT/proc/$pid"
