@@ -260,7 +260,12 @@ export function planNode(input: NodeInput): { plan: NodePlan; files: Record<stri
   const files: PlacedFile[] = [];
   if (proxy !== undefined)
     files.push(
-      { path: proxyEnvironmentFilePath(node.runtime), content: renderProxyEnvironmentFile(node.runtime, proxy), mode: "0600", effect: "restart" },
+      {
+        path: proxyEnvironmentFilePath(node.runtime),
+        content: renderProxyEnvironmentFile(node.runtime, proxy),
+        mode: "0600",
+        effect: "restart",
+      },
       { path: dropInPath(node.runtime), content: renderProxyDropIn(node.runtime), mode: "0644", effect: "daemon-reload restart" },
     );
   const ca = registry.caCertificate;

@@ -421,14 +421,20 @@ describe.concurrent.each(VARIANTS)("apply script under $name", (variant) => {
       expect(node.restarts()).toEqual([]);
 
       // Started with the old password (its drop-in changed by hand, or by an older script).
-      node.startedWith("docker", current.map((v) => v.replace("p%40ss", "old")));
+      node.startedWith(
+        "docker",
+        current.map((v) => v.replace("p%40ss", "old")),
+      );
       const stale = await node.apply(script);
       expect(stale.code).toBe(0);
       expect(stale.stdout).toContain("docker runs with other proxy values than");
       expect(node.restarts()).toEqual(["daemon-reload", "restart docker"]);
       expect(node.environment("docker")).toEqual(current);
 
-      node.startedWith("docker", current.filter((v) => !v.startsWith("no_proxy=")));
+      node.startedWith(
+        "docker",
+        current.filter((v) => !v.startsWith("no_proxy=")),
+      );
       expect((await node.apply(script)).code).toBe(0);
       expect(node.restarts()).toEqual(["daemon-reload", "restart docker"]);
       expect((await node.apply(script)).code).toBe(0);
@@ -512,7 +518,10 @@ describe.concurrent.each(VARIANTS)("apply script under $name", (variant) => {
       expect(node.restarts()).toEqual([]);
     });
 
-    it("waits for a run that holds the node's lock, then gives up naming it, having changed nothing", async ({ expect, onTestFinished }) => {
+    it("waits for a run that holds the node's lock, then gives up naming it, having changed nothing", async ({
+      expect,
+      onTestFinished,
+    }) => {
       const node = new FakeNode(variant);
       const lock = node.path(LOCK);
       mkdirSync(dirname(lock), { recursive: true });
@@ -530,7 +539,9 @@ describe.concurrent.each(VARIANTS)("apply script under $name", (variant) => {
       const script = scriptFor(nodeInput("docker"));
       const refused = await node.apply(script, { SPARK_GPU_STACK_LOCK_WAIT: "2" });
       expect(refused.code).toBe(1);
-      expect(refused.stdout).toContain(`waiting for another run of this script (pid 4242, started 2026-01-01T00:00:00Z) to release ${lock}`);
+      expect(refused.stdout).toContain(
+        `waiting for another run of this script (pid 4242, started 2026-01-01T00:00:00Z) to release ${lock}`,
+      );
       expect(refused.stderr).toContain(
         `node gpu-1: another run of this script (pid 4242, started 2026-01-01T00:00:00Z) still holds ${lock} after 2s, maybe restarting docker: run again once it has finished; nothing was changed`,
       );

@@ -87,7 +87,9 @@ export class FakeNode {
   /** The "NAME=value" variables the runtime's main process was last started with, from its /proc/<pid>/environ. */
   environment(unit: string): string[] {
     const pid = readFileSync(join(this.fake, `mainpid-${unit}`), "utf8").trim();
-    return readFileSync(this.path(`/proc/${pid}/environ`), "utf8").split("\0").filter((v) => v !== "");
+    return readFileSync(this.path(`/proc/${pid}/environ`), "utf8")
+      .split("\0")
+      .filter((v) => v !== "");
   }
 
   /** Makes the runtime's main process one started (by someone else) with `variables`. */
