@@ -96,7 +96,7 @@ export class PrivateRegistry extends pulumi.ComponentResource {
       node: config.node,
       tolerations: config.node === undefined ? undefined : args.nodes?.tolerations[config.node],
       tls: tls !== undefined,
-      hostNetwork: onNode !== undefined,
+      nodeLoopback: onNode?.loopback,
     };
     if (config.insecure && !isLoopback(config.host)) {
       pulumi.log.warn(
@@ -199,7 +199,7 @@ export class PrivateRegistry extends pulumi.ComponentResource {
     for (const [part, policy] of Object.entries(policies)) new k8s.networking.v1.NetworkPolicy(`${name}-${part}`, policy, inNamespace);
 
     if (config.ui.enabled) {
-      // The UI's nginx proxies to the read-write process (its Service, or 127.0.0.1 on the node's network):
+      // The UI's nginx proxies to the read-write process (its Service, or its loopback address on the node's network):
       // people sign in with the push account.
       const uiDeployment = new k8s.apps.v1.Deployment(
         `${name}-ui`,

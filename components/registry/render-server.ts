@@ -14,6 +14,7 @@ import {
   PULL_HTPASSWD_FILE,
   renderRegistryConfig,
 } from "./render";
+import { isIpv4 } from "../ipv4";
 import { isLoopback, type RegistryConfig } from "./schema";
 
 /** The two distribution servers: the registry, and the Docker Hub pull-through cache. */
@@ -50,10 +51,12 @@ export const PULL_CONTAINER_PORT = 5001;
 
 /**
  * Where the servers listen when they share their node's network: a loopback `registry.host` is
- * reached on the node's own 127.0.0.1, which a hostPort may not map (docs/ARCHITECTURE.md, "Local clusters").
+ * reached on the node's own loopback, which a hostPort may not map (docs/ARCHITECTURE.md, "Local clusters").
  */
 export interface NodeListen {
-  /** 127.0.0.1, or 0.0.0.0 with `registry.listen: all` (a node in a container). */
+  /** The loopback address the node reaches them at: `registry.host`'s, 127.0.0.1 for a `localhost` name. */
+  readonly loopback: string;
+  /** `loopback`, or 0.0.0.0 with `registry.listen: all` (a node in a container). */
   readonly address: string;
   readonly port: number;
   readonly pullPort: number;
@@ -63,8 +66,9 @@ export interface NodeListen {
 /** The servers' addresses on their node, for a loopback `registry.host`; undefined otherwise (they run in the pod network). */
 export function nodeListen(config: Pick<RegistryConfig, "host" | "listen" | "port" | "pullPort" | "mirror">): NodeListen | undefined {
   if (!isLoopback(config.host)) return undefined;
-  const address = config.listen === "all" ? "0.0.0.0" : "127.0.0.1";
-  return { address, port: config.port, pullPort: config.pullPort, mirrorPort: config.mirror.port };
+  const loopback = isIpv4(config.host) ? config.host : "127.0.0.1";
+  const address = config.listen === "all" ? "0.0.0.0" : loopback;
+  return { loopback, address, port: config.port, pullPort: config.pullPort, mirrorPort: config.mirror.port };
 }
 
 /** A server's `http.addr`: its port in the pod, or its address on the node. */
@@ -111,8 +115,8 @@ export interface ServerDeploymentInput {
   readonly configChecksum: string;
   /** The cache reaches Docker Hub through the proxy, its URLs (credentials inside) from MIRROR_PROXY_SECRET. */
   readonly proxied?: boolean;
-  /** Run on the node's network, listening at the hostPorts (see NodeListen). */
-  readonly hostNetwork?: boolean;
+  /** Run on the node's network, listening at the hostPorts, reached by the node at this loopback address (NodeListen). */
+  readonly nodeLoopback?: string;
 }
 
 /** Creates and removes a file where the server stores: fails when the volume cannot be written. */
@@ -125,8 +129,9 @@ export function renderServerDeployment(server: Server, input: ServerDeploymentIn
   const timing = (periodSeconds: number, failureThreshold: number) => ({ periodSeconds, failureThreshold, timeoutSeconds: 5 });
   // `GET /` answers 200 without credentials; the storage health check turns it into 503.
   // On the node's network the kubelet, on that node too, probes the loopback address every server binds.
+  const hostNetwork = input.nodeLoopback !== undefined;
   const probe = (port: string, periodSeconds: number, failureThreshold: number) => ({
-    httpGet: { path: "/", port, scheme, ...(input.hostNetwork ? { host: "127.0.0.1" } : {}) },
+    httpGet: { path: "/", port, scheme, ...(hostNetwork ? { host: input.nodeLoopback } : {}) },
     ...timing(periodSeconds, failureThreshold),
   });
   const container = (
@@ -141,7 +146,7 @@ export function renderServerDeployment(server: Server, input: ServerDeploymentIn
     command: ["registry"],
     args: ["serve", `${CONFIG_DIR}/${configFile}`],
     // On the node's network a hostPort must equal its containerPort: the server listens at the node's port.
-    ports: [{ ...port, ...(input.hostNetwork ? { containerPort: port.hostPort } : {}), protocol: "TCP" }],
+    ports: [{ ...port, ...(hostNetwork ? { containerPort: port.hostPort } : {}), protocol: "TCP" }],
     env: proxied
       ? PROXY_ENV_NAMES.map((variable) => ({ name: variable, valueFrom: { secretKeyRef: { name: MIRROR_PROXY_SECRET, key: variable } } }))
       : undefined,
@@ -172,7 +177,7 @@ export function renderServerDeployment(server: Server, input: ServerDeploymentIn
           enableServiceLinks: false,
           // No dnsPolicy: the servers resolve no cluster name, and on the node's network ClusterFirst
           // resolves as the node does (Docker Hub and the proxy, for the cache).
-          ...(input.hostNetwork ? { hostNetwork: true } : {}),
+          ...(hostNetwork ? { hostNetwork: true } : {}),
           ...(input.node ? { nodeSelector: { "kubernetes.io/hostname": input.node } } : {}),
           ...(input.tolerations?.length ? { tolerations: [...input.tolerations] } : {}),
           securityContext: nonRootPodSecurity(REGISTRY_USER, { ownsVolumes: true }),

@@ -32,7 +32,7 @@ export function renderUiDeployment(input: UiInput) {
   const env: Record<string, string> = {
     SINGLE_REGISTRY: "true",
     NGINX_PROXY_PASS_URL: node
-      ? `${scheme}://127.0.0.1:${node.port}`
+      ? `${scheme}://${node.loopback}:${node.port}`
       : `${scheme}://${SERVER_NAMES.registry.deployment}.${input.namespace}:${CONTAINER_PORT}`,
     // The image's entrypoint writes this into nginx's `listen`, so it may carry an address.
     NGINX_LISTEN_PORT: node ? `${node.address}:${port}` : String(port),
@@ -41,7 +41,7 @@ export function renderUiDeployment(input: UiInput) {
     PULL_URL: input.address,
     SHOW_CONTENT_DIGEST: "true",
   };
-  const httpGet = { path: "/", port: "http", ...(node ? { host: "127.0.0.1" } : {}) };
+  const httpGet = { path: "/", port: "http", ...(node ? { host: node.loopback } : {}) };
   return {
     metadata: { name: UI_NAME, namespace: input.namespace, labels },
     spec: {

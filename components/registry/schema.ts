@@ -65,8 +65,9 @@ export const registrySchema = z
     pullPort: hostPort().default(6003),
     /**
      * With a loopback `host` the registry's servers (and its UI) share their node's network
-     * (`hostNetwork`) and listen there on: `loopback`, 127.0.0.1 only, where the node is this machine
-     * (k3s, minikube --driver=none); `all`, every address of the node, for a node in a container
+     * (`hostNetwork`) and listen there on: `loopback`, `host`'s address only (127.0.0.1 for a
+     * `localhost` name), where the node is this machine (k3s, minikube --driver=none); `all`, every
+     * address of the node, for a node in a container
      * (kind), whose port mapping arrives on the container's own address. Render and preview warn
      * about `all` (README, "On a local cluster"). @default "loopback"
      */

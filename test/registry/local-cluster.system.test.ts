@@ -41,10 +41,10 @@ function status(address: string, port: number, headers: Record<string, string> =
 }
 
 /** Renders the registry at 127.0.0.1 on free ports and serves its read-write and pull processes as rendered. */
-async function serveLocal(listen: "loopback" | "all") {
+async function serveLocal(listen: "loopback" | "all", host = "127.0.0.1") {
   const port = await freePort();
   const pullPort = await freePort();
-  const { rt, component } = await renderRegistry({ registry: { port, pullPort, listen } }, { password: PASSWORD });
+  const { rt, component } = await renderRegistry({ registry: { host, port, pullPort, listen } }, { password: PASSWORD });
   const files = secretData(rt, "registry-config");
   const served = await serveComponentFiles(rt);
   for (const file of [CONFIG_FILE, PULL_CONFIG_FILE]) daemons.push(await served.start(file, "rendered"));
@@ -114,5 +114,16 @@ describe("the dev registry with registry.listen all (a kind node)", async () => 
     for (const address of ["127.0.0.1", ...otherAddresses]) {
       for (const port of [local.port, local.pullPort]) expect(await status(address, port), `${address}:${port}`).toBe(401);
     }
+  });
+});
+
+describe("the dev registry at another loopback address", async () => {
+  const local = await serveLocal("loopback", "127.0.0.2");
+
+  it("listens at that address, where its endpoints point, and not at 127.0.0.1", async () => {
+    expect(local.endpoints).toEqual({ push: `127.0.0.2:${local.port}`, pull: `127.0.0.2:${local.pullPort}` });
+    expect(await status("127.0.0.2", local.port, basicAuth(local.push.username, local.push.password))).toBe(200);
+    expect(await status("127.0.0.2", local.pullPort, basicAuth(local.pull.username, local.pull.password))).toBe(200);
+    expect(await status("127.0.0.1", local.port)).toBe("ECONNREFUSED");
   });
 });

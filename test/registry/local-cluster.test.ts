@@ -59,6 +59,17 @@ describe("PrivateRegistry at 127.0.0.1 (the dev stack)", async () => {
     expect(component.uiUrl).toBeDefined();
   });
 
+  it("binds, probes and proxies to registry.host's own loopback address when it is another than 127.0.0.1", async () => {
+    const other = await renderRegistry({ registry: { host: "127.0.0.2" } });
+    const files = secretData(other.rt, "registry-config");
+    expect([CONFIG_FILE, PULL_CONFIG_FILE].map((f) => parseYaml(files[f]).http.addr)).toEqual(["127.0.0.2:6001", "127.0.0.2:6003"]);
+    for (const container of deployment(other.rt, "registry").spec.template.spec.containers)
+      expect(container.livenessProbe.httpGet.host).toBe("127.0.0.2");
+    const [ui] = deployment(other.rt, "registry-ui").spec.template.spec.containers;
+    expect(env(ui)).toMatchObject({ NGINX_PROXY_PASS_URL: "http://127.0.0.2:6001", NGINX_LISTEN_PORT: "127.0.0.2:30601" });
+    expect(ui.readinessProbe.httpGet.host).toBe("127.0.0.2");
+  }, 30_000);
+
   it("binds every address of the node with registry.listen all, and warns", async () => {
     const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
     try {
