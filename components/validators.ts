@@ -15,10 +15,12 @@ export const integer = (min: number, max: number) => {
 export const port = () => integer(1, 65535);
 
 /**
- * Kubernetes' own ports on a node (kubeadm's defaults: API server, etcd, kubelet, kube-proxy health,
- * controller manager, scheduler): a hostPort there takes the component's traffic on that node.
+ * Kubernetes' own ports on a node: kubeadm's defaults (API server, etcd and its metrics, kubelet and
+ * its health, kube-proxy metrics and health, controller manager, scheduler) and k3s' (its API server
+ * behind the supervisor, containerd's streaming server). A hostPort there takes the component's
+ * traffic; a loopback registry, on the node's network, could not even bind the ones on 127.0.0.1.
  */
-const KUBERNETES_NODE_PORTS = [6443, 2379, 2380, 10250, 10256, 10257, 10259];
+const KUBERNETES_NODE_PORTS = [6443, 2379, 2380, 2381, 10248, 10249, 10250, 10256, 10257, 10259, 6444, 10010];
 /** Kubernetes' default NodePort range (kube-apiserver --service-node-port-range). */
 export const NODE_PORT_RANGE = { min: 30000, max: 32767 } as const;
 

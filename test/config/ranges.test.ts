@@ -18,7 +18,7 @@ const withNoProxy = (entry: string) => ({ proxy: { http: "http://proxy.example.c
 
 const CRON =
   'a five-field cron schedule: minute 0–59, hour 0–23, day of month 1–31, month 1–12 or JAN–DEC, day of week 0–6 or SUN–SAT, each *, ?, a value, a range, a list or a step (e.g. "0 3 * * 0")';
-const NODE_PORTS = "Kubernetes' own ports on a node (6443, 2379, 2380, 10250, 10256, 10257, 10259)";
+const NODE_PORTS = "Kubernetes' own ports on a node (6443, 2379, 2380, 2381, 10248, 10249, 10250, 10256, 10257, 10259, 6444, 10010)";
 
 describe("out-of-range values", () => {
   it.each<[string, Record<string, unknown>, string]>([
@@ -31,6 +31,16 @@ describe("out-of-range values", () => {
       "the pull port on the kubelet's",
       stack({ registry: { pullPort: 10250 } }),
       `registry.pullPort: expected a port 1–65535 outside ${NODE_PORTS}, got 10250`,
+    ],
+    [
+      "the dev registry on the kubelet's health port, which it binds at 127.0.0.1 on the node's network",
+      { registry: { port: 10248 } },
+      `registry.port: expected a port 1–65535 outside ${NODE_PORTS}, got 10248`,
+    ],
+    [
+      "the dev registry's pull port on k3s' API server behind its supervisor (127.0.0.1:6444)",
+      { registry: { pullPort: 6444 } },
+      `registry.pullPort: expected a port 1–65535 outside ${NODE_PORTS}, got 6444`,
     ],
     [
       "the mirror on the API server's port",
@@ -132,7 +142,7 @@ describe("out-of-range values", () => {
   });
 
   it("accepts the values at the edges of each range", () => {
-    expect(problems(stack({ registry: { port: 29999, pullPort: 32768, mirror: { enabled: true, port: 10249 } } }))).toEqual([]);
+    expect(problems(stack({ registry: { port: 29999, pullPort: 32768, mirror: { enabled: true, port: 10247 } } }))).toEqual([]);
     expect(
       problems(stack({ nodes: { hosts: [{ ...NODE, address: "10.95.255.254", sshPort: 2222 }] }, registry: { host: "10.95.255.254" } })),
     ).toEqual([]);
