@@ -122,7 +122,7 @@ describe.concurrent.each(VARIANTS)("apply script under $name", (variant) => {
       const second = await node.apply(script);
       expect(second.code).toBe(0);
       expect(node.restarts()).toEqual([]);
-      expect(node.calls()).toContain("show --property=MainPID --value docker"); // still verified
+      expect(node.calls()).toContain("show --property=MainPID docker"); // still verified
       expect(node.read("/etc/docker/daemon.json")).toBe(written);
     });
 

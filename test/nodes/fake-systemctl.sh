@@ -4,7 +4,8 @@
 # EnvironmentFile= lines), restart starts a unit's "main process" (fails, leaving it inactive, when
 # the unit's config file contains $FAKE_BREAK_ON): a new MainPID whose $SPARK_GPU_STACK_ROOT/proc/<pid>/environ
 # holds the variables of those files, read now as systemd reads them at start (double-quoted values,
-# the shell's backslash escapes). show prints MainPID, ExecStart ($FAKE_DOCKERD_ARGS) and LoadState.
+# the shell's backslash escapes). show prints MainPID, ExecStart ($FAKE_DOCKERD_ARGS) and LoadState,
+# as NAME=value lines.
 # A unit is active when $FAKE_DIR/active-<unit> exists; a restart takes $FAKE_RESTART_SECONDS. $FAKE_KILL_ON names a call ("daemon-reload",
 # "restart docker") on which it SIGKILLs its caller, as a dropped run dies.
 set -eu
@@ -45,7 +46,8 @@ reload) [ -e "$FAKE_DIR/active-$2" ] ;;
 is-active) [ -e "$FAKE_DIR/active-$3" ] ;;
 show)
 	case $2 in
-	--property=MainPID) cat "$FAKE_DIR/mainpid-$4" 2>/dev/null || echo 0 ;;
+	# As systemd before 230 (RHEL 7), which has no --value.
+	--property=MainPID) [ "$#" -eq 3 ] && printf 'MainPID=%s\n' "$(cat "$FAKE_DIR/mainpid-$3" 2>/dev/null || echo 0)" ;;
 	--property=ExecStart) printf 'ExecStart={ path=/usr/bin/dockerd ; argv[]=/usr/bin/dockerd %s ; ignore_errors=no }\n' "${FAKE_DOCKERD_ARGS:--H fd://}" ;;
 	--property=LoadState) if [ -e "$FAKE_DIR/missing-$3" ]; then echo LoadState=not-found; else echo LoadState=loaded; fi ;;
 	*) exit 2 ;;

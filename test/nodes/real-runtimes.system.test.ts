@@ -186,7 +186,7 @@ describe("docker node: Debian's dockerd started from the merged daemon.json with
     const merged = node.read("/etc/docker/daemon.json");
     const again = await node.apply(renderApplyScript(planNode(nodeInput("docker")).plan));
     expect(again.code, again.stderr).toBe(0);
-    expect(node.calls()).toContain("show --property=MainPID --value docker");
+    expect(node.calls()).toContain("show --property=MainPID docker");
     expect(node.restarts()).toEqual([]);
     expect(node.read("/etc/docker/daemon.json")).toBe(merged);
   });

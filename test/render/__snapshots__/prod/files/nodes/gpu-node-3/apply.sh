@@ -393,7 +393,9 @@ refuse_competing_drop_ins() {
 # /proc/<pid>/environ shows (compared in the shell: the values never reach a command line).
 proxy_environment_current() {
 	[ -n "$PROXY_ENVIRONMENT" ] || return 0
-	pid=$("$SYSTEMCTL" show --property=MainPID --value "$UNIT") || return 1
+	# Without --value, which systemd before 230 (RHEL 7) lacks: "MainPID=<pid>".
+	pid=$("$SYSTEMCTL" show --property=MainPID "$UNIT") || return 1
+	pid=${pid#MainPID=}
 	case $pid in '' | 0 | *[!0-9]*) return 1 ;; esac
 	environ=$(tr '\0' '\n' 2>/dev/null <"$ROOT/proc/$pid/environ") || return 1
 	printf '%s\n' "$PROXY_ENVIRONMENT" | while IFS= read -r variable; do
