@@ -107,16 +107,21 @@ function reportSharedNamespaces(view: PartialView, report: Report): void {
   );
 }
 
-const nodeNamesCheck = crossCheck(["nodes.hosts[].name", "nodes.delivery"], ({ nodes }, report) => {
-  const { hosts, delivery } = nodes;
+/** Reports each node whose `field` an earlier node has too. */
+function reportRepeatedHostField(hosts: NodesConfig["hosts"], field: "name" | "address", what: string, report: Report): void {
   forEachRepeat(
-    hosts.map((node) => node.name),
+    hosts.map((node) => node[field]),
     (i, first) =>
       report(
-        `nodes.hosts[${i}].name`,
-        `expected a name used by one node only, got ${JSON.stringify(hosts[i].name)} again (also nodes.hosts[${first}])`,
+        `nodes.hosts[${i}].${field}`,
+        `expected ${what} used by one node only, got ${JSON.stringify(hosts[i][field])} again (also nodes.hosts[${first}])`,
       ),
   );
+}
+
+const nodeNamesCheck = crossCheck(["nodes.hosts[].name", "nodes.delivery"], ({ nodes }, report) => {
+  const { hosts, delivery } = nodes;
+  reportRepeatedHostField(hosts, "name", "a name", report);
   if (delivery === "daemonset") {
     hosts.forEach((node, i) => {
       if (node.name.length > 63) {
@@ -131,14 +136,7 @@ const nodeNamesCheck = crossCheck(["nodes.hosts[].name", "nodes.delivery"], ({ n
 
 const nodeAddressesCheck = crossCheck(["nodes.hosts[].address", "nodes.subnet"], ({ nodes }, report) => {
   const { hosts, subnet } = nodes;
-  forEachRepeat(
-    hosts.map((node) => node.address),
-    (i, first) =>
-      report(
-        `nodes.hosts[${i}].address`,
-        `expected an address used by one node only, got ${JSON.stringify(hosts[i].address)} again (also nodes.hosts[${first}])`,
-      ),
-  );
+  reportRepeatedHostField(hosts, "address", "an address", report);
   if (subnet !== undefined) {
     hosts.forEach((node, i) => {
       if (!inNetwork(node.address, subnet)) {
