@@ -24,7 +24,7 @@ const stackSchema = z.strictObject({
   cluster: clusterSchema.prefault({}),
   /** Corporate proxy; absent means direct access. */
   proxy: proxySchema.optional(),
-  /** DNS servers for nodes' runtimes and for pods. @default [] (the cluster's own) */
+  /** DNS servers for the containers Docker nodes' dockerd starts itself (README, "`dns`"). @default [] (the node's own) */
   dns: z.array(dnsServer()).default([]),
   registry: registrySchema.prefault({}),
   image: imageSchema.prefault({}),

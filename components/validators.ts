@@ -62,10 +62,10 @@ export function isHost(value: string): boolean {
   return isIpv4(value) || HOSTNAME.test(value);
 }
 
-/** A DNS server pods and runtimes can reach: a host's address, not loopback (a pod's own). */
+/** A DNS server Docker's containers can reach: a host's address, not loopback (a container's own). */
 export const dnsServer = () => {
   const e = expecting(
-    "the IPv4 address of a DNS server, not loopback (inside a pod that is the pod itself), 0.0.0.0/8, multicast or broadcast",
+    "the IPv4 address of a DNS server, not loopback (inside a container that is the container itself), 0.0.0.0/8, multicast or broadcast",
   );
   return z.string(e).refine((v) => isHostIpv4(v) && !isLoopbackIpv4(v), e);
 };

@@ -59,7 +59,7 @@ describe("stack config", () => {
     ],
     [
       { dns: ["192.0.2.300"] },
-      'dns[0]: expected the IPv4 address of a DNS server, not loopback (inside a pod that is the pod itself), 0.0.0.0/8, multicast or broadcast, got "192.0.2.300"',
+      'dns[0]: expected the IPv4 address of a DNS server, not loopback (inside a container that is the container itself), 0.0.0.0/8, multicast or broadcast, got "192.0.2.300"',
     ],
     [{ dns: "192.0.2.53" }, 'dns: expected a list, got "192.0.2.53"'],
     [

@@ -80,7 +80,7 @@ describe("out-of-range values", () => {
     [
       "a loopback DNS server",
       { dns: ["127.0.0.53"] },
-      'dns[0]: expected the IPv4 address of a DNS server, not loopback (inside a pod that is the pod itself), 0.0.0.0/8, multicast or broadcast, got "127.0.0.53"',
+      'dns[0]: expected the IPv4 address of a DNS server, not loopback (inside a container that is the container itself), 0.0.0.0/8, multicast or broadcast, got "127.0.0.53"',
     ],
     [
       "overlapping pod and Service networks",
