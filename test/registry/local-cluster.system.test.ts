@@ -1,6 +1,6 @@
 // The dev stack's registry (a loopback registry.host) as Debian's registry serves its rendered files
 // at their rendered addresses: bound to 127.0.0.1 it answers there and on no other address of this
-// machine; with registry.listen all, on every address. Debian's dockerd, with no configuration at
+// machine (at 127.0.0.2, there only); with registry.listen all, on every address. Debian's dockerd, with no configuration at
 // all, pushes and pulls over 127.0.0.1 in plain HTTP (moby trusts 127.0.0.0/8 as insecure).
 import { request } from "node:http";
 import { networkInterfaces } from "node:os";
