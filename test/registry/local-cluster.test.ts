@@ -1,8 +1,7 @@
 // PrivateRegistry at a loopback registry.host (the dev stack) under the mock runtime: its servers and
 // UI run on the node's network, bound to registry.host's loopback address (or every address with
-// registry.listen all), with
-// no Service or NetworkPolicy that would promise what a host-network pod does not get. Debian's
-// registry serves these files in local-cluster.system.test.ts.
+// registry.listen all), with no Service or NetworkPolicy that would promise what a host-network pod
+// does not get. Debian's registry serves these files in local-cluster.system.test.ts.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
