@@ -164,8 +164,9 @@ export const byteQuantity = (smallest?: { readonly quantity: string; readonly wh
   });
 };
 
-const CRON_FORM =
-  'a five-field cron schedule: minute 0–59, hour 0–23, day of month 1–31, month 1–12 or JAN–DEC, day of week 0–6 or SUN–SAT, each *, ?, a value, a range, a list or a step (e.g. "0 3 * * 0")';
+/** The macros Kubernetes documents for a CronJob's schedule (robfig/cron's descriptors). */
+const CRON_MACROS = ["yearly", "annually", "monthly", "weekly", "daily", "midnight", "hourly"];
+const CRON_FORM = `a five-field cron schedule: minute 0–59, hour 0–23, day of month 1–31, month 1–12 or JAN–DEC, day of week 0–6 or SUN–SAT, each *, ?, a value, a range, a list or a step (e.g. "0 3 * * 0"); or one of ${CRON_MACROS.map((m) => `@${m}`).join(", ")}`;
 
 const MONTHS = "jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec";
 const DAYS = "sun|mon|tue|wed|thu|fri|sat";
@@ -184,6 +185,7 @@ const CRON_FIELDS = [
 /** Five-field cron schedule, as CronJob takes it; cron-parser judges each field's range. */
 export const cronSchedule = () =>
   z.string(expecting(CRON_FORM)).superRefine((v, ctx) => {
+    if (v.startsWith("@") && CRON_MACROS.includes(v.slice(1))) return;
     const fields = v.trim().split(/\s+/);
     const wellFormed = fields.length === CRON_FIELDS.length && fields.every((field, i) => CRON_FIELDS[i].test(field));
     let outOfRange: string | undefined;

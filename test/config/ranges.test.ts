@@ -17,7 +17,7 @@ const NO_PROXY =
 const withNoProxy = (entry: string) => ({ proxy: { http: "http://proxy.example.com:8080", noProxy: [entry] } });
 
 const CRON =
-  'a five-field cron schedule: minute 0–59, hour 0–23, day of month 1–31, month 1–12 or JAN–DEC, day of week 0–6 or SUN–SAT, each *, ?, a value, a range, a list or a step (e.g. "0 3 * * 0")';
+  'a five-field cron schedule: minute 0–59, hour 0–23, day of month 1–31, month 1–12 or JAN–DEC, day of week 0–6 or SUN–SAT, each *, ?, a value, a range, a list or a step (e.g. "0 3 * * 0"); or one of @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly';
 const NODE_PORTS = "Kubernetes' own ports on a node (6443, 2379, 2380, 2381, 10248, 10249, 10250, 10256, 10257, 10259, 6444, 10010)";
 
 describe("out-of-range values", () => {
@@ -107,6 +107,11 @@ describe("out-of-range values", () => {
       { spark: { applications: [{ name: "pi", mainFile: "local:///opt/app.py", schedule: "0 0 L * *" }] } },
       `spark.applications[0].schedule: expected ${CRON}, got "0 0 L * *"`,
     ],
+    [
+      "a macro Kubernetes does not know",
+      { registry: { gc: { schedule: "@fortnightly" } } },
+      `registry.gc.schedule: expected ${CRON}, got "@fortnightly"`,
+    ],
     ["a hashed minute (H)", { registry: { gc: { schedule: "H 3 * * *" } } }, `registry.gc.schedule: expected ${CRON}, got "H 3 * * *"`],
     [
       "a toleration key that is no label key",
@@ -152,5 +157,6 @@ describe("out-of-range values", () => {
       expect(problems(withNoProxy(entry))).toEqual([]);
     }
     expect(problems({ registry: { gc: { schedule: "*/15 1-5 ? JAN-MAR SUN,MON-FRI" } }, image: { pythonVersion: "3.7" } })).toEqual([]);
+    expect(problems({ registry: { gc: { schedule: "@weekly" } } })).toEqual([]);
   });
 });
