@@ -14,7 +14,8 @@ import { proxySchema, type ProxyCredentials } from "./proxy";
 import type { RegistryTls } from "./refs";
 import { registrySchema } from "./registry/schema";
 import { storageSchema } from "./storage/schema";
-import { ipv4 } from "./validators";
+import { type PartialView, type Path, parsePartially, whenParsed } from "./partial";
+import { dnsServer } from "./validators";
 import { gpuSchema, type SparkApplicationConfig, sparkSchema } from "./workload/schema";
 
 export const PROJECT = "spark-gpu-stack";
@@ -23,8 +24,8 @@ const stackSchema = z.strictObject({
   cluster: clusterSchema.prefault({}),
   /** Corporate proxy; absent means direct access. */
   proxy: proxySchema.optional(),
-  /** DNS servers for nodes' runtimes and for pods. @default [] (the cluster's own) */
-  dns: z.array(ipv4()).default([]),
+  /** DNS servers for the containers Docker nodes' dockerd starts itself (README, "`dns`"). @default [] (the node's own) */
+  dns: z.array(dnsServer()).default([]),
   registry: registrySchema.prefault({}),
   image: imageSchema.prefault({}),
   nodes: nodesSchema.prefault({}),
@@ -99,7 +100,8 @@ const TYPE_NAMES: Record<string, string> = {
   boolean: "true or false",
 };
 
-function describe(issue: z.core.$ZodIssue): string {
+/** One problem line per issue; a value quoted that nobody wrote is said to be the default. */
+function describe(issue: z.core.$ZodIssue, raw: Record<string, unknown>): string {
   const at = pathOf(issue.path);
   if (issue.code === "unrecognized_keys") {
     return issue.keys
@@ -109,7 +111,8 @@ function describe(issue: z.core.$ZodIssue): string {
   const message = issue.message.startsWith("Invalid input")
     ? `expected ${"expected" in issue ? (TYPE_NAMES[String(issue.expected)] ?? String(issue.expected)) : "a valid value"}`
     : issue.message;
-  return `${at}: ${message}, got ${shown(issue.input)}`;
+  const defaulted = issue.input !== undefined && valueAtKeys(raw, issue.path) === undefined;
+  return `${at}: ${message}, got ${shown(issue.input)}${defaulted ? " (the default)" : ""}`;
 }
 
 /**
@@ -138,49 +141,60 @@ export function parseStackConfig(
     const missing = REGISTRY_TLS_KEYS.filter((key) => !secretsPresent.has(key));
     report(missing.join(", "), `expected all of ${REGISTRY_TLS_KEYS.join(", ")} (secrets, PEM) or none, got only ${tlsGiven.join(", ")}`);
   }
-  // Section by section, so a bad value in one section still lets the checks across the others run.
-  const parsed: Partial<Record<keyof StackConfig, unknown>> = {};
+  // Section by section, and each as far as it parses, so every check runs on the fields it reads
+  // whatever else failed (docs/ARCHITECTURE.md, "Config and secrets").
+  const values: Record<string, unknown> = {};
+  const failed: Path[] = [];
   for (const key of SECTION_KEYS) {
-    const result = stackSchema.shape[key].safeParse(raw[key], { reportInput: true });
-    if (result.success) parsed[key] = result.data;
-    else problems.push(...result.error.issues.flatMap((issue) => describe({ ...issue, path: [key, ...issue.path] }).split("\n")));
+    const result = parsePartially(stackSchema.shape[key], raw[key]);
+    values[key] = result.data;
+    failed.push(...result.failed.map((path) => [key, ...path]));
+    problems.push(...result.issues.flatMap((issue) => describe({ ...issue, path: [key, ...issue.path] }, raw).split("\n")));
   }
-  const valid = parsed as Partial<StackConfig>;
+  const view: PartialView = { values, failed };
   // The checks that involve secrets (only whether each is set is known) stay here, beside SECRET_KEYS.
-  if ("proxy" in valid && valid.proxy === undefined && secretsPresent.has("proxyUsername")) {
-    report("proxy", "expected a proxy section (http URL) when proxy credentials are set");
-  }
-  if (sshDeliversTo(valid, raw) && !secretsPresent.has("sshPrivateKey")) {
-    report("sshPrivateKey", 'expected the secret sshPrivateKey when nodes.delivery is "ssh" (or set nodes.delivery to "daemonset")');
-  }
+  whenParsed<Pick<StackConfig, "proxy">>(view, ["proxy"], ({ proxy }) => {
+    if (proxy === undefined && secretsPresent.has("proxyUsername")) {
+      report("proxy", "expected a proxy section (http URL) when proxy credentials are set");
+    }
+  });
+  whenParsed<Pick<StackConfig, "nodes">>(view, ["nodes.delivery", "nodes.hosts.length"], ({ nodes }) => {
+    if (nodes.delivery === "ssh" && nodes.hosts.length > 0 && !secretsPresent.has("sshPrivateKey")) {
+      report("sshPrivateKey", 'expected the secret sshPrivateKey when nodes.delivery is "ssh" (or set nodes.delivery to "daemonset")');
+    }
+  });
   if (secretsPresent.has("proxyUsername")) {
-    valid.spark?.applications.forEach((app, i) => {
-      for (const [key, value] of jvmFetches(app)) {
-        report(
-          `spark.applications[${i}].${key}`,
-          `expected no http(s) fetch by the JVM when the proxy needs credentials (the JVM reads no proxy credentials it could keep off its command line), got ${JSON.stringify(value)}: put the file in the image (local://) or on HDFS`,
-        );
-      }
+    whenParsed<Pick<StackConfig, "spark">>(view, ["spark.applications[].mainFile", "spark.applications[].sparkConf"], ({ spark }) => {
+      spark.applications.forEach((app, i) => {
+        for (const [key, value] of jvmFetches(app)) {
+          report(
+            `spark.applications[${i}].${key}`,
+            `expected no http(s) fetch by the JVM when the proxy needs credentials (the JVM reads no proxy credentials it could keep off its command line), got ${JSON.stringify(value)}: put the file in the image (local://) or on HDFS`,
+          );
+        }
+      });
     });
   }
-  if (valid.registry?.insecure && tlsGiven.length > 0) {
-    report(
-      "registry.insecure",
-      `expected false when the registry's own certificate is given (${tlsGiven.join(", ")}): it serves TLS with it`,
-    );
-  }
+  whenParsed<Pick<StackConfig, "registry">>(view, ["registry.insecure"], ({ registry }) => {
+    if (registry.insecure && tlsGiven.length > 0) {
+      report(
+        "registry.insecure",
+        `expected false when the registry's own certificate is given (${tlsGiven.join(", ")}): it serves TLS with it`,
+      );
+    }
+  });
   // A check across sections may quote a value nobody wrote: say so, or the user looks for it in vain.
-  reportCrossSectionProblems(valid, (path, message) =>
+  reportCrossSectionProblems(view, (path, message) =>
     report(path, /, got (?!nothing$)/.test(message) && valueAt(raw, path) === undefined ? `${message} (the default)` : message),
   );
-  return problems.length > 0 ? { problems } : { config: valid as StackConfig };
+  return problems.length > 0 ? { problems } : { config: values as StackConfig };
 }
 
 /** Confs whose values Spark's JVMs fetch themselves (a URL, or Ivy's Maven coordinates). */
 const JVM_FETCHED_CONFS = ["spark.jars", "spark.files", "spark.pyFiles", "spark.archives"];
 
 /** An application's inputs that make a JVM fetch over HTTP(S): `[config key, value]`. */
-function jvmFetches(app: SparkApplicationConfig): [string, string][] {
+function jvmFetches(app: Pick<SparkApplicationConfig, "mainFile" | "sparkConf">): [string, string][] {
   const fetched: [string, string][] = /^https?:/.test(app.mainFile) ? [["mainFile", app.mainFile]] : [];
   for (const [key, value] of Object.entries(app.sparkConf)) {
     const text = String(value);
@@ -191,27 +205,18 @@ function jvmFetches(app: SparkApplicationConfig): [string, string][] {
   return fetched;
 }
 
-/**
- * Whether nodes are configured over SSH, judged from the raw section when it failed its own checks
- * (reported already), so a missing key shows up now rather than after those are fixed.
- */
-function sshDeliversTo(valid: Partial<StackConfig>, raw: Record<string, unknown>): boolean {
-  if (valid.nodes !== undefined) return valid.nodes.delivery === "ssh" && valid.nodes.hosts.length > 0;
-  const nodes = valueAt(raw, "nodes") as { delivery?: unknown; hosts?: unknown } | undefined;
-  return (
-    typeof nodes === "object" &&
-    nodes !== null &&
-    (nodes.delivery ?? "ssh") === "ssh" &&
-    Array.isArray(nodes.hosts) &&
-    nodes.hosts.length > 0
+/** The raw value at a problem's key path (`registry.host`, `spark.applications[0].sparkConf["k"]`). */
+function valueAt(raw: Record<string, unknown>, path: string): unknown {
+  return valueAtKeys(
+    raw,
+    [...path.matchAll(/([^.[\]]+)|\[(\d+)\]|\["([^"]*)"\]/g)].map((m) => m[1] ?? m[2] ?? m[3]),
   );
 }
 
-/** The raw value at a problem's key path (`registry.host`, `spark.applications[0].sparkConf["k"]`). */
-function valueAt(raw: Record<string, unknown>, path: string): unknown {
-  const keys = [...path.matchAll(/([^.[\]]+)|\[(\d+)\]|\["([^"]*)"\]/g)].map((m) => m[1] ?? m[2] ?? m[3]);
+/** The raw value at an issue's path. */
+function valueAtKeys(raw: Record<string, unknown>, keys: readonly PropertyKey[]): unknown {
   return keys.reduce<unknown>(
-    (value, key) => (typeof value === "object" && value !== null ? (value as Record<string, unknown>)[key] : undefined),
+    (value, key) => (typeof value === "object" && value !== null ? (value as Record<PropertyKey, unknown>)[key] : undefined),
     raw,
   );
 }

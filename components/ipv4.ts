@@ -12,6 +12,21 @@ export function isLoopbackIpv4(value: string): boolean {
   return isIpv4(value) && ipaddr.IPv4.parse(value).range() === "loopback";
 }
 
+/** The address ranges no host answers at: 0.0.0.0/8, multicast and the broadcast address. */
+const NO_HOST_RANGES = ["unspecified", "multicast", "broadcast"];
+
+/** An IPv4 address a host can have: not 0.0.0.0/8, multicast or broadcast. */
+export function isHostIpv4(value: string): boolean {
+  return isIpv4(value) && !NO_HOST_RANGES.includes(ipaddr.IPv4.parse(value).range());
+}
+
+/** Whether two CIDRs that `isNetworkCidr` accepted share an address. */
+export function overlaps(a: string, b: string): boolean {
+  const [first, second] = [ipaddr.IPv4.parseCIDR(a), ipaddr.IPv4.parseCIDR(b)];
+  const shorter = Math.min(first[1], second[1]);
+  return first[0].match(second[0], shorter);
+}
+
 /**
  * An IPv4 CIDR written as its network address and prefix length (`10.244.0.0/16`): the address
  * must be the network address itself, since 10.0.0.1/8 is almost always a typo.

@@ -2,7 +2,24 @@
 // secrets up to here) inside the URLs. Node runtimes, the image build, the registry's Docker Hub
 // cache and the Spark pods all take their proxy URLs from here.
 import { z } from "zod";
-import { httpUrl } from "./validators";
+import { isNetworkCidr, prefixLength } from "./ipv4";
+import { httpUrl, isHost, NO_PROXY_SHORTEST_PREFIX } from "./validators";
+
+/**
+ * A NO_PROXY entry: a host, a domain suffix (`.example.com`) or a network CIDR no wider than the
+ * ones the stack lists itself; the JVM's non-proxy list is made from it (`*` patterns per CIDR).
+ */
+const noProxyEntry = () => {
+  const e = {
+    error: `expected a host, an IPv4 address, a domain suffix (.example.com) or a network CIDR /${NO_PROXY_SHORTEST_PREFIX}–/32 (e.g. 10.20.0.0/16), without a port`,
+  };
+  return z
+    .string(e)
+    .refine(
+      (v) => (v.includes("/") ? isNetworkCidr(v) && prefixLength(v) >= NO_PROXY_SHORTEST_PREFIX : isHost(v.replace(/^\*?\./, ""))),
+      e,
+    );
+};
 
 export const proxySchema = z.strictObject({
   /** Proxy for plain-HTTP traffic, without credentials (those are the secrets proxyUsername/proxyPassword). */
@@ -10,13 +27,7 @@ export const proxySchema = z.strictObject({
   /** Proxy for HTTPS traffic. @default the `http` proxy */
   https: httpUrl().optional(),
   /** Extra NO_PROXY entries on top of the computed ones. @default [] */
-  noProxy: z
-    .array(
-      z
-        .string()
-        .refine((v) => v.length > 0 && !/[\s,]/.test(v), { error: "expected a host, domain, .suffix or CIDR without spaces or commas" }),
-    )
-    .default([]),
+  noProxy: z.array(noProxyEntry()).default([]),
 });
 
 export type ProxyConfig = z.output<typeof proxySchema>;

@@ -2,7 +2,7 @@
 // message, so an error reads `registry.port: expected an integer 1–65535, got "abc"`.
 import { CronExpressionParser } from "cron-parser";
 import { z } from "zod";
-import { isIpv4, isNetworkCidr, prefixLength } from "./ipv4";
+import { isHostIpv4, isIpv4, isLoopbackIpv4, isNetworkCidr, prefixLength } from "./ipv4";
 
 /** One message for the type check and every refinement of a schema. */
 const expecting = (what: string) => ({ error: `expected ${what}` });
@@ -13,6 +13,31 @@ export const integer = (min: number, max: number) => {
 };
 
 export const port = () => integer(1, 65535);
+
+/**
+ * Kubernetes' own ports on a node: kubeadm's defaults (API server, etcd and its metrics, kubelet and
+ * its health, kube-proxy metrics and health, controller manager, scheduler) and k3s' (its API server
+ * behind the supervisor, containerd's streaming server). A hostPort there takes the component's
+ * traffic; a loopback registry, on the node's network, could not even bind the ones on 127.0.0.1.
+ */
+const KUBERNETES_NODE_PORTS = [6443, 2379, 2380, 2381, 10248, 10249, 10250, 10256, 10257, 10259, 6444, 10010];
+/** Kubernetes' default NodePort range (kube-apiserver --service-node-port-range). */
+export const NODE_PORT_RANGE = { min: 30000, max: 32767 } as const;
+
+/**
+ * A port a pod takes on its node (hostPort): outside the NodePort range, whose ports kube-proxy
+ * forwards to Services on every node, and off Kubernetes' own ports.
+ */
+export const hostPort = () =>
+  port().superRefine((v, ctx) => {
+    const why =
+      v >= NODE_PORT_RANGE.min && v <= NODE_PORT_RANGE.max
+        ? `the NodePort range ${NODE_PORT_RANGE.min}–${NODE_PORT_RANGE.max}, where kube-proxy forwards to Services`
+        : KUBERNETES_NODE_PORTS.includes(v)
+          ? `Kubernetes' own ports on a node (${KUBERNETES_NODE_PORTS.join(", ")})`
+          : undefined;
+    if (why !== undefined) ctx.addIssue({ code: "custom", input: v, message: `expected a port 1–65535 outside ${why}` });
+  });
 
 export const nonEmptyString = (what = "a non-empty string") => z.string(expecting(what)).min(1, expecting(what));
 
@@ -37,15 +62,21 @@ export function isHost(value: string): boolean {
   return isIpv4(value) || HOSTNAME.test(value);
 }
 
-export const ipv4 = () => {
-  const e = expecting("an IPv4 address");
-  return z.string(e).refine(isIpv4, e);
+/** A DNS server Docker's containers can reach: a host's address, not loopback (a container's own). */
+export const dnsServer = () => {
+  const e = expecting(
+    "the IPv4 address of a DNS server, not loopback (inside a container that is the container itself), 0.0.0.0/8, multicast or broadcast",
+  );
+  return z.string(e).refine((v) => isHostIpv4(v) && !isLoopbackIpv4(v), e);
 };
 
-/** An IPv4 address or a DNS name. */
+/** A DNS name, or an IPv4 address some host can have. */
+const isHostAddress = (value: string) => (isIpv4(value) ? isHostIpv4(value) : HOSTNAME.test(value));
+
+/** An IPv4 address or a DNS name, as a host is reached at. */
 export const host = () => {
-  const e = expecting("an IPv4 address or a DNS name");
-  return z.string(e).refine(isHost, e);
+  const e = expecting("an IPv4 address or a DNS name (no 0.0.0.0/8, multicast or broadcast address)");
+  return z.string(e).refine(isHostAddress, e);
 };
 
 /** `host:port`, as the registry endpoint and the API server address are written. */
@@ -53,7 +84,7 @@ export const hostAndPort = () => {
   const e = expecting("host:port (an IPv4 address or DNS name, then a port 1–65535)");
   return z.string(e).refine((v) => {
     const m = /^(.+):(\d{1,5})$/.exec(v);
-    return m !== null && isHost(m[1]) && Number(m[2]) >= 1 && Number(m[2]) <= 65535;
+    return m !== null && isHostAddress(m[1]) && Number(m[2]) >= 1 && Number(m[2]) <= 65535;
   }, e);
 };
 
@@ -133,12 +164,30 @@ export const byteQuantity = (smallest?: { readonly quantity: string; readonly wh
   });
 };
 
-const CRON_FORM = 'a five-field cron schedule: minute 0–59, hour 0–23, day of month 1–31, month 1–12, day of week 0–7 (e.g. "0 3 * * 0")';
+/** The macros Kubernetes documents for a CronJob's schedule (robfig/cron's descriptors). */
+const CRON_MACROS = ["yearly", "annually", "monthly", "weekly", "daily", "midnight", "hourly"];
+const CRON_FORM = `a five-field cron schedule: minute 0–59, hour 0–23, day of month 1–31, month 1–12 or JAN–DEC, day of week 0–6 or SUN–SAT, each *, ?, a value, a range, a list or a step (e.g. "0 3 * * 0"); or one of ${CRON_MACROS.map((m) => `@${m}`).join(", ")}`;
+
+const MONTHS = "jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec";
+const DAYS = "sun|mon|tue|wed|thu|fri|sat";
+/** Each field as Kubernetes' cron (robfig/cron's standard parser) reads it: no L, W, # or H, Sunday is 0 only. */
+const CRON_FIELDS = [
+  { value: "[0-9]+", blank: false },
+  { value: "[0-9]+", blank: false },
+  { value: "[0-9]+", blank: true },
+  { value: `[0-9]+|${MONTHS}`, blank: false },
+  { value: `[0-9]+|${DAYS}`, blank: true },
+].map(({ value, blank }) => {
+  const part = `(\\*${blank ? "|\\?" : ""}|(${value})(-(${value}))?)(/[0-9]+)?`;
+  return new RegExp(`^${part}(,${part})*$`, "i");
+});
 
 /** Five-field cron schedule, as CronJob takes it; cron-parser judges each field's range. */
 export const cronSchedule = () =>
   z.string(expecting(CRON_FORM)).superRefine((v, ctx) => {
-    const wellFormed = v.trim().split(/\s+/).length === 5 && /^[0-9*/,\-\sA-Za-z?]+$/.test(v);
+    if (v.startsWith("@") && CRON_MACROS.includes(v.slice(1))) return;
+    const fields = v.trim().split(/\s+/);
+    const wellFormed = fields.length === CRON_FIELDS.length && fields.every((field, i) => CRON_FIELDS[i].test(field));
     let outOfRange: string | undefined;
     if (wellFormed) {
       try {
@@ -146,6 +195,8 @@ export const cronSchedule = () =>
       } catch (error) {
         outOfRange = error instanceof Error ? error.message : String(error);
       }
+      // cron-parser also reads 7 as Sunday; robfig/cron refuses it.
+      if (outOfRange === undefined && /(^|[^0-9/])7([^0-9]|$)/.test(fields[4])) outOfRange = "day of week 7: Sunday is 0";
     }
     if (!wellFormed || outOfRange !== undefined) {
       ctx.addIssue({ code: "custom", input: v, message: `expected ${CRON_FORM}${outOfRange ? ` (${outOfRange})` : ""}` });

@@ -1,7 +1,7 @@
 // The `hdfs` section: HDFS for the Spark jobs (NameNode, DataNodes, optional Secondary NameNode).
 // Defaults live here only; `replication` is filled in after parsing from the DataNode count.
 import { z } from "zod";
-import { bool, byteQuantity, dnsLabel, dnsSubdomain, integer } from "../validators";
+import { bool, byteQuantity, dnsLabel, dnsSubdomain, integer, quantityBytes } from "../validators";
 
 const BINARY_UNITS: Readonly<Record<string, number>> = { b: 1, k: 2 ** 10, ki: 2 ** 10, m: 2 ** 20, mi: 2 ** 20, g: 2 ** 30, gi: 2 ** 30 };
 /** HDFS checksums every 512 bytes (dfs.bytes-per-checksum): a block must hold whole chunks. */
@@ -124,6 +124,18 @@ export const hdfsSchema = z
       { path: "/tmp", owner: "hadoop", group: "supergroup", mode: "1777" },
       { path: "/user/spark", owner: "spark", mode: "755" },
     ]),
+  })
+  .superRefine((hdfs, ctx) => {
+    // zod runs this even when a field failed: judge only a size and a block size that parsed.
+    const volume = quantityBytes(String(hdfs.dataNode?.storageSize));
+    if (typeof hdfs.blockSize === "number" && volume < hdfs.blockSize) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["dataNode", "storageSize"],
+        input: hdfs.dataNode.storageSize,
+        message: `expected at least one block (hdfs.blockSize, ${hdfs.blockSize / 2 ** 20} MiB): a DataNode whose volume holds no block takes no writes`,
+      });
+    }
   })
   .transform((hdfs) => ({ ...hdfs, replication: hdfs.replication ?? Math.min(3, hdfs.dataNodes) }));
 

@@ -26,9 +26,10 @@ const absolutePath = (what: string) => {
   return z.string(e).regex(/^\/[^\s]*[^\s/]$/, e);
 };
 
+/** The apache/spark images start at Spark 3.4, whose PySpark needs Python 3.7 or later. */
 const pythonVersion = () => {
-  const e = expecting('a Python version "3.<minor>" (e.g. "3.11")');
-  return z.string(e).regex(/^3\.\d{1,2}$/, e);
+  const e = expecting('a Python version "3.<minor>" from 3.7 on, as PySpark needs (e.g. "3.11")');
+  return z.string(e).refine((v) => /^3\.\d{1,2}$/.test(v) && compareVersions(`${v}.0`, "3.7.0") >= 0, e);
 };
 
 /** A repository path in a registry: lower-case components separated by '/', as the distribution spec allows. */

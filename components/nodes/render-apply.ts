@@ -101,8 +101,13 @@ export function renderApplyScript(plan: NodePlan): string {
   const values = [
     `NODE=${shellQuote(plan.node)}`,
     `UNIT=${runtime}`,
-    `PROXY_DROP_IN=${shellQuote(plan.noProxy === undefined ? "" : dropInPath(runtime))}`,
-    `NO_PROXY_EXPECTED=${shellQuote(plan.noProxy ?? "")}`,
+    `PROXY_DROP_IN=${shellQuote(plan.proxyEnvironment === undefined ? "" : dropInPath(runtime))}`,
+    textVariable(
+      "PROXY_ENVIRONMENT",
+      Object.entries(plan.proxyEnvironment ?? {})
+        .map(([name, value]) => `${name}=${value}`)
+        .join("\n"),
+    ),
     `NVIDIA_RUNTIME=${shellQuote(plan.gpu ? NVIDIA_RUNTIME_BINARY : "")}`,
     textVariable("VOLUME_DIRECTORIES", plan.volumeDirectories.map((d) => `${d.uid}\t${d.gid}\t${d.path}`).join("\n")),
     ...runtimeValues(plan.edit),

@@ -39,29 +39,48 @@ export interface NodeInput {
   readonly volumeDirectories?: readonly VolumeDirectory[];
 }
 
-/** A systemd unit-file value in double quotes: `%` starts a specifier there, so it is doubled. */
-function systemdQuoted(value: string): string {
-  return `"${value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/%/g, "%%")}"`;
-}
-
 // The runtimes' systemd units are named after them: docker.service, containerd.service.
 export const dropInPath = (runtime: NodeConfig["runtime"]) => `/etc/systemd/system/${runtime}.service.d/http-proxy.conf`;
 
-/** `[Service]` drop-in with the proxy variables in upper and lower case (tools read either). */
-export function renderProxyDropIn(runtime: NodeConfig["runtime"], proxy: RuntimeProxy): string {
+/**
+ * Where the proxy values live: systemd shows a unit's `Environment=` to every local user over D-Bus,
+ * but reads an `EnvironmentFile=` only when it starts the service (docs/ARCHITECTURE.md, "Node runtime configuration").
+ */
+export const proxyEnvironmentFilePath = (runtime: NodeConfig["runtime"]) => `/etc/spark-gpu-stack/${runtime}-proxy.env`;
+
+/** The proxy variables the runtime's process gets, in upper and lower case (tools read either). */
+export function proxyEnvironment(proxy: RuntimeProxy): Readonly<Record<string, string>> {
   const noProxy = proxy.noProxy.join(",");
-  const variables: [string, string][] = [
-    ["HTTP_PROXY", proxy.http],
-    ["HTTPS_PROXY", proxy.https],
-    ["NO_PROXY", noProxy],
-  ];
-  return [
-    `# Managed by spark-gpu-stack: the proxy for ${runtime}. Mode 0600: the URLs may carry credentials.`,
-    "[Service]",
-    ...variables.flatMap(([name, value]) => [
-      `Environment=${systemdQuoted(`${name}=${value}`)}`,
-      `Environment=${systemdQuoted(`${name.toLowerCase()}=${value}`)}`,
+  const variables = { HTTP_PROXY: proxy.http, HTTPS_PROXY: proxy.https, NO_PROXY: noProxy };
+  return Object.fromEntries(
+    Object.entries(variables).flatMap(([name, value]) => [
+      [name, value],
+      [name.toLowerCase(), value],
     ]),
+  );
+}
+
+/**
+ * An EnvironmentFile value in double quotes: systemd unescapes `\\`, `\"`, `` \` `` and `\$` there as
+ * the shell does, expands neither `%` specifiers nor variables, and keeps `#` inside a value.
+ */
+const environmentFileQuoted = (value: string) => `"${value.replace(/[\\"$\x60]/g, "\\$&")}"`;
+
+/** The runtime's EnvironmentFile (mode 0600): the proxy URLs, credentials percent-encoded inside. */
+export function renderProxyEnvironmentFile(runtime: NodeConfig["runtime"], proxy: RuntimeProxy): string {
+  return [
+    `# Managed by spark-gpu-stack: the proxy for ${runtime}, read by systemd when it starts ${runtime}.service.`,
+    ...Object.entries(proxyEnvironment(proxy)).map(([name, value]) => `${name}=${environmentFileQuoted(value)}`),
+    "",
+  ].join("\n");
+}
+
+/** `[Service]` drop-in naming the proxy's EnvironmentFile: no value, no credential in it. */
+export function renderProxyDropIn(runtime: NodeConfig["runtime"]): string {
+  return [
+    `# Managed by spark-gpu-stack: the proxy for ${runtime}, from a file only root can read.`,
+    "[Service]",
+    `EnvironmentFile=${proxyEnvironmentFilePath(runtime)}`,
     "",
   ].join("\n");
 }
@@ -227,8 +246,8 @@ export interface NodePlan {
   readonly node: string;
   readonly files: readonly PlacedFile[];
   readonly edit: RuntimeEdit;
-  /** NO_PROXY the runtime must show in its environment after a restart. */
-  readonly noProxy?: string;
+  /** The proxy variables the runtime's process must have (its health check reads them in /proc). */
+  readonly proxyEnvironment?: Readonly<Record<string, string>>;
   /** The nvidia runtime becomes the default: without its binary every container would fail. */
   readonly gpu: boolean;
   /** Created when missing, after the runtime is configured. */
@@ -240,12 +259,15 @@ export function planNode(input: NodeInput): { plan: NodePlan; files: Record<stri
   const { node, proxy, registry } = input;
   const files: PlacedFile[] = [];
   if (proxy !== undefined)
-    files.push({
-      path: dropInPath(node.runtime),
-      content: renderProxyDropIn(node.runtime, proxy),
-      mode: "0600",
-      effect: "daemon-reload restart",
-    });
+    files.push(
+      {
+        path: proxyEnvironmentFilePath(node.runtime),
+        content: renderProxyEnvironmentFile(node.runtime, proxy),
+        mode: "0600",
+        effect: "restart",
+      },
+      { path: dropInPath(node.runtime), content: renderProxyDropIn(node.runtime), mode: "0644", effect: "daemon-reload restart" },
+    );
   const ca = registry.caCertificate;
   const placeCa = (path: string) => {
     if (ca !== undefined) files.push({ path, content: ca, mode: "0644", effect: "none" });
@@ -285,7 +307,7 @@ export function planNode(input: NodeInput): { plan: NodePlan; files: Record<stri
       node: node.name,
       files,
       edit,
-      noProxy: proxy?.noProxy.join(","),
+      proxyEnvironment: proxy === undefined ? undefined : proxyEnvironment(proxy),
       gpu: node.gpu,
       volumeDirectories: input.volumeDirectories ?? [],
     },

@@ -202,6 +202,21 @@ export const nodesSchema = z
           }),
       );
     });
+    // The device plugin runs on GPU nodes only (their label): only they have GPUs to give.
+    nodes.hosts.forEach((node, i) => {
+      const gpus = node.capacity?.["nvidia.com/gpu"];
+      const hasGpus = gpus !== undefined && gpus > 0;
+      if (gpus !== undefined && node.gpu !== hasGpus) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["hosts", i, "capacity", "nvidia.com/gpu"],
+          input: gpus,
+          message: node.gpu
+            ? `expected at least 1 on a GPU node (nodes.hosts[${i}].gpu is true)`
+            : `expected 0 on a node that is no GPU node (nodes.hosts[${i}].gpu is false): the device plugin does not run there`,
+        });
+      }
+    });
     if (nodes.delivery !== "ssh" || nodes.acceptUnknownHostKeys) return;
     nodes.hosts.forEach((node, i) => {
       if (node.hostKey !== undefined) return;

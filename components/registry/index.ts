@@ -33,6 +33,7 @@ import {
 import {
   SERVER_CONTAINER,
   SERVER_NAMES,
+  nodeListen,
   renderConfigSecret,
   renderDataClaim,
   renderProxySecret,
@@ -86,13 +87,16 @@ export class PrivateRegistry extends pulumi.ComponentResource {
     const parent = { parent: this };
     const namespace = config.namespace;
     const { tls } = args;
-    const settings = { deleteEnabled: config.deleteEnabled, tls: tls !== undefined };
+    // A loopback registry runs on its node's network (docs/ARCHITECTURE.md, "Local clusters").
+    const onNode = nodeListen(config);
+    const settings = { deleteEnabled: config.deleteEnabled, tls: tls !== undefined, node: onNode };
     const server = {
       namespace,
       image: `registry:${config.version}`,
       node: config.node,
       tolerations: config.node === undefined ? undefined : args.nodes?.tolerations[config.node],
       tls: tls !== undefined,
+      nodeLoopback: onNode?.loopback,
     };
     if (config.insecure && !isLoopback(config.host)) {
       pulumi.log.warn(
@@ -100,9 +104,16 @@ export class PrivateRegistry extends pulumi.ComponentResource {
         this,
       );
     }
+    if (config.listen === "all" && onNode !== undefined) {
+      pulumi.log.warn(
+        `registry.listen: all: the registry's servers${config.ui.enabled ? " and its UI" : ""} listen in plain HTTP on every address of their node, where no NetworkPolicy applies: meant for a kind node, whose address is on this machine's container network; on any other node it opens them to the node's network`,
+        this,
+      );
+    }
 
     // Named "registry" before child names took the component's name. Nodes pull through the registry's
-    // hostPort, which only `privileged` admits (baseline's Host Ports control); warn and audit at baseline
+    // hostPort (or from its pod on the node's network), which only `privileged` admits (baseline's Host
+    // Ports and Host Namespaces controls); warn and audit at baseline
     // keep that one exception visible.
     // Deleting a namespace deletes its claims, and with them the images: the namespace and the data
     // claim outlive the stack, and `registry.protect` makes Pulumi refuse to delete or replace them.
@@ -174,7 +185,8 @@ export class PrivateRegistry extends pulumi.ComponentResource {
       keyedChecksum(httpSecret, [configYml, readOnlyConfigYml, htpasswd, pullConfigYml, pullHtpasswd, ...tlsFiles]),
       serverOptions(configSecret, data, ...(tlsSecret ? [tlsSecret] : [])),
     );
-    const service = new k8s.core.v1.Service(name, renderServerService(namespace), inNamespace);
+    // The UI's way to the registry, unless both run on the node's network.
+    const service = onNode === undefined ? new k8s.core.v1.Service(name, renderServerService(namespace), inNamespace) : undefined;
     const { address, pushAddress, mirrorAddress, caCertificate } = registryAddress(config, tls);
     const policies = renderRegistryNetworkPolicies({
       namespace,
@@ -182,17 +194,29 @@ export class PrivateRegistry extends pulumi.ComponentResource {
       nodeNetworks: args.nodeNetworks,
       ui: config.ui.enabled,
       mirror: mirrorAddress !== undefined,
+      hostNetwork: onNode !== undefined,
     });
     for (const [part, policy] of Object.entries(policies)) new k8s.networking.v1.NetworkPolicy(`${name}-${part}`, policy, inNamespace);
 
     if (config.ui.enabled) {
-      // The UI's nginx proxies to the registry's Service, the read-write process: people sign in with the push account.
-      new k8s.apps.v1.Deployment(
+      // The UI's nginx proxies to the read-write process (its Service, or its loopback address on the node's network):
+      // people sign in with the push account.
+      const uiDeployment = new k8s.apps.v1.Deployment(
         `${name}-ui`,
-        renderUiDeployment({ namespace, version: config.ui.version, address: pushAddress, ...settings }),
-        podOptions(service),
+        renderUiDeployment({
+          namespace,
+          version: config.ui.version,
+          address: pushAddress,
+          ...settings,
+          node: onNode && { ...onNode, nodePort: config.ui.nodePort },
+        }),
+        podOptions(service ?? registry),
       );
-      const ui = new k8s.core.v1.Service(`${name}-ui`, renderUiService(namespace, config.ui.nodePort), inNamespace);
+      // On the node's network the UI itself listens at the node port.
+      const ui =
+        onNode === undefined
+          ? new k8s.core.v1.Service(`${name}-ui`, renderUiService(namespace, config.ui.nodePort), inNamespace)
+          : uiDeployment;
       this.uiUrl = ui.metadata.apply(() => `http://${config.host}:${config.ui.nodePort}/`);
     }
 

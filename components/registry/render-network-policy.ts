@@ -17,6 +17,11 @@ export interface RegistryNetworkInput {
   readonly nodeNetworks?: readonly string[];
   readonly ui: boolean;
   readonly mirror: boolean;
+  /**
+   * The servers and the UI run on the node's network (a loopback registry host), where no
+   * NetworkPolicy applies: binding to loopback is what guards them (README, "Security").
+   */
+  readonly hostNetwork: boolean;
 }
 
 const tcp = (port: number) => [{ protocol: "TCP", port }];
@@ -39,15 +44,18 @@ function policy(
  * outside), its pull process and the mirror to the nodes (or, when their addresses are unknown, to
  * those outside addresses), and the UI to anyone: its NodePort traffic reaches it masqueraded, at times from a node's tunnel
  * address inside the pod network, so no address rule can tell browsers from pods. Keyed by the
- * part of the registry each one is for.
+ * part of the registry each one is for. On the node's network only the isolation of the namespace's
+ * other pods is left: a policy for a host-network pod would promise what no CNI enforces.
  */
 export function renderRegistryNetworkPolicies(input: RegistryNetworkInput) {
+  const denyIngress = { "deny-ingress": policy(input.namespace, "registry-deny-ingress", {}, []) };
+  if (input.hostNetwork) return denyIngress;
   const outsidePods = { ipBlock: { cidr: "0.0.0.0/0", except: [input.podCidr] } };
   const nodes = input.nodeNetworks?.map((cidr) => ({ ipBlock: { cidr } })) ?? [outsidePods];
   const ui = { matchLabels: labelsOf(UI_NAME) };
   const server = (name: string) => ({ matchLabels: labelsOf(name) });
   return {
-    "deny-ingress": policy(input.namespace, "registry-deny-ingress", {}, []),
+    ...denyIngress,
     server: policy(input.namespace, SERVER_NAMES.registry.deployment, server(SERVER_NAMES.registry.deployment), [
       { from: [...(input.ui ? [{ podSelector: ui }] : []), outsidePods], ports: tcp(CONTAINER_PORT) },
       // The read-only pull process: only nodes pull, through its hostPort.

@@ -14,6 +14,8 @@ import {
   PULL_HTPASSWD_FILE,
   renderRegistryConfig,
 } from "./render";
+import { isIpv4 } from "../ipv4";
+import { isLoopback, type RegistryConfig } from "./schema";
 
 /** The two distribution servers: the registry, and the Docker Hub pull-through cache. */
 export type Server = "registry" | "mirror";
@@ -30,7 +32,7 @@ const MIRROR_PROXY_SECRET = "registry-mirror-proxy";
 
 /** The registry's container: the GC procedure switches its args. */
 export const SERVER_CONTAINER = "registry";
-/** The port distribution listens on inside its pod; the node-facing port is the hostPort. */
+/** The port distribution listens on inside its pod network; the node-facing port is the hostPort. */
 export const CONTAINER_PORT = 5000;
 const DATA_DIR = "/var/lib/registry";
 const TLS_DIR = "/certs";
@@ -48,18 +50,47 @@ export const PULL_CONTAINER = "registry-pull";
 export const PULL_CONTAINER_PORT = 5001;
 
 /**
+ * Where the servers listen when they share their node's network: a loopback `registry.host` is
+ * reached on the node's own loopback, which a hostPort may not map (docs/ARCHITECTURE.md, "Local clusters").
+ */
+export interface NodeListen {
+  /** The loopback address the node reaches them at: `registry.host`'s, 127.0.0.1 for a `localhost` name. */
+  readonly loopback: string;
+  /** `loopback`, or 0.0.0.0 with `registry.listen: all` (a node in a container). */
+  readonly address: string;
+  readonly port: number;
+  readonly pullPort: number;
+  readonly mirrorPort: number;
+}
+
+/** The servers' addresses on their node, for a loopback `registry.host`; undefined otherwise (they run in the pod network). */
+export function nodeListen(config: Pick<RegistryConfig, "host" | "listen" | "port" | "pullPort" | "mirror">): NodeListen | undefined {
+  if (!isLoopback(config.host)) return undefined;
+  const loopback = isIpv4(config.host) ? config.host : "127.0.0.1";
+  const address = config.listen === "all" ? "0.0.0.0" : loopback;
+  return { loopback, address, port: config.port, pullPort: config.pullPort, mirrorPort: config.mirror.port };
+}
+
+/** A server's `http.addr`: its port in the pod, or its address on the node. */
+function httpAddr(role: ServerConfigRole, node: NodeListen | undefined): string {
+  if (node === undefined) return `:${role === "pull" ? PULL_CONTAINER_PORT : CONTAINER_PORT}`;
+  const port = role === "pull" ? node.pullPort : role === "mirror" ? node.mirrorPort : node.port;
+  return `${node.address}:${port}`;
+}
+
+/**
  * distribution's config.yml, given http.secret (the only secret in it): the registry's read-write
  * and read-only files, the always read-only pull process with the pull account's htpasswd, or the
  * anonymous pull-through cache of Docker Hub.
  */
 export function renderServerConfig(
   role: ServerConfigRole,
-  settings: { readonly deleteEnabled: boolean; readonly tls: boolean },
+  settings: { readonly deleteEnabled: boolean; readonly tls: boolean; readonly node?: NodeListen },
   httpSecret: string,
 ): string {
   return renderRegistryConfig({
     rootDirectory: DATA_DIR,
-    httpAddr: `:${role === "pull" ? PULL_CONTAINER_PORT : CONTAINER_PORT}`,
+    httpAddr: httpAddr(role, settings.node),
     httpSecret,
     deleteEnabled: settings.deleteEnabled,
     readOnly: role === "read-only" || role === "pull",
@@ -84,6 +115,8 @@ export interface ServerDeploymentInput {
   readonly configChecksum: string;
   /** The cache reaches Docker Hub through the proxy, its URLs (credentials inside) from MIRROR_PROXY_SECRET. */
   readonly proxied?: boolean;
+  /** Run on the node's network, listening at the hostPorts, reached by the node at this loopback address (NodeListen). */
+  readonly nodeLoopback?: string;
 }
 
 /** Creates and removes a file where the server stores: fails when the volume cannot be written. */
@@ -95,8 +128,10 @@ export function renderServerDeployment(server: Server, input: ServerDeploymentIn
   const scheme = input.tls ? "HTTPS" : "HTTP";
   const timing = (periodSeconds: number, failureThreshold: number) => ({ periodSeconds, failureThreshold, timeoutSeconds: 5 });
   // `GET /` answers 200 without credentials; the storage health check turns it into 503.
+  // On the node's network the kubelet, on that node too, probes the loopback address every server binds.
+  const hostNetwork = input.nodeLoopback !== undefined;
   const probe = (port: string, periodSeconds: number, failureThreshold: number) => ({
-    httpGet: { path: "/", port, scheme },
+    httpGet: { path: "/", port, scheme, ...(hostNetwork ? { host: input.nodeLoopback } : {}) },
     ...timing(periodSeconds, failureThreshold),
   });
   const container = (
@@ -110,7 +145,8 @@ export function renderServerDeployment(server: Server, input: ServerDeploymentIn
     image: input.image,
     command: ["registry"],
     args: ["serve", `${CONFIG_DIR}/${configFile}`],
-    ports: [{ ...port, protocol: "TCP" }],
+    // On the node's network a hostPort must equal its containerPort: the server listens at the node's port.
+    ports: [{ ...port, ...(hostNetwork ? { containerPort: port.hostPort } : {}), protocol: "TCP" }],
     env: proxied
       ? PROXY_ENV_NAMES.map((variable) => ({ name: variable, valueFrom: { secretKeyRef: { name: MIRROR_PROXY_SECRET, key: variable } } }))
       : undefined,
@@ -131,7 +167,7 @@ export function renderServerDeployment(server: Server, input: ServerDeploymentIn
     metadata: { name: names.deployment, namespace: input.namespace, labels },
     spec: {
       replicas: 1,
-      // One RWO volume and one hostPort: the old pod must be gone before the new one starts.
+      // One RWO volume and one port on the node: the old pod must be gone before the new one starts.
       strategy: { type: "Recreate" },
       selector: { matchLabels: labels },
       template: {
@@ -139,6 +175,9 @@ export function renderServerDeployment(server: Server, input: ServerDeploymentIn
         spec: {
           automountServiceAccountToken: false,
           enableServiceLinks: false,
+          // No dnsPolicy: the servers resolve no cluster name, and on the node's network ClusterFirst
+          // resolves as the node does (Docker Hub and the proxy, for the cache).
+          ...(hostNetwork ? { hostNetwork: true } : {}),
           ...(input.node ? { nodeSelector: { "kubernetes.io/hostname": input.node } } : {}),
           ...(input.tolerations?.length ? { tolerations: [...input.tolerations] } : {}),
           securityContext: nonRootPodSecurity(REGISTRY_USER, { ownsVolumes: true }),

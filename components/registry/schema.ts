@@ -8,12 +8,14 @@ import {
   cronSchedule,
   dnsLabel,
   dnsSubdomain,
+  enumOf,
   host,
-  isHost,
+  hostPort,
   integer,
+  isHost,
   kubectlTag,
+  NODE_PORT_RANGE,
   nonEmptyString,
-  port,
 } from "../validators";
 
 /** A distribution 2.8.x tag: that line reads /etc/docker/registry/config.yml, as Debian's 2.8.2 does. */
@@ -54,18 +56,27 @@ export const registrySchema = z
      */
     host: host().default("127.0.0.1"),
     /** Port the registry answers on at `host` (a hostPort of its pod). @default 6001 */
-    port: port().default(6001),
+    port: hostPort().default(6001),
     /**
      * Port of the registry's read-only process (same storage, same pod), where nodes and pods pull
      * with the pull account; the read-write `port` takes only the push account (README, "Security").
      * @default 6003
      */
-    pullPort: port().default(6003),
+    pullPort: hostPort().default(6003),
+    /**
+     * With a loopback `host` the registry's servers (and its UI) share their node's network
+     * (`hostNetwork`) and listen there on: `loopback`, `host`'s address only (127.0.0.1 for a
+     * `localhost` name), where the node is this machine (k3s, minikube --driver=none); `all`, every
+     * address of the node, for a node in a container
+     * (kind), whose port mapping arrives on the container's own address. Render and preview warn
+     * about `all` (README, "On a local cluster"). @default "loopback"
+     */
+    listen: enumOf(["loopback", "all"]).default("loopback"),
     /**
      * Kubernetes node name the registry pod is pinned to, the node `host` points at. Required unless
      * `host` is loopback (single-node cluster). @default unpinned
      */
-    node: host().optional(),
+    node: dnsSubdomain().optional(),
     /** The registry's volume. @default { size: "50Gi" } */
     storage: storageSchema("50Gi").prefault({}),
     /**
@@ -99,7 +110,7 @@ export const registrySchema = z
         /** Image tag. @default "2.6.0" */
         version: registryUiTag().default("2.6.0"),
         /** NodePort the UI is reached on at `http://<host>:<nodePort>/`. @default 30601 */
-        nodePort: integer(30000, 32767).default(30601),
+        nodePort: integer(NODE_PORT_RANGE.min, NODE_PORT_RANGE.max).default(30601),
       })
       .prefault({}),
     /** Scheduled garbage collection, run with the registry read-only (README, "Garbage collection"). */
@@ -124,7 +135,7 @@ export const registrySchema = z
         /** @default false */
         enabled: bool().default(false),
         /** Port of the cache at `host` (a hostPort on the registry's node). @default 6002 */
-        port: port().default(6002),
+        port: hostPort().default(6002),
         /** The cache's volume. @default { size: "20Gi" } */
         storage: storageSchema("20Gi").prefault({}),
       })
@@ -138,6 +149,14 @@ export const registrySchema = z
         path: ["node"],
         input: undefined,
         message: `expected the name of the Kubernetes node whose address is registry.host (${registry.host}), so the registry's hostPort lands there`,
+      });
+    }
+    if (registry.listen === "all" && isHost(registry.host) && !isLoopback(registry.host)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["listen"],
+        input: registry.listen,
+        message: `expected "loopback" (the default) unless registry.host is loopback: only a registry at a loopback host (got ${registry.host}) runs on its node's network`,
       });
     }
     if (registry.mirror.enabled && registry.mirror.port === registry.port) {

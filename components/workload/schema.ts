@@ -1,19 +1,7 @@
 // The `spark` section (the applications and how they are run) and the `gpu` section (NVIDIA device
 // plugin and GPU node scheduling). Defaults live here and only here.
 import { z } from "zod";
-import {
-  bool,
-  byteQuantity,
-  cronSchedule,
-  dnsLabel,
-  enumOf,
-  integer,
-  kubectlTag,
-  isLabelKey,
-  labelValue,
-  mapping,
-  nonEmptyString,
-} from "../validators";
+import { bool, byteQuantity, cronSchedule, dnsLabel, enumOf, integer, kubectlTag, isLabelKey, labelValue, mapping } from "../validators";
 import { MANAGED_ENV_NAMES, MANAGED_SPARK_CONF_KEYS, SMOKE_APPLICATION } from "./managed";
 
 /** A chart version pinned exactly on one major line, e.g. `2.5.1`. */
@@ -215,11 +203,11 @@ export type SparkConfig = z.output<typeof sparkSchema>;
 
 const tolerationSchema = z
   .strictObject({
-    key: nonEmptyString("a taint key"),
+    key: z.string().refine(isLabelKey, { error: "expected a taint key (a label key such as nvidia.com/gpu)" }),
     /** @default "Exists" */
     operator: enumOf(["Exists", "Equal"]).default("Exists"),
     /** The taint's value, with `Equal` only. */
-    value: z.string({ error: "expected a string" }).optional(),
+    value: labelValue().optional(),
     /** @default every effect */
     effect: enumOf(["NoSchedule", "PreferNoSchedule", "NoExecute"]).optional(),
   })

@@ -55,9 +55,12 @@ describe("stack config", () => {
     ],
     [
       { proxy: { http: "http://proxy.example.com:8080", noProxy: ["a b"] } },
-      'proxy.noProxy[0]: expected a host, domain, .suffix or CIDR without spaces or commas, got "a b"',
+      'proxy.noProxy[0]: expected a host, an IPv4 address, a domain suffix (.example.com) or a network CIDR /8–/32 (e.g. 10.20.0.0/16), without a port, got "a b"',
     ],
-    [{ dns: ["192.0.2.300"] }, 'dns[0]: expected an IPv4 address, got "192.0.2.300"'],
+    [
+      { dns: ["192.0.2.300"] },
+      'dns[0]: expected the IPv4 address of a DNS server, not loopback (inside a container that is the container itself), 0.0.0.0/8, multicast or broadcast, got "192.0.2.300"',
+    ],
     [{ dns: "192.0.2.53" }, 'dns: expected a list, got "192.0.2.53"'],
     [
       { registy: {} },
@@ -76,7 +79,7 @@ describe("stack config", () => {
 
   it("asks for the SSH key at once, even while the nodes section has problems of its own", () => {
     const hosts = [{ name: "gpu-1", address: "not an address", runtime: "docker", hostKey: "x" }];
-    expect(problems({ nodes: { hosts } }).map((p) => p.split(":")[0])).toEqual([
+    expect(problems({ nodes: { hosts }, storage: { className: "local-path" } }).map((p) => p.split(":")[0])).toEqual([
       "nodes.hosts[0].address",
       "nodes.hosts[0].hostKey",
       "sshPrivateKey",
@@ -218,7 +221,9 @@ describe("stack config", () => {
     );
     expect(found).toEqual([
       'registry.port: expected an integer 1–65535, got "abc"',
+      "storage.className: expected the StorageClass of the registry's and HDFS's claims, or storage.local.path for local volumes on the nodes: with nodes.hosts configured the cluster is assumed to have no default class (a kubeadm cluster has none), got nothing",
       'nodes.hosts[1].name: expected a name used by one node only, got "n1" again (also nodes.hosts[0])',
+      'registry.host: expected the address of the registry\'s node, which all 2 nodes in nodes.hosts reach (a loopback address reaches only the node itself), got "127.0.0.1" (the default)',
       'spark.applications[1].name: expected a name no other application uses, got "pi" (spark.applications[0] has it)',
       "hdfs.replication: expected at most hdfs.dataNodes (2) copies of each block, got 3",
     ]);

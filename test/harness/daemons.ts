@@ -182,9 +182,11 @@ export async function startRegistryServer(configYmlPath: string, ca?: string): P
   const config = parseYaml(readFileSync(configYmlPath, "utf8")) as { http?: { addr?: string; tls?: unknown } };
   const addr = config.http?.addr ?? ":5000";
   const port = addr.slice(addr.lastIndexOf(":") + 1);
+  // Asked where it listens: one address (127.0.0.2, say), else 127.0.0.1.
+  const host = /^(|0\.0\.0\.0):/.test(addr) ? "127.0.0.1" : addr.slice(0, addr.lastIndexOf(":"));
   if (config.http?.tls && ca === undefined) throw new Error(`${configYmlPath} serves TLS: give the CA its certificate chains to`);
   return startDaemon("docker-registry", "docker-registry", ["serve", configYmlPath], {
-    ready: () => (ca === undefined ? httpAnswers(`http://127.0.0.1:${port}/`) : httpsAnswers(port, ca)),
+    ready: () => (ca === undefined ? httpAnswers(`http://${host}:${port}/`) : httpsAnswers(port, ca)),
   });
 }
 

@@ -68,6 +68,16 @@ describe("hdfs section", () => {
     ]);
   });
 
+  it("refuses a DataNode volume smaller than one block, and takes one that holds a block", () => {
+    expect(problemsOf({ dataNode: { storageSize: "1Gi" }, blockSize: "2g" })).toEqual([
+      'hdfs.dataNode.storageSize: expected at least one block (hdfs.blockSize, 2048 MiB): a DataNode whose volume holds no block takes no writes, got "1Gi"',
+    ]);
+    expect(problemsOf({ dataNode: { storageSize: "64Mi" } })).toEqual([
+      'hdfs.dataNode.storageSize: expected at least one block (hdfs.blockSize, 128 MiB): a DataNode whose volume holds no block takes no writes, got "64Mi"',
+    ]);
+    expect(problemsOf({ dataNode: { storageSize: "128Mi" } })).toEqual([]);
+  });
+
   it("reports every problem of the section at once, with its key", () => {
     expect(
       problemsOf({

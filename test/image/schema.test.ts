@@ -43,7 +43,7 @@ describe("image config", () => {
       'image.pythonPath: expected the path of the Python interpreter that has torch: an absolute path without spaces, got "python3"',
     ]);
     expect(problemsOf({ pythonVersion: 3.11 })).toEqual([
-      'image.pythonVersion: expected a Python version "3.<minor>" (e.g. "3.11"), got 3.11',
+      'image.pythonVersion: expected a Python version "3.<minor>" from 3.7 on, as PySpark needs (e.g. "3.11"), got 3.11',
     ]);
     expect(problemsOf({ repository: "Spark_PyTorch" })).toEqual([
       "image.repository: expected a repository name: lower-case letters and digits, separated by '.', '_', '-' or '/' (e.g. spark-pytorch), got \"Spark_PyTorch\"",
@@ -59,7 +59,7 @@ describe("image config", () => {
 
   it("refuses conda's interpreter on a PyTorch image that has none, and Python 3.12 under Spark 3", () => {
     expect(problemsOf({ pytorchImage: "pytorch/pytorch:2.10.0-cuda12.8-cudnn9-runtime" })).toEqual([
-      'image.pythonPath: expected the system interpreter /usr/bin/python3 (and pythonVersion "3.12"): pytorch/pytorch images have no conda from 2.10 on, and pytorchImage is 2.10.0, got "/opt/conda/bin/python"',
+      'image.pythonPath: expected the system interpreter /usr/bin/python3 (and pythonVersion "3.12"): pytorch/pytorch images have no conda from 2.10 on, and pytorchImage is 2.10.0, got "/opt/conda/bin/python" (the default)',
     ]);
     expect(problemsOf({ sparkImage: "apache/spark:3.5.8-scala2.12-java17-python3-ubuntu", pythonVersion: "3.12" })).toEqual([
       'image.pythonVersion: expected Python 3.11 or older for Spark 3.5.8 (PySpark runs on Python 3.12 from Spark 4.0 on): use a Spark 4.x sparkImage with this PyTorch image, got "3.12"',

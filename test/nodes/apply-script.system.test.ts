@@ -1,22 +1,33 @@
 // The rendered apply script, run for real against a temporary root directory with recording
 // stand-ins for systemctl and ctr (fake-systemctl.sh, fake-ctr.sh), under the shells and awks
-// that real nodes have: dash + mawk (Debian, Ubuntu), bash + gawk (RHEL family), busybox.
-import { chmodSync, existsSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+// that real nodes have: dash + mawk (Debian, Ubuntu), bash + gawk (RHEL family), busybox. Runs
+// are killed half-way (SIGKILL from the stand-ins, a reader that is gone), held off by a real
+// flock(1) holder, and run two at once.
+import { spawn } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { beforeAll, describe, it } from "vitest";
 import { computeNoProxy } from "../../components/nodes/no-proxy";
 import { proxyUrlWithCredentials } from "../../components/proxy";
-import { mergeDaemonJson, NVIDIA_RUNTIME_BINARY, planNode, type NodeInput } from "../../components/nodes/render";
+import {
+  dropInPath,
+  mergeDaemonJson,
+  NVIDIA_RUNTIME_BINARY,
+  planNode,
+  proxyEnvironmentFilePath,
+  type NodeInput,
+} from "../../components/nodes/render";
 import { renderApplyScript } from "../../components/nodes/render-apply";
 import type { NodeConfig } from "../../components/nodes/schema";
-import { run, runOk } from "../harness/daemons";
+import { run, runOk, tempDir, waitFor } from "../harness/daemons";
 import { FakeNode, VARIANTS } from "./fake-node";
 
-const PASSWORD = "p@ss%word";
+// Every character the EnvironmentFile or the shell could take for syntax.
+const PASSWORD = 'p@ss%word $HOME "x" \\y #1';
+const PROXY_URL = proxyUrlWithCredentials("http://proxy.example.com:8080", { username: "svc-spark", password: PASSWORD });
 
 function nodeInput(runtime: NodeConfig["runtime"], overrides: Partial<NodeInput> = {}): NodeInput {
   const node: NodeConfig = { name: "gpu-1", address: "192.0.2.21", sshUser: "root", sshPort: 22, runtime, gpu: true };
-  const proxyUrl = proxyUrlWithCredentials("http://proxy.example.com:8080", { username: "svc-spark", password: PASSWORD });
   const noProxy = computeNoProxy({
     cluster: { domain: "cluster.local", podCidr: "10.244.0.0/16", serviceCidr: "10.96.0.0/12" },
     nodes: { subnet: "192.0.2.0/24", hosts: [node] },
@@ -25,7 +36,7 @@ function nodeInput(runtime: NodeConfig["runtime"], overrides: Partial<NodeInput>
   });
   return {
     node,
-    proxy: { http: proxyUrl, https: proxyUrl, noProxy },
+    proxy: { http: PROXY_URL, https: PROXY_URL, noProxy },
     dns: ["192.0.2.53", "192.0.2.54"],
     registry: { endpoint: "192.0.2.21:6001" },
     ...overrides,
@@ -91,9 +102,8 @@ describe.concurrent.each(VARIANTS)("apply script under $name", (variant) => {
       expect(node.restarts()).toEqual(["daemon-reload", "reload docker", "restart docker"]);
       const dropIn = "/etc/systemd/system/docker.service.d/http-proxy.conf";
       expect(node.read(dropIn)).toBe(files[dropIn]);
-      expect(statSync(node.path(dropIn)).mode & 0o777).toBe(0o600);
-      // systemd's %% is % again, so the percent-encoded credentials reach dockerd intact.
-      expect(node.environment("docker")).toContain("HTTPS_PROXY=http://svc-spark:p%40ss%25word@proxy.example.com:8080");
+      // The percent-encoded credentials reach dockerd intact.
+      expect(node.environment("docker")).toContain(`HTTPS_PROXY=${PROXY_URL}`);
       expect(node.environment("docker")).toContain(`NO_PROXY=${input.proxy!.noProxy.join(",")}`);
       const daemonJson = JSON.parse(node.read("/etc/docker/daemon.json"));
       expect(daemonJson).toEqual(mergeDaemonJson(JSON.parse(NODE_DAEMON_JSON), JSON.parse(files["/etc/docker/daemon.json"])));
@@ -112,7 +122,7 @@ describe.concurrent.each(VARIANTS)("apply script under $name", (variant) => {
       const second = await node.apply(script);
       expect(second.code).toBe(0);
       expect(node.restarts()).toEqual([]);
-      expect(node.calls()).toContain("show --property=Environment docker"); // still verified
+      expect(node.calls()).toContain("show --property=MainPID docker"); // still verified
       expect(node.read("/etc/docker/daemon.json")).toBe(written);
     });
 
@@ -377,6 +387,185 @@ describe.concurrent.each(VARIANTS)("apply script under $name", (variant) => {
       expect(result.stderr).toContain(message);
       expect(node.read("/etc/containerd/config.toml")).toBe(original);
       expect(node.restarts()).toEqual([]);
+    });
+  });
+
+  describe("proxy values, interrupted runs and the lock", () => {
+    const PENDING = "/var/lib/spark-gpu-stack/docker.restart-pending";
+    const LOCK = "/run/spark-gpu-stack/apply.lock";
+
+    it.for(["docker", "containerd"] as const)(
+      "keeps the %s proxy's credentials in a 0600 EnvironmentFile that the drop-in names, none in the drop-in",
+      async (runtime, { expect }) => {
+        const node = new FakeNode(variant);
+        const { plan, files } = planNode(nodeInput(runtime));
+        expect((await node.apply(renderApplyScript(plan))).code).toBe(0);
+        const environmentFile = proxyEnvironmentFilePath(runtime);
+        expect(node.read(environmentFile)).toBe(files[environmentFile]);
+        expect(node.read(environmentFile)).toContain(PROXY_URL.replace(/[\\"$`]/g, "\\$&"));
+        expect(statSync(node.path(environmentFile)).mode & 0o777).toBe(0o600);
+        expect(statSync(node.path("/etc/spark-gpu-stack")).mode & 0o777).toBe(0o700);
+        const dropIn = node.read(dropInPath(runtime));
+        expect(dropIn).toContain(`EnvironmentFile=${environmentFile}\n`);
+        expect(dropIn).not.toMatch(/svc-spark|p%40ss|_PROXY=/i);
+        expect(node.environment(runtime)).toEqual(Object.entries(plan.proxyEnvironment!).map(([name, value]) => `${name}=${value}`));
+      },
+    );
+
+    it("restarts a runtime whose process has stale proxy values although no file changed, and leaves a current one alone", async ({
+      expect,
+    }) => {
+      const node = new FakeNode(variant);
+      const script = scriptFor(nodeInput("docker"));
+      expect((await node.apply(script)).code).toBe(0);
+      const current = node.environment("docker");
+      expect((await node.apply(script)).code).toBe(0);
+      expect(node.restarts()).toEqual([]);
+
+      // Started with the old password (its drop-in changed by hand, or by an older script).
+      node.startedWith(
+        "docker",
+        current.map((v) => v.replace("p%40ss", "old")),
+      );
+      const stale = await node.apply(script);
+      expect(stale.code).toBe(0);
+      expect(stale.stdout).toContain("docker runs with other proxy values than");
+      expect(node.restarts()).toEqual(["daemon-reload", "restart docker"]);
+      expect(node.environment("docker")).toEqual(current);
+
+      node.startedWith(
+        "docker",
+        current.filter((v) => !v.startsWith("no_proxy=")),
+      );
+      expect((await node.apply(script)).code).toBe(0);
+      expect(node.restarts()).toEqual(["daemon-reload", "restart docker"]);
+      expect((await node.apply(script)).code).toBe(0);
+      expect(node.restarts()).toEqual([]);
+    });
+
+    it.for(["daemon-reload", "reload docker", "restart docker"])(
+      "finishes a run killed at `systemctl %s`, after the drop-in moved: the next one restarts, only then is it configured",
+      async (call, { expect }) => {
+        const node = new FakeNode(variant);
+        node.write("/etc/docker/daemon.json", NODE_DAEMON_JSON);
+        const script = scriptFor(nodeInput("docker"));
+        const killed = await node.apply(script, { FAKE_KILL_ON: call });
+        expect(killed.code).not.toBe(0);
+        expect(killed.stdout).not.toContain("configured");
+        expect(existsSync(node.path("/etc/systemd/system/docker.service.d/http-proxy.conf"))).toBe(true);
+        expect(node.read(PENDING)).toContain("restart");
+
+        const next = await node.apply(script);
+        expect(next.stderr).toBe("");
+        expect(next.code).toBe(0);
+        expect(next.stdout).toContain("an earlier run stopped before docker ran with the files it installed; this run finishes it");
+        expect(next.stdout).not.toContain("updated");
+        expect(node.restarts()).toEqual(["daemon-reload", "reload docker", "restart docker"]);
+        expect(next.stdout.trim().split("\n").at(-1)).toBe("spark-gpu-stack docker: configured");
+        expect(existsSync(node.path(PENDING))).toBe(false);
+        expect(existsSync(node.path("/var/lib/spark-gpu-stack/previous"))).toBe(false);
+        expect((await node.apply(script)).code).toBe(0);
+        expect(node.restarts()).toEqual([]);
+      },
+    );
+
+    it("rolls a finished interrupted run back to the files from before it when the runtime does not come back", async ({ expect }) => {
+      const node = new FakeNode(variant);
+      node.write("/etc/docker/daemon.json", NODE_DAEMON_JSON);
+      const script = scriptFor(nodeInput("docker", { dns: ["192.0.2.99"] }));
+      expect((await node.apply(script, { FAKE_KILL_ON: "daemon-reload" })).code).not.toBe(0);
+      const next = await node.apply(script, { FAKE_BREAK_ON: "192.0.2.99" });
+      expect(next.code).toBe(1);
+      expect(next.stderr).toContain("rolled back: docker runs with the previous files again");
+      expect(node.read("/etc/docker/daemon.json")).toBe(NODE_DAEMON_JSON);
+      expect(existsSync(node.path("/etc/systemd/system/docker.service.d/http-proxy.conf"))).toBe(false);
+      expect(existsSync(node.path(PENDING))).toBe(false);
+    });
+
+    it("removes the staged files a run killed while staging left, even those the next run does not stage", async ({ expect }) => {
+      const node = new FakeNode(variant);
+      node.write("/etc/docker/daemon.json", NODE_DAEMON_JSON);
+      // An awk that kills the run when it merges daemon.json, after the owned files are staged.
+      const bin = tempDir("killing-awk");
+      const awk = variant.awk === "/bin/busybox" ? "/bin/busybox awk" : variant.awk;
+      writeFileSync(join(bin, "awk"), `#!/bin/sh\n[ -z "\${SETTINGS:-}" ] || kill -KILL "$PPID"\nexec ${awk} "$@"\n`);
+      chmodSync(join(bin, "awk"), 0o755);
+      const script = scriptFor(nodeInput("docker"));
+      const killed = await node.apply(script, { PATH: `${bin}:${process.env.PATH}` });
+      expect(killed.code).not.toBe(0);
+      expect(stagedLeft(node).sort()).toEqual(
+        [
+          "etc/docker/daemon.json.spark-gpu-stack-new",
+          "etc/spark-gpu-stack/docker-proxy.env.spark-gpu-stack-new",
+          "etc/systemd/system/docker.service.d/http-proxy.conf.spark-gpu-stack-new",
+        ].sort(),
+      );
+      expect(existsSync(node.path(PENDING))).toBe(false);
+
+      // The next run has no proxy: it stages neither proxy file, and still removes them, credentials inside.
+      const next = await node.apply(scriptFor({ ...nodeInput("docker"), proxy: undefined }));
+      expect(next.code).toBe(0);
+      expect(stagedLeft(node)).toEqual([]);
+      expect(node.restarts()).toEqual(["reload docker", "restart docker"]);
+    });
+
+    it("finishes the run when the reader of its output is gone (SIGPIPE ignored)", async ({ expect }) => {
+      const node = new FakeNode(variant);
+      const script = scriptFor(nodeInput("docker"));
+      const dropped = await node.apply(script, {}, { stdoutClosed: true });
+      expect(dropped.code).toBe(0);
+      expect(node.restarts()).toEqual(["daemon-reload", "reload docker", "restart docker"]);
+      expect(existsSync(node.path(PENDING))).toBe(false);
+      expect((await node.apply(script)).stdout.trim().split("\n").at(-1)).toBe("spark-gpu-stack docker: configured");
+      expect(node.restarts()).toEqual([]);
+    });
+
+    it("waits for a run that holds the node's lock, then gives up naming it, having changed nothing", async ({
+      expect,
+      onTestFinished,
+    }) => {
+      const node = new FakeNode(variant);
+      const lock = node.path(LOCK);
+      mkdirSync(dirname(lock), { recursive: true });
+      // The other run: flock(1) holds the lock and records who holds it, as the script does.
+      const holder = spawn("flock", [lock, "sh", "-c", 'printf "pid 4242, started 2026-01-01T00:00:00Z\\n" >"$0"; exec sleep 60', lock], {
+        stdio: "ignore",
+        detached: true,
+      });
+      // Its process group: the sleep holds the lock too.
+      const release = () => {
+        if (holder.exitCode === null && holder.signalCode === null) process.kill(-holder.pid!, "SIGKILL");
+      };
+      onTestFinished(release);
+      await waitFor("the holder to take the lock", async () => existsSync(lock) && readFileSync(lock, "utf8") !== "", 10_000);
+      const script = scriptFor(nodeInput("docker"));
+      const refused = await node.apply(script, { SPARK_GPU_STACK_LOCK_WAIT: "2" });
+      expect(refused.code).toBe(1);
+      expect(refused.stdout).toContain(
+        `waiting for another run of this script (pid 4242, started 2026-01-01T00:00:00Z) to release ${lock}`,
+      );
+      expect(refused.stderr).toContain(
+        `node gpu-1: another run of this script (pid 4242, started 2026-01-01T00:00:00Z) still holds ${lock} after 2s, maybe restarting docker: run again once it has finished; nothing was changed`,
+      );
+      expect(node.calls()).toEqual([]);
+      expect(existsSync(node.path("/var/lib/spark-gpu-stack"))).toBe(false);
+
+      const exited = new Promise((resolve) => holder.once("exit", resolve));
+      release();
+      await exited;
+      expect((await node.apply(script)).code).toBe(0);
+      expect(readFileSync(lock, "utf8")).toMatch(/^pid \d+, started \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\n$/);
+    });
+
+    it("lets two runs started at once take turns: the second waits, finds nothing to do, and restarts nothing", async ({ expect }) => {
+      const node = new FakeNode(variant);
+      const script = scriptFor(nodeInput("docker"));
+      const env = { FAKE_RESTART_SECONDS: "3" };
+      const runs = await Promise.all([node.apply(script, env), node.apply(script, env)]);
+      expect(runs.map((r) => r.code)).toEqual([0, 0]);
+      expect(runs.filter((r) => r.stdout.includes("waiting for another run of this script"))).toHaveLength(1);
+      expect(runs.filter((r) => r.stdout.includes("updated"))).toHaveLength(1);
+      expect(node.calls().filter((c) => c === "restart docker")).toHaveLength(1);
     });
   });
 });

@@ -21,8 +21,6 @@ import { acceptedConfig } from "../harness/config";
 
 const PROXY_CREDENTIALS = { username: "svc-spark", password: "p@ss:w/rd" };
 const ENCODED_PASSWORD = "p%40ss%3Aw%2Frd";
-/** As the drop-in writes it: systemd reads %% as %. */
-const DROP_IN_PASSWORD = ENCODED_PASSWORD.replace(/%/g, "%%");
 const COMMAND = "command:remote:Command";
 /** Stands in for the key: the component only passes it on to the connection. */
 const SSH_KEY = "ssh-private-key-for-tests";
@@ -120,9 +118,8 @@ describe("ssh delivery: three GPU docker nodes behind an authenticated proxy, tw
   it("keeps the script secret: it carries the proxy credentials", () => {
     const wire = commands[0].wire as any;
     expect(isSecret(wire.stdin)).toBe(true);
-    expect(plain(wire).stdin).toContain(`svc-spark:${DROP_IN_PASSWORD}@proxy.example.com:8080`);
+    expect(plain(wire).stdin).toContain(`svc-spark:${ENCODED_PASSWORD}@proxy.example.com:8080`);
     const shown = JSON.stringify(rt.resources.map((r) => masked(r.wire)));
-    expect(shown).not.toContain(DROP_IN_PASSWORD);
     expect(shown).not.toContain(ENCODED_PASSWORD);
     expect(shown).not.toContain(PROXY_CREDENTIALS.password);
   });
@@ -146,15 +143,20 @@ describe("ssh delivery: three GPU docker nodes behind an authenticated proxy, tw
       Object.keys(files)
         .filter((k) => k.startsWith("gpu-1/"))
         .sort(),
-    ).toEqual(["gpu-1/apply.sh", "gpu-1/etc/docker/daemon.json", "gpu-1/etc/systemd/system/docker.service.d/http-proxy.conf"]);
-    // The shown script is the applied one with the credentials in the drop-in's proxy URLs masked.
+    ).toEqual([
+      "gpu-1/apply.sh",
+      "gpu-1/etc/docker/daemon.json",
+      "gpu-1/etc/spark-gpu-stack/docker-proxy.env",
+      "gpu-1/etc/systemd/system/docker.service.d/http-proxy.conf",
+    ]);
+    // The shown script is the applied one with the credentials in the proxy URLs masked.
     const applied: string = plain((commands[0].wire as any).stdin);
-    const shownCredentials = "%%5Bsecret%%5D:%%5Bsecret%%5D";
-    expect(applied).toContain(`${PROXY_CREDENTIALS.username}:${DROP_IN_PASSWORD}@`);
-    expect(files["gpu-1/apply.sh"]).toBe(applied.replaceAll(`${PROXY_CREDENTIALS.username}:${DROP_IN_PASSWORD}`, shownCredentials));
+    const shownCredentials = "%5Bsecret%5D:%5Bsecret%5D";
+    expect(applied).toContain(`${PROXY_CREDENTIALS.username}:${ENCODED_PASSWORD}@`);
+    expect(files["gpu-1/apply.sh"]).toBe(applied.replaceAll(`${PROXY_CREDENTIALS.username}:${ENCODED_PASSWORD}`, shownCredentials));
     // With a node subnet absent, every node is in NO_PROXY, with the API server and the registry.
-    expect(files["gpu-2/etc/systemd/system/docker.service.d/http-proxy.conf"]).toContain(
-      'Environment="NO_PROXY=localhost,127.0.0.1,192.0.2.21,192.0.2.22,192.0.2.23,gpu-1,gpu-2,gpu-3,10.244.0.0/16,10.96.0.0/12,.svc,.svc.cluster.local,kubernetes.default.svc,192.0.2.10"',
+    expect(files["gpu-2/etc/spark-gpu-stack/docker-proxy.env"]).toContain(
+      'NO_PROXY="localhost,127.0.0.1,192.0.2.21,192.0.2.22,192.0.2.23,gpu-1,gpu-2,gpu-3,10.244.0.0/16,10.96.0.0/12,.svc,.svc.cluster.local,kubernetes.default.svc,192.0.2.10"',
     );
     expect(JSON.parse(files["gpu-3/etc/docker/daemon.json"])).toMatchObject({
       "insecure-registries": ["192.0.2.21:6001"],
@@ -313,7 +315,7 @@ describe("daemonset delivery: one docker and one containerd node, one at a time"
     const script = plain(secret).stringData["apply.sh"];
     expect(script).toContain("UNIT=containerd");
     // With nodes.subnet, NO_PROXY names the subnet instead of each node.
-    expect(script).toContain("NO_PROXY_EXPECTED='localhost,127.0.0.1,192.0.2.0/24,10.244.0.0/16,");
+    expect(script).toContain("\nNO_PROXY=localhost,127.0.0.1,192.0.2.0/24,10.244.0.0/16,");
   });
 
   it("uses a ConfigMap when the script holds no credentials", async () => {

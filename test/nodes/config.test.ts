@@ -84,7 +84,7 @@ describe("nodes config", () => {
     ],
     [
       { nodes: { hosts: [{ ...GPU_NODE, address: "gpu_1.example.com" }] } },
-      'nodes.hosts[0].address: expected an IPv4 address or a DNS name, got "gpu_1.example.com"',
+      'nodes.hosts[0].address: expected an IPv4 address or a DNS name (no 0.0.0.0/8, multicast or broadcast address), got "gpu_1.example.com"',
     ],
     [{ nodes: { hosts: [{ ...GPU_NODE, sshPort: 0 }] } }, "nodes.hosts[0].sshPort: expected an integer 1–65535, got 0"],
     [
@@ -164,7 +164,7 @@ describe("nodes config", () => {
   it("wants each node's SSH host key for the ssh delivery, naming the node, unless unknown hosts are accepted", () => {
     const { hostKey: _, ...unverified } = GPU_NODE;
     const hosts = [GPU_NODE, { ...unverified, name: "gpu-2", address: "192.0.2.22" }];
-    expect(problems({ nodes: { hosts } })).toEqual([
+    expect(problems({ registry: REGISTRY, nodes: { hosts } })).toEqual([
       "nodes.hosts[1].hostKey: expected node gpu-2's SSH host key (ssh-keyscan -t ed25519 192.0.2.22, checked out of band), or nodes.acceptUnknownHostKeys: true to trust whatever host answers, got nothing",
     ]);
     expect(problems({ registry: REGISTRY, nodes: { hosts, acceptUnknownHostKeys: true } })).toEqual([]);

@@ -1,6 +1,7 @@
 // A node for the apply-script tests: a temporary root directory, stand-ins for systemctl and ctr
 // that record their calls, and the shell and awk of one kind of node. Also reads a unit's
-// environment the way systemd does.
+// drop-ins the way systemd does, and its EnvironmentFile the way the shell does (systemd.exec gives
+// double-quoted values there the shell's escapes).
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { NVIDIA_RUNTIME_BINARY } from "../../components/nodes/render";
@@ -15,6 +16,11 @@ export const VARIANTS = [
   { name: "bash + gawk", shell: ["/bin/bash", "--posix"], awk: "/usr/bin/gawk" },
   { name: "busybox sh + awk", shell: ["/bin/busybox", "sh"], awk: "/bin/busybox" },
 ] as const;
+
+/** Runs "$@" once the reader of its standard output has closed the pipe; its status goes to $FAKE_DIR/exit-code. */
+const DROPPED_READER = `
+{ while [ ! -e "$FAKE_DIR/reader-gone" ]; do sleep 0.05; done; status=0; "$@" || status=$?; echo "$status" >"$FAKE_DIR/exit-code"; } |
+	{ exec <&-; : >"$FAKE_DIR/reader-gone"; }`;
 
 export type NodeVariant = (typeof VARIANTS)[number];
 
@@ -46,11 +52,16 @@ export class FakeNode {
     return readFileSync(this.path(path), "utf8");
   }
 
-  /** Runs the script as ssh and the DaemonSet do: on standard input. */
-  apply(script: string, env: Record<string, string> = {}) {
-    rmSync(join(this.fake, "calls"), { force: true });
+  /**
+   * Runs the script as ssh and the DaemonSet do: on standard input. `stdoutClosed`: its standard
+   * output is a pipe whose reader is gone before it starts, as after a dropped ssh connection
+   * (then `code` is the script's exit status, or 128 + the signal that killed it).
+   */
+  async apply(script: string, env: Record<string, string> = {}, { stdoutClosed = false } = {}) {
+    for (const record of ["calls", "reader-gone"]) rmSync(join(this.fake, record), { force: true });
     const [shell, ...args] = this.variant.shell;
-    return run(shell, [...args, "-s"], {
+    const command = stdoutClosed ? ["/bin/sh", "-c", DROPPED_READER, "sh", shell, ...args, "-s"] : [shell, ...args, "-s"];
+    const result = await run(command[0], command.slice(1), {
       input: script,
       env: {
         SPARK_GPU_STACK_ROOT: this.root,
@@ -61,6 +72,7 @@ export class FakeNode {
         ...env,
       },
     });
+    return stdoutClosed ? { ...result, code: Number(readFileSync(join(this.fake, "exit-code"), "utf8")) } : result;
   }
 
   /** The stand-ins' calls during the last run. */
@@ -72,14 +84,43 @@ export class FakeNode {
     return this.calls().filter((c) => /^(restart|reload|daemon-reload)\b/.test(c));
   }
 
-  /** The environment the runtime was last started with. */
-  environment(unit: string): string {
-    return readFileSync(join(this.fake, `environment-${unit}`), "utf8");
+  /** The "NAME=value" variables the runtime's main process was last started with, from its /proc/<pid>/environ. */
+  environment(unit: string): string[] {
+    const pid = readFileSync(join(this.fake, `mainpid-${unit}`), "utf8").trim();
+    return readFileSync(this.path(`/proc/${pid}/environ`), "utf8")
+      .split("\0")
+      .filter((v) => v !== "");
+  }
+
+  /** Makes the runtime's main process one started (by someone else) with `variables`. */
+  startedWith(unit: string, variables: readonly string[]): void {
+    const pid = "999";
+    this.write(`/proc/${pid}/environ`, variables.map((v) => `${v}\0`).join(""));
+    writeFileSync(join(this.fake, `mainpid-${unit}`), `${pid}\n`);
   }
 }
 
-/** The Environment= assignments of a unit as systemd parses it, from `systemd-analyze verify`'s unit dump. */
-export async function systemdEnvironment(unit: string, dropIn: string): Promise<{ environment: Record<string, string>; log: string }> {
+/** The variables of an EnvironmentFile, read by sh (`set -a; . file`), which unquotes as systemd does. */
+export async function environmentFileValues(path: string): Promise<Record<string, string>> {
+  const names = [...readFileSync(path, "utf8").matchAll(/^([A-Za-z_][A-Za-z0-9_]*)=/gm)].map((m) => m[1]);
+  const { stdout } = await runOk("env", ["-i", "/bin/sh", "-c", 'set -a && . "$1" && exec env -0', "sh", path]);
+  const all = Object.fromEntries(
+    stdout
+      .split("\0")
+      .filter((v) => v.includes("="))
+      .map((v) => [v.slice(0, v.indexOf("=")), v.slice(v.indexOf("=") + 1)]),
+  );
+  return Object.fromEntries(names.map((name) => [name, all[name]]));
+}
+
+/**
+ * The Environment= assignments and EnvironmentFile= paths of a unit as systemd parses it, from
+ * `systemd-analyze verify`'s unit dump.
+ */
+export async function systemdEnvironment(
+  unit: string,
+  dropIn: string,
+): Promise<{ environment: Record<string, string>; environmentFiles: string[]; log: string }> {
   const dir = tempDir("systemd-unit");
   writeFileSync(join(dir, `${unit}.service`), "[Unit]\nDescription=stand-in\n[Service]\nExecStart=/bin/true\n");
   mkdirSync(join(dir, `${unit}.service.d`));
@@ -90,5 +131,6 @@ export async function systemdEnvironment(unit: string, dropIn: string): Promise<
   });
   const dump = stdout.slice(stdout.indexOf(`-> Unit ${unit}.service:`));
   const environment = Object.fromEntries([...dump.matchAll(/^\t\tEnvironment: ([^=]+)=(.*)$/gm)].map((m) => [m[1], m[2]]));
-  return { environment, log: stderr };
+  const environmentFiles = [...dump.matchAll(/^\t\tEnvironmentFile: (.*)$/gm)].map((m) => m[1]);
+  return { environment, environmentFiles, log: stderr };
 }

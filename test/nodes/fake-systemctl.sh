@@ -1,11 +1,16 @@
 #!/bin/sh
 # Stand-in for systemctl in the apply-script tests. Records every call in $FAKE_DIR/calls and
-# models what the script relies on: daemon-reload reads the units' drop-ins, restart starts a unit
-# with what was last read (and fails, leaving it inactive, when the unit's config file contains
-# $FAKE_BREAK_ON), show prints the running unit's Environment, ExecStart ($FAKE_DOCKERD_ARGS) and
-# LoadState. A unit is active when $FAKE_DIR/active-<unit> exists.
+# models what the script relies on: daemon-reload reads the units' drop-ins (their
+# EnvironmentFile= lines), restart starts a unit's "main process" (fails, leaving it inactive, when
+# the unit's config file contains $FAKE_BREAK_ON): a new MainPID whose $SPARK_GPU_STACK_ROOT/proc/<pid>/environ
+# holds the variables of those files, read now as systemd reads them at start (double-quoted values,
+# the shell's backslash escapes). show prints MainPID, ExecStart ($FAKE_DOCKERD_ARGS) and LoadState,
+# as NAME=value lines.
+# A unit is active when $FAKE_DIR/active-<unit> exists; a restart takes $FAKE_RESTART_SECONDS. $FAKE_KILL_ON names a call ("daemon-reload",
+# "restart docker") on which it SIGKILLs its caller, as a dropped run dies.
 set -eu
 printf '%s\n' "$*" >>"$FAKE_DIR/calls"
+if [ "$*" = "${FAKE_KILL_ON:-}" ]; then kill -KILL "$PPID"; fi
 config_of() {
 	case $1 in
 	docker) printf '%s' "$SPARK_GPU_STACK_ROOT/etc/docker/daemon.json" ;;
@@ -17,23 +22,32 @@ daemon-reload)
 	for unit in docker containerd; do
 		for dropin in "$SPARK_GPU_STACK_ROOT/etc/systemd/system/$unit.service.d/"*.conf; do
 			[ -e "$dropin" ] || continue
-			sed -n 's/^Environment="\(.*\)"$/\1/p' "$dropin" | sed 's/%%/%/g'
-		done | tr '\n' ' ' | sed 's/ $//' >"$FAKE_DIR/loaded-$unit"
+			sed -n 's/^EnvironmentFile=//p' "$dropin"
+		done >"$FAKE_DIR/loaded-$unit"
 	done
 	;;
 restart)
 	if [ -n "${FAKE_BREAK_ON:-}" ] && grep -q "$FAKE_BREAK_ON" "$(config_of "$2")" 2>/dev/null; then
-		rm -f "$FAKE_DIR/active-$2"
+		rm -f "$FAKE_DIR/active-$2" "$FAKE_DIR/mainpid-$2"
 		exit 1
 	fi
-	cat "$FAKE_DIR/loaded-$2" >"$FAKE_DIR/environment-$2" 2>/dev/null || : >"$FAKE_DIR/environment-$2"
+	sleep "${FAKE_RESTART_SECONDS:-0}"
+	pid=$(($(cat "$FAKE_DIR/last-pid" 2>/dev/null || echo 1000) + 1))
+	echo "$pid" >"$FAKE_DIR/last-pid"
+	mkdir -p "$SPARK_GPU_STACK_ROOT/proc/$pid"
+	touch "$FAKE_DIR/loaded-$2"
+	while IFS= read -r file; do
+		sed -n 's/^\([A-Za-z_][A-Za-z0-9_]*\)="\(.*\)"$/\1=\2/p' "$SPARK_GPU_STACK_ROOT$file" | sed 's/\\\(.\)/\1/g'
+	done <"$FAKE_DIR/loaded-$2" | tr '\n' '\0' >"$SPARK_GPU_STACK_ROOT/proc/$pid/environ"
+	echo "$pid" >"$FAKE_DIR/mainpid-$2"
 	: >"$FAKE_DIR/active-$2"
 	;;
 reload) [ -e "$FAKE_DIR/active-$2" ] ;;
 is-active) [ -e "$FAKE_DIR/active-$3" ] ;;
 show)
 	case $2 in
-	--property=Environment) printf 'Environment=%s\n' "$(cat "$FAKE_DIR/environment-$3" 2>/dev/null || true)" ;;
+	# As systemd before 230 (RHEL 7), which has no --value.
+	--property=MainPID) [ "$#" -eq 3 ] && printf 'MainPID=%s\n' "$(cat "$FAKE_DIR/mainpid-$3" 2>/dev/null || echo 0)" ;;
 	--property=ExecStart) printf 'ExecStart={ path=/usr/bin/dockerd ; argv[]=/usr/bin/dockerd %s ; ignore_errors=no }\n' "${FAKE_DOCKERD_ARGS:--H fd://}" ;;
 	--property=LoadState) if [ -e "$FAKE_DIR/missing-$3" ]; then echo LoadState=not-found; else echo LoadState=loaded; fi ;;
 	*) exit 2 ;;

@@ -1,9 +1,11 @@
 // The rendered node configuration on Debian's real dockerd and containerd. The apply script writes
 // it into a temporary node root (systemctl stood in), then the daemons start from those files:
-// dockerd with the merged daemon.json and the environment systemd reads from the drop-in,
+// dockerd with the merged daemon.json and the environment of the EnvironmentFile the drop-in names
+// (whose health check then reads the running dockerd's /proc/<pid>/environ),
 // containerd with the edited config.toml, and ctr pulling through the rendered hosts.toml.
 // The registry is the registry component's rendered one, reached on this machine's non-loopback
 // address (loopback registries are trusted by default, which would prove nothing).
+import { spawn } from "node:child_process";
 import { copyFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer as createHttpServer, type Server as HttpServer } from "node:http";
 import { connect, createServer, type Server } from "node:net";
@@ -12,12 +14,12 @@ import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { proxyUrlWithCredentials } from "../../components/proxy";
 import { computeNoProxy } from "../../components/nodes/no-proxy";
-import { planNode, type NodeInput } from "../../components/nodes/render";
+import { planNode, proxyEnvironmentFilePath, type NodeInput } from "../../components/nodes/render";
 import { renderApplyScript } from "../../components/nodes/render-apply";
 import type { NodeConfig } from "../../components/nodes/schema";
 import { freePort, run, runOk, startContainerd, startDaemon, startDockerd, tempDir, type Daemon, type Dockerd } from "../harness/daemons";
 import { startRenderedRegistry, type RenderedRegistry } from "../registry/rendered-registry";
-import { FakeNode, systemdEnvironment } from "./fake-node";
+import { environmentFileValues, FakeNode, systemdEnvironment } from "./fake-node";
 
 const PROXY_CREDENTIALS = { username: "svc-spark", password: "p@ss:w/rd%1" };
 const DNS = ["192.0.2.53", "192.0.2.54"];
@@ -140,7 +142,15 @@ const writeNodeDaemonJson = () => {
 describe("docker node: Debian's dockerd started from the merged daemon.json with the drop-in's environment", () => {
   let node: FakeNode;
   let docker: Dockerd["docker"];
+  let dockerdPid: number;
   let info: any;
+
+  /** Makes the process `pid` of this machine the node's docker main process, as systemctl shows it. */
+  const mainProcess = (pid: number) => {
+    mkdirSync(node.path("/proc"), { recursive: true });
+    symlinkSync(`/proc/${pid}`, node.path(`/proc/${pid}`));
+    writeFileSync(join(node.fake, "mainpid-docker"), `${pid}\n`);
+  };
 
   beforeAll(async () => {
     // Before: dockerd on the node's own file trusts the node's own registry and mirror.
@@ -150,11 +160,14 @@ describe("docker node: Debian's dockerd started from the merged daemon.json with
     expect(beforeInfo.RegistryConfig.IndexConfigs[NODE_REGISTRY]).toMatchObject({ Secure: false });
     expect(beforeInfo.RegistryConfig.Mirrors).toEqual([`${NODE_MIRROR}/`]);
     node = await configuredNode("docker", { "/etc/docker/daemon.json": NODE_DAEMON_JSON });
-    const { environment, log } = await systemdEnvironment("docker", node.read("/etc/systemd/system/docker.service.d/http-proxy.conf"));
-    expect(log).not.toContain("Failed to resolve specifiers");
+    const { environmentFiles, log } = await systemdEnvironment("docker", node.read("/etc/systemd/system/docker.service.d/http-proxy.conf"));
+    expect(log).not.toMatch(/http-proxy\.conf:\d+:/);
+    expect(environmentFiles).toEqual([proxyEnvironmentFilePath("docker")]);
+    const environment = await environmentFileValues(node.path(environmentFiles[0]));
     const dockerd = await startDockerd({ configFile: node.path("/etc/docker/daemon.json"), env: environment });
     daemons.push(dockerd);
     docker = dockerd.docker;
+    dockerdPid = dockerd.pid;
     info = JSON.parse((await runOk("docker", ["--host", dockerd.host, "info", "--format", "{{json .}}"])).stdout);
   });
 
@@ -168,12 +181,27 @@ describe("docker node: Debian's dockerd started from the merged daemon.json with
     expect(info.Labels).toContain("spark-gpu-stack.test=node-own-key");
   });
 
-  it("a second apply changes nothing: same daemon.json, no restart", async () => {
+  it("a second apply changes nothing: same daemon.json, and no restart, the running dockerd having the rendered proxy values", async () => {
+    mainProcess(dockerdPid);
     const merged = node.read("/etc/docker/daemon.json");
     const again = await node.apply(renderApplyScript(planNode(nodeInput("docker")).plan));
     expect(again.code, again.stderr).toBe(0);
+    expect(node.calls()).toContain("show --property=MainPID docker");
     expect(node.restarts()).toEqual([]);
     expect(node.read("/etc/docker/daemon.json")).toBe(merged);
+  });
+
+  it("restarts a docker whose running process lacks the proxy values", async () => {
+    const withoutProxy = spawn("sleep", ["60"], { env: { PATH: process.env.PATH }, stdio: "ignore" });
+    try {
+      mainProcess(withoutProxy.pid!);
+      const again = await node.apply(renderApplyScript(planNode(nodeInput("docker")).plan));
+      expect(again.code, again.stderr).toBe(0);
+      expect(again.stdout).toContain("docker runs with other proxy values than");
+      expect(node.restarts()).toEqual(["daemon-reload", "restart docker"]);
+    } finally {
+      withoutProxy.kill();
+    }
   });
 
   it("shows the proxy, its credentials masked, and the computed NO_PROXY", () => {

@@ -138,6 +138,7 @@ describe("files per node", () => {
   it("docker: the drop-in with a proxy, and daemon.json", () => {
     expect(paths({ node: node("docker", true), proxy: PROXY, dns: [], registry: REGISTRY })).toEqual([
       "/etc/docker/daemon.json",
+      "/etc/spark-gpu-stack/docker-proxy.env",
       "/etc/systemd/system/docker.service.d/http-proxy.conf",
     ]);
     expect(paths({ node: node("docker", false), dns: [], registry: REGISTRY })).toEqual(["/etc/docker/daemon.json"]);
@@ -155,6 +156,7 @@ describe("files per node", () => {
       "/etc/containerd/certs.d/192.0.2.21:6001/hosts.toml",
       "/etc/containerd/certs.d/docker.io/hosts.toml",
       "/etc/containerd/config.toml",
+      "/etc/spark-gpu-stack/containerd-proxy.env",
       "/etc/systemd/system/containerd.service.d/http-proxy.conf",
     ]);
     const { files } = planNode({
@@ -194,10 +196,11 @@ describe("files per node", () => {
     expect(Object.values(files).join("\n")).not.toMatch(/http:\/\/|insecure/);
   });
 
-  it("marks what each file needs: the drop-in a daemon-reload and restart, hosts.toml nothing", () => {
+  it("marks what each file needs: the EnvironmentFile (0600) a restart, the drop-in a daemon-reload and restart, hosts.toml nothing", () => {
     const { plan } = planNode({ node: node("containerd", true), proxy: PROXY, dns: [], registry: REGISTRY });
     expect(plan.files.map((f) => [f.path, f.mode, f.effect])).toEqual([
-      ["/etc/systemd/system/containerd.service.d/http-proxy.conf", "0600", "daemon-reload restart"],
+      ["/etc/spark-gpu-stack/containerd-proxy.env", "0600", "restart"],
+      ["/etc/systemd/system/containerd.service.d/http-proxy.conf", "0644", "daemon-reload restart"],
       ["/etc/containerd/certs.d/192.0.2.21:6001/hosts.toml", "0644", "none"],
     ]);
   });

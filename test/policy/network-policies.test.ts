@@ -121,11 +121,12 @@ describe("the prod stack's network policies", () => {
 });
 
 describe("the dev stack's network policies", () => {
-  it("isolate the registry without a mirror or HDFS", async () => {
+  it("isolate the registry namespace's pod-network pods; the servers and UI run on the node's network, bound to loopback", async () => {
     const { policies, pods } = await renderStack("dev");
-    expect(policies.map((p) => p.metadata.name).sort()).toEqual(["registry", "registry-deny-ingress", "registry-ui"]);
-    expect(ingressAllowed(policies, pods["Deployment/registry/registry-ui"], pods["Deployment/registry/registry"], 5000)).toBe(true);
-    expect(ingressAllowed(policies, pods["Job/spark/pi"], pods["Deployment/registry/registry"], 5000)).toBe(false);
+    // No policy selects a host-network pod: the dev registry's guard is its loopback address (README, "Security").
+    expect(policies.map((p) => p.metadata.name)).toEqual(["registry-deny-ingress"]);
+    expect(ingressAllowed(policies, OUTSIDE, pods["CronJob/registry/registry-gc"], 8080)).toBe(false);
+    expect(ingressAllowed(policies, pods["Job/spark/pi"], pods["CronJob/registry/registry-gc"], 8080)).toBe(false);
   }, 120_000);
 });
 
@@ -133,7 +134,13 @@ describe("the renderers", () => {
   it("leave the UI out of the registry's sources when there is no UI, and admit no client namespace to HDFS unless told", () => {
     const registry = { namespace: "registry", labels: { "app.kubernetes.io/name": "registry" }, ip: "10.244.0.5" };
     const ui = { namespace: "registry", labels: { "app.kubernetes.io/name": "registry-ui" }, ip: "10.244.0.6" };
-    const without = renderRegistryNetworkPolicies({ namespace: "registry", podCidr: "10.244.0.0/16", ui: false, mirror: false });
+    const without = renderRegistryNetworkPolicies({
+      namespace: "registry",
+      podCidr: "10.244.0.0/16",
+      ui: false,
+      mirror: false,
+      hostNetwork: false,
+    });
     expect(Object.keys(without)).toEqual(["deny-ingress", "server"]);
     expect(ingressAllowed(Object.values(without) as never, ui, registry, 5000)).toBe(false);
     const hdfs = renderHdfsNetworkPolicy({ namespace: "hdfs", clientNamespaces: [] });

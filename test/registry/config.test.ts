@@ -21,7 +21,10 @@ describe("registry config", () => {
       { host: "192.0.2.21" },
       "registry.node: expected the name of the Kubernetes node whose address is registry.host (192.0.2.21), so the registry's hostPort lands there, got nothing",
     ],
-    [{ host: "http://192.0.2.21" }, 'registry.host: expected an IPv4 address or a DNS name, got "http://192.0.2.21"'],
+    [
+      { host: "http://192.0.2.21" },
+      'registry.host: expected an IPv4 address or a DNS name (no 0.0.0.0/8, multicast or broadcast address), got "http://192.0.2.21"',
+    ],
     [
       { namespace: "Registry" },
       `registry.namespace: expected a DNS label (lower-case letters, digits and '-', at most 63, starting and ending alphanumeric), got "Registry"`,
@@ -42,15 +45,15 @@ describe("registry config", () => {
     [{ ui: { nodePort: 6001 } }, "registry.ui.nodePort: expected an integer 30000–32767, got 6001"],
     [
       { gc: { schedule: "weekly" } },
-      'registry.gc.schedule: expected a five-field cron schedule: minute 0–59, hour 0–23, day of month 1–31, month 1–12, day of week 0–7 (e.g. "0 3 * * 0"), got "weekly"',
+      'registry.gc.schedule: expected a five-field cron schedule: minute 0–59, hour 0–23, day of month 1–31, month 1–12 or JAN–DEC, day of week 0–6 or SUN–SAT, each *, ?, a value, a range, a list or a step (e.g. "0 3 * * 0"), got "weekly"',
     ],
     [
       { gc: { schedule: "99 99 99 99 99" } },
-      'registry.gc.schedule: expected a five-field cron schedule: minute 0–59, hour 0–23, day of month 1–31, month 1–12, day of week 0–7 (e.g. "0 3 * * 0") (Constraint error, got value 99 expected range 0-59), got "99 99 99 99 99"',
+      'registry.gc.schedule: expected a five-field cron schedule: minute 0–59, hour 0–23, day of month 1–31, month 1–12 or JAN–DEC, day of week 0–6 or SUN–SAT, each *, ?, a value, a range, a list or a step (e.g. "0 3 * * 0") (Constraint error, got value 99 expected range 0-59), got "99 99 99 99 99"',
     ],
     [
       { gc: { schedule: "0 24 * * *" } },
-      'registry.gc.schedule: expected a five-field cron schedule: minute 0–59, hour 0–23, day of month 1–31, month 1–12, day of week 0–7 (e.g. "0 3 * * 0") (Constraint error, got value 24 expected range 0-23), got "0 24 * * *"',
+      'registry.gc.schedule: expected a five-field cron schedule: minute 0–59, hour 0–23, day of month 1–31, month 1–12 or JAN–DEC, day of week 0–6 or SUN–SAT, each *, ?, a value, a range, a list or a step (e.g. "0 3 * * 0") (Constraint error, got value 24 expected range 0-23), got "0 24 * * *"',
     ],
     [
       { gc: { kubectlVersion: "1.32.4" } },

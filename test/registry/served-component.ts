@@ -1,5 +1,5 @@
 // The registry component's own files, as rendered under the mock runtime, served by Debian's
-// registry: only the in-pod paths and the listen address change. HTTPS requests that trust only
+// registry: only the in-pod paths and (unless kept) the listen address change. HTTPS requests that trust only
 // the component's CA.
 import { writeFileSync } from "node:fs";
 import { request as httpsRequest } from "node:https";
@@ -14,8 +14,11 @@ export interface ServedFiles {
   readonly port: number;
   /** The CA of the component's TLS Secret, when it has one. */
   readonly ca?: string;
-  /** Starts Debian's registry on one of the config Secret's files, listening on every address, on `port` unless given another. */
-  start(configFile: string, port?: number): Promise<Daemon>;
+  /**
+   * Starts Debian's registry on one of the config Secret's files, listening on every address, on
+   * `port` unless given another; `"rendered"` keeps the file's own http.addr.
+   */
+  start(configFile: string, port?: number | "rendered"): Promise<Daemon>;
 }
 
 /** Writes the files of the `registry-config` Secret (and `registry-tls`), remapped into a temp dir. */
@@ -27,7 +30,7 @@ export async function serveComponentFiles(rt: MockRuntime, secret = "registry-co
   for (const htpasswd of [HTPASSWD_FILE, PULL_HTPASSWD_FILE])
     if (files[htpasswd] !== undefined) writeFileSync(join(dir, htpasswd), files[htpasswd]);
   for (const [name, content] of Object.entries(tlsFiles ?? {})) writeFileSync(join(dir, name), content);
-  const remapped = (configYml: string, listenPort: number) => {
+  const remapped = (configYml: string, listenPort: number | "rendered") => {
     const config = parseYaml(configYml);
     if (config.storage.filesystem.rootdirectory !== "/var/lib/registry") throw new Error("unexpected rootdirectory");
     config.storage.filesystem.rootdirectory = join(dir, "data");
@@ -37,7 +40,7 @@ export async function serveComponentFiles(rt: MockRuntime, secret = "registry-co
       config.auth.htpasswd.path = join(dir, file);
     }
     if (config.http.tls) config.http.tls = { certificate: join(dir, "tls.crt"), key: join(dir, "tls.key") };
-    config.http.addr = `:${listenPort}`;
+    if (listenPort !== "rendered") config.http.addr = `:${listenPort}`;
     // A pull-through cache is tested elsewhere (mirror.system.test.ts); here it must not reach out.
     delete config.proxy;
     return stringifyYaml(config);

@@ -25,7 +25,9 @@ describe("render CLI", () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("Invalid configuration for spark-gpu-stack (4 problems)");
     expect(result.stderr).toContain("cluster.podCidr: expected an IPv4 CIDR");
-    expect(result.stderr).toContain('dns[0]: expected an IPv4 address, got "192.0.2.300"');
+    expect(result.stderr).toContain(
+      'dns[0]: expected the IPv4 address of a DNS server, not loopback (inside a container that is the container itself), 0.0.0.0/8, multicast or broadcast, got "192.0.2.300"',
+    );
     expect(result.stderr).toContain("proxyPassword: expected both proxyUsername and proxyPassword (secrets) or neither");
     expect(result.stderr).toContain("proxy: expected a proxy section (http URL) when proxy credentials are set");
     expect(result.stderr + result.stdout).not.toContain("undecrypted-secure-");

@@ -29,8 +29,8 @@ describe("manifest.json of the prod render", () => {
     expect((applier.inputs as { stdin: string }).stdin).toMatch(/^\[secret:[0-9a-f]{16}\]$/);
 
     const nodes = one("spark-gpu-stack:nodes:NodeRuntimeConfig", "nodes");
-    const dropIn = manifest.files[nodes.urn]["gpu-node-1/etc/systemd/system/docker.service.d/http-proxy.conf"];
-    expect(dropIn).toContain("HTTP_PROXY=http://%%5Bsecret%%5D:%%5Bsecret%%5D@proxy.example.com:8080");
+    const proxyValues = manifest.files[nodes.urn]["gpu-node-1/etc/spark-gpu-stack/docker-proxy.env"];
+    expect(proxyValues).toContain('HTTP_PROXY="http://%5Bsecret%5D:%5Bsecret%5D@proxy.example.com:8080"');
     // Each secret of the stack file is a marker that follows its ciphertext.
     expect(Object.keys(manifest.secrets).sort()).toEqual(["proxyPassword", "proxyUsername", "registryPassword", "sshPrivateKey"]);
     expect(manifest.secrets.proxyPassword).toMatch(/^\[secret:[0-9a-f]{16}\]$/);

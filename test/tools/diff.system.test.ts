@@ -134,7 +134,8 @@ describe("npm run diff", () => {
     expect(result.code, result.stderr).toBe(0);
     for (const node of ["gpu-node-1", "gpu-node-2", "gpu-node-3"])
       expect(result.stdout).toContain(`${node}: proxy credentials changed; the runtime restarts`);
-    expect(result.stdout).toContain("http-proxy.conf: proxy credentials changed  (then: daemon-reload restart)");
+    expect(result.stdout).toContain("-proxy.env: proxy credentials changed  (then: restart)");
+    expect(result.stdout).not.toContain("http-proxy.conf");
     expect(result.stdout).toContain("~ stringData.http-proxy: [secret] (changed)");
     expect(result.stdout).not.toMatch(/\[secret:|undecrypted|rotated-ciphertext/);
     expect(result.stdout, "piped: no colors").not.toContain("\u001b[");

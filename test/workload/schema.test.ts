@@ -98,7 +98,7 @@ describe("spark and gpu sections", () => {
     [
       "a smoke deadline no longer than the pending timeout",
       { spark: { pendingTimeoutSeconds: 1800 } },
-      "spark.smoke.deadlineSeconds: expected more than spark.pendingTimeoutSeconds (1800): the run would end at its deadline before a pending pod is reported, got 1800",
+      "spark.smoke.deadlineSeconds: expected more than spark.pendingTimeoutSeconds (1800): the run would end at its deadline before a pending pod is reported, got 1800 (the default)",
     ],
     [
       "an application named like the smoke run",

@@ -6,7 +6,15 @@ umask 077
 NODE='gpu-node-1'
 UNIT=docker
 PROXY_DROP_IN='/etc/systemd/system/docker.service.d/http-proxy.conf'
-NO_PROXY_EXPECTED='localhost,127.0.0.1,192.0.2.0/24,10.244.0.0/16,10.96.0.0/12,.svc,.svc.cluster.local,kubernetes.default.svc,192.0.2.21,.example.com'
+PROXY_ENVIRONMENT=$(cat <<'SPARK_GPU_STACK_EOF'
+HTTP_PROXY=http://%5Bsecret%5D:%5Bsecret%5D@proxy.example.com:8080
+http_proxy=http://%5Bsecret%5D:%5Bsecret%5D@proxy.example.com:8080
+HTTPS_PROXY=http://%5Bsecret%5D:%5Bsecret%5D@proxy.example.com:8080
+https_proxy=http://%5Bsecret%5D:%5Bsecret%5D@proxy.example.com:8080
+NO_PROXY=localhost,127.0.0.1,192.0.2.0/24,10.244.0.0/16,10.96.0.0/12,.svc,.svc.cluster.local,kubernetes.default.svc,192.0.2.21,.example.com
+no_proxy=localhost,127.0.0.1,192.0.2.0/24,10.244.0.0/16,10.96.0.0/12,.svc,.svc.cluster.local,kubernetes.default.svc,192.0.2.21,.example.com
+SPARK_GPU_STACK_EOF
+)
 NVIDIA_RUNTIME='/usr/bin/nvidia-container-runtime'
 VOLUME_DIRECTORIES=$(cat <<'SPARK_GPU_STACK_EOF'
 1000	1000	/data/spark-gpu-stack/registry-data
@@ -168,31 +176,59 @@ SPARK_GPU_STACK_EOF
 # The node's apply script, common part. Writes a file only when its content differs (staged beside
 # it, then renamed), keeps each original once in /var/lib/spark-gpu-stack/original, restarts the
 # runtime only when a change needs it, checks that it came back, and puts the previous files back
-# when it did not. Running it again changes nothing and restarts nothing.
+# when it did not. Running it again changes nothing and restarts nothing. One run at a time (a lock);
+# a run killed half-way (a dropped connection, SIGKILL) is finished by the next run.
 #
 # components/nodes/render-apply.ts sets before this: NODE (the node's name), UNIT (docker or
-# containerd, the node's configured runtime), PROXY_DROP_IN and
-# NO_PROXY_EXPECTED (empty without a proxy), NVIDIA_RUNTIME (empty without a GPU),
+# containerd, the node's configured runtime), PROXY_DROP_IN and PROXY_ENVIRONMENT ("NAME=value"
+# lines the runtime's process must have; both empty without a proxy), NVIDIA_RUNTIME (empty without a GPU),
 # VOLUME_DIRECTORIES ("uid TAB gid TAB path" lines, the local volumes on this node) and the runtime's
 # values; after it come apply-$UNIT.sh, stage_files and install_files (the files the stack owns),
 # and the call of main. SPARK_GPU_STACK_ROOT, SPARK_GPU_STACK_SYSTEMCTL (and SPARK_GPU_STACK_CTR on
-# containerd nodes) point it at another root directory and commands (tests).
+# containerd nodes) point it at another root directory and commands, SPARK_GPU_STACK_LOCK_WAIT sets
+# how many seconds a run waits for another one (tests).
 
 ROOT=${SPARK_GPU_STACK_ROOT:-}
 SYSTEMCTL=${SPARK_GPU_STACK_SYSTEMCTL:-systemctl}
 STATE=$ROOT/var/lib/spark-gpu-stack
 # Copies of the files this run replaces, for the rollback.
 PREVIOUS=$STATE/previous
+# The paths staged, one a line, noted before each is made: the next run removes what a killed run left.
+STAGED=$STATE/staged
+# What the runtime still needs (daemon-reload, reload, restart) for files already moved into place:
+# written before the first such file moves, removed once the runtime runs with them.
+PENDING=$STATE/$UNIT.restart-pending
+# flock(1) on it keeps runs apart; the kernel releases it when a run dies, however it dies.
+LOCK=$ROOT/run/spark-gpu-stack/apply.lock
+LOCK_WAIT=${SPARK_GPU_STACK_LOCK_WAIT:-600}
 NEEDS_DAEMON_RELOAD=false
 NEEDS_RELOAD=false
 NEEDS_RESTART=false
-# The paths staged so far, one per line.
-STAGED=
 
-say() { printf 'spark-gpu-stack %s: %s\n' "$UNIT" "$*"; }
+# Output may go nowhere (a dropped connection): a failed write must not stop the run.
+say() { printf 'spark-gpu-stack %s: %s\n' "$UNIT" "$*" 2>/dev/null || :; }
 fail() {
-	printf 'spark-gpu-stack %s: %s\n' "$UNIT" "$*" >&2
+	printf 'spark-gpu-stack %s: %s\n' "$UNIT" "$*" >&2 2>/dev/null || :
 	exit 1
+}
+
+# Waits up to LOCK_WAIT seconds for another run on this node to finish, then gives up naming it.
+take_lock() {
+	command -v flock >/dev/null 2>&1 ||
+		fail "node $NODE has no flock (util-linux), which keeps two runs of this script apart: install util-linux; nothing was changed"
+	mkdir -p "$(dirname "$LOCK")"
+	exec 9>>"$LOCK"
+	waited=0
+	until flock -n 9; do
+		holder=$(cat "$LOCK" 2>/dev/null) || :
+		if [ "$waited" -ge "$LOCK_WAIT" ]; then
+			fail "node $NODE: another run of this script (${holder:-holder unknown}) still holds $LOCK after ${LOCK_WAIT}s, maybe restarting $UNIT: run again once it has finished; nothing was changed"
+		fi
+		if [ "$waited" -eq 0 ]; then say "waiting for another run of this script (${holder:-holder unknown}) to release $LOCK"; fi
+		sleep 1
+		waited=$((waited + 1))
+	done
+	printf 'pid %s, started %s\n' "$$" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$LOCK"
 }
 
 # Copies $ROOT$2 into directory $1 unless it holds a copy already; "<path>.absent" marks a file
@@ -218,8 +254,7 @@ restore_copy() {
 # notes it for remove_staged.
 note_staged() {
 	mkdir -p "$(dirname "$ROOT$1")"
-	STAGED="$STAGED$1
-"
+	printf '%s\n' "$1" >>"$STAGED"
 }
 # Stages $1, a file the stack owns, with mode $2 and the content on standard input.
 stage_owned() {
@@ -238,8 +273,32 @@ stage_merged() {
 		chmod 0644 "$ROOT$1.spark-gpu-stack-new"
 	fi
 }
+# Removes the staged versions noted: this run's leftovers, or those of a run that was killed.
 remove_staged() {
-	printf '%s' "$STAGED" | while IFS= read -r path; do rm -f "$ROOT$path.spark-gpu-stack-new"; done
+	if [ -f "$STAGED" ]; then
+		while IFS= read -r path; do rm -rf "$ROOT$path.spark-gpu-stack-new"; done <"$STAGED"
+		rm -f "$STAGED"
+	fi
+}
+
+# Notes what a change needs: any of daemon-reload, reload, restart.
+needs() {
+	case " $* " in *" daemon-reload "*) NEEDS_DAEMON_RELOAD=true ;; esac
+	case " $* " in *" reload "*) NEEDS_RELOAD=true ;; esac
+	case " $* " in *" restart "*) NEEDS_RESTART=true ;; esac
+}
+
+# A run killed after it moved files into place left PENDING: this run owes the runtime what that
+# one did, and keeps that run's copies of the files it replaced, for a rollback to before it.
+resume_interrupted_run() {
+	if [ -f "$PENDING" ]; then
+		say "an earlier run stopped before $UNIT ran with the files it installed; this run finishes it"
+		needs "$(cat "$PENDING")"
+	else
+		rm -rf "$PREVIOUS"
+	fi
+	mkdir -p "$PREVIOUS"
+	: >>"$PREVIOUS/changed"
 }
 
 # Renames the staged version of $1 over it when the content differs; $2 lists what a change
@@ -251,12 +310,11 @@ install_staged() {
 	fi
 	keep_copy "$STATE/original" "$1"
 	keep_copy "$PREVIOUS" "$1"
-	mv -f "$ROOT$1.spark-gpu-stack-new" "$ROOT$1"
 	printf '%s\n' "$1" >>"$PREVIOUS/changed"
+	if [ -n "$2" ]; then printf '%s ' "$2" >>"$PENDING"; fi
+	mv -f "$ROOT$1.spark-gpu-stack-new" "$ROOT$1"
 	say "updated $1"
-	case " $2 " in *" daemon-reload "*) NEEDS_DAEMON_RELOAD=true ;; esac
-	case " $2 " in *" reload "*) NEEDS_RELOAD=true ;; esac
-	case " $2 " in *" restart "*) NEEDS_RESTART=true ;; esac
+	needs "$2"
 }
 
 # The value of kubelet flag $1 in $KUBELET_FLAGS (one argument a line), as --flag=value or --flag value.
@@ -334,30 +392,50 @@ refuse_competing_drop_ins() {
 	done
 }
 
-# Whether the runtime is active, shows the proxy environment (with a proxy), and loaded its config.
+# Whether the runtime's main process was started with every variable of PROXY_ENVIRONMENT, as its
+# /proc/<pid>/environ shows (compared in the shell: the values never reach a command line).
+proxy_environment_current() {
+	[ -n "$PROXY_ENVIRONMENT" ] || return 0
+	# Without --value, which systemd before 230 (RHEL 7) lacks: "MainPID=<pid>".
+	pid=$("$SYSTEMCTL" show --property=MainPID "$UNIT") || return 1
+	pid=${pid#MainPID=}
+	case $pid in '' | 0 | *[!0-9]*) return 1 ;; esac
+	environ=$(tr '\0' '\n' 2>/dev/null <"$ROOT/proc/$pid/environ") || return 1
+	printf '%s\n' "$PROXY_ENVIRONMENT" | while IFS= read -r variable; do
+		case "
+$environ
+" in *"
+$variable
+"*) ;; *) exit 1 ;; esac
+	done
+}
+
+# Whether the runtime is active, runs with the rendered proxy values, and loaded its config.
 runtime_ok() {
-	"$SYSTEMCTL" is-active --quiet "$UNIT" || return 1
-	if [ -n "$PROXY_DROP_IN" ]; then
-		environment=$("$SYSTEMCTL" show --property=Environment "$UNIT") || return 1
-		environment=${environment#Environment=}
-		case " $environment " in *" HTTP_PROXY="*) ;; *) return 1 ;; esac
-		case " $environment " in *" HTTPS_PROXY="*) ;; *) return 1 ;; esac
-		case " $environment " in *" NO_PROXY=$NO_PROXY_EXPECTED "*) ;; *) return 1 ;; esac
-	fi
-	runtime_config_loaded
+	"$SYSTEMCTL" is-active --quiet "$UNIT" && proxy_environment_current && runtime_config_loaded
 }
 
 roll_back() {
+	if [ ! -s "$PREVIOUS/changed" ]; then
+		fail "$UNIT does not run with the rendered proxy values and config even after a restart, and no file changed to put back: journalctl -u $UNIT tells why"
+	fi
 	say "$UNIT did not come back with the new files; putting the previous ones back"
 	while IFS= read -r path; do restore_copy "$PREVIOUS" "$path"; done <"$PREVIOUS/changed"
 	if $NEEDS_DAEMON_RELOAD; then "$SYSTEMCTL" daemon-reload; fi
 	if "$SYSTEMCTL" restart "$UNIT" && "$SYSTEMCTL" is-active --quiet "$UNIT"; then
+		rm -f "$PENDING"
 		fail "rolled back: $UNIT runs with the previous files again; journalctl -u $UNIT tells why the new ones failed"
 	fi
 	fail "rolled back, but $UNIT does not start with the previous files either; the node's originals are in $STATE/original"
 }
 
 apply_changes() {
+	# Started before its proxy values last changed (by hand, or by an older version of this script):
+	# restarted although no file changed.
+	if ! $NEEDS_RESTART && [ -n "$PROXY_ENVIRONMENT" ] && "$SYSTEMCTL" is-active --quiet "$UNIT" && ! proxy_environment_current; then
+		say "$UNIT runs with other proxy values than $PROXY_DROP_IN gives it; restarting it"
+		needs daemon-reload restart
+	fi
 	if $NEEDS_DAEMON_RELOAD; then "$SYSTEMCTL" daemon-reload; fi
 	if $NEEDS_RELOAD && ! "$SYSTEMCTL" reload "$UNIT"; then say "reloading $UNIT failed; restarting it anyway"; fi
 	if $NEEDS_RESTART; then
@@ -374,6 +452,7 @@ apply_changes() {
 make_volume_directories() {
 	printf '%s\n' "$VOLUME_DIRECTORIES" | while IFS="$(printf '\t')" read -r uid gid path; do
 		if [ -z "$path" ] || [ -d "$ROOT$path" ]; then continue; fi
+		note_staged "$path"
 		mkdir -p "$ROOT$path.spark-gpu-stack-new"
 		chown "$uid:$gid" "$ROOT$path.spark-gpu-stack-new"
 		chmod 0700 "$ROOT$path.spark-gpu-stack-new"
@@ -383,11 +462,14 @@ make_volume_directories() {
 }
 
 # Stages every file first (a file that cannot be merged stops the run before anything changed),
-# installs the ones whose content differs, then reloads and restarts only for what changed,
-# verifies, and rolls back when the runtime does not come back.
+# installs the ones whose content differs, then reloads and restarts only for what changed (or an
+# interrupted run left undone), verifies, and rolls back when the runtime does not come back.
 main() {
+	# A dropped connection (ssh, systemd-run --pipe) must not stop the run half-way.
+	trap '' HUP PIPE
+	trap 'exit 1' INT TERM
+	take_lock
 	trap remove_staged EXIT
-	trap 'exit 1' HUP INT TERM
 	check_kubelet_runtime
 	if [ "$("$SYSTEMCTL" show --property=LoadState "$UNIT")" = LoadState=not-found ]; then
 		fail "this node has no $UNIT service (nodes.hosts[].runtime names the node's runtime)"
@@ -396,9 +478,9 @@ main() {
 	if [ -n "$NVIDIA_RUNTIME" ] && [ ! -x "$ROOT$NVIDIA_RUNTIME" ]; then
 		fail "$NVIDIA_RUNTIME is missing or not executable: install the NVIDIA Container Toolkit on this node, or set its nodes.hosts[].gpu to false; nothing was changed"
 	fi
-	rm -rf "$PREVIOUS"
-	mkdir -p "$STATE/original" "$PREVIOUS"
-	: >"$PREVIOUS/changed"
+	mkdir -p "$STATE/original"
+	remove_staged
+	resume_interrupted_run
 	check_runtime_config
 	if [ -n "$PROXY_DROP_IN" ]; then refuse_competing_drop_ins; fi
 
@@ -409,6 +491,7 @@ main() {
 	install_runtime_config
 
 	apply_changes
+	rm -f "$PENDING"
 	rm -rf "$PREVIOUS"
 	make_volume_directories
 	say "configured"
@@ -446,15 +529,19 @@ runtime_config_loaded() {
 }
 
 stage_files() {
-	stage_owned '/etc/systemd/system/docker.service.d/http-proxy.conf' 0600 <<'SPARK_GPU_STACK_EOF'
-# Managed by spark-gpu-stack: the proxy for docker. Mode 0600: the URLs may carry credentials.
+	stage_owned '/etc/spark-gpu-stack/docker-proxy.env' 0600 <<'SPARK_GPU_STACK_EOF'
+# Managed by spark-gpu-stack: the proxy for docker, read by systemd when it starts docker.service.
+HTTP_PROXY="http://%5Bsecret%5D:%5Bsecret%5D@proxy.example.com:8080"
+http_proxy="http://%5Bsecret%5D:%5Bsecret%5D@proxy.example.com:8080"
+HTTPS_PROXY="http://%5Bsecret%5D:%5Bsecret%5D@proxy.example.com:8080"
+https_proxy="http://%5Bsecret%5D:%5Bsecret%5D@proxy.example.com:8080"
+NO_PROXY="localhost,127.0.0.1,192.0.2.0/24,10.244.0.0/16,10.96.0.0/12,.svc,.svc.cluster.local,kubernetes.default.svc,192.0.2.21,.example.com"
+no_proxy="localhost,127.0.0.1,192.0.2.0/24,10.244.0.0/16,10.96.0.0/12,.svc,.svc.cluster.local,kubernetes.default.svc,192.0.2.21,.example.com"
+SPARK_GPU_STACK_EOF
+	stage_owned '/etc/systemd/system/docker.service.d/http-proxy.conf' 0644 <<'SPARK_GPU_STACK_EOF'
+# Managed by spark-gpu-stack: the proxy for docker, from a file only root can read.
 [Service]
-Environment="HTTP_PROXY=http://%%5Bsecret%%5D:%%5Bsecret%%5D@proxy.example.com:8080"
-Environment="http_proxy=http://%%5Bsecret%%5D:%%5Bsecret%%5D@proxy.example.com:8080"
-Environment="HTTPS_PROXY=http://%%5Bsecret%%5D:%%5Bsecret%%5D@proxy.example.com:8080"
-Environment="https_proxy=http://%%5Bsecret%%5D:%%5Bsecret%%5D@proxy.example.com:8080"
-Environment="NO_PROXY=localhost,127.0.0.1,192.0.2.0/24,10.244.0.0/16,10.96.0.0/12,.svc,.svc.cluster.local,kubernetes.default.svc,192.0.2.21,.example.com"
-Environment="no_proxy=localhost,127.0.0.1,192.0.2.0/24,10.244.0.0/16,10.96.0.0/12,.svc,.svc.cluster.local,kubernetes.default.svc,192.0.2.21,.example.com"
+EnvironmentFile=/etc/spark-gpu-stack/docker-proxy.env
 SPARK_GPU_STACK_EOF
 	stage_owned '/etc/docker/certs.d/192.0.2.21:6003/ca.crt' 0644 <<'SPARK_GPU_STACK_EOF'
 -----BEGIN CERTIFICATE-----
@@ -484,6 +571,7 @@ CIZ8Aw==
 SPARK_GPU_STACK_EOF
 }
 install_files() {
+	install_staged '/etc/spark-gpu-stack/docker-proxy.env' 'restart'
 	install_staged '/etc/systemd/system/docker.service.d/http-proxy.conf' 'daemon-reload restart'
 	install_staged '/etc/docker/certs.d/192.0.2.21:6003/ca.crt' ''
 	install_staged '/etc/docker/certs.d/192.0.2.21:6002/ca.crt' ''
