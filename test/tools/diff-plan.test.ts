@@ -346,12 +346,18 @@ describe("nodes", () => {
     const withoutProxy = Object.fromEntries(
       Object.entries(before)
         .filter(([path]) => !path.endsWith("http-proxy.conf"))
-        .map(([path, content]) => [path, path.endsWith("apply.sh") ? content.replace(/^\tstage_owned '[^']*http-proxy.conf'.*\nEOF\n/m, "") : content]),
+        .map(([path, content]) => [
+          path,
+          path.endsWith("apply.sh") ? content.replace(/^\tstage_owned '[^']*http-proxy.conf'.*\nEOF\n/m, "") : content,
+        ]),
     );
     expect(withoutProxy["n1/apply.sh"]).not.toContain("http-proxy.conf' 0644");
     const [node] = plan(before, withoutProxy).nodes;
     expect(node).toMatchObject({ status: "changed", restart: true });
-    expect(node.files.find((f) => f.path.endsWith("http-proxy.conf"))).toMatchObject({ status: "removed", effect: "daemon-reload restart" });
+    expect(node.files.find((f) => f.path.endsWith("http-proxy.conf"))).toMatchObject({
+      status: "removed",
+      effect: "daemon-reload restart",
+    });
     expect(formatHuman(plan(before, withoutProxy), "h", false)).toContain(
       "- /etc/systemd/system/docker.service.d/http-proxy.conf  (then: daemon-reload restart)",
     );

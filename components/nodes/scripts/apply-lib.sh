@@ -182,7 +182,9 @@ seed_owned() {
 
 # The lines of OWNED whose file is no longer rendered.
 dropped_files() {
-	printf '%s' "$RENDERED" | awk -F '\t' 'NR == FNR { rendered[$1]; next } !($1 in rendered)' - "$OWNED"
+	RENDERED=$RENDERED awk -F '\t' '
+		BEGIN { n = split(ENVIRON["RENDERED"], lines, "\n"); for (i = 1; i <= n; i++) { split(lines[i], file, "\t"); rendered[file[1]] } }
+		!($1 in rendered)' "$OWNED"
 }
 
 # Adds this run's files to OWNED before the first one moves: a killed run's are known to the next.
