@@ -501,11 +501,7 @@ proxy_environment_current() {
 	if [ -z "$PROXY_ENVIRONMENT" ]; then
 		if ! $PROXY_REMOVED || node_sets_environment; then return 0; fi
 		environ=$(main_environ) || return 1
-		case "
-$environ" in *"
-"[Hh][Tt][Tt][Pp]_[Pp][Rr][Oo][Xx][Yy]=* | *"
-"[Hh][Tt][Tt][Pp][Ss]_[Pp][Rr][Oo][Xx][Yy]=* | *"
-"[Nn][Oo]_[Pp][Rr][Oo][Xx][Yy]=*) return 1 ;; esac
+		if printf '%s\n' "$environ" | grep -q -i -E '^(https?|no)_proxy='; then return 1; fi
 		return 0
 	fi
 	environ=$(main_environ) || return 1
