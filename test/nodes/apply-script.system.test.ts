@@ -317,7 +317,7 @@ describe.concurrent.each(VARIANTS)("apply script under $name", (variant) => {
       expect(node.read("/etc/containerd/config.toml")).toBe(written);
     });
 
-    it("changes only hosts.toml for a new registry endpoint, without a restart", async ({ expect }) => {
+    it("changes only hosts.toml files for a new registry endpoint, removing the old endpoint's, without a restart", async ({ expect }) => {
       const node = new FakeNode(variant);
       node.write("/etc/containerd/config.toml", containerdDefault);
       expect((await node.apply(scriptFor(nodeInput("containerd")))).code).toBe(0);
