@@ -276,13 +276,20 @@ export function lineDiff(oldText: string, newText: string): string[] {
 const NODES_COMPONENT = "spark-gpu-stack:nodes:NodeRuntimeConfig";
 const APPLY_SCRIPT = "apply.sh";
 
-/** Per file on the node, what the node's apply script does once it installed it (`install_staged <path> <effect>`). */
+const WORD = `('[^']*'|"[^"]*"|\\S+)`;
+const CALLS = [
+  new RegExp(`^\\s*stage_owned\\s+${WORD}\\s+\\S+\\s+${WORD}\\s+<<`, "gm"),
+  new RegExp(`^\\s*install_staged\\s+${WORD}\\s*${WORD}?\\s*$`, "gm"),
+];
+/**
+ * Per file on the node, what the node's apply script does once it installed it, or removed it as no
+ * longer rendered: `stage_owned <path> <mode> <effect> <<...` for the files the stack owns,
+ * `install_staged <path> <effect>` for those it merges into.
+ */
 function effects(applyScript: string | undefined): Map<string, string> {
   const found = new Map<string, string>();
-  for (const m of (applyScript ?? "").matchAll(/^\s*install_staged\s+('[^']*'|"[^"]*"|\S+)\s*('[^']*'|"[^"]*"|\S+)?\s*$/gm)) {
-    const unquote = (s: string | undefined) => (s ?? "").replace(/^['"]|['"]$/g, "");
-    found.set(unquote(m[1]), unquote(m[2]));
-  }
+  const unquote = (s: string | undefined) => (s ?? "").replace(/^['"]|['"]$/g, "");
+  for (const calls of CALLS) for (const m of (applyScript ?? "").matchAll(calls)) found.set(unquote(m[1]), unquote(m[2]));
   return found;
 }
 
@@ -319,7 +326,8 @@ function nodeChanges(base: Manifest, head: Manifest): NodeChange[] {
   return nodes.flatMap((node): NodeChange[] => {
     const old = before.get(node) ?? new Map<string, string>();
     const now = after.get(node) ?? new Map<string, string>();
-    const effectOf = effects(now.get(APPLY_SCRIPT) ?? old.get(APPLY_SCRIPT));
+    // A file no longer rendered: the new script removes it and does what installing it needed.
+    const [effectBefore, effectNow] = [effects(old.get(APPLY_SCRIPT)), effects(now.get(APPLY_SCRIPT) ?? old.get(APPLY_SCRIPT))];
     const paths = [...new Set([...old.keys(), ...now.keys()])].sort();
     const files = paths.flatMap((path): FileChange[] => {
       const [o, n] = [old.get(path), now.get(path)];
@@ -336,7 +344,7 @@ function nodeChanges(base: Manifest, head: Manifest): NodeChange[] {
                 .split("\n")
                 .map((l) => `+ ${l}`)
             : [];
-      const effect = path === APPLY_SCRIPT ? undefined : (effectOf.get(path) ?? "");
+      const effect = path === APPLY_SCRIPT ? undefined : ((n === undefined ? effectBefore : effectNow).get(path) ?? "");
       return [{ path, status, lines, credentialsChanged, ...(effect === undefined ? {} : { effect }) }];
     });
     if (files.length === 0) return [];

@@ -87,12 +87,12 @@ function runtimeValues(edit: RuntimeEdit): string[] {
   ];
 }
 
-/** stage_files and install_files: the files the stack owns, written whole. */
+/** stage_files: the files the stack owns, written whole, with what a change of each needs. */
 function ownedFiles(files: readonly PlacedFile[]): string {
-  const body = (lines: string[]) => (lines.length > 0 ? lines.join("\n") : "\t:");
-  const stage = files.map((f) => `\tstage_owned ${shellQuote(f.path)} ${f.mode} ${hereDoc(f.content)}`);
-  const install = files.map((f) => `\tinstall_staged ${shellQuote(f.path)} ${shellQuote(f.effect === "none" ? "" : f.effect)}`);
-  return `stage_files() {\n${body(stage)}\n}\ninstall_files() {\n${body(install)}\n}`;
+  const stage = files.map(
+    (f) => `\tstage_owned ${shellQuote(f.path)} ${f.mode} ${shellQuote(f.effect === "none" ? "" : f.effect)} ${hereDoc(f.content)}`,
+  );
+  return `stage_files() {\n${stage.length > 0 ? stage.join("\n") : "\t:"}\n}`;
 }
 
 /** The node's apply script (what it does is in scripts/apply-lib.sh). */

@@ -317,7 +317,7 @@ describe.concurrent.each(VARIANTS)("apply script under $name", (variant) => {
       expect(node.read("/etc/containerd/config.toml")).toBe(written);
     });
 
-    it("changes only hosts.toml for a new registry endpoint, without a restart", async ({ expect }) => {
+    it("changes only hosts.toml files for a new registry endpoint, removing the old endpoint's, without a restart", async ({ expect }) => {
       const node = new FakeNode(variant);
       node.write("/etc/containerd/config.toml", containerdDefault);
       expect((await node.apply(scriptFor(nodeInput("containerd")))).code).toBe(0);
@@ -331,6 +331,9 @@ describe.concurrent.each(VARIANTS)("apply script under $name", (variant) => {
         host: { "http://192.0.2.21:6006": { capabilities: ["pull", "resolve"] } },
       });
       expect(existsSync(node.path("/etc/containerd/certs.d/192.0.2.21:6005/hosts.toml"))).toBe(true);
+      // The old endpoint's, which the stack installed, is gone; without a restart either.
+      expect(moved.stdout).toContain("removed /etc/containerd/certs.d/192.0.2.21:6001/hosts.toml (no longer rendered)");
+      expect(existsSync(node.path("/etc/containerd/certs.d/192.0.2.21:6001/hosts.toml"))).toBe(false);
     });
 
     it("writes on a node without config.toml exactly the config.toml render shows", async ({ expect }) => {
@@ -566,6 +569,131 @@ describe.concurrent.each(VARIANTS)("apply script under $name", (variant) => {
       expect(runs.filter((r) => r.stdout.includes("waiting for another run of this script"))).toHaveLength(1);
       expect(runs.filter((r) => r.stdout.includes("updated"))).toHaveLength(1);
       expect(node.calls().filter((c) => c === "restart docker")).toHaveLength(1);
+    });
+  });
+
+  describe("files no longer rendered", () => {
+    const ORIGINAL = "/var/lib/spark-gpu-stack/original";
+    const withProxy = (runtime: NodeConfig["runtime"]) => scriptFor(nodeInput(runtime));
+    const withoutProxy = (runtime: NodeConfig["runtime"]) => scriptFor(nodeInput(runtime, { proxy: undefined }));
+    const proxyVariables = (environment: string[]) => environment.filter((v) => /^(https?|no)_proxy=/i.test(v));
+
+    it.for(["docker", "containerd"] as const)(
+      "removes the stack's proxy drop-in and EnvironmentFile from a %s node once the config drops the proxy, restarting once",
+      async (runtime, { expect }) => {
+        const node = new FakeNode(variant);
+        expect((await node.apply(withProxy(runtime))).code).toBe(0);
+        expect(proxyVariables(node.environment(runtime))).not.toEqual([]);
+
+        const dropped = await node.apply(withoutProxy(runtime));
+        expect(dropped.stderr).toBe("");
+        expect(dropped.code).toBe(0);
+        expect(dropped.stdout).toContain(`removed ${dropInPath(runtime)} (no longer rendered)`);
+        expect(dropped.stdout).toContain(`removed ${proxyEnvironmentFilePath(runtime)} (no longer rendered)`);
+        expect(existsSync(node.path(dropInPath(runtime)))).toBe(false);
+        expect(existsSync(node.path(proxyEnvironmentFilePath(runtime)))).toBe(false);
+        expect(node.restarts()).toEqual(["daemon-reload", `restart ${runtime}`]);
+        expect(proxyVariables(node.environment(runtime))).toEqual([]);
+        // Forgotten: should the proxy come back, the node's files then are the originals.
+        expect(existsSync(node.path(`${ORIGINAL}${dropInPath(runtime)}.absent`))).toBe(false);
+        expect(node.read(`/var/lib/spark-gpu-stack/${runtime}.owned`)).not.toContain("proxy");
+
+        const again = await node.apply(withoutProxy(runtime));
+        expect(again.code).toBe(0);
+        expect(again.stdout).not.toMatch(/removed|updated|put the node's own/);
+        expect(node.restarts()).toEqual([]);
+
+        expect((await node.apply(withProxy(runtime))).code).toBe(0);
+        expect(node.environment(runtime)).toContain(`HTTPS_PROXY=${PROXY_URL}`);
+      },
+    );
+
+    it("puts the node's own http-proxy.conf back that the stack's replaced, and leaves the node's own proxy drop-ins alone", async ({
+      expect,
+    }) => {
+      const node = new FakeNode(variant);
+      const dropIn = dropInPath("docker");
+      const own = '[Service]\nEnvironment="HTTP_PROXY=http://node-proxy.example.com:3128"\n';
+      node.write(dropIn, own);
+      expect((await node.apply(withProxy("docker"))).code).toBe(0);
+      expect(node.read(dropIn)).not.toBe(own);
+
+      const dropped = await node.apply(withoutProxy("docker"));
+      expect(dropped.stderr).toBe("");
+      expect(dropped.code).toBe(0);
+      expect(dropped.stdout).toContain(`put the node's own ${dropIn} back (no longer rendered)`);
+      expect(node.read(dropIn)).toBe(own);
+      expect(existsSync(node.path(proxyEnvironmentFilePath("docker")))).toBe(false);
+      expect(node.restarts()).toEqual(["daemon-reload", "restart docker"]);
+      expect(node.environment("docker")).toEqual(["HTTP_PROXY=http://node-proxy.example.com:3128"]);
+
+      // A drop-in the node gets later, with its own proxy: the stack never installed it.
+      const later = "/etc/systemd/system/docker.service.d/https-proxy.conf";
+      node.write(later, '[Service]\nEnvironment="HTTPS_PROXY=http://node-proxy.example.com:3128"\n');
+      const again = await node.apply(withoutProxy("docker"));
+      expect(again.code).toBe(0);
+      expect(node.restarts()).toEqual([]);
+      expect(node.read(dropIn)).toBe(own);
+      expect(existsSync(node.path(later))).toBe(true);
+    });
+
+    it("rolls the removal back when docker still runs with a proxy after the restart", async ({ expect }) => {
+      const node = new FakeNode(variant);
+      expect((await node.apply(withProxy("docker"))).code).toBe(0);
+      const files = Object.fromEntries([dropInPath("docker"), proxyEnvironmentFilePath("docker")].map((path) => [path, node.read(path)]));
+
+      // A proxy systemd gives every service (`systemctl set-environment`), which the stack's file hid.
+      const broken = await node.apply(withoutProxy("docker"), { FAKE_MANAGER_ENVIRONMENT: "https_proxy=http://elsewhere:3128" });
+      expect(broken.code).toBe(1);
+      expect(broken.stderr).toContain("rolled back: docker runs with the previous files again");
+      for (const [path, content] of Object.entries(files)) expect(node.read(path)).toBe(content);
+      expect(statSync(node.path(proxyEnvironmentFilePath("docker"))).mode & 0o777).toBe(0o600);
+      expect(node.restarts()).toEqual(["daemon-reload", "restart docker", "daemon-reload", "restart docker"]);
+      expect(node.environment("docker")).toContain(`HTTPS_PROXY=${PROXY_URL}`);
+      expect(existsSync(node.path("/var/lib/spark-gpu-stack/docker.restart-pending"))).toBe(false);
+
+      expect((await node.apply(withoutProxy("docker"))).code).toBe(0);
+      expect(existsSync(node.path(dropInPath("docker")))).toBe(false);
+      expect(proxyVariables(node.environment("docker"))).toEqual([]);
+    });
+
+    it("finishes a removal killed at `systemctl restart docker`: the next run restarts and checks the proxy is gone", async ({
+      expect,
+    }) => {
+      const node = new FakeNode(variant);
+      expect((await node.apply(withProxy("docker"))).code).toBe(0);
+      expect((await node.apply(withoutProxy("docker"), { FAKE_KILL_ON: "restart docker" })).code).not.toBe(0);
+      expect(existsSync(node.path(dropInPath("docker")))).toBe(false);
+
+      // The next run finds no file to remove, but owes the restart and its check.
+      const failing = await node.apply(withoutProxy("docker"), { FAKE_MANAGER_ENVIRONMENT: "HTTP_PROXY=http://elsewhere:3128" });
+      expect(failing.code).toBe(1);
+      expect(failing.stderr).toContain("rolled back");
+      expect(node.environment("docker")).toContain(`HTTPS_PROXY=${PROXY_URL}`);
+
+      expect((await node.apply(withoutProxy("docker"), { FAKE_KILL_ON: "restart docker" })).code).not.toBe(0);
+      const next = await node.apply(withoutProxy("docker"));
+      expect(next.code).toBe(0);
+      expect(next.stdout).toContain("an earlier run stopped before docker ran with the files it installed; this run finishes it");
+      expect(node.restarts()).toEqual(["daemon-reload", "restart docker"]);
+      expect(proxyVariables(node.environment("docker"))).toEqual([]);
+      expect((await node.apply(withoutProxy("docker"))).code).toBe(0);
+      expect(node.restarts()).toEqual([]);
+    });
+
+    it("removes the proxy files a version of the script without the list of owned files installed, and no merged file", async ({
+      expect,
+    }) => {
+      const node = new FakeNode(variant);
+      node.write("/etc/docker/daemon.json", NODE_DAEMON_JSON);
+      expect((await node.apply(withProxy("docker"))).code).toBe(0);
+      const merged = node.read("/etc/docker/daemon.json");
+      rmSync(node.path("/var/lib/spark-gpu-stack/docker.owned"));
+      expect((await node.apply(withoutProxy("docker"))).code).toBe(0);
+      expect(existsSync(node.path(dropInPath("docker")))).toBe(false);
+      expect(existsSync(node.path(proxyEnvironmentFilePath("docker")))).toBe(false);
+      expect(node.read("/etc/docker/daemon.json")).toBe(merged);
+      expect(proxyVariables(node.environment("docker"))).toEqual([]);
     });
   });
 });

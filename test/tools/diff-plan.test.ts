@@ -300,7 +300,7 @@ describe("data loss", () => {
 describe("nodes", () => {
   const NODES = "spark-gpu-stack:nodes:NodeRuntimeConfig";
   const component: ManifestResource = { ...res(NODES, "nodes", {}), custom: false };
-  const script = `UNIT=docker\n\tinstall_staged /etc/docker/daemon.json "reload restart"\n\tinstall_staged '/etc/systemd/system/docker.service.d/http-proxy.conf' 'daemon-reload restart'\n\tinstall_staged '/etc/containerd/certs.d/r/hosts.toml' ''\n`;
+  const script = `UNIT=docker\n\tinstall_staged /etc/docker/daemon.json "reload restart"\n\tstage_owned '/etc/systemd/system/docker.service.d/http-proxy.conf' 0644 'daemon-reload restart' <<'EOF'\nEOF\n\tstage_owned '/etc/containerd/certs.d/r/hosts.toml' 0644 '' <<'EOF'\nEOF\n`;
   const dropIn = "HTTP_PROXY=http://%%5Bsecret%%5D:%%5Bsecret%%5D@proxy";
   const files = (dns: string, hosts = "server = 'http://r'") => ({
     "n1/apply.sh": `${script}${dropIn}\n`,
@@ -339,6 +339,28 @@ describe("nodes", () => {
     });
     const [hosts] = plan(files("1"), files("1", "server = 'https://r'")).nodes;
     expect(hosts).toMatchObject({ restart: false, credentialsChanged: false });
+  });
+
+  it("shows a file no longer rendered as removed, with the restart its removal brings", () => {
+    const before = files("1");
+    const withoutProxy = Object.fromEntries(
+      Object.entries(before)
+        .filter(([path]) => !path.endsWith("http-proxy.conf"))
+        .map(([path, content]) => [
+          path,
+          path.endsWith("apply.sh") ? content.replace(/^\tstage_owned '[^']*http-proxy.conf'.*\nEOF\n/m, "") : content,
+        ]),
+    );
+    expect(withoutProxy["n1/apply.sh"]).not.toContain("http-proxy.conf' 0644");
+    const [node] = plan(before, withoutProxy).nodes;
+    expect(node).toMatchObject({ status: "changed", restart: true });
+    expect(node.files.find((f) => f.path.endsWith("http-proxy.conf"))).toMatchObject({
+      status: "removed",
+      effect: "daemon-reload restart",
+    });
+    expect(formatHuman(plan(before, withoutProxy), "h", false)).toContain(
+      "- /etc/systemd/system/docker.service.d/http-proxy.conf  (then: daemon-reload restart)",
+    );
   });
 
   it("lists a new node's files and no other node's", () => {

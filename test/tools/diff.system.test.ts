@@ -144,6 +144,18 @@ describe("npm run diff", () => {
     expectReplacementsFromTable(plan);
   });
 
+  it("shows a dropped proxy as each node's proxy files removed, and the restart their removal brings", async () => {
+    const direct = edited([
+      / {2}spark-gpu-stack:proxy:\n(?: {4}.*\n)+ {2}spark-gpu-stack:proxyUsername:\n.*\n {2}spark-gpu-stack:proxyPassword:\n.*\n/,
+      "",
+    ]);
+    const result = await diff(direct);
+    expect(result.code, result.stderr).toBe(0);
+    for (const node of ["gpu-node-1", "gpu-node-2", "gpu-node-3"]) expect(result.stdout).toContain(`${node}: the runtime restarts`);
+    expect(result.stdout).toContain("- /etc/spark-gpu-stack/docker-proxy.env  (then: restart)");
+    expect(result.stdout).toContain("- /etc/systemd/system/docker.service.d/http-proxy.conf  (then: daemon-reload restart)");
+  });
+
   it("shows a new node as only that node's files, and its applier and labels as the nodes' new resources", async () => {
     const node = [
       "      - name: gpu-node-4",

@@ -180,7 +180,7 @@ SPARK_GPU_STACK_EOF
 # containerd, the node's configured runtime), PROXY_DROP_IN and PROXY_ENVIRONMENT ("NAME=value"
 # lines the runtime's process must have; both empty without a proxy), NVIDIA_RUNTIME (empty without a GPU),
 # VOLUME_DIRECTORIES ("uid TAB gid TAB path" lines, the local volumes on this node) and the runtime's
-# values; after it come apply-$UNIT.sh, stage_files and install_files (the files the stack owns),
+# values; after it come apply-$UNIT.sh, stage_files (stage_owned for each file the stack owns),
 # and the call of main. SPARK_GPU_STACK_ROOT, SPARK_GPU_STACK_SYSTEMCTL (and SPARK_GPU_STACK_CTR on
 # containerd nodes) point it at another root directory and commands, SPARK_GPU_STACK_LOCK_WAIT sets
 # how many seconds a run waits for another one (tests).
@@ -198,6 +198,17 @@ PENDING=$STATE/$UNIT.restart-pending
 # flock(1) on it keeps runs apart; the kernel releases it when a run dies, however it dies.
 LOCK=$ROOT/run/spark-gpu-stack/apply.lock
 LOCK_WAIT=${SPARK_GPU_STACK_LOCK_WAIT:-600}
+# The files the stack owns and has installed for $UNIT, "path TAB effect" a line: one no longer
+# rendered (a proxy dropped from the config, a registry endpoint changed) is put back as it was
+# before the stack, which mostly means removed.
+OWNED=$STATE/$UNIT.owned
+TAB=$(printf '\t')
+# This run's files, as OWNED lists them.
+RENDERED=''
+# A proxy variable set in a drop-in or an EnvironmentFile.
+PROXY_VARIABLE='(^|["[:space:]=])(https?|no)_proxy='
+# This run, or the interrupted one it finishes, removed the stack's proxy files.
+PROXY_REMOVED=false
 NEEDS_DAEMON_RELOAD=false
 NEEDS_RELOAD=false
 NEEDS_RESTART=false
@@ -253,9 +264,12 @@ note_staged() {
 	mkdir -p "$(dirname "$ROOT$1")"
 	printf '%s\n' "$1" >>"$STAGED"
 }
-# Stages $1, a file the stack owns, with mode $2 and the content on standard input.
+# Stages $1, a file the stack owns, with mode $2 and the content on standard input; $3 is what
+# a change needs (see install_staged).
 stage_owned() {
 	note_staged "$1"
+	RENDERED="$RENDERED$1$TAB$3
+"
 	: >"$ROOT$1.spark-gpu-stack-new"
 	chmod "$2" "$ROOT$1.spark-gpu-stack-new"
 	cat >"$ROOT$1.spark-gpu-stack-new"
@@ -283,6 +297,7 @@ needs() {
 	case " $* " in *" daemon-reload "*) NEEDS_DAEMON_RELOAD=true ;; esac
 	case " $* " in *" reload "*) NEEDS_RELOAD=true ;; esac
 	case " $* " in *" restart "*) NEEDS_RESTART=true ;; esac
+	case " $* " in *" proxy-removed "*) PROXY_REMOVED=true ;; esac
 }
 
 # A run killed after it moved files into place left PENDING: this run owes the runtime what that
@@ -312,6 +327,77 @@ install_staged() {
 	mv -f "$ROOT$1.spark-gpu-stack-new" "$ROOT$1"
 	say "updated $1"
 	needs "$2"
+}
+
+# Installs the files stage_files staged.
+install_files() {
+	while IFS="$TAB" read -r path effect; do
+		if [ -n "$path" ]; then install_staged "$path" "$effect"; fi
+	done <<EOF
+$RENDERED
+EOF
+}
+
+# A node set up by a version of this script without OWNED: the files that version owned are those
+# it kept an original of, but for the runtime's config file it merges into.
+seed_owned() {
+	if [ -e "$OWNED" ]; then return 0; fi
+	(cd "$STATE/original" && find . -type f) | sed 's/^\.//; s/\.absent$//' | while IFS= read -r path; do
+		case $path in
+		/etc/systemd/system/"$UNIT".service.d/*) printf '%s\tdaemon-reload restart\n' "$path" ;;
+		/etc/spark-gpu-stack/"$UNIT"-*) printf '%s\trestart\n' "$path" ;;
+		/etc/"$UNIT"/certs.d/*) printf '%s\t\n' "$path" ;;
+		esac
+	done >"$OWNED.spark-gpu-stack-new"
+	mv -f "$OWNED.spark-gpu-stack-new" "$OWNED"
+}
+
+# The lines of OWNED whose file is no longer rendered.
+dropped_files() {
+	RENDERED=$RENDERED awk -F '\t' '
+		BEGIN { n = split(ENVIRON["RENDERED"], lines, "\n"); for (i = 1; i <= n; i++) { split(lines[i], file, "\t"); rendered[file[1]] } }
+		!($1 in rendered)' "$OWNED"
+}
+
+# Adds this run's files to OWNED before the first one moves: a killed run's are known to the next.
+note_owned() {
+	{ printf '%s' "$RENDERED"; cat "$OWNED"; } | awk -F '\t' '!seen[$1]++' >"$OWNED.spark-gpu-stack-new"
+	mv -f "$OWNED.spark-gpu-stack-new" "$OWNED"
+}
+
+# Puts each file the stack installed and no longer renders back as the node had it before the
+# stack (its copy in $STATE/original), like any change: noted for the rollback and in PENDING first.
+# A file the stack never changed (no original) is left alone.
+remove_dropped_files() {
+	while IFS="$TAB" read -r path effect; do
+		original=$STATE/original$path
+		if [ -e "$original.absent" ]; then
+			[ -e "$ROOT$path" ] || continue
+		elif [ -f "$original" ]; then
+			! cmp -s "$original" "$ROOT$path" || continue
+		else
+			continue
+		fi
+		if grep -q -i -E "$PROXY_VARIABLE" "$ROOT$path" 2>/dev/null; then effect="$effect proxy-removed"; fi
+		keep_copy "$PREVIOUS" "$path"
+		printf '%s\n' "$path" >>"$PREVIOUS/changed"
+		if [ -n "$effect" ]; then printf '%s ' "$effect" >>"$PENDING"; fi
+		restore_copy "$STATE/original" "$path"
+		if [ -e "$original.absent" ]; then say "removed $path (no longer rendered)"; else say "put the node's own $path back (no longer rendered)"; fi
+		needs "$effect"
+	done <<EOF
+$(dropped_files)
+EOF
+}
+
+# Once the runtime runs with this run's files: OWNED lists just them, and a dropped file's
+# original is forgotten (should the stack render it again, the node's file then is the original).
+finish_owned() {
+	dropped_files | while IFS="$TAB" read -r path effect; do
+		rm -f "$STATE/original$path" "$STATE/original$path.absent"
+	done
+	printf '%s' "$RENDERED" >"$OWNED.spark-gpu-stack-new"
+	mv -f "$OWNED.spark-gpu-stack-new" "$OWNED"
 }
 
 # The value of kubelet flag $1 in $KUBELET_FLAGS (one argument a line), as --flag=value or --flag value.
@@ -383,21 +469,41 @@ check_kubelet_runtime() {
 # systemd applies drop-ins in name order, so one would silently override the other.
 refuse_competing_drop_ins() {
 	for other in "$ROOT$(dirname "$PROXY_DROP_IN")"/*.conf; do
-		if [ "$other" != "$ROOT$PROXY_DROP_IN" ] && [ -e "$other" ] && grep -q -i -E '(^|["[:space:]=])(https?|no)_proxy=' "$other"; then
+		if [ "$other" != "$ROOT$PROXY_DROP_IN" ] && [ -e "$other" ] && grep -q -i -E "$PROXY_VARIABLE" "$other"; then
 			fail "$other sets proxy variables too, and systemd applies drop-ins in name order: remove it ($PROXY_DROP_IN replaces it); nothing was changed"
 		fi
 	done
 }
 
-# Whether the runtime's main process was started with every variable of PROXY_ENVIRONMENT, as its
-# /proc/<pid>/environ shows (compared in the shell: the values never reach a command line).
-proxy_environment_current() {
-	[ -n "$PROXY_ENVIRONMENT" ] || return 0
+# The runtime's main process's variables, one a line, from its /proc/<pid>/environ.
+main_environ() {
 	# Without --value, which systemd before 230 (RHEL 7) lacks: "MainPID=<pid>".
 	pid=$("$SYSTEMCTL" show --property=MainPID "$UNIT") || return 1
 	pid=${pid#MainPID=}
 	case $pid in '' | 0 | *[!0-9]*) return 1 ;; esac
-	environ=$(tr '\0' '\n' 2>/dev/null <"$ROOT/proc/$pid/environ") || return 1
+	tr '\0' '\n' 2>/dev/null <"$ROOT/proc/$pid/environ"
+}
+
+# Whether a drop-in of the unit (the node's own, the stack's being gone) sets variables: proxy
+# ones, or any from an EnvironmentFile.
+node_sets_environment() {
+	for dropin in "$ROOT/etc/systemd/system/$UNIT.service.d"/*.conf; do
+		if [ -e "$dropin" ] && grep -q -i -E "$PROXY_VARIABLE|^[[:space:]]*EnvironmentFile=" "$dropin"; then return 0; fi
+	done
+	return 1
+}
+
+# Whether the runtime's main process was started with every variable of PROXY_ENVIRONMENT, as its
+# /proc/<pid>/environ shows (compared in the shell: the values never reach a command line). Once
+# the stack's proxy is removed: with no proxy variable, unless the node's own drop-ins set some.
+proxy_environment_current() {
+	if [ -z "$PROXY_ENVIRONMENT" ]; then
+		if ! $PROXY_REMOVED || node_sets_environment; then return 0; fi
+		environ=$(main_environ) || return 1
+		if printf '%s\n' "$environ" | grep -q -i -E '^(https?|no)_proxy='; then return 1; fi
+		return 0
+	fi
+	environ=$(main_environ) || return 1
 	printf '%s\n' "$PROXY_ENVIRONMENT" | while IFS= read -r variable; do
 		case "
 $environ
@@ -484,10 +590,14 @@ main() {
 	stage_files
 	stage_runtime_config
 
+	seed_owned
+	note_owned
 	install_files
 	install_runtime_config
+	remove_dropped_files
 
 	apply_changes
+	finish_owned
 	rm -f "$PENDING"
 	rm -rf "$PREVIOUS"
 	make_volume_directories
@@ -526,7 +636,7 @@ runtime_config_loaded() {
 }
 
 stage_files() {
-	stage_owned '/etc/spark-gpu-stack/docker-proxy.env' 0600 <<'SPARK_GPU_STACK_EOF'
+	stage_owned '/etc/spark-gpu-stack/docker-proxy.env' 0600 'restart' <<'SPARK_GPU_STACK_EOF'
 # Managed by spark-gpu-stack: the proxy for docker, read by systemd when it starts docker.service.
 HTTP_PROXY="http://%5Bsecret%5D:%5Bsecret%5D@proxy.example.com:8080"
 http_proxy="http://%5Bsecret%5D:%5Bsecret%5D@proxy.example.com:8080"
@@ -535,12 +645,12 @@ https_proxy="http://%5Bsecret%5D:%5Bsecret%5D@proxy.example.com:8080"
 NO_PROXY="localhost,127.0.0.1,192.0.2.0/24,10.244.0.0/16,10.96.0.0/12,.svc,.svc.cluster.local,kubernetes.default.svc,192.0.2.21,.example.com"
 no_proxy="localhost,127.0.0.1,192.0.2.0/24,10.244.0.0/16,10.96.0.0/12,.svc,.svc.cluster.local,kubernetes.default.svc,192.0.2.21,.example.com"
 SPARK_GPU_STACK_EOF
-	stage_owned '/etc/systemd/system/docker.service.d/http-proxy.conf' 0644 <<'SPARK_GPU_STACK_EOF'
+	stage_owned '/etc/systemd/system/docker.service.d/http-proxy.conf' 0644 'daemon-reload restart' <<'SPARK_GPU_STACK_EOF'
 # Managed by spark-gpu-stack: the proxy for docker, from a file only root can read.
 [Service]
 EnvironmentFile=/etc/spark-gpu-stack/docker-proxy.env
 SPARK_GPU_STACK_EOF
-	stage_owned '/etc/docker/certs.d/192.0.2.21:6003/ca.crt' 0644 <<'SPARK_GPU_STACK_EOF'
+	stage_owned '/etc/docker/certs.d/192.0.2.21:6003/ca.crt' 0644 '' <<'SPARK_GPU_STACK_EOF'
 -----BEGIN CERTIFICATE-----
 MIIBgDCCATKgAwIBAgIQaVtWRgGaGjeCWO+kxjRfvzAFBgMrZXAwQDEkMCIGA1UE
 AxMbc3BhcmstZ3B1LXN0YWNrIHJlZ2lzdHJ5IENBMRgwFgYDVQQKEw9zcGFyay1n
@@ -553,7 +663,7 @@ HQ4EFgQUdWcx+etQalc9kC45+IUB0a0QBIgwBQYDK2VwA0EAar/jo5b71LOgj0/z
 CIZ8Aw==
 -----END CERTIFICATE-----
 SPARK_GPU_STACK_EOF
-	stage_owned '/etc/docker/certs.d/192.0.2.21:6002/ca.crt' 0644 <<'SPARK_GPU_STACK_EOF'
+	stage_owned '/etc/docker/certs.d/192.0.2.21:6002/ca.crt' 0644 '' <<'SPARK_GPU_STACK_EOF'
 -----BEGIN CERTIFICATE-----
 MIIBgDCCATKgAwIBAgIQaVtWRgGaGjeCWO+kxjRfvzAFBgMrZXAwQDEkMCIGA1UE
 AxMbc3BhcmstZ3B1LXN0YWNrIHJlZ2lzdHJ5IENBMRgwFgYDVQQKEw9zcGFyay1n
@@ -566,12 +676,6 @@ HQ4EFgQUdWcx+etQalc9kC45+IUB0a0QBIgwBQYDK2VwA0EAar/jo5b71LOgj0/z
 CIZ8Aw==
 -----END CERTIFICATE-----
 SPARK_GPU_STACK_EOF
-}
-install_files() {
-	install_staged '/etc/spark-gpu-stack/docker-proxy.env' 'restart'
-	install_staged '/etc/systemd/system/docker.service.d/http-proxy.conf' 'daemon-reload restart'
-	install_staged '/etc/docker/certs.d/192.0.2.21:6003/ca.crt' ''
-	install_staged '/etc/docker/certs.d/192.0.2.21:6002/ca.crt' ''
 }
 
 # Last line: the shell has read the whole script before main runs, so nothing in it can read
