@@ -45,15 +45,15 @@ describe("registry config", () => {
     [{ ui: { nodePort: 6001 } }, "registry.ui.nodePort: expected an integer 30000–32767, got 6001"],
     [
       { gc: { schedule: "weekly" } },
-      'registry.gc.schedule: expected a five-field cron schedule: minute 0–59, hour 0–23, day of month 1–31, month 1–12 or JAN–DEC, day of week 0–6 or SUN–SAT, each *, ?, a value, a range, a list or a step (e.g. "0 3 * * 0"), got "weekly"',
+      'registry.gc.schedule: expected a five-field cron schedule: minute 0–59, hour 0–23, day of month 1–31, month 1–12 or JAN–DEC, day of week 0–6 or SUN–SAT, each *, ?, a value, a range, a list or a step (e.g. "0 3 * * 0"); or one of @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly, got "weekly"',
     ],
     [
       { gc: { schedule: "99 99 99 99 99" } },
-      'registry.gc.schedule: expected a five-field cron schedule: minute 0–59, hour 0–23, day of month 1–31, month 1–12 or JAN–DEC, day of week 0–6 or SUN–SAT, each *, ?, a value, a range, a list or a step (e.g. "0 3 * * 0") (Constraint error, got value 99 expected range 0-59), got "99 99 99 99 99"',
+      'registry.gc.schedule: expected a five-field cron schedule: minute 0–59, hour 0–23, day of month 1–31, month 1–12 or JAN–DEC, day of week 0–6 or SUN–SAT, each *, ?, a value, a range, a list or a step (e.g. "0 3 * * 0"); or one of @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly (Constraint error, got value 99 expected range 0-59), got "99 99 99 99 99"',
     ],
     [
       { gc: { schedule: "0 24 * * *" } },
-      'registry.gc.schedule: expected a five-field cron schedule: minute 0–59, hour 0–23, day of month 1–31, month 1–12 or JAN–DEC, day of week 0–6 or SUN–SAT, each *, ?, a value, a range, a list or a step (e.g. "0 3 * * 0") (Constraint error, got value 24 expected range 0-23), got "0 24 * * *"',
+      'registry.gc.schedule: expected a five-field cron schedule: minute 0–59, hour 0–23, day of month 1–31, month 1–12 or JAN–DEC, day of week 0–6 or SUN–SAT, each *, ?, a value, a range, a list or a step (e.g. "0 3 * * 0"); or one of @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly (Constraint error, got value 24 expected range 0-23), got "0 24 * * *"',
     ],
     [
       { gc: { kubectlVersion: "1.32.4" } },
