@@ -70,9 +70,12 @@ export interface LoadedConfig {
 const SECTION_KEYS = Object.keys(stackSchema.shape) as (keyof StackConfig)[];
 
 export class ConfigError extends pulumi.RunError {
-  constructor(readonly problems: string[]) {
+  constructor(
+    readonly problems: string[],
+    stackFile: string,
+  ) {
     super(
-      `Invalid configuration for ${PROJECT} (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${problems.map((p) => `  - ${p}`).join("\n")}`,
+      `${stackFile}: invalid configuration for ${PROJECT} (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${problems.map((p) => `  - ${p}`).join("\n")}`,
     );
     this.name = "ConfigError";
   }
@@ -255,11 +258,12 @@ export function misspelledPrefixKeys(fullKeys: readonly string[]): string[] {
 /** Loads, validates and returns the stack config, or throws one ConfigError listing every problem. */
 export function loadConfig(): LoadedConfig {
   const config = new pulumi.Config(PROJECT);
+  const stackFile = `Pulumi.${pulumi.getStack()}.yaml`;
   const raw: Record<string, unknown> = {};
   const fullKeys = Object.keys(pulumi.runtime.allConfig());
   for (const key of misspelledPrefixKeys(fullKeys)) {
     void pulumi.log.warn(
-      `Pulumi.${pulumi.getStack()}.yaml: ${key}: the prefix "${key.slice(0, key.indexOf(":"))}" is not "${PROJECT}", so this key is ignored; did you mean ${PROJECT}:${key.slice(key.indexOf(":") + 1)}?`,
+      `${stackFile}: ${key}: the prefix "${key.slice(0, key.indexOf(":"))}" is not "${PROJECT}", so this key is ignored; did you mean ${PROJECT}:${key.slice(key.indexOf(":") + 1)}?`,
     );
   }
   const ours = fullKeys.filter((k) => k.startsWith(`${PROJECT}:`)).map((k) => k.slice(PROJECT.length + 1));
@@ -270,11 +274,11 @@ export function loadConfig(): LoadedConfig {
   }
   for (const key of plainSecrets(secretsPresent)) {
     void pulumi.log.warn(
-      `Pulumi.${pulumi.getStack()}.yaml: ${PROJECT}:${key} is set in plain text, so the stack file holds it unencrypted; set it with \`pulumi config set --secret ${key}\``,
+      `${stackFile}: ${PROJECT}:${key} is set in plain text, so the stack file holds it unencrypted; set it with \`pulumi config set --secret ${key}\``,
     );
   }
   const result = parseStackConfig(raw, secretsPresent);
-  if ("problems" in result) throw new ConfigError(result.problems);
+  if ("problems" in result) throw new ConfigError(result.problems, stackFile);
   const secret = (key: SecretKey) => (secretsPresent.has(key) ? config.requireSecret(key) : undefined);
   const username = secret("proxyUsername");
   const password = secret("proxyPassword");

@@ -23,7 +23,7 @@ describe("render CLI", () => {
     );
     const result = await run("node", [CLI, stackFile, "--out", join(dir, "out")]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain("Invalid configuration for spark-gpu-stack (4 problems)");
+    expect(result.stderr).toContain("Pulumi.broken.yaml: invalid configuration for spark-gpu-stack (4 problems)");
     expect(result.stderr).toContain("cluster.podCidr: expected an IPv4 CIDR");
     expect(result.stderr).toContain(
       'dns[0]: expected the IPv4 address of a DNS server, not loopback (inside a container that is the container itself), 0.0.0.0/8, multicast or broadcast, got "192.0.2.300"',
