@@ -22,14 +22,26 @@ export async function fakeServiceAccount(dir: string, token: string, namespace: 
   return { serviceAccountDir, keyFile, certificateFile };
 }
 
-/** Runs a Python API stand-in (its source text) as `python3 api.py <port> <cert> <key> ...args`, ready once it accepts. */
+/** How every API stand-in serves its `Handler`: HTTPS on 127.0.0.1 with the certificate the service account trusts. */
+const SERVE_HANDLER_OVER_TLS = `
+server = http.server.HTTPServer(("127.0.0.1", port), Handler)
+context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+context.load_cert_chain(cert, key)
+server.socket = context.wrap_socket(server.socket, server_side=True)
+server.serve_forever()
+`;
+
+/**
+ * Runs a Python API stand-in as `python3 api.py <port> <cert> <key> ...args`, ready once it accepts:
+ * `source` reads `port`, `cert` and `key` from argv and defines `Handler`; the stand-in serves it over TLS.
+ */
 export async function startApiStandIn(
   dir: string,
   source: string,
   tls: { readonly certificateFile: string; readonly keyFile: string },
   args: readonly string[],
 ): Promise<{ api: Daemon; port: number }> {
-  writeFileSync(join(dir, "api.py"), source);
+  writeFileSync(join(dir, "api.py"), source + SERVE_HANDLER_OVER_TLS);
   const port = await freePort();
   const accepts = async () =>
     (await run("python3", ["-c", `import socket; socket.create_connection(("127.0.0.1", ${port}), 1)`])).code === 0;

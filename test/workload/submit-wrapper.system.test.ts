@@ -219,11 +219,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.answer(code, found)
     def log_message(self, *args):
         pass
-server = http.server.HTTPServer(("127.0.0.1", port), Handler)
-context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-context.load_cert_chain(cert, key)
-server.socket = context.wrap_socket(server.socket, server_side=True)
-server.serve_forever()
 `;
 
 describe("driver-phase", () => {
