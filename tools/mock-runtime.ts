@@ -3,6 +3,7 @@
 // tests and by `npm run render`.
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
+import type { MockMonitor as SdkMockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { tlsState } from "./mock-tls";
 
 // Wire signatures of the Pulumi RPC protocol (sdk/nodejs/runtime/rpc.ts).
@@ -155,6 +156,8 @@ interface RegisterResourceRequest {
   getName(): string;
   getCustom(): boolean;
   getParent(): string;
+  getProvider(): string;
+  getImportid(): string;
   getDependenciesList(): string[];
   getObject(): Struct | undefined;
   getAliasesList(): { getSpec(): { getName(): string } | undefined }[];
@@ -165,17 +168,22 @@ interface RegisterResourceRequest {
   getIgnorechangesList(): string[];
   getCustomtimeouts(): { getCreate(): string; getUpdate(): string; getDelete(): string } | undefined;
 }
+/** What the SDK reads of a RegisterResourceResponse (runtime/resource.ts). */
 interface RegisterResourceResponse {
   getUrn(): string;
-  getObject(): Struct | undefined;
+  getId(): string;
+  getObject(): Struct;
+  getPropertydependenciesMap(): undefined;
+  getResult(): number;
 }
 interface RegisterResourceOutputsRequest {
   getUrn(): string;
   getOutputs(): Struct | undefined;
 }
 type Callback<T> = (err: unknown, response: T) => void;
-interface MockMonitor {
-  registerResource(req: RegisterResourceRequest, callback: Callback<RegisterResourceResponse>): void;
+/** The SDK's MockMonitor (runtime/mocks.ts) with the request types the recorder reads. */
+interface MockMonitor extends Pick<SdkMockMonitor, "mocks" | "resources"> {
+  registerResource(req: RegisterResourceRequest, callback: Callback<RegisterResourceResponse | undefined>): void;
   registerResourceOutputs(req: RegisterResourceOutputsRequest, callback: Callback<unknown>): void;
 }
 
@@ -186,44 +194,69 @@ function timeoutsOf(req: RegisterResourceRequest): Pick<RecordedResource, "custo
     : {};
 }
 
-/** Wraps the mock monitor to keep what the engine would have received. */
+/** The URN the SDK's MockMonitor gives (its newUrn): the parent's type qualifies a child's. */
+function mockUrn(parent: string, type: string, name: string): string {
+  const qualifiedType = parent ? `${parent.split("::")[2].split("$").pop()}$${type}` : type;
+  return `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${qualifiedType}::${name}`;
+}
+
+/**
+ * Registers resources as the SDK's MockMonitor.registerResource does (runtime/mocks.ts), keeping what the
+ * engine would have received. Its protobuf round trips (the request's inputs converted twice, the state
+ * converted into a response Struct and back) were the largest part of registering a large stack: the
+ * request is converted once and the state handed back as the plain wire value the SDK reads from it.
+ */
 function recordRegistrations(monitor: MockMonitor, log: RecordedResource[], outputs: Map<string, unknown>): void {
   const registerOutputs = monitor.registerResourceOutputs.bind(monitor);
   monitor.registerResourceOutputs = (req, callback) => {
     outputs.set(req.getUrn(), req.getOutputs()?.toJavaScript() ?? {});
     registerOutputs(req, callback);
   };
-  const register = monitor.registerResource.bind(monitor);
-  monitor.registerResource = (req, callback) =>
-    register(req, (err, response) => {
-      if (!err) {
-        log.push({
-          type: req.getType(),
-          name: req.getName(),
-          urn: response.getUrn(),
-          custom: req.getCustom(),
-          parent: req.getParent() || undefined,
-          dependencies: req.getDependenciesList(),
-          wire: req.getObject()?.toJavaScript() ?? {},
-          // Read for few resources (random ones): converted on first read, not for every registration.
-          get state() {
-            const state = response.getObject()?.toJavaScript() ?? {};
-            Object.defineProperty(this, "state", { value: state });
-            return state;
-          },
-          aliasNames: req.getAliasesList().flatMap((alias) => alias.getSpec()?.getName() || []),
-          options: {
-            protect: req.getProtect() ?? false,
-            retainOnDelete: req.getRetainondelete() ?? false,
-            deleteBeforeReplace: req.getDeletebeforereplace(),
-            replaceOnChanges: req.getReplaceonchangesList(),
-            ignoreChanges: req.getIgnorechangesList(),
-          },
-          ...timeoutsOf(req),
-        });
-      }
-      callback(err, response);
-    });
+  monitor.registerResource = async (req, callback) => {
+    try {
+      const wire = req.getObject()?.toJavaScript() ?? {};
+      const result = await monitor.mocks.newResource({
+        type: req.getType(),
+        name: req.getName(),
+        // As deserializeProperties reads a Struct: each property on its own, so a secret stays on its property.
+        inputs: Object.fromEntries(Object.entries(wire).map(([key, value]) => [key, pulumi.runtime.deserializeProperty(value)])),
+        provider: req.getProvider(),
+        custom: req.getCustom(),
+        id: req.getImportid(),
+      });
+      const urn = mockUrn(req.getParent(), req.getType(), req.getName());
+      const state = await pulumi.runtime.serializeProperties("", result.state);
+      monitor.resources.set(urn, { urn, id: result.id ?? null, state });
+      log.push({
+        type: req.getType(),
+        name: req.getName(),
+        urn,
+        custom: req.getCustom(),
+        parent: req.getParent() || undefined,
+        dependencies: req.getDependenciesList(),
+        wire,
+        state,
+        aliasNames: req.getAliasesList().flatMap((alias) => alias.getSpec()?.getName() || []),
+        options: {
+          protect: req.getProtect() ?? false,
+          retainOnDelete: req.getRetainondelete() ?? false,
+          deleteBeforeReplace: req.getDeletebeforereplace(),
+          replaceOnChanges: req.getReplaceonchangesList(),
+          ignoreChanges: req.getIgnorechangesList(),
+        },
+        ...timeoutsOf(req),
+      });
+      callback(null, {
+        getUrn: () => urn,
+        getId: () => result.id ?? "",
+        getObject: () => ({ toJavaScript: () => state }),
+        getPropertydependenciesMap: () => undefined,
+        getResult: () => 0, // Result.SUCCESS
+      });
+    } catch (err) {
+      callback(err, undefined);
+    }
+  };
 }
 
 export interface MockRuntime {
@@ -281,7 +314,8 @@ export function startMockRuntime(options: MockRuntimeOptions = {}): MockRuntime 
   const preview = options.preview ?? false;
   void pulumi.runtime.setMocks(mocks, project, stack, preview); // synchronous up to its end
   const outputs = new Map<string, unknown>();
-  recordRegistrations(pulumi.runtime.getMonitor() as MockMonitor, log, outputs);
+  // setMocks installed its MockMonitor as the monitor; the SDK types the monitor as the gRPC client.
+  recordRegistrations(pulumi.runtime.getMonitor() as unknown as MockMonitor, log, outputs);
   const config = Object.fromEntries(
     Object.entries(options.config ?? {}).map(([k, v]) => [
       k.includes(":") ? k : `${project}:${k}`,
