@@ -2,7 +2,7 @@
 // options the engine acts on) and every file the components publish, secrets replaced by markers
 // that tell a changed secret from an unchanged one without holding either value. `npm run render`
 // writes it as out/<stack>/manifest.json.
-import { fingerprinted, type MockRuntime, type RecordedOptions, secretMarker } from "./mock-runtime";
+import { fingerprinted, type RecordedOptions, type RecordedResource, secretMarker } from "./mock-runtime";
 
 export const MANIFEST_FILE = "manifest.json";
 const MANIFEST_VERSION = 2;
@@ -37,12 +37,17 @@ const aliasUrn = (urn: string, name: string) => `${urn.slice(0, urn.lastIndexOf(
  * The manifest of one render, as the text of manifest.json. `placeholders`: what the program got
  * for each undecrypted secret (named after its ciphertext, tools/render.ts).
  */
-export function renderManifest(stack: string, placeholders: Readonly<Record<string, string>>, runtime: MockRuntime): string {
+export function renderManifest(
+  stack: string,
+  placeholders: Readonly<Record<string, string>>,
+  resources: readonly RecordedResource[],
+  outputs: ReadonlyMap<string, unknown>,
+): string {
   const manifest: Manifest = {
     version: MANIFEST_VERSION,
     stack,
     secrets: Object.fromEntries(Object.entries(placeholders).map(([key, placeholder]) => [key, secretMarker(JSON.stringify(placeholder))])),
-    resources: runtime.resources.map((r) => ({
+    resources: resources.map((r) => ({
       urn: r.urn,
       type: r.type,
       name: r.name,
@@ -53,10 +58,10 @@ export function renderManifest(stack: string, placeholders: Readonly<Record<stri
       aliases: r.aliasNames.map((name) => aliasUrn(r.urn, name)),
     })),
     files: Object.fromEntries(
-      runtime.resources
+      resources
         .filter((r) => !r.custom)
         .flatMap((r) => {
-          const files = fingerprinted(runtime.outputs.get(r.urn) ?? {}).files as Record<string, string> | undefined;
+          const files = fingerprinted(outputs.get(r.urn) ?? {}).files as Record<string, string> | undefined;
           return files ? [[r.urn, files]] : [];
         }),
     ),

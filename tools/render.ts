@@ -197,14 +197,16 @@ export async function render(stackOrPath: string, outRoot = join(ROOT, "out")): 
   }
   // The same rules and facts as `pulumi preview --policy-pack policy` (docs/ARCHITECTURE.md, "Whole-plan rules").
   const facts = clusterFacts(stackFile.config);
-  const plan = runtime.resources.filter((r) => r.custom).map((r) => ({ type: r.type, name: r.name, props: masked(r.wire) }));
+  // Registration order follows work that finishes off the main thread (the registry's bcrypt hashes):
+  // everything written lists resources by URN, so two renders of one stack are the same files.
+  const resources = [...runtime.resources].sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
+  const plan = resources.filter((r) => r.custom).map((r) => ({ type: r.type, name: r.name, props: masked(r.wire) }));
   const violations = planViolations(plan, facts);
   if (violations.length > 0) throw new PlanError(`stack "${stackFile.stack}": the plan would not come up:\n${violations.join("\n")}`);
 
   const outDir = join(outRoot, stackFile.stack);
   const tree = new Map<string, string>();
   const writeFile = (path: string, content: string) => tree.set(path, content);
-  const resources = runtime.resources;
   const byUrn = new Map(resources.map((r) => [r.urn, r]));
   const nameOf = (urn: string | undefined) => {
     const r = urn === undefined ? undefined : byUrn.get(urn);
@@ -250,7 +252,7 @@ export async function render(stackOrPath: string, outRoot = join(ROOT, "out")): 
   }
   writeFile(join(outDir, "graph.mmd"), mermaid(resources));
   writeFile(join(outDir, "policy-config.json"), `${JSON.stringify(policyConfig(facts), null, 2)}\n`);
-  writeFile(join(outDir, MANIFEST_FILE), renderManifest(stackFile.stack, stackFile.placeholders, runtime));
+  writeFile(join(outDir, MANIFEST_FILE), renderManifest(stackFile.stack, stackFile.placeholders, resources, runtime.outputs));
   writeTree(outDir, tree);
 
   const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;

@@ -1,6 +1,6 @@
 // Pure renderers for what the registry's containers read: distribution's config.yml, the htpasswd
 // file and the garbage-collection procedure. No Pulumi here: plain values in, text out.
-import bcrypt from "bcryptjs";
+import { hash as bcryptHash } from "@node-rs/bcrypt";
 import { stringify } from "yaml";
 import type { RegistryAddress, RegistryTls } from "../refs";
 import { readScript } from "../scripts";
@@ -68,17 +68,19 @@ export function renderRegistryConfig(input: RegistryConfigInput): string {
 const BCRYPT_COST = 10;
 /** Bytes of bcrypt salt (encoded as 22 characters). */
 export const BCRYPT_SALT_BYTES = 16;
+/** bcrypt reads no further: a longer password would be cut short silently. */
+const BCRYPT_MAX_PASSWORD_BYTES = 72;
 
 /**
  * One htpasswd line (distribution accepts bcrypt only). The salt is given, not drawn, so the same
- * password yields the same file and the registry pod does not roll on every deployment.
+ * password yields the same file and the registry pod does not roll on every deployment. Hashed off the
+ * main thread: the program goes on declaring resources meanwhile.
  */
-export function renderHtpasswd(username: string, password: string, salt: Uint8Array): string {
+export async function renderHtpasswd(username: string, password: string, salt: Uint8Array): Promise<string> {
   if (salt.length < BCRYPT_SALT_BYTES) throw new Error(`bcrypt needs ${BCRYPT_SALT_BYTES} bytes of salt, got ${salt.length}`);
-  if (bcrypt.truncates(password))
+  if (Buffer.byteLength(password) > BCRYPT_MAX_PASSWORD_BYTES)
     throw new Error("the registry password is longer than bcrypt's 72 bytes: choose a shorter registryPassword");
-  const saltText = `$2b$${BCRYPT_COST}$${bcrypt.encodeBase64([...salt.subarray(0, BCRYPT_SALT_BYTES)], BCRYPT_SALT_BYTES)}`;
-  return `${username}:${bcrypt.hashSync(password, saltText)}\n`;
+  return `${username}:${await bcryptHash(password, { cost: BCRYPT_COST, salt: salt.subarray(0, BCRYPT_SALT_BYTES), version: "2b" })}\n`;
 }
 
 export interface GcScriptInput {

@@ -3,7 +3,7 @@
 // registry serves the config Secret's files in component.system.test.ts.
 import { createPrivateKey, X509Certificate } from "node:crypto";
 import { describe, expect, it, vi } from "vitest";
-import bcrypt from "bcryptjs";
+import { verifySync } from "@node-rs/bcrypt";
 import { parse as parseYaml } from "yaml";
 import {
   CONFIG_DIR,
@@ -104,7 +104,7 @@ describe("PrivateRegistry (prod-like: pinned node, mirror behind an authenticate
       .split("\n")
       .map((line) => line.split(":"));
     expect([user, others]).toEqual(["pull", []]);
-    expect(bcrypt.compareSync(value.password, hash)).toBe(true);
+    expect(verifySync(value.password, hash)).toBe(true);
     // The push account's htpasswd does not know the pull account.
     expect(data[HTPASSWD_FILE]).not.toContain("pull:");
   });
@@ -126,7 +126,7 @@ describe("PrivateRegistry (prod-like: pinned node, mirror behind an authenticate
     });
     const [user, hash] = data[HTPASSWD_FILE].trim().split(":");
     expect(user).toBe("admin");
-    expect(bcrypt.compareSync(PASSWORD, hash)).toBe(true);
+    expect(verifySync(PASSWORD, hash)).toBe(true);
   });
 
   it("runs the registry pinned to its node on hostPort 6001, non-root, read-only root, Recreate, probing GET / and, for readiness, a write to its volume", () => {
@@ -276,7 +276,7 @@ describe("PrivateRegistry (defaults: single-node dev, no password, no proxy)", a
     const { value, secret } = await resolve(component.ref.pushCredentials);
     expect(secret).toBe(true);
     const [, hash] = secretData(rt, "registry-config")[HTPASSWD_FILE].trim().split(":");
-    expect(bcrypt.compareSync(value.password, hash)).toBe(true);
+    expect(verifySync(value.password, hash)).toBe(true);
     expect((await resolve(component.ref.pushEndpoint)).value).toBe("127.0.0.1:6001");
     expect((await resolve(component.ref.endpoint)).value).toBe("127.0.0.1:6003");
     expect(deployment(rt, "registry").spec.template.spec.nodeSelector).toBeUndefined();

@@ -11,7 +11,7 @@ import { run, tempDir } from "../harness/daemons";
 describe("renderHtpasswd", () => {
   it("renders a bcrypt line that Apache's htpasswd verifies, and only for the right password", async () => {
     const file = join(tempDir("htpasswd"), "htpasswd");
-    writeFileSync(file, renderHtpasswd("builder", "correct horse", randomBytes(16)));
+    writeFileSync(file, await renderHtpasswd("builder", "correct horse", randomBytes(16)));
     expect((await run("htpasswd", ["-vb", file, "builder", "correct horse"])).code).toBe(0);
     expect((await run("htpasswd", ["-vb", file, "builder", "wrong horse"])).code).not.toBe(0);
   });

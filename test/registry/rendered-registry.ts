@@ -36,7 +36,7 @@ export async function writeRenderedRegistry(options: RenderedRegistryOptions = {
   const username = options.username ?? registrySchema.parse({}).username;
   const password = options.password ?? randomBytes(16).toString("hex");
   const htpasswdPath = join(dir, HTPASSWD_FILE);
-  writeFileSync(htpasswdPath, renderHtpasswd(username, password, randomBytes(16)));
+  writeFileSync(htpasswdPath, await renderHtpasswd(username, password, randomBytes(16)));
   const common = {
     rootDirectory: dataDir,
     httpAddr: `127.0.0.1:${port}`,
