@@ -149,13 +149,18 @@ describe("the prod stack with tainted GPU nodes and a taint of its own on the re
   const byUrn = new Map(resources.map((r) => [r.urn, r]));
   const dependencies = (r: RecordedResource) => r.dependencies.map((urn) => byUrn.get(urn)!.name);
   const ofType = (type: string) => resources.filter((r) => r.type === `kubernetes:${type}`);
+  const registryNodePatch = () => ofType("core/v1:NodePatch").find((p) => plain(p.wire).metadata.name === "gpu-node-1")!;
 
   it("patches every configured node once, after its own runtime configuration", () => {
     const patches = ofType("core/v1:NodePatch");
-    expect(patches.map((p) => plain(p.wire).metadata.name)).toEqual(["gpu-node-1", "gpu-node-2", "gpu-node-3", "cpu-node-1"]);
     for (const patch of patches) validateKubernetesObject(plain(patch.wire));
-    expect(patches.map(dependencies)).toEqual([["nodes-gpu-node-1"], ["nodes-gpu-node-2"], ["nodes-gpu-node-3"], ["nodes-cpu-node-1"]]);
-    expect(plain(patches[0].wire)).toMatchObject({
+    expect(Object.fromEntries(patches.map((p) => [plain(p.wire).metadata.name, dependencies(p)]))).toEqual({
+      "gpu-node-1": ["nodes-gpu-node-1"],
+      "gpu-node-2": ["nodes-gpu-node-2"],
+      "gpu-node-3": ["nodes-gpu-node-3"],
+      "cpu-node-1": ["nodes-cpu-node-1"],
+    });
+    expect(plain(registryNodePatch().wire)).toMatchObject({
       metadata: { labels: { "example.com/role": "registry", "nvidia.com/gpu.present": "true" } },
       spec: {
         taints: [
@@ -181,7 +186,7 @@ describe("the prod stack with tainted GPU nodes and a taint of its own on the re
   });
 
   it("lets the registry and its cache onto their tainted node, and the device plugin and GPU executors onto GPU nodes", () => {
-    const taints = plain(ofType("core/v1:NodePatch")[0].wire).spec.taints;
+    const taints = plain(registryNodePatch().wire).spec.taints;
     for (const name of ["registry", "registry-mirror"]) {
       const pod = plain(ofType("apps/v1:Deployment").find((d) => d.name === name)!.wire).spec.template.spec;
       expect(pod.nodeSelector).toEqual({ "kubernetes.io/hostname": "gpu-node-1" });
