@@ -117,33 +117,37 @@ function secretWire(value: unknown): Record<string, unknown> {
 const shortHash = (value: unknown, length = 64) => createHash("sha256").update(JSON.stringify(value)).digest("hex").slice(0, length);
 
 /**
- * What providers compute and the program reads back. Deterministic, so renders are stable.
- * Kubernetes objects echo their inputs; the rest get the fields the stack consumes.
+ * What providers answer, on the wire: deterministic, so renders are stable. Kubernetes objects echo
+ * their inputs; the rest get the fields the stack consumes.
  */
-// biome-ignore lint/suspicious/noExplicitAny: a mock provider receives any resource type's inputs (pulumi.runtime.MockResourceArgs.inputs is any)
-function providerState(type: string, name: string, inputs: any): Record<string, unknown> {
+async function providerState(type: string, name: string, wire: Record<string, Wire>, tlsValidFrom: Date): Promise<Record<string, Wire>> {
+  if (type.startsWith("kubernetes:")) {
+    const metadata = (wire.metadata ?? {}) as Record<string, Wire>;
+    return { ...wire, metadata: { ...metadata, name: metadata.name ?? name } };
+  }
+  if (type.startsWith("command:")) return { ...wire, stdout: "", stderr: "" };
+  if (type.startsWith("tls:")) {
+    const { state, secret } = await tlsState(type, name, plain(wire), tlsValidFrom);
+    return Object.fromEntries(Object.entries(state).map(([k, v]) => [k, secret.includes(k) ? secretWire(v) : v]));
+  }
+  const inputs = plain(wire);
   switch (type) {
     case "docker:index/image:Image": {
-      const imageName = String(inputs.imageName ?? name);
-      const repo = imageName.replace(/:[^:/]+$/, "");
-      return { ...inputs, repoDigest: `${repo}@sha256:${shortHash(inputs.build ?? inputs)}` };
+      const repo = String(inputs.imageName ?? name).replace(/:[^:/]+$/, "");
+      return { ...wire, repoDigest: `${repo}@sha256:${shortHash(inputs.build ?? inputs)}` };
     }
     case "random:index/randomPassword:RandomPassword":
-      return { ...inputs, result: secretWire(`mock-${shortHash(name, 24)}`), bcryptHash: secretWire(`$2a$10$${shortHash(name, 53)}`) };
+      return { ...wire, result: secretWire(`mock-${shortHash(name, 24)}`), bcryptHash: secretWire(`$2a$10$${shortHash(name, 53)}`) };
     case "random:index/randomBytes:RandomBytes":
       return {
-        ...inputs,
+        ...wire,
         hex: secretWire(shortHash(name, (inputs.length ?? 32) * 2)),
         base64: secretWire(Buffer.from(shortHash(name)).toString("base64")),
       };
     case "random:index/randomId:RandomId":
-      return { ...inputs, hex: shortHash(name, (inputs.byteLength ?? 8) * 2), b64Url: shortHash(name, 16) };
+      return { ...wire, hex: shortHash(name, (inputs.byteLength ?? 8) * 2), b64Url: shortHash(name, 16) };
     default:
-      if (type.startsWith("kubernetes:")) {
-        return { ...inputs, metadata: { ...(inputs.metadata ?? {}), name: inputs.metadata?.name ?? name } };
-      }
-      if (type.startsWith("command:")) return { ...inputs, stdout: "", stderr: "" };
-      return inputs;
+      return wire;
   }
 }
 
@@ -182,7 +186,7 @@ interface RegisterResourceOutputsRequest {
 }
 type Callback<T> = (err: unknown, response: T) => void;
 /** The SDK's MockMonitor (runtime/mocks.ts) with the request types the recorder reads. */
-interface MockMonitor extends Pick<SdkMockMonitor, "mocks" | "resources"> {
+interface MockMonitor extends Pick<SdkMockMonitor, "resources"> {
   registerResource(req: RegisterResourceRequest, callback: Callback<RegisterResourceResponse | undefined>): void;
   registerResourceOutputs(req: RegisterResourceOutputsRequest, callback: Callback<unknown>): void;
 }
@@ -206,7 +210,12 @@ function mockUrn(parent: string, type: string, name: string): string {
  * converted into a response Struct and back) were the largest part of registering a large stack: the
  * request is converted once and the state handed back as the plain wire value the SDK reads from it.
  */
-function recordRegistrations(monitor: MockMonitor, log: RecordedResource[], outputs: Map<string, unknown>): void {
+function recordRegistrations(
+  monitor: MockMonitor,
+  answer: (type: string, name: string, wire: Record<string, Wire>) => Promise<Record<string, Wire>>,
+  log: RecordedResource[],
+  outputs: Map<string, unknown>,
+): void {
   const registerOutputs = monitor.registerResourceOutputs.bind(monitor);
   monitor.registerResourceOutputs = (req, callback) => {
     outputs.set(req.getUrn(), req.getOutputs()?.toJavaScript() ?? {});
@@ -214,19 +223,12 @@ function recordRegistrations(monitor: MockMonitor, log: RecordedResource[], outp
   };
   monitor.registerResource = async (req, callback) => {
     try {
-      const wire = req.getObject()?.toJavaScript() ?? {};
-      const result = await monitor.mocks.newResource({
-        type: req.getType(),
-        name: req.getName(),
-        // As deserializeProperties reads a Struct: each property on its own, so a secret stays on its property.
-        inputs: Object.fromEntries(Object.entries(wire).map(([key, value]) => [key, pulumi.runtime.deserializeProperty(value)])),
-        provider: req.getProvider(),
-        custom: req.getCustom(),
-        id: req.getImportid(),
-      });
-      const urn = mockUrn(req.getParent(), req.getType(), req.getName());
-      const state = await pulumi.runtime.serializeProperties("", result.state);
-      monitor.resources.set(urn, { urn, id: result.id ?? null, state });
+      const wire = (req.getObject()?.toJavaScript() ?? {}) as Record<string, Wire>;
+      const type = req.getType();
+      const id = req.getCustom() ? `${req.getName()}-id` : null;
+      const state = await answer(type, req.getName(), wire);
+      const urn = mockUrn(req.getParent(), type, req.getName());
+      monitor.resources.set(urn, { urn, id, state });
       log.push({
         type: req.getType(),
         name: req.getName(),
@@ -248,7 +250,7 @@ function recordRegistrations(monitor: MockMonitor, log: RecordedResource[], outp
       });
       callback(null, {
         getUrn: () => urn,
-        getId: () => result.id ?? "",
+        getId: () => id ?? "",
         getObject: () => ({ toJavaScript: () => state }),
         getPropertydependenciesMap: () => undefined,
         getResult: () => 0, // Result.SUCCESS
@@ -287,12 +289,6 @@ export interface MockRuntimeOptions {
 /** A fixed start, so rendered certificates never change; tests that hand them to real programs pass the current time. */
 export const MOCK_TLS_VALID_FROM = new Date("2026-01-01T00:00:00Z");
 
-/** The tls provider's state: real PEM (./mock-tls), secret outputs marked as the provider marks them. */
-async function mockTlsState(type: string, name: string, inputs: unknown, validFrom: Date): Promise<Record<string, unknown>> {
-  const { state, secret } = await tlsState(type, name, inputs, validFrom);
-  return Object.fromEntries(Object.entries(state).map(([k, v]) => [k, secret.includes(k) ? secretWire(v) : v]));
-}
-
 /**
  * Installs the recording mock runtime. Must run before any resource is constructed: under vitest,
  * call it first and import the program or components afterwards with `await import()`.
@@ -301,12 +297,12 @@ export function startMockRuntime(options: MockRuntimeOptions = {}): MockRuntime 
   const project = options.project ?? "spark-gpu-stack";
   const log: RecordedResource[] = [];
   const tlsValidFrom = options.tlsValidFrom ?? MOCK_TLS_VALID_FROM;
+  const answer = (type: string, name: string, wire: Record<string, Wire>) => providerState(type, name, wire, tlsValidFrom);
+  // Registrations go to `answer` directly (recordRegistrations); reads (`Resource.get`) and calls come here.
   const mocks: pulumi.runtime.Mocks = {
     newResource: async (args) => ({
-      id: args.custom === false ? undefined : `${args.name}-id`,
-      state: args.type.startsWith("tls:")
-        ? await mockTlsState(args.type, args.name, plain(args.inputs), tlsValidFrom)
-        : providerState(args.type, args.name, args.inputs),
+      id: `${args.name}-id`,
+      state: await answer(args.type, args.name, await pulumi.runtime.serializeProperties("", args.inputs)),
     }),
     call: (args) => args.inputs,
   };
@@ -315,7 +311,7 @@ export function startMockRuntime(options: MockRuntimeOptions = {}): MockRuntime 
   void pulumi.runtime.setMocks(mocks, project, stack, preview); // synchronous up to its end
   const outputs = new Map<string, unknown>();
   // setMocks installed its MockMonitor as the monitor; the SDK types the monitor as the gRPC client.
-  recordRegistrations(pulumi.runtime.getMonitor() as unknown as MockMonitor, log, outputs);
+  recordRegistrations(pulumi.runtime.getMonitor() as unknown as MockMonitor, answer, log, outputs);
   const config = Object.fromEntries(
     Object.entries(options.config ?? {}).map(([k, v]) => [
       k.includes(":") ? k : `${project}:${k}`,
