@@ -6,9 +6,9 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { basename, dirname, join, resolve as resolvePath } from "node:path";
 import { Resource } from "@pulumi/pulumi";
 import { CORE_SCHEMA, load as loadYaml } from "js-yaml";
-import { parseDocument, stringify as toYaml } from "yaml";
 import { clusterFacts } from "../policy/facts";
 import { planViolations, policyConfig } from "../policy/rules";
+import { toYaml } from "../components/yaml";
 import { MANIFEST_FILE, renderManifest } from "./diff-manifest";
 import { masked, resolve, SECRET_PLACEHOLDER, startMockRuntime, type RecordedResource } from "./mock-runtime";
 
@@ -48,6 +48,8 @@ function parseStackYaml(path: string): unknown {
   try {
     return loadYaml(text, { schema: CORE_SCHEMA }) ?? {};
   } catch {}
+  // Loaded only here: a render of a valid stack file never needs it.
+  const { parseDocument } = require("yaml") as typeof import("yaml");
   const document = parseDocument(text);
   const [error] = document.errors;
   if (error) {
@@ -100,12 +102,12 @@ export function readStackFile(stackOrPath: string): StackFile {
 
 const K8S_TYPE = /^kubernetes:([^:]+):([^:]+)$/;
 
-function kubernetesObjects(resources: readonly RecordedResource[]) {
+function kubernetesObjects(resources: readonly RecordedResource[], shown: ReadonlyMap<RecordedResource, unknown>) {
   return resources
     .filter(
       (r) => r.custom && K8S_TYPE.test(r.type) && !r.type.startsWith("kubernetes:helm.sh/") && r.type !== "pulumi:providers:kubernetes",
     )
-    .map((r) => ({ resource: r, object: masked(r.wire) as { kind: string; metadata?: { name?: string; namespace?: string } } }));
+    .map((r) => ({ resource: r, object: shown.get(r) as { kind: string; metadata?: { name?: string; namespace?: string } } }));
 }
 
 function mermaid(resources: readonly RecordedResource[]): string {
@@ -153,9 +155,6 @@ function writeTree(outDir: string, files: ReadonlyMap<string, string>): void {
   }
 }
 
-/** No line folding; no anchors, which masked() values (fresh objects throughout) never need, so the search for shared objects is skipped. */
-const YAML_OPTIONS = { lineWidth: 0, aliasDuplicateObjects: false } as const;
-
 const safeName = (s: string) => s.replace(/[^A-Za-z0-9_.-]/g, "_");
 
 export interface RenderResult {
@@ -200,7 +199,9 @@ export async function render(stackOrPath: string, outRoot = join(ROOT, "out")): 
   // Registration order follows work that finishes off the main thread (the registry's bcrypt hashes):
   // everything written lists resources by URN, so two renders of one stack are the same files.
   const resources = [...runtime.resources].sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
-  const plan = resources.filter((r) => r.custom).map((r) => ({ type: r.type, name: r.name, props: masked(r.wire) }));
+  // Each resource's inputs as shown (secrets masked), once for the rules and every file below.
+  const shown = new Map(resources.map((r) => [r, masked(r.wire)]));
+  const plan = resources.filter((r) => r.custom).map((r) => ({ type: r.type, name: r.name, props: shown.get(r) }));
   const violations = planViolations(plan, facts);
   if (violations.length > 0) throw new PlanError(`stack "${stackFile.stack}": the plan would not come up:\n${violations.join("\n")}`);
 
@@ -226,7 +227,7 @@ export async function render(stackOrPath: string, outRoot = join(ROOT, "out")): 
             name: r.name,
             parent,
             dependencies: [...new Set(r.dependencies)].map(nameOf).filter((d) => d !== undefined && d !== parent),
-            inputs: masked(r.wire),
+            inputs: shown.get(r),
           };
         }),
       },
@@ -234,15 +235,15 @@ export async function render(stackOrPath: string, outRoot = join(ROOT, "out")): 
       2,
     ) + "\n",
   );
-  for (const { object } of kubernetesObjects(resources)) {
+  for (const { object } of kubernetesObjects(resources, shown)) {
     const file = [object.kind, object.metadata?.namespace, object.metadata?.name]
       .filter(Boolean)
       .map((s) => safeName(String(s)))
       .join(".");
-    writeFile(join(outDir, "kubernetes", `${file}.yaml`), toYaml(object, YAML_OPTIONS));
+    writeFile(join(outDir, "kubernetes", `${file}.yaml`), toYaml(object));
   }
   for (const r of resources.filter((x) => x.type.startsWith("kubernetes:helm.sh/"))) {
-    writeFile(join(outDir, "files", "helm", `${safeName(r.name)}.yaml`), toYaml(masked(r.wire), YAML_OPTIONS));
+    writeFile(join(outDir, "files", "helm", `${safeName(r.name)}.yaml`), toYaml(shown.get(r)));
   }
   // Components publish what they place on nodes or in containers as a `files` output: path -> content.
   // Everything shown is masked by its secretness alone (docs/ARCHITECTURE.md, "Config and secrets").

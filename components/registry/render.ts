@@ -1,11 +1,11 @@
 // Pure renderers for what the registry's containers read: distribution's config.yml, the htpasswd
 // file and the garbage-collection procedure. No Pulumi here: plain values in, text out.
 import { hash as bcryptHash } from "@node-rs/bcrypt";
-import { stringify } from "yaml";
 import type { RegistryAddress, RegistryTls } from "../refs";
 import { readScript } from "../scripts";
 import { shellQuote } from "../shell";
 import type { RegistryConfig } from "./schema";
+import { toYaml } from "../yaml";
 
 /** Where distribution 2.x reads its configuration, and where the component mounts it. */
 export const CONFIG_DIR = "/etc/docker/registry";
@@ -62,7 +62,7 @@ export function renderRegistryConfig(input: RegistryConfigInput): string {
     health: { storagedriver: { enabled: true, interval: "10s", threshold: 3 } },
     ...(input.proxyRemoteUrl ? { proxy: { remoteurl: input.proxyRemoteUrl } } : {}),
   };
-  return stringify(config, { lineWidth: 0 });
+  return toYaml(config);
 }
 
 const BCRYPT_COST = 10;

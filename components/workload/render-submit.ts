@@ -1,7 +1,6 @@
 // Submit mode: a Job (or a CronJob for scheduled applications) whose pod runs spark-submit from the
 // application's own image, through a wrapper that makes the Job fail when the driver fails.
 import type { input as Input } from "@pulumi/kubernetes/types";
-import { stringify as toYaml } from "yaml";
 import { plainChecksum } from "../checksum";
 import { IMAGE_USER } from "../image/render";
 import { nonRootPodSecurity, POD_TEMPLATES_ANNOTATION, unprivilegedContainer } from "../k8s-common";
@@ -16,6 +15,7 @@ import {
   type WorkloadContext,
 } from "./render-spark";
 import type { SparkApplicationConfig } from "./schema";
+import { toYaml } from "../yaml";
 
 /** Placeholders in the driver template that the wrapper replaces with the submitter pod's identity. */
 export const OWNER_PLACEHOLDERS = { name: "@SUBMITTER_POD_NAME@", uid: "@SUBMITTER_POD_UID@" } as const;

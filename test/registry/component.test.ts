@@ -263,7 +263,7 @@ describe("PrivateRegistry (prod-like: pinned node, mirror behind an authenticate
       "registry/config.yml",
     ]);
     // The published copy is the real file with http.secret shown as a placeholder.
-    expect(files["registry/config.yml"]).toBe(secretData(rt, "registry-config")[CONFIG_FILE].replace(httpSecret, '"[secret]"'));
+    expect(files["registry/config.yml"]).toBe(secretData(rt, "registry-config")[CONFIG_FILE].replace(httpSecret, "'[secret]'"));
   });
 });
 
