@@ -4,7 +4,10 @@
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import type { MockMonitor as SdkMockMonitor } from "@pulumi/pulumi/runtime/mocks";
-import { tlsState } from "./mock-tls";
+import { join } from "node:path";
+import { Worker } from "node:worker_threads";
+import type { tlsState } from "./mock-tls";
+import type { TlsReply, TlsRequest } from "./mock-tls-worker";
 
 // Wire signatures of the Pulumi RPC protocol (sdk/nodejs/runtime/rpc.ts).
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
@@ -116,6 +119,49 @@ function secretWire(value: unknown): Record<string, unknown> {
 
 const shortHash = (value: unknown, length = 64) => createHash("sha256").update(JSON.stringify(value)).digest("hex").slice(0, length);
 
+type TlsState = Awaited<ReturnType<typeof tlsState>>;
+
+/**
+ * tlsState on a worker thread (./mock-tls-worker). Under vitest this module runs from source and the
+ * worker from its compiled copy (`npm test` builds first).
+ */
+function tlsOnWorker(): { start(): void; state: typeof tlsState } {
+  let worker: Worker | undefined;
+  let lastId = 0;
+  const waiting = new Map<number, { resolve(result: TlsState): void; reject(error: Error): void }>();
+  const start = () => {
+    const compiled = __filename.endsWith(".js") ? __dirname : join(__dirname, "..", "bin", "tools");
+    const started = new Worker(join(compiled, "mock-tls-worker.js"));
+    started.unref(); // a render ends when its program does
+    started.on("message", (reply: TlsReply) => {
+      const call = waiting.get(reply.id);
+      waiting.delete(reply.id);
+      if ("error" in reply) call?.reject(new Error(reply.error));
+      else call?.resolve(reply.result);
+    });
+    started.on("error", (error) => {
+      for (const call of waiting.values()) call.reject(error);
+      waiting.clear();
+      worker = undefined;
+    });
+    return started;
+  };
+  return {
+    start: () => {
+      worker ??= start();
+    },
+    state: (...args) => {
+      worker ??= start();
+      const request: TlsRequest = { id: ++lastId, args };
+      worker.postMessage(request);
+      return new Promise((resolve, reject) => waiting.set(request.id, { resolve, reject }));
+    },
+  };
+}
+
+/** One worker for every mock runtime of the process (the unit tests start several). */
+const tlsWorker = tlsOnWorker();
+
 /**
  * What providers answer, on the wire: deterministic, so renders are stable. Kubernetes objects echo
  * their inputs; the rest get the fields the stack consumes.
@@ -127,7 +173,7 @@ async function providerState(type: string, name: string, wire: Record<string, Wi
   }
   if (type.startsWith("command:")) return { ...wire, stdout: "", stderr: "" };
   if (type.startsWith("tls:")) {
-    const { state, secret } = await tlsState(type, name, plain(wire), tlsValidFrom);
+    const { state, secret } = await tlsWorker.state(type, name, plain(wire), tlsValidFrom);
     return Object.fromEntries(Object.entries(state).map(([k, v]) => [k, secret.includes(k) ? secretWire(v) : v]));
   }
   const inputs = plain(wire);
@@ -306,6 +352,8 @@ export function startMockRuntime(options: MockRuntimeOptions = {}): MockRuntime 
     }),
     call: (args) => args.inputs,
   };
+  // The certificate library loads on another core while the program loads.
+  tlsWorker.start();
   const stack = options.stack ?? "test";
   const preview = options.preview ?? false;
   void pulumi.runtime.setMocks(mocks, project, stack, preview); // synchronous up to its end

@@ -1,20 +1,12 @@
-// What the @pulumi/tls provider answers, computed for the mock runtime: real keys, requests and
-// certificates (node:crypto and @peculiar/x509), so the files tests hand to real programs (the
-// registry, dockerd, containerd) are real. Deterministic: a key is derived from its resource's
+// What the @pulumi/tls provider answers, computed for the mock runtime on its worker thread
+// (./mock-tls-worker): real keys, requests and certificates (node:crypto and @peculiar/x509), so the
+// files tests hand to real programs (the registry, dockerd, containerd) are real. Deterministic: a key is derived from its resource's
 // name and Ed25519 signs without randomness, so renders are stable.
 import { createHash, createPrivateKey, createPublicKey, webcrypto } from "node:crypto";
-import type * as X509 from "@peculiar/x509";
+import "reflect-metadata"; // @peculiar/x509's dependency injection needs it first
+import * as x509 from "@peculiar/x509";
 
-let library: typeof X509 | undefined;
-/** @peculiar/x509, loaded on the first certificate: most of this module's cost, which a stack without one skips. */
-function x509(): typeof X509 {
-  if (library === undefined) {
-    require("reflect-metadata"); // the library's dependency injection needs it first
-    library = require("@peculiar/x509") as typeof X509;
-    library.cryptoProvider.set(webcrypto as unknown as Parameters<typeof library.cryptoProvider.set>[0]);
-  }
-  return library;
-}
+x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
 const ED25519 = { name: "Ed25519" };
 /** PKCS#8 prefix of an Ed25519 private key (RFC 8410): the 32-byte seed follows. */
@@ -42,28 +34,27 @@ const distinguishedName = (subject: Subject | undefined) =>
   [subject?.commonName && `CN=${subject.commonName}`, subject?.organization && `O=${subject.organization}`].filter(Boolean).join(", ");
 
 /** The provider's allowed_uses as key usage bits and extended key usages. */
-const KEY_USAGES = (): Record<string, X509.KeyUsageFlags> => ({
-  digital_signature: x509().KeyUsageFlags.digitalSignature,
-  key_encipherment: x509().KeyUsageFlags.keyEncipherment,
-  cert_signing: x509().KeyUsageFlags.keyCertSign,
-  crl_signing: x509().KeyUsageFlags.cRLSign,
-});
-const EXTENDED_KEY_USAGES = (): Record<string, string> => ({
-  server_auth: x509().ExtendedKeyUsage.serverAuth,
-  client_auth: x509().ExtendedKeyUsage.clientAuth,
-});
+const KEY_USAGES: Record<string, x509.KeyUsageFlags> = {
+  digital_signature: x509.KeyUsageFlags.digitalSignature,
+  key_encipherment: x509.KeyUsageFlags.keyEncipherment,
+  cert_signing: x509.KeyUsageFlags.keyCertSign,
+  crl_signing: x509.KeyUsageFlags.cRLSign,
+};
+const EXTENDED_KEY_USAGES: Record<string, string> = {
+  server_auth: x509.ExtendedKeyUsage.serverAuth,
+  client_auth: x509.ExtendedKeyUsage.clientAuth,
+};
 
-function usageExtensions(uses: readonly string[]): X509.Extension[] {
-  const [keyUsages, extendedKeyUsages] = [KEY_USAGES(), EXTENDED_KEY_USAGES()];
-  const unknown = uses.filter((use) => keyUsages[use] === undefined && extendedKeyUsages[use] === undefined);
+function usageExtensions(uses: readonly string[]): x509.Extension[] {
+  const unknown = uses.filter((use) => KEY_USAGES[use] === undefined && EXTENDED_KEY_USAGES[use] === undefined);
   if (unknown.length > 0) throw new Error(`the mock tls provider does not know allowed_uses ${unknown.join(", ")}`);
-  const bits = uses.reduce((acc, use) => acc | (keyUsages[use] ?? 0), 0);
-  const extended = uses.flatMap((use) => extendedKeyUsages[use] ?? []);
-  return [new (x509().KeyUsagesExtension)(bits, true), ...(extended.length > 0 ? [new (x509().ExtendedKeyUsageExtension)(extended)] : [])];
+  const bits = uses.reduce((acc, use) => acc | (KEY_USAGES[use] ?? 0), 0);
+  const extended = uses.flatMap((use) => EXTENDED_KEY_USAGES[use] ?? []);
+  return [new x509.KeyUsagesExtension(bits, true), ...(extended.length > 0 ? [new x509.ExtendedKeyUsageExtension(extended)] : [])];
 }
 
 const subjectAltNames = (dnsNames: readonly string[] = [], ipAddresses: readonly string[] = []) =>
-  new (x509().SubjectAlternativeNameExtension)([
+  new x509.SubjectAlternativeNameExtension([
     ...dnsNames.map((value) => ({ type: "dns" as const, value })),
     ...ipAddresses.map((value) => ({ type: "ip" as const, value })),
   ]);
@@ -103,23 +94,23 @@ export async function tlsState(
     }
     case "tls:index/selfSignedCert:SelfSignedCert": {
       const keys = await keysOf(inputs.privateKeyPem);
-      const cert = await x509().X509CertificateGenerator.createSelfSigned({
+      const cert = await x509.X509CertificateGenerator.createSelfSigned({
         serialNumber: serialOf(name),
         name: distinguishedName(inputs.subject),
         ...validity(validFrom, inputs.validityPeriodHours),
         keys,
         signingAlgorithm: ED25519,
         extensions: [
-          new (x509().BasicConstraintsExtension)(Boolean(inputs.isCaCertificate), undefined, true),
+          new x509.BasicConstraintsExtension(Boolean(inputs.isCaCertificate), undefined, true),
           ...usageExtensions(inputs.allowedUses ?? []),
-          await x509().SubjectKeyIdentifierExtension.create(keys.publicKey),
+          await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
           ...(inputs.dnsNames || inputs.ipAddresses ? [subjectAltNames(inputs.dnsNames, inputs.ipAddresses)] : []),
         ],
       });
       return { state: { ...inputs, certPem: `${cert.toString("pem")}\n` }, secret: ["privateKeyPem"] };
     }
     case "tls:index/certRequest:CertRequest": {
-      const request = await x509().Pkcs10CertificateRequestGenerator.create({
+      const request = await x509.Pkcs10CertificateRequestGenerator.create({
         name: distinguishedName(inputs.subject),
         keys: await keysOf(inputs.privateKeyPem),
         signingAlgorithm: ED25519,
@@ -128,12 +119,12 @@ export async function tlsState(
       return { state: { ...inputs, certRequestPem: `${request.toString("pem")}\n` }, secret: ["privateKeyPem"] };
     }
     case "tls:index/locallySignedCert:LocallySignedCert": {
-      const request = new (x509().Pkcs10CertificateRequest)(inputs.certRequestPem);
-      const ca = new (x509().X509Certificate)(inputs.caCertPem);
+      const request = new x509.Pkcs10CertificateRequest(inputs.certRequestPem);
+      const ca = new x509.X509Certificate(inputs.caCertPem);
       const caKeys = await keysOf(inputs.caPrivateKeyPem);
       const publicKey = await request.publicKey.export(ED25519, ["verify"]);
       const san = request.getExtension("2.5.29.17"); // subjectAltName, copied from the request as the provider does
-      const cert = await x509().X509CertificateGenerator.create({
+      const cert = await x509.X509CertificateGenerator.create({
         serialNumber: serialOf(name),
         subject: request.subject,
         issuer: ca.subject,
@@ -142,10 +133,10 @@ export async function tlsState(
         signingKey: caKeys.privateKey,
         signingAlgorithm: ED25519,
         extensions: [
-          new (x509().BasicConstraintsExtension)(Boolean(inputs.isCaCertificate), undefined, true),
+          new x509.BasicConstraintsExtension(Boolean(inputs.isCaCertificate), undefined, true),
           ...usageExtensions(inputs.allowedUses ?? []),
-          await x509().SubjectKeyIdentifierExtension.create(publicKey),
-          await x509().AuthorityKeyIdentifierExtension.create(caKeys.publicKey),
+          await x509.SubjectKeyIdentifierExtension.create(publicKey),
+          await x509.AuthorityKeyIdentifierExtension.create(caKeys.publicKey),
           ...(san ? [san] : []),
         ],
       });
