@@ -143,11 +143,11 @@ function mermaid(resources: readonly RecordedResource[]): string {
  * rendered are removed (removing the whole previous tree cost more than the rest of a large render).
  */
 function writeTree(outDir: string, files: ReadonlyMap<string, string>): void {
-  const present = (dir: string): string[] =>
-    existsSync(dir)
-      ? readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? present(join(dir, e.name)) : [join(dir, e.name)]))
-      : [];
-  for (const stale of present(outDir).filter((path) => !files.has(path))) rmSync(stale);
+  const present = existsSync(outDir) ? readdirSync(outDir, { recursive: true, withFileTypes: true }) : [];
+  for (const entry of present) {
+    const path = join(entry.parentPath, entry.name);
+    if (!entry.isDirectory() && !files.has(path)) rmSync(path);
+  }
   for (const [path, content] of files) {
     if (existsSync(path) && readFileSync(path, "utf8") === content) continue;
     mkdirSync(dirname(path), { recursive: true });
