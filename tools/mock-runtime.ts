@@ -132,10 +132,10 @@ function tlsOnWorker(): { start(): void; state: typeof tlsState } {
   const start = () => {
     const compiled = __filename.endsWith(".js") ? __dirname : join(__dirname, "..", "bin", "tools");
     const started = new Worker(join(compiled, "mock-tls-worker.js"));
-    started.unref(); // a render ends when its program does
     started.on("message", (reply: TlsReply) => {
       const call = waiting.get(reply.id);
       waiting.delete(reply.id);
+      if (waiting.size === 0) started.unref();
       if ("error" in reply) call?.reject(new Error(reply.error));
       else call?.resolve(reply.result);
     });
@@ -144,6 +144,8 @@ function tlsOnWorker(): { start(): void; state: typeof tlsState } {
       waiting.clear();
       worker = undefined;
     });
+    // Held open only while a certificate is owed: an idle worker never keeps the process alive.
+    started.unref();
     return started;
   };
   return {
@@ -153,6 +155,7 @@ function tlsOnWorker(): { start(): void; state: typeof tlsState } {
     state: (...args) => {
       worker ??= start();
       const request: TlsRequest = { id: ++lastId, args };
+      worker.ref();
       worker.postMessage(request);
       return new Promise((resolve, reject) => waiting.set(request.id, { resolve, reject }));
     },
