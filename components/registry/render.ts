@@ -74,13 +74,14 @@ const BCRYPT_MAX_PASSWORD_BYTES = 72;
 /**
  * One htpasswd line (distribution accepts bcrypt only). The salt is given, not drawn, so the same
  * password yields the same file and the registry pod does not roll on every deployment. Hashed off the
- * main thread: the program goes on declaring resources meanwhile.
+ * main thread: the program goes on declaring resources meanwhile. The hash is `$2y$` (Apache's
+ * prefix, the same algorithm as `$2b$`), which distribution's golang.org/x/crypto/bcrypt reads.
  */
 export async function renderHtpasswd(username: string, password: string, salt: Uint8Array): Promise<string> {
   if (salt.length < BCRYPT_SALT_BYTES) throw new Error(`bcrypt needs ${BCRYPT_SALT_BYTES} bytes of salt, got ${salt.length}`);
   if (Buffer.byteLength(password) > BCRYPT_MAX_PASSWORD_BYTES)
     throw new Error("the registry password is longer than bcrypt's 72 bytes: choose a shorter registryPassword");
-  return `${username}:${await bcryptHash(password, { cost: BCRYPT_COST, salt: salt.subarray(0, BCRYPT_SALT_BYTES), version: "2b" })}\n`;
+  return `${username}:${await bcryptHash(password, BCRYPT_COST, salt.subarray(0, BCRYPT_SALT_BYTES))}\n`;
 }
 
 export interface GcScriptInput {

@@ -56,7 +56,7 @@ describe("renderRegistryConfig", () => {
 describe("renderHtpasswd", () => {
   it("is deterministic for a given salt (no roll of the pod) and changes with the salt or the password", async () => {
     const line = await renderHtpasswd("admin", "pw", SALT);
-    expect(line).toMatch(/^admin:\$2b\$10\$[./A-Za-z0-9]{53}\n$/);
+    expect(line).toMatch(/^admin:\$2y\$10\$[./A-Za-z0-9]{53}\n$/);
     expect(await renderHtpasswd("admin", "pw", SALT)).toBe(line);
     expect(
       await renderHtpasswd(
