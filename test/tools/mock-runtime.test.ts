@@ -1,6 +1,4 @@
-import { spawnSync } from "node:child_process";
 import { createPrivateKey, X509Certificate } from "node:crypto";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { isSecret, MOCK_TLS_VALID_FROM, masked, plain, resolve, startMockRuntime } from "../../tools/mock-runtime";
 
@@ -66,24 +64,5 @@ describe("mock tls provider", () => {
     expect(serving.checkPrivateKey(createPrivateKey(key.value))).toBe(true);
     expect(new Date(serving.validFrom).toISOString()).toBe(MOCK_TLS_VALID_FROM.toISOString());
     expect((await certificates()).certificate.value).toBe(certificate.value);
-  });
-});
-
-describe("mock tls provider's worker thread", () => {
-  it("answers a process that has nothing else to wait for, and then lets it end", () => {
-    // The compiled runtime in a bare node: no test runner holds the process open for it.
-    const bin = join(__dirname, "..", "..", "bin");
-    const script = `
-      const { resolve, startMockRuntime } = require(${JSON.stringify(join(bin, "tools", "mock-runtime.js"))});
-      startMockRuntime();
-      const tls = require("@pulumi/tls");
-      const key = new tls.PrivateKey("ca", { algorithm: "ED25519" });
-      const cert = new tls.SelfSignedCert("ca", { privateKeyPem: key.privateKeyPem, validityPeriodHours: 1, allowedUses: ["cert_signing"] });
-      resolve(cert.certPem).then(({ value }) => console.log(value.split("\\n")[0]));
-    `;
-    const run = spawnSync(process.execPath, ["-e", script], { encoding: "utf8", timeout: 30_000 });
-    expect(run.signal).toBeNull(); // not killed at the timeout: the idle worker does not hold the process
-    expect(run.status).toBe(0);
-    expect(run.stdout.trim()).toBe("-----BEGIN CERTIFICATE-----");
   });
 });
