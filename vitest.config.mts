@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
 
 // Three projects (docs/ARCHITECTURE.md, "Tests"): `unit` needs no root, no daemon and no network;
@@ -7,6 +8,9 @@ const shared = { setupFiles: ["test/harness/cleanup.ts"], pool: "forks" as const
 
 export default defineConfig({
   test: {
+    // vitest's default, one worker fewer than the cores, is a single worker on a 2-core machine: the
+    // image build, mostly waiting on its own processes, would hold every other file back. At least two.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     projects: [
       {
         test: {
