@@ -209,8 +209,6 @@ interface RegisterResourceRequest {
   getName(): string;
   getCustom(): boolean;
   getParent(): string;
-  getProvider(): string;
-  getImportid(): string;
   getDependenciesList(): string[];
   getObject(): Struct | undefined;
   getAliasesList(): { getSpec(): { getName(): string } | undefined }[];
@@ -255,9 +253,10 @@ function mockUrn(parent: string, type: string, name: string): string {
 
 /**
  * Registers resources as the SDK's MockMonitor.registerResource does (runtime/mocks.ts), keeping what the
- * engine would have received. Its protobuf round trips (the request's inputs converted twice, the state
- * converted into a response Struct and back) were the largest part of registering a large stack: the
- * request is converted once and the state handed back as the plain wire value the SDK reads from it.
+ * engine would have received. Its round trips (the request's inputs converted twice and deserialised,
+ * the provider's state serialised, converted into a response Struct and back) were the largest part of
+ * registering a large stack: the request is converted once, `answer` reads and answers on the wire,
+ * and the state goes back as the wire value the SDK reads from a response.
  */
 function recordRegistrations(
   monitor: MockMonitor,
@@ -279,7 +278,7 @@ function recordRegistrations(
       const urn = mockUrn(req.getParent(), type, req.getName());
       monitor.resources.set(urn, { urn, id, state });
       log.push({
-        type: req.getType(),
+        type,
         name: req.getName(),
         urn,
         custom: req.getCustom(),
