@@ -1,7 +1,7 @@
 // What the @pulumi/tls provider answers, computed for the mock runtime on its worker thread
 // (./mock-tls-worker): real keys, requests and certificates (node:crypto and @peculiar/x509), so the
-// files tests hand to real programs (the registry, dockerd, containerd) are real. Deterministic: a key is derived from its resource's
-// name and Ed25519 signs without randomness, so renders are stable.
+// files tests hand to real programs (the registry, dockerd, containerd) are real. Deterministic: a
+// key is derived from its resource's name and Ed25519 signs without randomness, so renders are stable.
 import { createHash, createPrivateKey, createPublicKey, webcrypto } from "node:crypto";
 import "reflect-metadata"; // @peculiar/x509's dependency injection needs it first
 import * as x509 from "@peculiar/x509";
