@@ -17,7 +17,7 @@ import { jvmProxyOptions } from "./render-jvm-proxy";
 import { PROXY_SECRET_KEYS } from "./render-pods";
 import { SMOKE_AWAIT_MARGIN_SECONDS, renderSmokeJob, smokeApplication } from "./render-smoke";
 import { SERVICE_ACCOUNT, type WorkloadContext } from "./render-spark";
-import { renderSubmitCronJob, renderSubmitFiles, renderSubmitJob, type SubmitConfigMap } from "./render-submit";
+import { renderSubmitCronJob, renderSubmitJob, type SubmitConfigMap } from "./render-submit";
 import type { SparkApplicationConfig, SparkConfig } from "./schema";
 
 const PULL_SECRET = "spark-registry";
@@ -49,6 +49,10 @@ export interface SparkApplicationOutput {
   /** Service in front of the running driver's UI (port 4040). */
   readonly uiService: string;
 }
+
+/** A submitter's files as the component publishes them: under its application's name. */
+const underName = (app: SparkApplicationConfig, files: Record<string, string>): Record<string, string> =>
+  Object.fromEntries(Object.entries(files).map(([file, content]) => [`${app.name}/${file}`, content]));
 
 /** The proxy as the pods see it: URLs from a Secret, NO_PROXY and the JVM's options from the same list. */
 function proxyContext(proxy: ProxyConfig, noProxy: string[]): WorkloadContext["proxy"] {
@@ -168,32 +172,27 @@ export class SparkWorkload extends pulumi.ComponentResource {
         : undefined;
 
     const applications: Record<string, pulumi.Input<SparkApplicationOutput>> = {};
+    const published: pulumi.Output<Record<string, string>>[] = [];
     for (const app of config.applications) {
       const ui = new k8s.core.v1.Service(`${name}-${app.name}-ui`, renderUiService(app.name, config.namespace), inNamespace);
       const run =
         operator !== undefined ? this.operatorRun(app, context, [...runsAfter, operator]) : this.submitRun(app, context, runsAfter);
       applications[app.name] = pulumi.output({ kind: run.kind, name: run.name, uiService: ui.metadata.name });
+      if ("files" in run) published.push(run.files);
     }
     this.applications = pulumi.output(applications);
 
     const smoke = config.smoke.enabled
       ? context.apply((ctx) => smokeApplication(config.smoke, ctx, args.gpu?.nodes.length ?? 0))
       : undefined;
-    if (smoke !== undefined) this.smokeJob = this.smokeRun(smoke, config.smoke.deadlineSeconds, context, runsAfter);
+    if (smoke !== undefined) {
+      const run = this.smokeRun(smoke, config.smoke.deadlineSeconds, context, runsAfter);
+      this.smokeJob = run.name;
+      published.push(run.files);
+    }
 
-    // context.apply hands on the very context object submitRun's renders got (pulumi.all would copy
-    // it), so renderSubmitFiles returns the files it already serialised for the ConfigMaps.
-    this.files = context.apply((ctx) =>
-      pulumi
-        .output(smoke)
-        .apply((smokeApp) =>
-          Object.fromEntries(
-            [...(config.mode === "submit" ? config.applications : []), ...(smokeApp !== undefined ? [smokeApp] : [])].flatMap((app) =>
-              Object.entries(renderSubmitFiles(app, ctx)).map(([file, content]) => [`${app.name}/${file}`, content]),
-            ),
-          ),
-        ),
-    );
+    // What each submitter's ConfigMap holds, published under the application's name.
+    this.files = pulumi.all(published).apply((parts): Record<string, string> => Object.assign({}, ...parts));
 
     this.registerOutputs({
       namespace: this.namespace,
@@ -210,7 +209,7 @@ export class SparkWorkload extends pulumi.ComponentResource {
     deadlineSeconds: number,
     context: pulumi.Output<WorkloadContext>,
     dependsOn: pulumi.Resource[],
-  ): pulumi.Output<string> {
+  ) {
     const rendered = pulumi.all([app, context]).apply(([smokeApp, ctx]) => renderSmokeJob(smokeApp, ctx));
     const configMap = new k8s.core.v1.ConfigMap(
       `${this.name}-smoke-submit`,
@@ -223,7 +222,10 @@ export class SparkWorkload extends pulumi.ComponentResource {
       { metadata: rendered.run.metadata, spec: rendered.run.spec },
       { parent: this, dependsOn: [...dependsOn, configMap], customTimeouts: { create: wait, update: wait } },
     );
-    return job.metadata.name;
+    return {
+      name: job.metadata.name,
+      files: pulumi.all([app, rendered.configMap.data]).apply(([smokeApp, data]) => underName(smokeApp, data)),
+    };
   }
 
   /** Proxy URLs with their credentials, as a Secret that pod templates reference by key. */
@@ -253,7 +255,11 @@ export class SparkWorkload extends pulumi.ComponentResource {
         { metadata: rendered.run.metadata, spec: rendered.run.spec },
         { parent: this, dependsOn: [...dependsOn, configMap] },
       );
-      return { kind: "CronJob" as const, name: cronJob.metadata.name };
+      return {
+        kind: "CronJob" as const,
+        name: cronJob.metadata.name,
+        files: rendered.configMap.data.apply((data) => underName(app, data)),
+      };
     }
     const rendered = context.apply((ctx) => renderSubmitJob(app, ctx));
     const configMap = declareConfigMap(rendered.configMap);
@@ -262,7 +268,7 @@ export class SparkWorkload extends pulumi.ComponentResource {
       { metadata: rendered.run.metadata, spec: rendered.run.spec },
       { parent: this, dependsOn: [...dependsOn, configMap] },
     );
-    return { kind: "Job" as const, name: job.metadata.name };
+    return { kind: "Job" as const, name: job.metadata.name, files: rendered.configMap.data.apply((data) => underName(app, data)) };
   }
 
   /** Operator mode: a SparkApplication, or ScheduledSparkApplication when scheduled. */

@@ -30,19 +30,8 @@ export const OWNER_PLACEHOLDERS = { name: "@SUBMITTER_POD_NAME@", uid: "@SUBMITT
 export const SUBMIT_SCRIPT = readScript("workload", "submit.sh");
 export const DRIVER_PHASE_SCRIPT = readScript("workload", "driver-phase.py");
 
-/** renderSubmitFiles' results: the ConfigMap and the component's published files hold the same files, serialised once. */
-const renderedFiles = new WeakMap<SparkApplicationConfig, WeakMap<WorkloadContext, Readonly<Record<string, string>>>>();
-
 /** The files of the submitter's ConfigMap, by name. */
-export function renderSubmitFiles(app: SparkApplicationConfig, context: WorkloadContext): Readonly<Record<string, string>> {
-  const known = renderedFiles.get(app)?.get(context);
-  if (known !== undefined) return known;
-  const files = Object.freeze(submitFiles(app, context));
-  renderedFiles.set(app, (renderedFiles.get(app) ?? new WeakMap()).set(context, files));
-  return files;
-}
-
-function submitFiles(app: SparkApplicationConfig, context: WorkloadContext): Record<string, string> {
+export function renderSubmitFiles(app: SparkApplicationConfig, context: WorkloadContext): Record<string, string> {
   const driver = renderPodTemplate(app, "driver", context);
   const ownedDriver = {
     ...driver,
