@@ -7,7 +7,7 @@ import type { MockMonitor as SdkMockMonitor } from "@pulumi/pulumi/runtime/mocks
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import type { tlsState } from "./mock-tls";
-import type { TlsReply, TlsRequest } from "./mock-tls-worker";
+import type { TlsReply, TlsRequest, TlsState } from "./mock-tls-worker";
 
 // Wire signatures of the Pulumi RPC protocol (sdk/nodejs/runtime/rpc.ts).
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
@@ -119,24 +119,20 @@ function secretWire(value: unknown): Record<string, unknown> {
 
 const shortHash = (value: unknown, length = 64) => createHash("sha256").update(JSON.stringify(value)).digest("hex").slice(0, length);
 
-type TlsState = Awaited<ReturnType<typeof tlsState>>;
+type TlsProvider = { start(): void; state: typeof tlsState };
 
-/**
- * tlsState on a worker thread (./mock-tls-worker). Under vitest this module runs from source and the
- * worker from its compiled copy (`npm test` builds first).
- */
-function tlsOnWorker(): { start(): void; state: typeof tlsState } {
+/** tlsState on a worker thread (./mock-tls-worker), held open only while a certificate is owed. */
+function tlsOnWorker(script: string): TlsProvider {
   let worker: Worker | undefined;
   let lastId = 0;
-  const waiting = new Map<number, { resolve(result: TlsState): void; reject(error: Error): void }>();
-  const start = () => {
-    const compiled = __filename.endsWith(".js") ? __dirname : join(__dirname, "..", "bin", "tools");
-    const started = new Worker(join(compiled, "mock-tls-worker.js"));
+  const waiting = new Map<number, { resolve(result: TlsState): void; reject(error: unknown): void }>();
+  const spawn = () => {
+    const started = new Worker(script);
     started.on("message", (reply: TlsReply) => {
       const call = waiting.get(reply.id);
       waiting.delete(reply.id);
       if (waiting.size === 0) started.unref();
-      if ("error" in reply) call?.reject(new Error(reply.error));
+      if ("error" in reply) call?.reject(reply.error);
       else call?.resolve(reply.result);
     });
     started.on("error", (error) => {
@@ -144,26 +140,33 @@ function tlsOnWorker(): { start(): void; state: typeof tlsState } {
       waiting.clear();
       worker = undefined;
     });
-    // Held open only while a certificate is owed: an idle worker never keeps the process alive.
-    started.unref();
+    started.unref(); // an idle worker never keeps the process alive
     return started;
   };
+  const ensure = () => {
+    worker ??= spawn();
+    return worker;
+  };
   return {
-    start: () => {
-      worker ??= start();
-    },
+    start: ensure,
     state: (...args) => {
-      worker ??= start();
       const request: TlsRequest = { id: ++lastId, args };
-      worker.ref();
-      worker.postMessage(request);
+      const running = ensure();
+      running.ref();
+      running.postMessage(request);
       return new Promise((resolve, reject) => waiting.set(request.id, { resolve, reject }));
     },
   };
 }
 
-/** One worker for every mock runtime of the process (the unit tests start several). */
-const tlsWorker = tlsOnWorker();
+/**
+ * The mock tls provider. Compiled (render, bench, diff), it runs on a worker thread, where its X.509
+ * library loads while the program does; from source (vitest) it runs in this thread, so a test sees
+ * ./mock-tls as edited, not its last build. One for every mock runtime of the process.
+ */
+const tlsProvider: TlsProvider = __filename.endsWith(".js")
+  ? tlsOnWorker(join(__dirname, "mock-tls-worker.js"))
+  : { start: () => {}, state: async (...args) => (await import("./mock-tls.js")).tlsState(...args) };
 
 /**
  * What providers answer, on the wire: deterministic, so renders are stable. Kubernetes objects echo
@@ -176,12 +179,12 @@ async function providerState(type: string, name: string, wire: Record<string, Wi
   }
   if (type.startsWith("command:")) return { ...wire, stdout: "", stderr: "" };
   if (type.startsWith("tls:")) {
-    const { state, secret } = await tlsWorker.state(type, name, plain(wire), tlsValidFrom);
+    const { state, secret } = await tlsProvider.state(type, name, plain(wire), tlsValidFrom);
     return Object.fromEntries(Object.entries(state).map(([k, v]) => [k, secret.includes(k) ? secretWire(v) : v]));
   }
-  const inputs = plain(wire);
   switch (type) {
     case "docker:index/image:Image": {
+      const inputs = plain(wire);
       const repo = String(inputs.imageName ?? name).replace(/:[^:/]+$/, "");
       return { ...wire, repoDigest: `${repo}@sha256:${shortHash(inputs.build ?? inputs)}` };
     }
@@ -190,11 +193,11 @@ async function providerState(type: string, name: string, wire: Record<string, Wi
     case "random:index/randomBytes:RandomBytes":
       return {
         ...wire,
-        hex: secretWire(shortHash(name, (inputs.length ?? 32) * 2)),
+        hex: secretWire(shortHash(name, (plain(wire.length) ?? 32) * 2)),
         base64: secretWire(Buffer.from(shortHash(name)).toString("base64")),
       };
     case "random:index/randomId:RandomId":
-      return { ...wire, hex: shortHash(name, (inputs.byteLength ?? 8) * 2), b64Url: shortHash(name, 16) };
+      return { ...wire, hex: shortHash(name, (plain(wire.byteLength) ?? 8) * 2), b64Url: shortHash(name, 16) };
     default:
       return wire;
   }
@@ -234,6 +237,8 @@ interface RegisterResourceOutputsRequest {
 type Callback<T> = (err: unknown, response: T) => void;
 /** The SDK's MockMonitor (runtime/mocks.ts) with the request types the recorder reads. */
 interface MockMonitor extends Pick<SdkMockMonitor, "resources"> {
+  /** Private in the SDK's types: the URN it gives a registration, the parent's type qualifying a child's. */
+  newUrn(parent: string, type: string, name: string): string;
   registerResource(req: RegisterResourceRequest, callback: Callback<RegisterResourceResponse | undefined>): void;
   registerResourceOutputs(req: RegisterResourceOutputsRequest, callback: Callback<unknown>): void;
 }
@@ -243,12 +248,6 @@ function timeoutsOf(req: RegisterResourceRequest): Pick<RecordedResource, "custo
   return timeouts !== undefined
     ? { customTimeouts: { create: timeouts.getCreate(), update: timeouts.getUpdate(), delete: timeouts.getDelete() } }
     : {};
-}
-
-/** The URN the SDK's MockMonitor gives (its newUrn): the parent's type qualifies a child's. */
-function mockUrn(parent: string, type: string, name: string): string {
-  const qualifiedType = parent ? `${parent.split("::")[2].split("$").pop()}$${type}` : type;
-  return `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${qualifiedType}::${name}`;
 }
 
 /**
@@ -275,7 +274,7 @@ function recordRegistrations(
       const type = req.getType();
       const id = req.getCustom() ? `${req.getName()}-id` : null;
       const state = await answer(type, req.getName(), wire);
-      const urn = mockUrn(req.getParent(), type, req.getName());
+      const urn = monitor.newUrn(req.getParent(), type, req.getName());
       monitor.resources.set(urn, { urn, id, state });
       log.push({
         type,
@@ -310,7 +309,7 @@ function recordRegistrations(
 }
 
 export interface MockRuntime {
-  /** Every resource registered so far, in registration order. */
+  /** Every resource registered so far, in the order the mock providers answered. */
   readonly resources: RecordedResource[];
   /** Outputs registered by components (`registerOutputs`), by URN, as wire values. */
   readonly outputs: ReadonlyMap<string, unknown>;
@@ -346,16 +345,15 @@ export function startMockRuntime(options: MockRuntimeOptions = {}): MockRuntime 
   const log: RecordedResource[] = [];
   const tlsValidFrom = options.tlsValidFrom ?? MOCK_TLS_VALID_FROM;
   const answer = (type: string, name: string, wire: Record<string, Wire>) => providerState(type, name, wire, tlsValidFrom);
-  // Registrations go to `answer` directly (recordRegistrations); reads (`Resource.get`) and calls come here.
   const mocks: pulumi.runtime.Mocks = {
-    newResource: async (args) => ({
-      id: `${args.name}-id`,
-      state: await answer(args.type, args.name, await pulumi.runtime.serializeProperties("", args.inputs)),
-    }),
+    // Registrations go to `answer` (recordRegistrations). The program reads no resource (`Resource.get`).
+    newResource: (args) => {
+      throw new Error(`the mock runtime answers no reads: ${args.type} ${args.name}`);
+    },
     call: (args) => args.inputs,
   };
   // The certificate library loads on another core while the program loads.
-  tlsWorker.start();
+  tlsProvider.start();
   const stack = options.stack ?? "test";
   const preview = options.preview ?? false;
   void pulumi.runtime.setMocks(mocks, project, stack, preview); // synchronous up to its end

@@ -196,7 +196,8 @@ export async function render(stackOrPath: string, outRoot = join(ROOT, "out")): 
   }
   // The same rules and facts as `pulumi preview --policy-pack policy` (docs/ARCHITECTURE.md, "Whole-plan rules").
   const facts = clusterFacts(stackFile.config);
-  // Registration order follows work that finishes off the main thread (the registry's bcrypt hashes):
+  // Registration order follows work that finishes off the main thread (the registry's bcrypt hashes,
+  // the mock tls provider's certificates):
   // everything written lists resources by URN, so two renders of one stack are the same files.
   const resources = [...runtime.resources].sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
   // Each resource's inputs as shown (secrets masked), once for the rules and every file below.
