@@ -249,7 +249,15 @@ const registryNodeCheck = crossCheck(
 
 /** A hostPort on the registry's node takes that port's traffic: its SSH server must keep its own. */
 const registrySshPortCheck = crossCheck(
-  ["nodes.hosts[].name", "nodes.hosts[].sshPort", "registry.node", "registry.port", "registry.pullPort", "registry.mirror"],
+  [
+    "nodes.hosts[].name",
+    "nodes.hosts[].sshPort",
+    "registry.node",
+    "registry.port",
+    "registry.pullPort",
+    "registry.mirror.enabled",
+    "registry.mirror.port",
+  ],
   ({ nodes, registry }, report) => {
     const pinned = nodes.hosts.findIndex((node) => node.name === registry.node);
     if (pinned < 0) return;
