@@ -20,7 +20,7 @@ export const clusterSchema = z
     apiServer: z.union([hostAndPort(), host()], { error: "expected host or host:port of the API server" }).optional(),
   })
   .superRefine((cluster, ctx) => {
-    // zod runs this even when a field failed: judge only networks that are ones.
+    // zod runs this after a refinement failed (not after a wrong type): judge only networks that are ones.
     const { podCidr, serviceCidr } = cluster;
     if (isNetworkCidr(podCidr) && isNetworkCidr(serviceCidr) && overlaps(podCidr, serviceCidr)) {
       ctx.addIssue({

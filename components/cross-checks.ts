@@ -211,10 +211,10 @@ const defaultFsCheck = crossCheck(["hdfs.enabled", "spark.applications[].sparkCo
   });
 });
 
-/** An hdfs section that failed elsewhere has no replication unless given (its default is at most dataNodes). */
 const replicationCheck = crossCheck(["hdfs.replication", "hdfs.dataNodes"], ({ hdfs }, report) => {
+  // Undefined when the hdfs section failed elsewhere: its transform, which fills the default, did not run.
   const { replication, dataNodes } = hdfs;
-  if (replication > dataNodes) {
+  if (replication !== undefined && replication > dataNodes) {
     report("hdfs.replication", `expected at most hdfs.dataNodes (${dataNodes}) copies of each block, got ${replication}`);
   }
 });
@@ -249,7 +249,15 @@ const registryNodeCheck = crossCheck(
 
 /** A hostPort on the registry's node takes that port's traffic: its SSH server must keep its own. */
 const registrySshPortCheck = crossCheck(
-  ["nodes.hosts[].name", "nodes.hosts[].sshPort", "registry.node", "registry.port", "registry.pullPort", "registry.mirror"],
+  [
+    "nodes.hosts[].name",
+    "nodes.hosts[].sshPort",
+    "registry.node",
+    "registry.port",
+    "registry.pullPort",
+    "registry.mirror.enabled",
+    "registry.mirror.port",
+  ],
   ({ nodes, registry }, report) => {
     const pinned = nodes.hosts.findIndex((node) => node.name === registry.node);
     if (pinned < 0) return;

@@ -67,7 +67,7 @@ export type ReadPath = string;
 const segments = (read: ReadPath) => read.split(".").flatMap((part) => (part.endsWith("[]") ? [part.slice(0, -2), "[]"] : [part]));
 
 /** Whether every field at `reads` parsed: no failed path lies on, above or below one of them. */
-export function judgeable(view: PartialView, reads: readonly ReadPath[]): boolean {
+function judgeable(view: PartialView, reads: readonly ReadPath[]): boolean {
   return reads.every((read) => {
     const wanted = segments(read);
     return view.failed.every((path) => {

@@ -126,9 +126,10 @@ export const hdfsSchema = z
     ]),
   })
   .superRefine((hdfs, ctx) => {
-    // zod runs this even when a field failed: judge only a size and a block size that parsed.
-    const volume = quantityBytes(String(hdfs.dataNode?.storageSize));
-    if (typeof hdfs.blockSize === "number" && volume < hdfs.blockSize) {
+    // zod runs this after a refinement failed, not after a wrong type or a failed transform: the block
+    // size parsed, but the volume's size may be no size (NaN bytes).
+    const volume = quantityBytes(hdfs.dataNode.storageSize);
+    if (!Number.isNaN(volume) && volume < hdfs.blockSize) {
       ctx.addIssue({
         code: "custom",
         path: ["dataNode", "storageSize"],

@@ -142,7 +142,7 @@ export const registrySchema = z
       .prefault({}),
   })
   .superRefine((registry, ctx) => {
-    // zod runs this even when a field failed: judge only a host that is one.
+    // zod runs this after a refinement failed (not after a wrong type): judge only a host that is one.
     if (registry.node === undefined && isHost(registry.host) && !isLoopback(registry.host)) {
       ctx.addIssue({
         code: "custom",

@@ -186,6 +186,15 @@ describe("checks across sections judge what parsed", () => {
     ]);
   });
 
+  it("judges the mirror's port while the mirror's volume is bad", () => {
+    const hosts = [{ ...NODES.hosts[0], sshPort: 6002 }, NODES.hosts[1]];
+    const registry = { ...BASE.registry, mirror: { enabled: true, storage: { size: "20G" } } };
+    expect(problems({ ...BASE, nodes: { ...NODES, hosts }, registry })).toEqual([
+      'registry.mirror.storage.size: expected a size with a unit Ki, Mi, Gi or Ti (e.g. 50Gi), got "20G"',
+      "registry.mirror.port: expected a port other than nodes.hosts[0].sshPort of registry.node gpu-node-1: the registry's hostPort would take the node's SSH traffic, got 6002 (the default)",
+    ]);
+  });
+
   it("judges the other entries of a list around a bad one", () => {
     const hosts = [...NODES.hosts, { ...NODES.hosts[0], address: "not an address" }];
     expect(problems({ ...BASE, nodes: { ...NODES, hosts } })).toEqual([

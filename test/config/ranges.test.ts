@@ -103,6 +103,16 @@ describe("out-of-range values", () => {
       `registry.gc.schedule: expected ${CRON} (day of week 7: Sunday is 0), got "0 3 * * 7"`,
     ],
     [
+      "Sunday as 07",
+      { registry: { gc: { schedule: "0 3 * * 07" } } },
+      `registry.gc.schedule: expected ${CRON} (day of week 7: Sunday is 0), got "0 3 * * 07"`,
+    ],
+    [
+      "a day-of-week range that ends on 07",
+      { registry: { gc: { schedule: "0 3 * * 5-07" } } },
+      `registry.gc.schedule: expected ${CRON} (day of week 7: Sunday is 0), got "0 3 * * 5-07"`,
+    ],
+    [
       "the last day of the month (L)",
       { spark: { applications: [{ name: "pi", mainFile: "local:///opt/app.py", schedule: "0 0 L * *" }] } },
       `spark.applications[0].schedule: expected ${CRON}, got "0 0 L * *"`,

@@ -159,16 +159,13 @@ async function httpAnswers(url: string): Promise<boolean> {
   return response.status < 500;
 }
 
-/** Whether `GET /` over TLS answers, the chain checked against `ca` (loopback is not among the certificate's names). */
-function httpsAnswers(port: string, ca: string): Promise<boolean> {
+/** Whether `GET /` over TLS answers, the chain checked against `ca` (a loopback address is not among the certificate's names). */
+function httpsAnswers(host: string, port: string, ca: string): Promise<boolean> {
   return new Promise((resolve, reject) => {
-    const request = httpsGet(
-      { host: "127.0.0.1", port, path: "/", ca, checkServerIdentity: () => undefined, timeout: 2_000 },
-      (response) => {
-        response.resume();
-        resolve((response.statusCode ?? 500) < 500);
-      },
-    );
+    const request = httpsGet({ host, port, path: "/", ca, checkServerIdentity: () => undefined, timeout: 2_000 }, (response) => {
+      response.resume();
+      resolve((response.statusCode ?? 500) < 500);
+    });
     request.on("error", reject);
     request.on("timeout", () => request.destroy(new Error("timed out")));
   });
@@ -186,7 +183,7 @@ export async function startRegistryServer(configYmlPath: string, ca?: string): P
   const host = /^(|0\.0\.0\.0):/.test(addr) ? "127.0.0.1" : addr.slice(0, addr.lastIndexOf(":"));
   if (config.http?.tls && ca === undefined) throw new Error(`${configYmlPath} serves TLS: give the CA its certificate chains to`);
   return startDaemon("docker-registry", "docker-registry", ["serve", configYmlPath], {
-    ready: () => (ca === undefined ? httpAnswers(`http://${host}:${port}/`) : httpsAnswers(port, ca)),
+    ready: () => (ca === undefined ? httpAnswers(`http://${host}:${port}/`) : httpsAnswers(host, port, ca)),
   });
 }
 

@@ -40,7 +40,7 @@ function status(address: string, port: number, headers: Record<string, string> =
   });
 }
 
-/** Renders the registry at 127.0.0.1 on free ports and serves its read-write and pull processes as rendered. */
+/** Renders the registry at `host` (a loopback address) on free ports and serves its read-write and pull processes as rendered. */
 async function serveLocal(listen: "loopback" | "all", host = "127.0.0.1") {
   const port = await freePort();
   const pullPort = await freePort();
