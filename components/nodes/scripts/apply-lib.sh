@@ -141,6 +141,14 @@ resume_interrupted_run() {
 	: >>"$PREVIOUS/changed"
 }
 
+# Before $1 changes: keeps its copy and notes it for the rollback, and adds what the change
+# needs ($2) to PENDING.
+begin_change() {
+	keep_copy "$PREVIOUS" "$1"
+	printf '%s\n' "$1" >>"$PREVIOUS/changed"
+	if [ -n "$2" ]; then printf '%s ' "$2" >>"$PENDING"; fi
+}
+
 # Renames the staged version of $1 over it when the content differs; $2 lists what a change
 # needs: daemon-reload, reload, restart.
 install_staged() {
@@ -149,9 +157,7 @@ install_staged() {
 		return 0
 	fi
 	keep_copy "$STATE/original" "$1"
-	keep_copy "$PREVIOUS" "$1"
-	printf '%s\n' "$1" >>"$PREVIOUS/changed"
-	if [ -n "$2" ]; then printf '%s ' "$2" >>"$PENDING"; fi
+	begin_change "$1" "$2"
 	mv -f "$ROOT$1.spark-gpu-stack-new" "$ROOT$1"
 	say "updated $1"
 	needs "$2"
@@ -207,9 +213,7 @@ remove_dropped_files() {
 			continue
 		fi
 		if grep -q -i -E "$PROXY_VARIABLE" "$ROOT$path" 2>/dev/null; then effect="$effect proxy-removed"; fi
-		keep_copy "$PREVIOUS" "$path"
-		printf '%s\n' "$path" >>"$PREVIOUS/changed"
-		if [ -n "$effect" ]; then printf '%s ' "$effect" >>"$PENDING"; fi
+		begin_change "$path" "$effect"
 		restore_copy "$STATE/original" "$path"
 		if [ -e "$original.absent" ]; then say "removed $path (no longer rendered)"; else say "put the node's own $path back (no longer rendered)"; fi
 		needs "$effect"
