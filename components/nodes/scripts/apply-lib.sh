@@ -20,8 +20,9 @@ STATE=$ROOT/var/lib/spark-gpu-stack
 PREVIOUS=$STATE/previous
 # The paths staged, one a line, noted before each is made: the next run removes what a killed run left.
 STAGED=$STATE/staged
-# What the runtime still needs (daemon-reload, reload, restart) for files already moved into place:
-# written before the first such file moves, removed once the runtime runs with them.
+# What the runtime still needs (daemon-reload, reload, restart; proxy-removed when a file that set a
+# proxy variable was removed) for files already moved into place: written before the first such
+# file moves, removed once the runtime runs with them.
 PENDING=$STATE/$UNIT.restart-pending
 # flock(1) on it keeps runs apart; the kernel releases it when a run dies, however it dies.
 LOCK=$ROOT/run/spark-gpu-stack/apply.lock
@@ -120,7 +121,8 @@ remove_staged() {
 	fi
 }
 
-# Notes what a change needs: any of daemon-reload, reload, restart.
+# Notes what a change needs: any of daemon-reload, reload, restart, and proxy-removed (which
+# remove_dropped_files adds when the file it removes set a proxy variable).
 needs() {
 	case " $* " in *" daemon-reload "*) NEEDS_DAEMON_RELOAD=true ;; esac
 	case " $* " in *" reload "*) NEEDS_RELOAD=true ;; esac
@@ -150,7 +152,7 @@ begin_change() {
 }
 
 # Renames the staged version of $1 over it when the content differs; $2 lists what a change
-# needs: daemon-reload, reload, restart.
+# needs, as for needs().
 install_staged() {
 	if [ -f "$ROOT$1" ] && cmp -s "$ROOT$1.spark-gpu-stack-new" "$ROOT$1"; then
 		rm -f "$ROOT$1.spark-gpu-stack-new"
