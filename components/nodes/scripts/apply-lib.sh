@@ -334,8 +334,8 @@ proxy_environment_current() {
 	if [ -z "$PROXY_ENVIRONMENT" ]; then
 		if ! $PROXY_REMOVED || node_sets_environment; then return 0; fi
 		environ=$(main_environ) || return 1
-		if printf '%s\n' "$environ" | grep -q -i -E '^(https?|no)_proxy='; then return 1; fi
-		return 0
+		! printf '%s\n' "$environ" | grep -q -i -E '^(https?|no)_proxy='
+		return
 	fi
 	environ=$(main_environ) || return 1
 	printf '%s\n' "$PROXY_ENVIRONMENT" | while IFS= read -r variable; do
@@ -370,7 +370,7 @@ apply_changes() {
 	# Started before its proxy values last changed (by hand, or by an older version of this script):
 	# restarted although no file changed.
 	if ! $NEEDS_RESTART && [ -n "$PROXY_ENVIRONMENT" ] && "$SYSTEMCTL" is-active --quiet "$UNIT" && ! proxy_environment_current; then
-		say "$UNIT runs with other proxy values than $PROXY_DROP_IN gives it; restarting it"
+		say "$UNIT runs with other proxy values than those rendered into its EnvironmentFile; restarting it"
 		needs daemon-reload restart
 	fi
 	if $NEEDS_DAEMON_RELOAD; then "$SYSTEMCTL" daemon-reload; fi
@@ -387,7 +387,7 @@ apply_changes() {
 # 0700; its parents, made here, root's with mode 0700). An existing directory is left as it is:
 # it holds the volume's data, whose owner the kubelet may have adjusted (fsGroup).
 make_volume_directories() {
-	printf '%s\n' "$VOLUME_DIRECTORIES" | while IFS="$(printf '\t')" read -r uid gid path; do
+	printf '%s\n' "$VOLUME_DIRECTORIES" | while IFS="$TAB" read -r uid gid path; do
 		if [ -z "$path" ] || [ -d "$ROOT$path" ]; then continue; fi
 		note_staged "$path"
 		mkdir -p "$ROOT$path.spark-gpu-stack-new"
