@@ -1,8 +1,8 @@
 // The rendered apply script, run for real against a temporary root directory with recording
 // stand-ins for systemctl and ctr (fake-systemctl.sh, fake-ctr.sh), under the shells and awks
-// that real nodes have: dash + mawk (Debian, Ubuntu), bash + gawk (RHEL family), busybox. Runs
-// are killed half-way (SIGKILL from the stand-ins, a reader that is gone), held off by a real
-// flock(1) holder, and run two at once.
+// that real nodes have: dash + mawk (Debian, Ubuntu), bash + gawk (RHEL family), busybox: runs
+// killed half-way by SIGKILL (from the stand-ins), and a run whose reader is gone (SIGPIPE ignored),
+// runs held off by a real flock(1) holder, and two runs at once.
 import { spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
