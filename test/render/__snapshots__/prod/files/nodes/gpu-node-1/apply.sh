@@ -508,8 +508,7 @@ node_sets_environment() {
 proxy_environment_current() {
 	if [ -z "$PROXY_ENVIRONMENT" ]; then
 		if ! $PROXY_REMOVED || node_sets_environment; then return 0; fi
-		environ=$(main_environ) || return 1
-		! printf '%s\n' "$environ" | grep -q -i -E '^(https?|no)_proxy='
+		environ=$(main_environ) && ! printf '%s\n' "$environ" | grep -q -i -E '^(https?|no)_proxy='
 		return
 	fi
 	environ=$(main_environ) || return 1
