@@ -310,10 +310,11 @@ function nodeFiles(manifest: Manifest): Map<string, Map<string, string>> {
 /**
  * The proxy credentials are secrets of the stack's config (components/config.ts, SECRET_KEYS): they
  * changed when either key's marker did. A node's published files show them as [secret], URL-encoded
- * and %-escaped in a systemd drop-in; the files holding them change on the node when they change.
+ * (%5Bsecret%5D) in the proxy URLs of the EnvironmentFile and the apply script; the files holding
+ * them change on the node when they change.
  */
 const PROXY_CREDENTIALS: readonly (typeof SECRET_KEYS)[number][] = ["proxyUsername", "proxyPassword"];
-const HOLDS_CREDENTIALS = /\[secret\]|%?%5Bsecret%?%5D|\[secret:[0-9a-f]+\]/;
+const HOLDS_CREDENTIALS = /\[secret\]|%5Bsecret%5D|\[secret:[0-9a-f]+\]/;
 
 const proxyCredentialsChanged = (base: Manifest, head: Manifest) =>
   PROXY_CREDENTIALS.some((key) => base.secrets[key] !== head.secrets[key]);

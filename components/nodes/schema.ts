@@ -205,8 +205,7 @@ export const nodesSchema = z
     // The device plugin runs on GPU nodes only (their label): only they have GPUs to give.
     nodes.hosts.forEach((node, i) => {
       const gpus = node.capacity?.["nvidia.com/gpu"];
-      const hasGpus = gpus !== undefined && gpus > 0;
-      if (gpus !== undefined && node.gpu !== hasGpus) {
+      if (gpus !== undefined && node.gpu !== gpus > 0) {
         ctx.addIssue({
           code: "custom",
           path: ["hosts", i, "capacity", "nvidia.com/gpu"],

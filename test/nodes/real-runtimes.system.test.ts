@@ -5,7 +5,6 @@
 // containerd with the edited config.toml, and ctr pulling through the rendered hosts.toml.
 // The registry is the registry component's rendered one, reached on this machine's non-loopback
 // address (loopback registries are trusted by default, which would prove nothing).
-import { spawn } from "node:child_process";
 import { copyFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer as createHttpServer, type Server as HttpServer } from "node:http";
 import { connect, createServer, type Server } from "node:net";
@@ -189,19 +188,6 @@ describe("docker node: Debian's dockerd started from the merged daemon.json with
     expect(node.calls()).toContain("show --property=MainPID docker");
     expect(node.restarts()).toEqual([]);
     expect(node.read("/etc/docker/daemon.json")).toBe(merged);
-  });
-
-  it("restarts a docker whose running process lacks the proxy values", async () => {
-    const withoutProxy = spawn("sleep", ["60"], { env: { PATH: process.env.PATH }, stdio: "ignore" });
-    try {
-      mainProcess(withoutProxy.pid!);
-      const again = await node.apply(renderApplyScript(planNode(nodeInput("docker")).plan));
-      expect(again.code, again.stderr).toBe(0);
-      expect(again.stdout).toContain("docker runs with other proxy values than");
-      expect(node.restarts()).toEqual(["daemon-reload", "restart docker"]);
-    } finally {
-      withoutProxy.kill();
-    }
   });
 
   it("shows the proxy, its credentials masked, and the computed NO_PROXY", () => {

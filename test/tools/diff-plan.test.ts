@@ -300,11 +300,13 @@ describe("data loss", () => {
 describe("nodes", () => {
   const NODES = "spark-gpu-stack:nodes:NodeRuntimeConfig";
   const component: ManifestResource = { ...res(NODES, "nodes", {}), custom: false };
-  const script = `UNIT=docker\n\tinstall_staged /etc/docker/daemon.json "reload restart"\n\tstage_owned '/etc/systemd/system/docker.service.d/http-proxy.conf' 0644 'daemon-reload restart' <<'EOF'\nEOF\n\tstage_owned '/etc/containerd/certs.d/r/hosts.toml' 0644 '' <<'EOF'\nEOF\n`;
-  const dropIn = "HTTP_PROXY=http://%%5Bsecret%%5D:%%5Bsecret%%5D@proxy";
+  const environmentFile = "/etc/spark-gpu-stack/docker-proxy.env";
+  const script = `UNIT=docker\n\tinstall_staged /etc/docker/daemon.json "reload restart"\n\tstage_owned '${environmentFile}' 0600 'restart' <<'EOF'\nEOF\n\tstage_owned '/etc/systemd/system/docker.service.d/http-proxy.conf' 0644 'daemon-reload restart' <<'EOF'\nEOF\n\tstage_owned '/etc/containerd/certs.d/r/hosts.toml' 0644 '' <<'EOF'\nEOF\n`;
+  const proxyUrl = "http://%5Bsecret%5D:%5Bsecret%5D@proxy";
   const files = (dns: string, hosts = "server = 'http://r'") => ({
-    "n1/apply.sh": `${script}${dropIn}\n`,
-    "n1/etc/systemd/system/docker.service.d/http-proxy.conf": `${dropIn}\n`,
+    "n1/apply.sh": `PROXY_ENVIRONMENT='HTTP_PROXY=${proxyUrl}'\n${script}`,
+    [`n1${environmentFile}`]: `HTTP_PROXY="${proxyUrl}"\n`,
+    "n1/etc/systemd/system/docker.service.d/http-proxy.conf": `[Service]\nEnvironmentFile=${environmentFile}\n`,
     "n1/etc/docker/daemon.json": `{"dns": ["${dns}"]}\n`,
     "n1/etc/containerd/certs.d/r/hosts.toml": `${hosts}\n`,
   });
@@ -323,10 +325,10 @@ describe("nodes", () => {
     const [node] = rotated.nodes;
     expect(node).toMatchObject({ node: "n1", status: "changed", credentialsChanged: true, restart: true });
     expect(node.files.map((f) => [f.path, f.lines, f.effect])).toEqual([
-      ["/etc/systemd/system/docker.service.d/http-proxy.conf", [], "daemon-reload restart"],
+      [environmentFile, [], "restart"],
       ["apply.sh", [], undefined],
     ]);
-    expect(formatHuman(rotated, "h", false)).toContain("http-proxy.conf: proxy credentials changed  (then: daemon-reload restart)");
+    expect(formatHuman(rotated, "h", false)).toContain("docker-proxy.env: proxy credentials changed  (then: restart)");
     const otherSecret = plan(files("1"), files("1"), [{ registryPassword: "[secret:aa]" }, { registryPassword: "[secret:bb]" }]);
     expect(otherSecret.nodes).toEqual([]);
   });

@@ -195,8 +195,9 @@ STATE=$ROOT/var/lib/spark-gpu-stack
 PREVIOUS=$STATE/previous
 # The paths staged, one a line, noted before each is made: the next run removes what a killed run left.
 STAGED=$STATE/staged
-# What the runtime still needs (daemon-reload, reload, restart) for files already moved into place:
-# written before the first such file moves, removed once the runtime runs with them.
+# What the runtime still needs (daemon-reload, reload, restart; proxy-removed when a file that set a
+# proxy variable was removed) for files already moved into place: written before the first such
+# file moves, removed once the runtime runs with them.
 PENDING=$STATE/$UNIT.restart-pending
 # flock(1) on it keeps runs apart; the kernel releases it when a run dies, however it dies.
 LOCK=$ROOT/run/spark-gpu-stack/apply.lock
@@ -295,7 +296,8 @@ remove_staged() {
 	fi
 }
 
-# Notes what a change needs: any of daemon-reload, reload, restart.
+# Notes what a change needs: any of daemon-reload, reload, restart, and proxy-removed (which
+# remove_dropped_files adds when the file it removes set a proxy variable).
 needs() {
 	case " $* " in *" daemon-reload "*) NEEDS_DAEMON_RELOAD=true ;; esac
 	case " $* " in *" reload "*) NEEDS_RELOAD=true ;; esac
@@ -316,17 +318,23 @@ resume_interrupted_run() {
 	: >>"$PREVIOUS/changed"
 }
 
+# Before $1 changes: keeps its copy and notes it for the rollback, and adds what the change
+# needs ($2) to PENDING.
+begin_change() {
+	keep_copy "$PREVIOUS" "$1"
+	printf '%s\n' "$1" >>"$PREVIOUS/changed"
+	if [ -n "$2" ]; then printf '%s ' "$2" >>"$PENDING"; fi
+}
+
 # Renames the staged version of $1 over it when the content differs; $2 lists what a change
-# needs: daemon-reload, reload, restart.
+# needs, as for needs().
 install_staged() {
 	if [ -f "$ROOT$1" ] && cmp -s "$ROOT$1.spark-gpu-stack-new" "$ROOT$1"; then
 		rm -f "$ROOT$1.spark-gpu-stack-new"
 		return 0
 	fi
 	keep_copy "$STATE/original" "$1"
-	keep_copy "$PREVIOUS" "$1"
-	printf '%s\n' "$1" >>"$PREVIOUS/changed"
-	if [ -n "$2" ]; then printf '%s ' "$2" >>"$PENDING"; fi
+	begin_change "$1" "$2"
 	mv -f "$ROOT$1.spark-gpu-stack-new" "$ROOT$1"
 	say "updated $1"
 	needs "$2"
@@ -382,9 +390,7 @@ remove_dropped_files() {
 			continue
 		fi
 		if grep -q -i -E "$PROXY_VARIABLE" "$ROOT$path" 2>/dev/null; then effect="$effect proxy-removed"; fi
-		keep_copy "$PREVIOUS" "$path"
-		printf '%s\n' "$path" >>"$PREVIOUS/changed"
-		if [ -n "$effect" ]; then printf '%s ' "$effect" >>"$PENDING"; fi
+		begin_change "$path" "$effect"
 		restore_copy "$STATE/original" "$path"
 		if [ -e "$original.absent" ]; then say "removed $path (no longer rendered)"; else say "put the node's own $path back (no longer rendered)"; fi
 		needs "$effect"
@@ -502,9 +508,8 @@ node_sets_environment() {
 proxy_environment_current() {
 	if [ -z "$PROXY_ENVIRONMENT" ]; then
 		if ! $PROXY_REMOVED || node_sets_environment; then return 0; fi
-		environ=$(main_environ) || return 1
-		if printf '%s\n' "$environ" | grep -q -i -E '^(https?|no)_proxy='; then return 1; fi
-		return 0
+		environ=$(main_environ) && ! printf '%s\n' "$environ" | grep -q -i -E '^(https?|no)_proxy='
+		return
 	fi
 	environ=$(main_environ) || return 1
 	printf '%s\n' "$PROXY_ENVIRONMENT" | while IFS= read -r variable; do
@@ -539,7 +544,7 @@ apply_changes() {
 	# Started before its proxy values last changed (by hand, or by an older version of this script):
 	# restarted although no file changed.
 	if ! $NEEDS_RESTART && [ -n "$PROXY_ENVIRONMENT" ] && "$SYSTEMCTL" is-active --quiet "$UNIT" && ! proxy_environment_current; then
-		say "$UNIT runs with other proxy values than $PROXY_DROP_IN gives it; restarting it"
+		say "$UNIT runs with other proxy values than those rendered into its EnvironmentFile; restarting it"
 		needs daemon-reload restart
 	fi
 	if $NEEDS_DAEMON_RELOAD; then "$SYSTEMCTL" daemon-reload; fi
@@ -556,7 +561,7 @@ apply_changes() {
 # 0700; its parents, made here, root's with mode 0700). An existing directory is left as it is:
 # it holds the volume's data, whose owner the kubelet may have adjusted (fsGroup).
 make_volume_directories() {
-	printf '%s\n' "$VOLUME_DIRECTORIES" | while IFS="$(printf '\t')" read -r uid gid path; do
+	printf '%s\n' "$VOLUME_DIRECTORIES" | while IFS="$TAB" read -r uid gid path; do
 		if [ -z "$path" ] || [ -d "$ROOT$path" ]; then continue; fi
 		note_staged "$path"
 		mkdir -p "$ROOT$path.spark-gpu-stack-new"
