@@ -4,8 +4,8 @@
 import type { ClusterFacts } from "./facts";
 // js-yaml, not yaml: parsing every pod template is most of the rules' cost on a large plan, and js-yaml,
 // which the Pulumi SDK loads anyway, does it several times faster (YAML 1.2 core schema, as yaml reads it).
-import { CORE_SCHEMA, load as loadYaml } from "js-yaml";
 import { POD_TEMPLATES_ANNOTATION } from "../components/k8s-common";
+import { fromYaml } from "../components/yaml";
 
 /** One declared resource: its Pulumi type, its name and its inputs (unknown values are undefined). */
 export interface PlanResource {
@@ -125,7 +125,7 @@ function readPods(resource: PlanResource): PodSite[] {
     const data = fieldsAt(resource.props, ["data"]) ?? {};
     return (keys ? keys.split(",") : []).flatMap((key) => {
       const text = data[key];
-      return typeof text === "string" ? site([], loadYaml(text, { schema: CORE_SCHEMA }), `data["${key}"].spec`) : [];
+      return typeof text === "string" ? site([], fromYaml(text), `data["${key}"].spec`) : [];
     });
   }
   return (POD_TEMPLATE_PATHS[kind] ?? []).flatMap((path) => site(path, resource.props, [...path, "spec"].join(".")));

@@ -328,7 +328,7 @@ function nodeChanges(base: Manifest, head: Manifest): NodeChange[] {
     const old = before.get(node) ?? new Map<string, string>();
     const now = after.get(node) ?? new Map<string, string>();
     // A file no longer rendered: the new script removes it and does what installing it needed.
-    const [effectBefore, effectNow] = [effects(old.get(APPLY_SCRIPT)), effects(now.get(APPLY_SCRIPT) ?? old.get(APPLY_SCRIPT))];
+    const [effectBefore, effectNow] = [effects(old.get(APPLY_SCRIPT)), effects(now.get(APPLY_SCRIPT))];
     const paths = [...new Set([...old.keys(), ...now.keys()])].sort();
     const files = paths.flatMap((path): FileChange[] => {
       const [o, n] = [old.get(path), now.get(path)];

@@ -5,10 +5,9 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve as resolvePath } from "node:path";
 import { Resource } from "@pulumi/pulumi";
-import { CORE_SCHEMA, load as loadYaml } from "js-yaml";
 import { clusterFacts } from "../policy/facts";
 import { planViolations, policyConfig } from "../policy/rules";
-import { toYaml } from "../components/yaml";
+import { fromYaml, toYaml } from "../components/yaml";
 import { MANIFEST_FILE, renderManifest } from "./diff-manifest";
 import { masked, resolve, SECRET_PLACEHOLDER, startMockRuntime, type RecordedResource } from "./mock-runtime";
 
@@ -46,7 +45,7 @@ function parseStackYaml(path: string): unknown {
   // js-yaml first (YAML 1.2 core schema, as yaml reads it): loaded by the Pulumi SDK anyway and many
   // times faster than yaml on a large stack file. A file it refuses goes to yaml, whose errors name the line.
   try {
-    return loadYaml(text, { schema: CORE_SCHEMA }) ?? {};
+    return fromYaml(text) ?? {};
   } catch {}
   // Loaded only here: a render of a valid stack file never needs it.
   const { parseDocument } = require("yaml") as typeof import("yaml");
@@ -258,11 +257,16 @@ export async function render(stackOrPath: string, outRoot = join(ROOT, "out")): 
   writeTree(outDir, tree);
 
   const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
-  return { outDir, resources, summary: summarize(stackFile, resources, outDir, elapsedMs) };
+  return { outDir, resources, summary: summarize(stackFile, resources, byUrn, outDir, elapsedMs) };
 }
 
-function summarize(stackFile: StackFile, resources: readonly RecordedResource[], outDir: string, elapsedMs: number): string {
-  const byUrn = new Map(resources.map((x) => [x.urn, x]));
+function summarize(
+  stackFile: StackFile,
+  resources: readonly RecordedResource[],
+  byUrn: ReadonlyMap<string, RecordedResource>,
+  outDir: string,
+  elapsedMs: number,
+): string {
   const component = (r: RecordedResource): string => {
     let current: RecordedResource | undefined = r;
     while (current?.parent && byUrn.get(current.parent)?.parent) current = byUrn.get(current.parent);
