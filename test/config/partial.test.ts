@@ -29,6 +29,12 @@ const seen = (view: PartialView, reads: string[]) => {
 };
 
 describe("partial parsing", () => {
+  it("keeps no value for a field whose input parses but whose transform fails, and keeps its siblings", () => {
+    const { data, failed } = parsePartially(schema, { size: "1.5", port: 8080 });
+    expect(data).toEqual({ port: 8080, hosts: [], mode: "a", size: undefined });
+    expect(failed).toEqual([["size"]]);
+  });
+
   it("keeps every field that parses, defaults included, and names the paths that do not", () => {
     const raw = {
       port: 0,
