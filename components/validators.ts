@@ -176,7 +176,7 @@ const CRON_FIELDS = [
   { value: "[0-9]+", blank: false },
   { value: "[0-9]+", blank: true },
   { value: `[0-9]+|${MONTHS}`, blank: false },
-  { value: `0*[0-6]|${DAYS}`, blank: true },
+  { value: `[0-9]+|${DAYS}`, blank: true },
 ].map(({ value, blank }) => {
   const part = `(\\*${blank ? "|\\?" : ""}|(${value})(-(${value}))?)(/[0-9]+)?`;
   return new RegExp(`^${part}(,${part})*$`, "i");
@@ -195,9 +195,8 @@ export const cronSchedule = () =>
       } catch (error) {
         outOfRange = error instanceof Error ? error.message : String(error);
       }
-    } else if (fields.length === CRON_FIELDS.length && /(^|[,-])0*7([-,/]|$)/.test(fields[4])) {
-      // Vixie cron and cron-parser read 7 as Sunday; robfig/cron refuses it.
-      outOfRange = "day of week 7: Sunday is 0";
+      // Vixie cron and cron-parser read 7 (07, 5-07) as Sunday; robfig/cron refuses it.
+      if (outOfRange === undefined && /(^|[,-])0*7([-,/]|$)/.test(fields[4])) outOfRange = "day of week 7: Sunday is 0";
     }
     if (!wellFormed || outOfRange !== undefined) {
       ctx.addIssue({ code: "custom", input: v, message: `expected ${CRON_FORM}${outOfRange ? ` (${outOfRange})` : ""}` });
