@@ -229,6 +229,8 @@ interface RegisterResourceResponse {
   getObject(): Struct;
   getPropertydependenciesMap(): undefined;
   getResult(): number;
+  /** Whether the engine left the state unknown, asked outside a preview. */
+  getUnknown(): boolean;
 }
 interface RegisterResourceOutputsRequest {
   getUrn(): string;
@@ -301,6 +303,7 @@ function recordRegistrations(
         getObject: () => ({ toJavaScript: () => state }),
         getPropertydependenciesMap: () => undefined,
         getResult: () => 0, // Result.SUCCESS
+        getUnknown: () => false, // a mock engine knows every value
       });
     } catch (err) {
       callback(err, undefined);
