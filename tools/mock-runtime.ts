@@ -271,6 +271,7 @@ function recordRegistrations(
     registerOutputs(req, callback);
   };
   monitor.registerResource = async (req, callback) => {
+    let response: RegisterResourceResponse;
     try {
       const wire = (req.getObject()?.toJavaScript() ?? {}) as Record<string, Wire>;
       const type = req.getType();
@@ -297,17 +298,21 @@ function recordRegistrations(
         },
         ...timeoutsOf(req),
       });
-      callback(null, {
+      response = {
         getUrn: () => urn,
         getId: () => id ?? "",
         getObject: () => ({ toJavaScript: () => state }),
         getPropertydependenciesMap: () => undefined,
         getResult: () => 0, // Result.SUCCESS
         getUnknown: () => false, // a mock engine knows every value
-      });
+      };
     } catch (err) {
       callback(err, undefined);
+      return;
     }
+    // Outside the try: an error the SDK throws while reading the response must surface as itself. Caught,
+    // it would call back a second time, the SDK would throw again, and the program would wait forever.
+    callback(null, response);
   };
 }
 

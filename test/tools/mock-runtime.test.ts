@@ -33,6 +33,36 @@ describe("recording mock runtime", () => {
     expect(JSON.stringify(masked(wire))).not.toContain("hunter2");
     expect(new pulumi.Config("spark-gpu-stack").requireObject("registry")).toEqual({ port: 6001 });
   });
+
+  it("calls the SDK back once: an error the SDK throws while reading the answer surfaces instead of hanging the program", async () => {
+    startMockRuntime();
+    const pulumi = await import("@pulumi/pulumi");
+    const monitor = pulumi.runtime.getMonitor() as unknown as {
+      registerResource(req: object, callback: (err: unknown, response: unknown) => void): Promise<void>;
+    };
+    const request = {
+      getType: () => "random:index/randomId:RandomId",
+      getName: () => "id",
+      getCustom: () => true,
+      getParent: () => "",
+      getDependenciesList: () => [],
+      getObject: () => undefined,
+      getAliasesList: () => [],
+      getProtect: () => undefined,
+      getRetainondelete: () => undefined,
+      getDeletebeforereplace: () => false,
+      getReplaceonchangesList: () => [],
+      getIgnorechangesList: () => [],
+      getCustomtimeouts: () => undefined,
+    };
+    const calls: unknown[] = [];
+    const sdkReadingTheAnswer = (err: unknown) => {
+      calls.push(err);
+      throw new TypeError("resp.getSomethingNew is not a function");
+    };
+    await expect(monitor.registerResource(request, sdkReadingTheAnswer)).rejects.toThrow("getSomethingNew");
+    expect(calls).toEqual([null]);
+  });
 });
 
 describe("mock tls provider", () => {
