@@ -402,3 +402,23 @@ export async function resolve<T>(output: pulumi.Output<T>): Promise<{ value: T; 
   const [value, secret] = await Promise.all([o.promise(true), o.isSecret]);
   return { value, secret };
 }
+
+/**
+ * Runs `declare` with the SDK's stack traces off. The SDK stamps every promise it makes with one, for a
+ * leak report the mock engine never gives, and parses a full one per resource for the engine's source
+ * positions, which nothing here reads: they were the largest cost of registering a large stack. Errors
+ * thrown meanwhile keep their message.
+ */
+export async function withoutStackTraces<T>(declare: () => Promise<T>): Promise<T> {
+  const stackTraceLimit = Error.stackTraceLimit;
+  const sdkResource = pulumi.Resource as unknown as { stackTrace(skip: number): unknown[] };
+  const stackTraceOf = sdkResource.stackTrace;
+  Error.stackTraceLimit = 0;
+  sdkResource.stackTrace = () => [];
+  try {
+    return await declare();
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
+    sdkResource.stackTrace = stackTraceOf;
+  }
+}

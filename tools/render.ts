@@ -4,12 +4,11 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve as resolvePath } from "node:path";
-import { Resource } from "@pulumi/pulumi";
 import { clusterFacts } from "../policy/facts";
 import { planViolations, policyConfig } from "../policy/rules";
 import { fromYaml, toYaml } from "../components/yaml";
 import { MANIFEST_FILE, renderManifest } from "./diff-manifest";
-import { masked, resolve, SECRET_PLACEHOLDER, startMockRuntime, type RecordedResource } from "./mock-runtime";
+import { masked, resolve, SECRET_PLACEHOLDER, startMockRuntime, withoutStackTraces, type RecordedResource } from "./mock-runtime";
 
 const PROJECT = "spark-gpu-stack";
 /** The project root: the nearest folder above this file holding Pulumi.yaml (source or bin/). */
@@ -171,16 +170,8 @@ export async function render(stackOrPath: string, outRoot = join(ROOT, "out")): 
   // process (the unit tests share their workers) runs it again.
   const programPath = join(ROOT, "bin", "index.js");
   delete require.cache[programPath];
-  // The SDK stamps every promise it makes with a stack trace, for a leak report the mock engine never
-  // gives; that was the largest cost of registering a large stack. Errors thrown meanwhile keep their message.
-  const stackTraceLimit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
-  // It also parses a full stack trace per resource for the engine's source positions, which nothing here reads.
-  const sdkResource = Resource as unknown as { stackTrace(skip: number): unknown[] };
-  const stackTraceOf = sdkResource.stackTrace;
-  sdkResource.stackTrace = () => [];
   const exported: Record<string, unknown> = {};
-  try {
+  await withoutStackTraces(async () => {
     const program = require(programPath) as Record<string, unknown>;
     await runtime.settle();
     for (const [name, value] of Object.entries(program)) {
@@ -189,10 +180,7 @@ export async function render(stackOrPath: string, outRoot = join(ROOT, "out")): 
       exported[name] = secret ? SECRET_PLACEHOLDER : resolved;
     }
     await runtime.settle();
-  } finally {
-    Error.stackTraceLimit = stackTraceLimit;
-    sdkResource.stackTrace = stackTraceOf;
-  }
+  });
   // The same rules and facts as `pulumi preview --policy-pack policy` (docs/ARCHITECTURE.md, "Whole-plan rules").
   const facts = clusterFacts(stackFile.config);
   // Registration order follows work that finishes off the main thread (the registry's bcrypt hashes,
