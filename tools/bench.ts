@@ -1,17 +1,25 @@
 // `npm run bench`: how long the offline render takes against the floor, a bare node that only loads
 // the three Pulumi SDKs the program needs. Cases: the dev and prod stacks and a generated large one
 // (tools/large-stack.ts). Medians of several alternating rounds, printed as figures and ratios against the target
-// of at most 2x the floor. It prints; it never fails a build.
+// of at most 2x the floor. A second floor (tools/sdk-floor.ts) registers as many static resources as the
+// large render declares: what the SDK alone costs there. It prints; it never fails a build.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LARGE_APPLICATIONS, LARGE_NODES, writeLargeStack } from "./large-stack";
-import { renderArgv } from "./render-argv";
+import { renderArgv, renderFlags } from "./render-argv";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const TARGET = 2;
 const ROOT = join(__dirname, "..", "..");
+
+/** How many resources (custom ones) a render declares, from its summary line; undefined if it failed. */
+function declaredResources(args: string[]): number | undefined {
+  const result = spawnSync(process.execPath, args, { cwd: ROOT, stdio: ["ignore", "pipe", "ignore"], encoding: "utf8" });
+  const count = /^Rendered stack "[^"]*": (\d+) resources in/m.exec(result.stdout)?.[1];
+  return count === undefined ? undefined : Number(count);
+}
 
 /** Milliseconds one run took, or the reason it failed. */
 function timeMs(args: string[]): number | string {
@@ -66,24 +74,41 @@ try {
   // As `npm run render` runs it, with the node flags of its script.
   const render = (stack: string) => renderArgv(ROOT, [stack, "--out", join(work, "out")]);
   const floorArgs = ["-e", "require('@pulumi/pulumi'); require('@pulumi/kubernetes'); require('@pulumi/docker')"];
+  const large = render(writeLargeStack(work));
+  const largeResources = declaredResources(large);
+  const sdkFloor: Case[] =
+    largeResources === undefined
+      ? []
+      : [
+          {
+            name: "sdk",
+            label: `SDK floor: registering ${largeResources} static ConfigMaps`,
+            args: [...renderFlags(ROOT), join(ROOT, "bin", "tools", "sdk-floor.js"), String(largeResources)],
+            samples: [],
+          },
+        ];
   const medians = measure([
     { name: "floor", label: "floor: node loading the Pulumi SDKs", args: floorArgs, samples: [] },
+    ...sdkFloor,
     { name: "dev", label: "render: dev stack", args: render("dev"), samples: [] },
     { name: "prod", label: "render: prod stack", args: render("prod"), samples: [] },
-    {
-      name: "large",
-      label: `render: ${LARGE_NODES} nodes, ${LARGE_APPLICATIONS} GPU applications`,
-      args: render(writeLargeStack(work)),
-      samples: [],
-    },
+    { name: "large", label: `render: ${LARGE_NODES} nodes, ${LARGE_APPLICATIONS} GPU applications`, args: large, samples: [] },
   ]);
   const floor = medians.get("floor");
   if (floor !== undefined) {
     for (const [name, ms] of medians) {
-      if (name === "floor") continue;
+      if (name === "floor" || name === "sdk") continue;
       const ratio = ms / floor;
       console.log(
         `ratio ${name.padEnd(6)} render/floor: ${ratio.toFixed(2)}x (target <= ${TARGET.toFixed(2)}x) ${ratio <= TARGET ? "OK" : "OVER TARGET"}`,
+      );
+    }
+    const sdk = medians.get("sdk");
+    const largeMs = medians.get("large");
+    if (sdk !== undefined && largeMs !== undefined) {
+      console.log(
+        `SDK floor: loading the SDKs and registering the large render's ${largeResources} resources is ${(sdk / floor).toFixed(2)}x the floor; ` +
+          `the large render's own work beyond that is ${(largeMs - sdk).toFixed(0)} ms (${((largeMs - sdk) / floor).toFixed(2)}x the floor)`,
       );
     }
   }

@@ -9,8 +9,13 @@ export function renderNodeFlags(script: string): string[] {
   return flags.split(/\s+/).filter(Boolean);
 }
 
+/** The node flags of root's `npm run render` script. */
+export function renderFlags(root: string): string[] {
+  const { scripts } = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { scripts?: Record<string, string> };
+  return renderNodeFlags(scripts?.render ?? "");
+}
+
 /** node's argv for rendering `args` with the render compiled below `root`, as root's `npm run render` would. */
 export function renderArgv(root: string, args: readonly string[]): string[] {
-  const { scripts } = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { scripts?: Record<string, string> };
-  return [...renderNodeFlags(scripts?.render ?? ""), join(root, "bin", "tools", "render.js"), ...args];
+  return [...renderFlags(root), join(root, "bin", "tools", "render.js"), ...args];
 }
