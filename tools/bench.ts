@@ -39,8 +39,6 @@ interface Case {
   readonly name: string;
   readonly label: string;
   readonly args: string[];
-  readonly samples: number[];
-  failed?: string;
 }
 
 /**
@@ -48,23 +46,27 @@ interface Case {
  * a shared machine the load drifts, and alternating makes the drift weigh on the floor and the
  * renders alike. Prints each case's median, or why it failed; returns the medians by name.
  */
-function measure(cases: Case[]): Map<string, number> {
+function measure(cases: readonly Case[]): Map<string, number> {
+  const samples = new Map<Case, number[]>(cases.map((c) => [c, []]));
+  const failed = new Map<Case, string>();
   for (let i = 0; i <= RUNS; i++) {
-    for (const c of cases.filter((x) => x.failed === undefined)) {
+    for (const c of cases.filter((x) => !failed.has(x))) {
       const sample = timeMs(c.args);
-      if (typeof sample === "string") c.failed = sample;
-      else if (i > 0) c.samples.push(sample);
+      if (typeof sample === "string") failed.set(c, sample);
+      else if (i > 0) samples.get(c)?.push(sample);
     }
   }
   const medians = new Map<string, number>();
   for (const c of cases) {
-    if (c.failed !== undefined) {
-      console.log(`${c.label.padEnd(48)} failed: ${c.failed}`);
+    const reason = failed.get(c);
+    if (reason !== undefined) {
+      console.log(`${c.label.padEnd(48)} failed: ${reason}`);
       continue;
     }
-    const m = median(c.samples);
+    const runs = samples.get(c) ?? [];
+    const m = median(runs);
     medians.set(c.name, m);
-    console.log(`${c.label.padEnd(48)} median ${m.toFixed(0).padStart(5)} ms  (runs: ${c.samples.map((s) => s.toFixed(0)).join(", ")})`);
+    console.log(`${c.label.padEnd(48)} median ${m.toFixed(0).padStart(5)} ms  (runs: ${runs.map((s) => s.toFixed(0)).join(", ")})`);
   }
   return medians;
 }
@@ -84,15 +86,14 @@ try {
             name: "sdk",
             label: `SDK floor: registering ${largeResources} static ConfigMaps`,
             args: [...renderFlags(ROOT), join(ROOT, "bin", "tools", "sdk-floor.js"), String(largeResources)],
-            samples: [],
           },
         ];
   const medians = measure([
-    { name: "floor", label: "floor: node loading the Pulumi SDKs", args: floorArgs, samples: [] },
+    { name: "floor", label: "floor: node loading the Pulumi SDKs", args: floorArgs },
     ...sdkFloor,
-    { name: "dev", label: "render: dev stack", args: render("dev"), samples: [] },
-    { name: "prod", label: "render: prod stack", args: render("prod"), samples: [] },
-    { name: "large", label: `render: ${LARGE_NODES} nodes, ${LARGE_APPLICATIONS} GPU applications`, args: large, samples: [] },
+    { name: "dev", label: "render: dev stack", args: render("dev") },
+    { name: "prod", label: "render: prod stack", args: render("prod") },
+    { name: "large", label: `render: ${LARGE_NODES} nodes, ${LARGE_APPLICATIONS} GPU applications`, args: large },
   ]);
   const floor = medians.get("floor");
   if (floor !== undefined) {
