@@ -1,7 +1,7 @@
 // `npm run bench`'s second floor: node loading the Pulumi SDKs and registering as many resources as a
 // render declares, each a small static ConfigMap under one component, under the mock runtime with the
 // render's settings. What the SDK alone costs per resource, below which no change to the program can go.
-// Usage: node bin/tools/sdk-floor.js <resources>
+// It takes the number of resources to register; `npm run bench` runs it compiled, with the render's node flags.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { type MockRuntime, startMockRuntime, withoutStackTraces } from "./mock-runtime";
