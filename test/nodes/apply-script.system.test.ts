@@ -6,7 +6,7 @@
 import { spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { beforeAll, describe, it } from "vitest";
+import { beforeAll, describe, it, type ExpectStatic } from "vitest";
 import { computeNoProxy } from "../../components/nodes/no-proxy";
 import { proxyUrlWithCredentials } from "../../components/proxy";
 import {
@@ -694,6 +694,110 @@ describe.concurrent.each(VARIANTS)("apply script under $name", (variant) => {
       expect(existsSync(node.path(proxyEnvironmentFilePath("docker")))).toBe(false);
       expect(node.read("/etc/docker/daemon.json")).toBe(merged);
       expect(proxyVariables(node.environment("docker"))).toEqual([]);
+    });
+  });
+
+  describe("a node whose runtime changes", () => {
+    const STATE = "/var/lib/spark-gpu-stack";
+    const dockerFiles = [dropInPath("docker"), proxyEnvironmentFilePath("docker"), "/etc/docker/daemon.json"];
+    const proxyVariables = (environment: string[]) => environment.filter((v) => /^(https?|no)_proxy=/i.test(v));
+
+    /** A node set up as docker with a proxy, its own daemon.json merged into. */
+    async function dockerNode(expect: ExpectStatic): Promise<FakeNode> {
+      const node = new FakeNode(variant);
+      node.write("/etc/docker/daemon.json", NODE_DAEMON_JSON);
+      expect((await node.apply(scriptFor(nodeInput("docker")))).code).toBe(0);
+      expect(node.environment("docker")).toContain(`HTTPS_PROXY=${PROXY_URL}`);
+      return node;
+    }
+
+    /** docker's files as before the stack, and nothing of docker's left in the script's state. */
+    function expectDockerPutBack(node: FakeNode, expect: ExpectStatic): void {
+      expect(existsSync(node.path(dropInPath("docker")))).toBe(false);
+      expect(existsSync(node.path(proxyEnvironmentFilePath("docker")))).toBe(false);
+      expect(node.read("/etc/docker/daemon.json")).toBe(NODE_DAEMON_JSON);
+      for (const path of [`${STATE}/docker.owned`, `${STATE}/docker.restart-pending`, `${STATE}/previous`])
+        expect(existsSync(node.path(path))).toBe(false);
+      // Forgotten: should the node become docker again, its files then are the originals.
+      for (const path of dockerFiles)
+        for (const copy of [path, `${path}.absent`]) expect(existsSync(node.path(`${STATE}/original${copy}`))).toBe(false);
+    }
+
+    it("puts docker's files back as they were before the stack once the node is containerd, and restarts docker without its proxy; a second run changes nothing", async ({
+      expect,
+    }) => {
+      const node = await dockerNode(expect);
+      const { plan, files } = planNode(nodeInput("containerd"));
+      const script = renderApplyScript(plan);
+      const switched = await node.apply(script);
+      expect(switched.stderr).toBe("");
+      expect(switched.code).toBe(0);
+      expect(switched.stdout).toContain(`spark-gpu-stack docker: removed ${proxyEnvironmentFilePath("docker")} (no longer rendered)`);
+      expect(switched.stdout).toContain("spark-gpu-stack docker: put the node's own /etc/docker/daemon.json back (no longer rendered)");
+      expectDockerPutBack(node, expect);
+      expect(node.restarts()).toEqual(["daemon-reload", "restart containerd", "daemon-reload", "restart docker"]);
+      expect(proxyVariables(node.environment("docker"))).toEqual([]);
+      for (const path of [dropInPath("containerd"), proxyEnvironmentFilePath("containerd"), "/etc/containerd/config.toml"])
+        expect(node.read(path)).toBe(files[path]);
+      expect(node.environment("containerd")).toContain(`HTTPS_PROXY=${PROXY_URL}`);
+      expect(node.read(`${STATE}/containerd.owned`)).toContain(dropInPath("containerd"));
+
+      const again = await node.apply(script);
+      expect(again.code).toBe(0);
+      expect(again.stdout).not.toMatch(/removed|updated|put the node's own|restarting/);
+      expect(node.restarts()).toEqual([]);
+    });
+
+    it("leaves a stopped docker stopped, reloading systemd only", async ({ expect }) => {
+      const node = await dockerNode(expect);
+      rmSync(join(node.fake, "active-docker"));
+      const switched = await node.apply(scriptFor(nodeInput("containerd")));
+      expect(switched.stderr).toBe("");
+      expect(switched.code).toBe(0);
+      expectDockerPutBack(node, expect);
+      expect(node.restarts()).toEqual(["daemon-reload", "restart containerd", "daemon-reload"]);
+      expect(existsSync(join(node.fake, "active-docker"))).toBe(false);
+    });
+
+    it("does not put the stack's files back when docker does not come back with the node's own, and forgets them once it is stopped", async ({
+      expect,
+    }) => {
+      const node = await dockerNode(expect);
+      const script = scriptFor(nodeInput("containerd"));
+      // The node's own daemon.json names a runtime this dockerd "cannot start with".
+      const failed = await node.apply(script, { FAKE_BREAK_ON: "runsc" });
+      expect(failed.code).toBe(1);
+      expect(failed.stderr).toContain(
+        "spark-gpu-stack docker: docker did not come back with the node's own files, as they were before the stack: journalctl -u docker tells why; stop docker if the node no longer uses it",
+      );
+      expect(existsSync(node.path(proxyEnvironmentFilePath("docker")))).toBe(false);
+      expect(node.read("/etc/docker/daemon.json")).toBe(NODE_DAEMON_JSON);
+
+      const next = await node.apply(script);
+      expect(next.code).toBe(0);
+      expect(node.restarts()).toEqual(["daemon-reload"]);
+      expectDockerPutBack(node, expect);
+    });
+
+    it("finishes a switch killed at `systemctl restart docker`: the next run restarts docker, and only it", async ({ expect }) => {
+      const node = await dockerNode(expect);
+      const script = scriptFor(nodeInput("containerd"));
+      const killed = await node.apply(script, { FAKE_KILL_ON: "restart docker" });
+      expect(killed.code).not.toBe(0);
+      expect(existsSync(node.path(dropInPath("docker")))).toBe(false);
+      expect(node.read(`${STATE}/docker.restart-pending`)).toContain("restart");
+
+      const next = await node.apply(script);
+      expect(next.stderr).toBe("");
+      expect(next.code).toBe(0);
+      expect(next.stdout).toContain(
+        "spark-gpu-stack docker: an earlier run stopped before docker ran with the files it installed; this run finishes it",
+      );
+      expect(node.restarts()).toEqual(["daemon-reload", "restart docker"]);
+      expect(proxyVariables(node.environment("docker"))).toEqual([]);
+      expectDockerPutBack(node, expect);
+      expect((await node.apply(script)).code).toBe(0);
+      expect(node.restarts()).toEqual([]);
     });
   });
 });

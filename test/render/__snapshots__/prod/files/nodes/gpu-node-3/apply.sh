@@ -173,7 +173,8 @@ SPARK_GPU_STACK_EOF
 # The node's apply script, common part. Writes a file only when its content differs (staged beside
 # it, then renamed), keeps each original once in /var/lib/spark-gpu-stack/original, restarts the
 # runtime only when a change needs it, checks that it came back, and puts the previous files back
-# when it did not. Running it again changes nothing and restarts nothing. One run at a time (a lock);
+# when it did not; then puts back what it installed for a runtime the node no longer has configured
+# (put_back_runtime). Running it again changes nothing and restarts nothing. One run at a time (a lock);
 # a run killed half-way (a dropped connection, SIGKILL) is finished by the next run.
 #
 # components/nodes/render-apply.ts sets before this: NODE (the node's name), UNIT (docker or
@@ -396,14 +397,66 @@ $(dropped_files)
 EOF
 }
 
-# Once the runtime runs with this run's files: OWNED lists just them, and a dropped file's
-# original is forgotten (should the stack render it again, the node's file then is the original).
-finish_owned() {
+# Forgets the originals of the files remove_dropped_files put back: should the stack render one
+# again, the node's file then is the original.
+forget_dropped_originals() {
 	dropped_files | while IFS="$TAB" read -r path effect; do
 		rm -f "$STATE/original$path" "$STATE/original$path.absent"
 	done
+}
+
+# Once the runtime runs with this run's files: OWNED lists just them.
+finish_owned() {
+	forget_dropped_originals
 	printf '%s' "$RENDERED" >"$OWNED.spark-gpu-stack-new"
 	mv -f "$OWNED.spark-gpu-stack-new" "$OWNED"
+}
+
+# The file the stack merges runtime $1's keys into (apply-docker.sh, apply-containerd.sh).
+merged_config() {
+	case $1 in
+	docker) printf '%s' /etc/docker/daemon.json ;;
+	containerd) printf '%s' /etc/containerd/config.toml ;;
+	esac
+}
+
+# The node ran runtime $1 under the stack before (nodes.hosts[].runtime changed, say from docker to
+# containerd): puts back every file of $1's OWNED, and its merged config, as remove_dropped_files
+# puts back a file no longer rendered, and then forgets that list. Run in a subshell, with UNIT,
+# OWNED and PENDING naming $1: a run killed half-way leaves its PENDING, which the next one finishes.
+# An active $1 still runs with the stack's proxy (credentials in its environment) and keys: a
+# restart drops them. An inactive or missing one starts from its files as they now are, so it is
+# not started; daemon-reload still, as systemd would otherwise keep the removed drop-in, which
+# names the EnvironmentFile removed with it (a later start would fail). No rollback when $1 does
+# not come back: it would put back the proxy credentials of a runtime the stack no longer configures.
+put_back_runtime() {
+	UNIT=$1 OWNED=$STATE/$1.owned PENDING=$STATE/$1.restart-pending
+	NEEDS_DAEMON_RELOAD=false NEEDS_RESTART=false
+	resume_interrupted_run
+	config=$(merged_config "$UNIT")
+	if [ -n "$config" ] && ! cut -f 1 "$OWNED" | grep -q -x -F "$config"; then printf '%s\trestart\n' "$config" >>"$OWNED"; fi
+	remove_dropped_files
+	# begin_change's copies: no rollback here (above).
+	rm -rf "$PREVIOUS"
+	if $NEEDS_DAEMON_RELOAD; then "$SYSTEMCTL" daemon-reload; fi
+	if $NEEDS_RESTART && "$SYSTEMCTL" is-active --quiet "$UNIT"; then
+		say "restarting $UNIT, which the stack no longer configures, without the stack's files"
+		if ! { "$SYSTEMCTL" restart "$UNIT" && "$SYSTEMCTL" is-active --quiet "$UNIT"; }; then
+			fail "$UNIT did not come back with the node's own files, as they were before the stack: journalctl -u $UNIT tells why; stop $UNIT if the node no longer uses it"
+		fi
+	fi
+	rm -f "$PENDING"
+	forget_dropped_originals
+	rm -f "$OWNED"
+}
+
+# Puts back the files of every other runtime the stack configured on this node.
+put_back_other_runtimes() {
+	for list in "$STATE"/*.owned; do
+		other=${list##*/}
+		other=${other%.owned}
+		if [ -e "$list" ] && [ "$other" != "$UNIT" ]; then (put_back_runtime "$other"); fi
+	done
 }
 
 # The value of kubelet flag $1 in $KUBELET_FLAGS (one argument a line), as --flag=value or --flag value.
@@ -605,6 +658,7 @@ main() {
 	finish_owned
 	rm -f "$PENDING"
 	rm -rf "$PREVIOUS"
+	put_back_other_runtimes
 	make_volume_directories
 	say "configured"
 }
