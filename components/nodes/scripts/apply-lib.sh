@@ -275,7 +275,8 @@ put_back_runtime() {
 	fi
 	rm -f "$PENDING"
 	forget_dropped_originals
-	rm -f "$OWNED"
+	# With its original forgotten, what the stack merged into it (apply-docker.sh's MERGED) too.
+	rm -f "$OWNED" "$STATE/$1.merged"
 }
 
 # Puts back the files of every other runtime the stack configured on this node.
@@ -484,6 +485,7 @@ main() {
 
 	apply_changes
 	finish_owned
+	finish_runtime_config
 	rm -f "$PENDING"
 	rm -rf "$PREVIOUS"
 	put_back_other_runtimes

@@ -35,6 +35,11 @@ MERGE_DAEMON_JSON_AWK=$(cat <<'SPARK_GPU_STACK_EOF'
 # value as JSON text. An empty member replaces the key's value; a member sets one entry of an
 # object-valued key and keeps its other entries; the member [] adds the elements of an array value
 # that the key's array lacks, after the node's own (a node keeps trusting its own registries).
+# BEFORE: the SETTINGS of the last run, in the same form; ORIGINAL: the node's daemon.json from
+# before the stack (a path; empty when the node had none). What BEFORE sets and SETTINGS no longer
+# does is undone first: an element of a [] key is removed unless ORIGINAL's array has it; a member
+# or a whole key goes back to ORIGINAL's value, or is removed when ORIGINAL has none (and a key
+# emptied so that ORIGINAL lacks it goes too). Only keys the file still has are touched.
 function fail(message) {
 	print "daemon.json: " message > "/dev/stderr"
 	failed = 1
@@ -114,26 +119,33 @@ function split_array(array, elements,   count, start) {
 }
 # The node's array with the elements of added it lacks appended; its own text when it lacks none,
 # so a second run changes no byte. A value that is not an array is replaced.
-function union(current, added,   mine, extra, have, count, n, i, out) {
+function union(current, added,   mine, extra, have, count, n, i, grew) {
 	if (substr(current, 1, 1) != "[") return added
 	count = split_array(current, mine)
 	n = split_array(added, extra)
 	for (i = 1; i <= count; i++) have[mine[i]] = 1
-	out = ""
+	grew = 0
 	for (i = 1; i <= n; i++)
-		if (!(extra[i] in have)) { out = out "," extra[i]; have[extra[i]] = 1 }
-	if (out == "") return current
-	for (i = count; i >= 1; i--) out = "," mine[i] out
-	return "[" substr(out, 2) "]"
+		if (!(extra[i] in have)) { mine[++count] = extra[i]; have[extra[i]] = 1; grew = 1 }
+	return grew ? array_text(mine, count) : current
+}
+function array_text(elements, count,   i, out) {
+	out = ""
+	for (i = 1; i <= count; i++) out = out (i > 1 ? "," : "") elements[i]
+	return "[" out "]"
 }
 # The object (a new one when it is not an object) with the member settings of key applied.
-function merge_members(key, object,   names, values, count, i, j, done, out) {
+function merge_members(key, object,   names, values, count, i, j, done) {
 	count = (substr(object, 1, 1) == "{") ? split_object(object, names, values) : 0
 	for (i = 1; i <= count; i++)
 		for (j = 1; j <= nsettings; j++)
 			if (setting_key[j] == key && setting_member[j] == names[i]) { values[i] = setting_value[j]; done[j] = 1 }
 	for (j = 1; j <= nsettings; j++)
 		if (setting_key[j] == key && setting_member[j] != "" && !(j in done)) { names[++count] = setting_member[j]; values[count] = setting_value[j] }
+	return object_text(names, values, count)
+}
+# An object-valued key's value in the layout merge_members writes.
+function object_text(names, values, count,   i, out) {
 	out = "{"
 	for (i = 1; i <= count; i++) out = out (i > 1 ? "," : "") "\n    " names[i] ": " values[i]
 	return out "\n  }"
@@ -146,26 +158,109 @@ function merged(key, current,   j) {
 			return merge_members(key, current)
 		}
 }
-BEGIN {
-	nlines = split(ENVIRON["SETTINGS"], lines, "\n")
+# Reads "key TAB member TAB value" lines into keys, members and values; returns their count.
+function read_settings(lines_text, keys, members, values,   lines, nlines, fields, i, n) {
+	nlines = split(lines_text, lines, "\n")
+	n = 0
 	for (i = 1; i <= nlines; i++) {
 		if (lines[i] == "") continue
 		if (split(lines[i], fields, "\t") != 3) fail("bad setting line " i)
-		nsettings++
-		setting_key[nsettings] = fields[1]; setting_member[nsettings] = fields[2]; setting_value[nsettings] = fields[3]
-		wanted[fields[1]] = 1
+		n++
+		keys[n] = fields[1]; members[n] = fields[2]; values[n] = fields[3]
 	}
+	return n
+}
+# Whether SETTINGS still sets member of key: "" the whole key, "[]" element of its array.
+function still_set(key, member, element,   j, n, i, elements) {
+	for (j = 1; j <= nsettings; j++) {
+		if (setting_key[j] != key) continue
+		if (member == "" || setting_member[j] == "" || setting_member[j] == member && member != "[]") return 1
+		if (member == "[]" && setting_member[j] == "[]") {
+			n = split_array(setting_value[j], elements)
+			for (i = 1; i <= n; i++) if (elements[i] == element) return 1
+		}
+	}
+	return 0
+}
+# Notes in undo_key, undo_member and undo_element what BEFORE set and SETTINGS no longer does.
+function plan_undo(   before_key, before_member, before_value, n, j, elements, count, i) {
+	n = read_settings(ENVIRON["BEFORE"], before_key, before_member, before_value)
+	for (j = 1; j <= n; j++) {
+		if (before_member[j] == "[]") {
+			count = split_array(before_value[j], elements)
+			for (i = 1; i <= count; i++)
+				if (!still_set(before_key[j], "[]", elements[i])) { undo_element[before_key[j], elements[i]] = 1; undo_key[before_key[j]] = 1 }
+		} else if (!still_set(before_key[j], before_member[j], "")) {
+			undo_member[before_key[j], before_member[j]] = 1; undo_key[before_key[j]] = 1
+		}
+	}
+}
+# The node's daemon.json from before the stack, into original[name] = value.
+function read_original(   path, line, text_read, names, values, count, i) {
+	path = ENVIRON["ORIGINAL"]
+	text_read = ""
+	if (path != "") {
+		while ((getline line < path) > 0) text_read = text_read line "\n"
+		close(path)
+	}
+	if (text_read ~ /^[ \t\r\n]*$/) text_read = "{}"
+	count = split_object(text_read, names, values)
+	for (i = 1; i <= count; i++) original[names[i]] = values[i]
+}
+# Undoes in entry i of the file (names, values) what plan_undo noted for its key; gone[i] when
+# the entry goes.
+function undo(i,   key, had, changed, mine, kept, n, count, j, theirs, their_names, their_values, their_count, members, member_values, out_names, out_values) {
+	key = names[i]
+	had = key in original
+	if ((key SUBSEP "") in undo_member) {
+		if (had) { values[i] = original[key] } else gone[i] = 1
+		return
+	}
+	if (substr(values[i], 1, 1) == "[") {
+		if (had && substr(original[key], 1, 1) == "[") {
+			their_count = split_array(original[key], theirs)
+			for (j = 1; j <= their_count; j++) kept[theirs[j]] = 1
+		}
+		count = split_array(values[i], mine)
+		n = 0
+		for (j = 1; j <= count; j++)
+			if (!((key SUBSEP mine[j]) in undo_element) || mine[j] in kept) out_values[++n] = mine[j]
+		if (n == count) return
+		if (n == 0 && !had && !(key in wanted)) { gone[i] = 1 } else values[i] = array_text(out_values, n)
+	} else if (substr(values[i], 1, 1) == "{") {
+		their_count = (had && substr(original[key], 1, 1) == "{") ? split_object(original[key], their_names, their_values) : 0
+		for (j = 1; j <= their_count; j++) kept[their_names[j]] = their_values[j]
+		count = split_object(values[i], members, member_values)
+		n = 0
+		changed = 0
+		for (j = 1; j <= count; j++) {
+			if (!((key SUBSEP members[j]) in undo_member)) { out_names[++n] = members[j]; out_values[n] = member_values[j]; continue }
+			changed = 1
+			if (members[j] in kept) { out_names[++n] = members[j]; out_values[n] = kept[members[j]] }
+		}
+		if (!changed) return
+		if (n == 0 && !had && !(key in wanted)) { gone[i] = 1 } else values[i] = object_text(out_names, out_values, n)
+	}
+}
+BEGIN {
+	nsettings = read_settings(ENVIRON["SETTINGS"], setting_key, setting_member, setting_value)
+	for (j = 1; j <= nsettings; j++) wanted[setting_key[j]] = 1
+	plan_undo()
+	read_original()
 	input = ""
 	while ((getline line) > 0) input = input line "\n"
 	if (input ~ /^[ \t\r\n]*$/) input = "{}"
 	count = split_object(input, names, values)
-	for (i = 1; i <= count; i++)
+	for (i = 1; i <= count; i++) {
+		if (names[i] in undo_key) undo(i)
 		if (names[i] in wanted) { values[i] = merged(names[i], values[i]); placed[names[i]] = 1 }
+	}
 	for (j = 1; j <= nsettings; j++)
 		if (!(setting_key[j] in placed)) { names[++count] = setting_key[j]; values[count] = merged(setting_key[j], ""); placed[setting_key[j]] = 1 }
 	out = "{"
-	for (i = 1; i <= count; i++) out = out (i > 1 ? "," : "") "\n  " names[i] ": " values[i]
-	print (count > 0 ? out "\n}" : "{}")
+	n = 0
+	for (i = 1; i <= count; i++) if (!(i in gone)) out = out (n++ > 0 ? "," : "") "\n  " names[i] ": " values[i]
+	print (n > 0 ? out "\n}" : "{}")
 }
 END { if (failed) exit 2 }
 SPARK_GPU_STACK_EOF
@@ -448,7 +543,8 @@ put_back_runtime() {
 	fi
 	rm -f "$PENDING"
 	forget_dropped_originals
-	rm -f "$OWNED"
+	# With its original forgotten, what the stack merged into it (apply-docker.sh's MERGED) too.
+	rm -f "$OWNED" "$STATE/$1.merged"
 }
 
 # Puts back the files of every other runtime the stack configured on this node.
@@ -657,6 +753,7 @@ main() {
 
 	apply_changes
 	finish_owned
+	finish_runtime_config
 	rm -f "$PENDING"
 	rm -rf "$PREVIOUS"
 	put_back_other_runtimes
@@ -667,6 +764,11 @@ main() {
 # The apply script's docker part: merges the stack's keys into /etc/docker/daemon.json with
 # merge-daemon-json.awk. components/nodes/render-apply.ts sets DOCKERD_FLAGS (the dockerd flags of
 # those keys), DAEMON_JSON_SETTINGS and MERGE_DAEMON_JSON_AWK.
+
+# The SETTINGS merged into daemon.json, which a later run that no longer renders one takes back
+# out (the awk's BEFORE): this run's added before daemon.json changes (a killed run's are known to
+# the next), just this run's once docker runs with them, as OWNED.
+MERGED=$STATE/docker.merged
 
 # dockerd refuses to start when a flag and daemon.json set the same option.
 check_runtime_config() {
@@ -682,12 +784,27 @@ stage_runtime_config() {
 	stage_merged /etc/docker/daemon.json
 	current="$ROOT/etc/docker/daemon.json"
 	[ -e "$current" ] || current=/dev/null
-	SETTINGS=$DAEMON_JSON_SETTINGS awk "$MERGE_DAEMON_JSON_AWK" <"$current" >"$ROOT/etc/docker/daemon.json.spark-gpu-stack-new" ||
+	# Nothing to undo on a node set up by a version without MERGED, or whose daemon.json the stack
+	# never changed (no original kept: the node had the keys itself).
+	kept=$STATE/original/etc/docker/daemon.json
+	before='' original=''
+	if [ -f "$MERGED" ] && { [ -f "$kept" ] || [ -e "$kept.absent" ]; }; then
+		before=$(cat "$MERGED")
+		if [ -f "$kept" ]; then original=$kept; fi
+	fi
+	SETTINGS=$DAEMON_JSON_SETTINGS BEFORE=$before ORIGINAL=$original awk "$MERGE_DAEMON_JSON_AWK" <"$current" >"$ROOT/etc/docker/daemon.json.spark-gpu-stack-new" ||
 		fail "$ROOT/etc/docker/daemon.json is not a JSON object this script can merge into; nothing was changed"
 }
 
 install_runtime_config() {
+	{ printf '%s\n' "$DAEMON_JSON_SETTINGS"; if [ -f "$MERGED" ]; then cat "$MERGED"; fi; } | awk '!seen[$0]++' >"$MERGED.spark-gpu-stack-new"
+	mv -f "$MERGED.spark-gpu-stack-new" "$MERGED"
 	install_staged /etc/docker/daemon.json "reload restart"
+}
+
+finish_runtime_config() {
+	printf '%s\n' "$DAEMON_JSON_SETTINGS" >"$MERGED.spark-gpu-stack-new"
+	mv -f "$MERGED.spark-gpu-stack-new" "$MERGED"
 }
 
 # dockerd does not start with a daemon.json it rejects: running is enough.
