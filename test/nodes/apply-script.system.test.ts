@@ -177,6 +177,123 @@ describe.concurrent.each(VARIANTS)("apply script under $name", (variant) => {
       expect(node.restarts()).toEqual([]);
     });
 
+    describe("daemon.json entries the stack no longer renders", () => {
+      /** A node's own daemon.json with keys of each kind the stack sets. */
+      const OWN_KEYS = `{
+  "log-driver": "journald",
+  "insecure-registries": ["corp.example.com:5000"],
+  "registry-mirrors": ["https://mirror.corp.example.com"],
+  "default-runtime": "runsc",
+  "runtimes": {
+    "runsc": { "path": "/usr/bin/runsc" }
+  }
+}
+`;
+      const CA = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+      const insecure = nodeInput("docker");
+      const trusted = nodeInput("docker", { registry: { endpoint: "192.0.2.21:6001", caCertificate: CA } });
+      const withMirror = nodeInput("docker", {
+        registry: { endpoint: "192.0.2.21:6001", mirrorEndpoint: "192.0.2.21:6002", caCertificate: CA },
+      });
+      const withoutGpu = { ...insecure, node: { ...insecure.node, gpu: false } };
+      const daemonJson = (node: FakeNode) => JSON.parse(node.read("/etc/docker/daemon.json"));
+
+      it.for([
+        ["an insecure registry, then the stack's CA", OWN_KEYS, insecure, trusted, { "insecure-registries": ["corp.example.com:5000"] }],
+        ["an insecure registry, then the stack's CA, on a node without daemon.json", undefined, insecure, trusted, {}],
+        [
+          "the mirror, then none",
+          OWN_KEYS,
+          withMirror,
+          trusted,
+          { "registry-mirrors": ["https://mirror.corp.example.com"], "insecure-registries": ["corp.example.com:5000"] },
+        ],
+        [
+          "a GPU node, then not",
+          OWN_KEYS,
+          insecure,
+          withoutGpu,
+          { "default-runtime": "runsc", runtimes: { runsc: { path: "/usr/bin/runsc" } } },
+        ],
+        [
+          "a GPU node without a default runtime of its own, then not",
+          NODE_DAEMON_JSON,
+          insecure,
+          withoutGpu,
+          { runtimes: { runsc: { path: "/usr/bin/runsc" } } },
+        ],
+        ["DNS servers, then none", NODE_DAEMON_JSON, insecure, { ...insecure, dns: [] }, { dns: ["8.8.8.8"] }],
+      ] as [string, string | undefined, NodeInput, NodeInput, Record<string, unknown>][])(
+        "takes out what it merged for %s, keeping the node's own, restarting once; a further run changes nothing",
+        async ([_, own, before, after, kept], { expect }) => {
+          const node = new FakeNode(variant);
+          if (own !== undefined) node.write("/etc/docker/daemon.json", own);
+          expect((await node.apply(scriptFor(before))).code).toBe(0);
+          const { plan, files } = planNode(after);
+          const script = renderApplyScript(plan);
+
+          const undone = await node.apply(script);
+          expect(undone.stderr).toBe("");
+          expect(undone.code).toBe(0);
+          // As if the stack had merged this config into the node's own file, and never the one before.
+          const expected = mergeDaemonJson(JSON.parse(own ?? "{}"), JSON.parse(files["/etc/docker/daemon.json"]));
+          expect(daemonJson(node)).toEqual(expected);
+          expect(daemonJson(node)).toMatchObject(kept);
+          if (own === undefined) expect(daemonJson(node)).not.toHaveProperty("insecure-registries");
+          if (!after.node.gpu) expect(daemonJson(node).runtimes).not.toHaveProperty("nvidia");
+          expect(node.calls().filter((c) => c === "restart docker")).toHaveLength(1);
+
+          const written = node.read("/etc/docker/daemon.json");
+          const again = await node.apply(script);
+          expect(again.code).toBe(0);
+          expect(again.stdout).not.toContain("updated");
+          expect(node.restarts()).toEqual([]);
+          expect(node.read("/etc/docker/daemon.json")).toBe(written);
+        },
+      );
+
+      it("takes out only what the stack merged: an entry the node had before the stack stays", async ({ expect }) => {
+        const node = new FakeNode(variant);
+        node.write("/etc/docker/daemon.json", '{"insecure-registries": ["192.0.2.21:6001"], "live-restore": false}\n');
+        expect((await node.apply(scriptFor(insecure))).code).toBe(0);
+        expect((await node.apply(scriptFor(trusted))).code).toBe(0);
+        expect(daemonJson(node)).toMatchObject({ "insecure-registries": ["192.0.2.21:6001"], "live-restore": true });
+      });
+
+      it("undoes nothing on a node set up without the remembered settings (an earlier version)", async ({ expect }) => {
+        const node = new FakeNode(variant);
+        node.write("/etc/docker/daemon.json", OWN_KEYS);
+        expect((await node.apply(scriptFor(insecure))).code).toBe(0);
+        const merged = node.read("/etc/docker/daemon.json");
+        rmSync(node.path("/var/lib/spark-gpu-stack/docker.merged"));
+        const script = scriptFor(trusted);
+        expect((await node.apply(script)).code).toBe(0);
+        expect(node.read("/etc/docker/daemon.json")).toBe(merged);
+        expect(node.restarts()).toEqual([]);
+        // From now on it remembers: still nothing of the earlier run's to take out.
+        expect((await node.apply(script)).code).toBe(0);
+        expect(node.read("/etc/docker/daemon.json")).toBe(merged);
+      });
+
+      it("rolls an undo back when docker does not come back, and undoes it on the next run", async ({ expect }) => {
+        const node = new FakeNode(variant);
+        node.write("/etc/docker/daemon.json", OWN_KEYS);
+        expect((await node.apply(scriptFor(insecure))).code).toBe(0);
+        const gpu = node.read("/etc/docker/daemon.json");
+
+        // The node's own default runtime, which this dockerd "cannot start with".
+        const script = scriptFor(withoutGpu);
+        const broken = await node.apply(script, { FAKE_BREAK_ON: '"default-runtime": "runsc"' });
+        expect(broken.code).toBe(1);
+        expect(broken.stderr).toContain("rolled back: docker runs with the previous files again");
+        expect(node.calls().filter((c) => c === "restart docker")).toHaveLength(2);
+        expect(node.read("/etc/docker/daemon.json")).toBe(gpu);
+
+        expect((await node.apply(script)).code).toBe(0);
+        expect(daemonJson(node)).toMatchObject({ "default-runtime": "runsc", runtimes: { runsc: { path: "/usr/bin/runsc" } } });
+      });
+    });
+
     it("rolls back to the previous files and restarts when docker does not come back", async ({ expect }) => {
       const node = new FakeNode(variant);
       node.write("/etc/docker/daemon.json", NODE_DAEMON_JSON);
