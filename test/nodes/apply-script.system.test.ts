@@ -833,7 +833,7 @@ describe.concurrent.each(VARIANTS)("apply script under $name", (variant) => {
       expect(existsSync(node.path(dropInPath("docker")))).toBe(false);
       expect(existsSync(node.path(proxyEnvironmentFilePath("docker")))).toBe(false);
       expect(node.read("/etc/docker/daemon.json")).toBe(NODE_DAEMON_JSON);
-      for (const path of [`${STATE}/docker.owned`, `${STATE}/docker.restart-pending`, `${STATE}/previous`])
+      for (const path of [`${STATE}/docker.owned`, `${STATE}/docker.merged`, `${STATE}/docker.restart-pending`, `${STATE}/previous`])
         expect(existsSync(node.path(path))).toBe(false);
       // Forgotten: should the node become docker again, its files then are the originals.
       for (const path of dockerFiles)
