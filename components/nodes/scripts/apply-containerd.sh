@@ -22,17 +22,18 @@ check_runtime_config() {
 
 stage_runtime_config() {
 	stage_merged /etc/containerd/config.toml
-	SETTINGS=$settings REGISTRY_TABLE=$registry_table CERTS_DIR=$CERTS_DIR awk "$EDIT_CONTAINERD_TOML_AWK" "$config" "$config" >"$ROOT/etc/containerd/config.toml.spark-gpu-stack-new" ||
+	SETTINGS=$settings BEFORE=$(merged_before /etc/containerd/config.toml) ORIGINAL=$(kept_original /etc/containerd/config.toml) \
+		REGISTRY_TABLE=$registry_table CERTS_DIR=$CERTS_DIR awk "$EDIT_CONTAINERD_TOML_AWK" "$config" "$config" >"$ROOT/etc/containerd/config.toml.spark-gpu-stack-new" ||
 		fail "could not edit $ROOT/etc/containerd/config.toml; nothing was changed"
 }
 
 install_runtime_config() {
+	note_merged "$settings"
 	install_staged /etc/containerd/config.toml restart
 }
 
-# The stack's keys stay in config.toml when it no longer renders them (README.md, "stay when an option").
 finish_runtime_config() {
-	:
+	finish_merged "$settings"
 }
 
 # containerd keeps running when its CRI plugin rejects the config: ask for the plugin's state.

@@ -2,11 +2,6 @@
 # merge-daemon-json.awk. components/nodes/render-apply.ts sets DOCKERD_FLAGS (the dockerd flags of
 # those keys), DAEMON_JSON_SETTINGS and MERGE_DAEMON_JSON_AWK.
 
-# The SETTINGS merged into daemon.json, which a later run that no longer renders one takes back
-# out (the awk's BEFORE): this run's added before daemon.json changes (a killed run's are known to
-# the next), just this run's once docker runs with them, as OWNED.
-MERGED=$STATE/docker.merged
-
 # dockerd refuses to start when a flag and daemon.json set the same option.
 check_runtime_config() {
 	exec_start=$("$SYSTEMCTL" show --property=ExecStart "$UNIT") || fail "cannot read how $UNIT starts dockerd"
@@ -21,27 +16,18 @@ stage_runtime_config() {
 	stage_merged /etc/docker/daemon.json
 	current="$ROOT/etc/docker/daemon.json"
 	[ -e "$current" ] || current=/dev/null
-	# Nothing to undo on a node set up by a version without MERGED, or whose daemon.json the stack
-	# never changed (no original kept: the node had the keys itself).
-	kept=$STATE/original/etc/docker/daemon.json
-	before='' original=''
-	if [ -f "$MERGED" ] && { [ -f "$kept" ] || [ -e "$kept.absent" ]; }; then
-		before=$(cat "$MERGED")
-		if [ -f "$kept" ]; then original=$kept; fi
-	fi
-	SETTINGS=$DAEMON_JSON_SETTINGS BEFORE=$before ORIGINAL=$original awk "$MERGE_DAEMON_JSON_AWK" <"$current" >"$ROOT/etc/docker/daemon.json.spark-gpu-stack-new" ||
+	SETTINGS=$DAEMON_JSON_SETTINGS BEFORE=$(merged_before /etc/docker/daemon.json) ORIGINAL=$(kept_original /etc/docker/daemon.json) \
+		awk "$MERGE_DAEMON_JSON_AWK" <"$current" >"$ROOT/etc/docker/daemon.json.spark-gpu-stack-new" ||
 		fail "$ROOT/etc/docker/daemon.json is not a JSON object this script can merge into; nothing was changed"
 }
 
 install_runtime_config() {
-	{ printf '%s\n' "$DAEMON_JSON_SETTINGS"; if [ -f "$MERGED" ]; then cat "$MERGED"; fi; } | awk '!seen[$0]++' >"$MERGED.spark-gpu-stack-new"
-	mv -f "$MERGED.spark-gpu-stack-new" "$MERGED"
+	note_merged "$DAEMON_JSON_SETTINGS"
 	install_staged /etc/docker/daemon.json "reload restart"
 }
 
 finish_runtime_config() {
-	printf '%s\n' "$DAEMON_JSON_SETTINGS" >"$MERGED.spark-gpu-stack-new"
-	mv -f "$MERGED.spark-gpu-stack-new" "$MERGED"
+	finish_merged "$DAEMON_JSON_SETTINGS"
 }
 
 # dockerd does not start with a daemon.json it rejects: running is enough.

@@ -32,6 +32,10 @@ LOCK_WAIT=${SPARK_GPU_STACK_LOCK_WAIT:-600}
 # rendered (a proxy dropped from the config, a registry endpoint changed) is put back as it was
 # before the stack, which mostly means removed.
 OWNED=$STATE/$UNIT.owned
+# The SETTINGS merged into the runtime's config file (merged_config), which a later run that no
+# longer renders one takes back out (the awk's BEFORE): this run's added before the file changes (a
+# killed run's are known to the next), just this run's once the runtime runs with them, as OWNED.
+MERGED=$STATE/$UNIT.merged
 TAB=$(printf '\t')
 # This run's files, as OWNED lists them.
 RENDERED=''
@@ -113,6 +117,27 @@ stage_merged() {
 		: >"$ROOT$1.spark-gpu-stack-new"
 		chmod 0644 "$ROOT$1.spark-gpu-stack-new"
 	fi
+}
+# The BEFORE of the awk that merges SETTINGS into $1: MERGED's lines. None on a node set up by a
+# version without MERGED, or whose $1 the stack never changed (no original kept: the node had the
+# keys itself), so nothing is undone there.
+merged_before() {
+	kept=$STATE/original$1
+	if [ -f "$MERGED" ] && { [ -f "$kept" ] || [ -e "$kept.absent" ]; }; then cat "$MERGED"; fi
+}
+# The awk's ORIGINAL: the path of the node's $1 from before the stack; empty when it had none.
+kept_original() {
+	if [ -f "$STATE/original$1" ]; then printf '%s' "$STATE/original$1"; fi
+}
+# Adds SETTINGS $1 to MERGED, before the file they are merged into changes.
+note_merged() {
+	{ printf '%s\n' "$1"; if [ -f "$MERGED" ]; then cat "$MERGED"; fi; } | awk '!seen[$0]++' >"$MERGED.spark-gpu-stack-new"
+	mv -f "$MERGED.spark-gpu-stack-new" "$MERGED"
+}
+# Leaves only SETTINGS $1 in MERGED, once the runtime runs with them.
+finish_merged() {
+	printf '%s\n' "$1" >"$MERGED.spark-gpu-stack-new"
+	mv -f "$MERGED.spark-gpu-stack-new" "$MERGED"
 }
 # Removes the staged versions noted: this run's leftovers, or those of a run that was killed.
 remove_staged() {
@@ -275,7 +300,7 @@ put_back_runtime() {
 	fi
 	rm -f "$PENDING"
 	forget_dropped_originals
-	# With its original forgotten, what the stack merged into it (apply-docker.sh's MERGED) too.
+	# With its original forgotten, what the stack merged into it ($1's MERGED) too.
 	rm -f "$OWNED" "$STATE/$1.merged"
 }
 

@@ -302,6 +302,10 @@ LOCK_WAIT=${SPARK_GPU_STACK_LOCK_WAIT:-600}
 # rendered (a proxy dropped from the config, a registry endpoint changed) is put back as it was
 # before the stack, which mostly means removed.
 OWNED=$STATE/$UNIT.owned
+# The SETTINGS merged into the runtime's config file (merged_config), which a later run that no
+# longer renders one takes back out (the awk's BEFORE): this run's added before the file changes (a
+# killed run's are known to the next), just this run's once the runtime runs with them, as OWNED.
+MERGED=$STATE/$UNIT.merged
 TAB=$(printf '\t')
 # This run's files, as OWNED lists them.
 RENDERED=''
@@ -383,6 +387,27 @@ stage_merged() {
 		: >"$ROOT$1.spark-gpu-stack-new"
 		chmod 0644 "$ROOT$1.spark-gpu-stack-new"
 	fi
+}
+# The BEFORE of the awk that merges SETTINGS into $1: MERGED's lines. None on a node set up by a
+# version without MERGED, or whose $1 the stack never changed (no original kept: the node had the
+# keys itself), so nothing is undone there.
+merged_before() {
+	kept=$STATE/original$1
+	if [ -f "$MERGED" ] && { [ -f "$kept" ] || [ -e "$kept.absent" ]; }; then cat "$MERGED"; fi
+}
+# The awk's ORIGINAL: the path of the node's $1 from before the stack; empty when it had none.
+kept_original() {
+	if [ -f "$STATE/original$1" ]; then printf '%s' "$STATE/original$1"; fi
+}
+# Adds SETTINGS $1 to MERGED, before the file they are merged into changes.
+note_merged() {
+	{ printf '%s\n' "$1"; if [ -f "$MERGED" ]; then cat "$MERGED"; fi; } | awk '!seen[$0]++' >"$MERGED.spark-gpu-stack-new"
+	mv -f "$MERGED.spark-gpu-stack-new" "$MERGED"
+}
+# Leaves only SETTINGS $1 in MERGED, once the runtime runs with them.
+finish_merged() {
+	printf '%s\n' "$1" >"$MERGED.spark-gpu-stack-new"
+	mv -f "$MERGED.spark-gpu-stack-new" "$MERGED"
 }
 # Removes the staged versions noted: this run's leftovers, or those of a run that was killed.
 remove_staged() {
@@ -545,7 +570,7 @@ put_back_runtime() {
 	fi
 	rm -f "$PENDING"
 	forget_dropped_originals
-	# With its original forgotten, what the stack merged into it (apply-docker.sh's MERGED) too.
+	# With its original forgotten, what the stack merged into it ($1's MERGED) too.
 	rm -f "$OWNED" "$STATE/$1.merged"
 }
 
@@ -767,11 +792,6 @@ main() {
 # merge-daemon-json.awk. components/nodes/render-apply.ts sets DOCKERD_FLAGS (the dockerd flags of
 # those keys), DAEMON_JSON_SETTINGS and MERGE_DAEMON_JSON_AWK.
 
-# The SETTINGS merged into daemon.json, which a later run that no longer renders one takes back
-# out (the awk's BEFORE): this run's added before daemon.json changes (a killed run's are known to
-# the next), just this run's once docker runs with them, as OWNED.
-MERGED=$STATE/docker.merged
-
 # dockerd refuses to start when a flag and daemon.json set the same option.
 check_runtime_config() {
 	exec_start=$("$SYSTEMCTL" show --property=ExecStart "$UNIT") || fail "cannot read how $UNIT starts dockerd"
@@ -786,27 +806,18 @@ stage_runtime_config() {
 	stage_merged /etc/docker/daemon.json
 	current="$ROOT/etc/docker/daemon.json"
 	[ -e "$current" ] || current=/dev/null
-	# Nothing to undo on a node set up by a version without MERGED, or whose daemon.json the stack
-	# never changed (no original kept: the node had the keys itself).
-	kept=$STATE/original/etc/docker/daemon.json
-	before='' original=''
-	if [ -f "$MERGED" ] && { [ -f "$kept" ] || [ -e "$kept.absent" ]; }; then
-		before=$(cat "$MERGED")
-		if [ -f "$kept" ]; then original=$kept; fi
-	fi
-	SETTINGS=$DAEMON_JSON_SETTINGS BEFORE=$before ORIGINAL=$original awk "$MERGE_DAEMON_JSON_AWK" <"$current" >"$ROOT/etc/docker/daemon.json.spark-gpu-stack-new" ||
+	SETTINGS=$DAEMON_JSON_SETTINGS BEFORE=$(merged_before /etc/docker/daemon.json) ORIGINAL=$(kept_original /etc/docker/daemon.json) \
+		awk "$MERGE_DAEMON_JSON_AWK" <"$current" >"$ROOT/etc/docker/daemon.json.spark-gpu-stack-new" ||
 		fail "$ROOT/etc/docker/daemon.json is not a JSON object this script can merge into; nothing was changed"
 }
 
 install_runtime_config() {
-	{ printf '%s\n' "$DAEMON_JSON_SETTINGS"; if [ -f "$MERGED" ]; then cat "$MERGED"; fi; } | awk '!seen[$0]++' >"$MERGED.spark-gpu-stack-new"
-	mv -f "$MERGED.spark-gpu-stack-new" "$MERGED"
+	note_merged "$DAEMON_JSON_SETTINGS"
 	install_staged /etc/docker/daemon.json "reload restart"
 }
 
 finish_runtime_config() {
-	printf '%s\n' "$DAEMON_JSON_SETTINGS" >"$MERGED.spark-gpu-stack-new"
-	mv -f "$MERGED.spark-gpu-stack-new" "$MERGED"
+	finish_merged "$DAEMON_JSON_SETTINGS"
 }
 
 # dockerd does not start with a daemon.json it rejects: running is enough.
