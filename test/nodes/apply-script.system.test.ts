@@ -401,6 +401,7 @@ describe.concurrent.each(VARIANTS)("apply script under $name", (variant) => {
 
   describe("containerd node", () => {
     const CRI = "io.containerd.grpc.v1.cri";
+    const V3 = 'version = 3\n\n[plugins."io.containerd.cri.v1.runtime".containerd.runtimes.runc.options]\n  SystemdCgroup = true\n';
 
     it("sets config_path and the nvidia runtime in the node's config.toml, writes hosts.toml, restarts once; a second run restarts nothing", async ({
       expect,
@@ -463,8 +464,7 @@ describe.concurrent.each(VARIANTS)("apply script under $name", (variant) => {
 
     it("uses containerd 2.x's plugin names in a version 3 config", async ({ expect }) => {
       const node = new FakeNode(variant);
-      const v3 = 'version = 3\n\n[plugins."io.containerd.cri.v1.runtime".containerd.runtimes.runc.options]\n  SystemdCgroup = true\n';
-      node.write("/etc/containerd/config.toml", v3);
+      node.write("/etc/containerd/config.toml", V3);
       expect((await node.apply(scriptFor(nodeInput("containerd")))).code).toBe(0);
       const config = parseToml(node.read("/etc/containerd/config.toml")) as any;
       expect(config.plugins["io.containerd.cri.v1.images"].registry.config_path).toBe("/etc/containerd/certs.d");
@@ -479,6 +479,67 @@ describe.concurrent.each(VARIANTS)("apply script under $name", (variant) => {
         },
       });
       expect(config.plugins[CRI]).toBeUndefined();
+    });
+
+    describe("config.toml keys the stack no longer renders", () => {
+      const gpu = nodeInput("containerd");
+      const withoutGpu = { ...gpu, node: { ...gpu.node, gpu: false } };
+      /** The config.toml the stack writes into the node's own (undefined: none) for input, on a node it never configured. */
+      async function freshlyWritten(own: string | undefined, input: NodeInput, expect: ExpectStatic): Promise<string> {
+        const fresh = new FakeNode(variant);
+        if (own !== undefined) fresh.write("/etc/containerd/config.toml", own);
+        expect((await fresh.apply(scriptFor(input))).code).toBe(0);
+        return fresh.read("/etc/containerd/config.toml");
+      }
+
+      it.for([
+        ["a GPU node with containerd's default config, then not", () => containerdDefault, "runc"],
+        ["a GPU node without a default runtime of its own (layout 3), then not", () => V3, undefined],
+        ["a GPU node without config.toml, then not", () => undefined, undefined],
+      ] as [string, () => string | undefined, string | undefined][])(
+        "takes out what it set for %s, putting the node's own default runtime back, restarting once; a further run changes nothing",
+        async ([_, ownOf, defaultRuntime], { expect }) => {
+          const own = ownOf();
+          const node = new FakeNode(variant);
+          if (own !== undefined) node.write("/etc/containerd/config.toml", own);
+          expect((await node.apply(scriptFor(gpu))).code).toBe(0);
+          const script = scriptFor(withoutGpu);
+
+          const undone = await node.apply(script);
+          expect(undone.stderr).toBe("");
+          expect(undone.code).toBe(0);
+          expect(node.calls().filter((c) => c === "restart containerd")).toHaveLength(1);
+          // As if the stack had set this config's keys in the node's own file, and never the GPU ones.
+          expect(node.read("/etc/containerd/config.toml")).toBe(await freshlyWritten(own, withoutGpu, expect));
+          const config = parseToml(node.read("/etc/containerd/config.toml")) as any;
+          const containerd = (config.plugins[CRI] ?? config.plugins["io.containerd.cri.v1.runtime"]).containerd;
+          expect(containerd?.default_runtime_name).toBe(defaultRuntime);
+          expect(containerd?.runtimes?.nvidia).toBeUndefined();
+          expect(node.read("/etc/containerd/config.toml")).not.toContain("nvidia");
+
+          const written = node.read("/etc/containerd/config.toml");
+          const again = await node.apply(script);
+          expect(again.code).toBe(0);
+          expect(again.stdout).not.toContain("updated");
+          expect(node.restarts()).toEqual([]);
+          expect(node.read("/etc/containerd/config.toml")).toBe(written);
+        },
+      );
+
+      it("undoes nothing on a node set up without the remembered settings (an earlier version)", async ({ expect }) => {
+        const node = new FakeNode(variant);
+        node.write("/etc/containerd/config.toml", containerdDefault);
+        expect((await node.apply(scriptFor(gpu))).code).toBe(0);
+        const merged = node.read("/etc/containerd/config.toml");
+        rmSync(node.path("/var/lib/spark-gpu-stack/containerd.merged"));
+        const script = scriptFor(withoutGpu);
+        expect((await node.apply(script)).code).toBe(0);
+        expect(node.read("/etc/containerd/config.toml")).toBe(merged);
+        expect(node.restarts()).toEqual([]);
+        // From now on it remembers: still nothing of the earlier run's to take out.
+        expect((await node.apply(script)).code).toBe(0);
+        expect(node.read("/etc/containerd/config.toml")).toBe(merged);
+      });
     });
 
     it("rolls back when the CRI plugin rejects the new config although containerd runs", async ({ expect }) => {
