@@ -926,6 +926,19 @@ describe.concurrent.each(VARIANTS)("apply script under $name", (variant) => {
       expect(node.restarts()).toEqual([]);
     });
 
+    it("puts containerd's config.toml back once the node is docker, forgetting what the stack set in it", async ({ expect }) => {
+      const node = new FakeNode(variant);
+      node.write("/etc/containerd/config.toml", containerdDefault);
+      expect((await node.apply(scriptFor(nodeInput("containerd")))).code).toBe(0);
+      expect(existsSync(node.path(`${STATE}/containerd.merged`))).toBe(true);
+      const switched = await node.apply(scriptFor(nodeInput("docker")));
+      expect(switched.stderr).toBe("");
+      expect(switched.code).toBe(0);
+      expect(node.read("/etc/containerd/config.toml")).toBe(containerdDefault);
+      for (const path of [`${STATE}/containerd.owned`, `${STATE}/containerd.merged`, `${STATE}/original/etc/containerd/config.toml`])
+        expect(existsSync(node.path(path))).toBe(false);
+    });
+
     it("leaves a stopped docker stopped, reloading systemd only", async ({ expect }) => {
       const node = await dockerNode(expect);
       rmSync(join(node.fake, "active-docker"));
