@@ -88,6 +88,24 @@ it.concurrent.for([
 });
 
 describe.concurrent.each(VARIANTS)("apply script under $name", (variant) => {
+  /**
+   * A node set up by a version that did not remember what it merged into `config` (its runtime's
+   * `.merged` removed): `second` undoes nothing of `first`'s, on that run or the next, when it remembers.
+   */
+  async function expectNothingUndoneWithoutMemory(expect: ExpectStatic, config: string, own: string, first: NodeInput, second: NodeInput) {
+    const node = new FakeNode(variant);
+    node.write(config, own);
+    expect((await node.apply(scriptFor(first))).code).toBe(0);
+    const merged = node.read(config);
+    rmSync(node.path(`/var/lib/spark-gpu-stack/${first.node.runtime}.merged`));
+    const script = scriptFor(second);
+    expect((await node.apply(script)).code).toBe(0);
+    expect(node.read(config)).toBe(merged);
+    expect(node.restarts()).toEqual([]);
+    expect((await node.apply(script)).code).toBe(0);
+    expect(node.read(config)).toBe(merged);
+  }
+
   describe("docker node", () => {
     it("first run writes the drop-in and merges daemon.json, restarting once; a second run restarts nothing", async ({ expect }) => {
       const node = new FakeNode(variant);
@@ -261,18 +279,7 @@ describe.concurrent.each(VARIANTS)("apply script under $name", (variant) => {
       });
 
       it("undoes nothing on a node set up without the remembered settings (an earlier version)", async ({ expect }) => {
-        const node = new FakeNode(variant);
-        node.write("/etc/docker/daemon.json", OWN_KEYS);
-        expect((await node.apply(scriptFor(insecure))).code).toBe(0);
-        const merged = node.read("/etc/docker/daemon.json");
-        rmSync(node.path("/var/lib/spark-gpu-stack/docker.merged"));
-        const script = scriptFor(trusted);
-        expect((await node.apply(script)).code).toBe(0);
-        expect(node.read("/etc/docker/daemon.json")).toBe(merged);
-        expect(node.restarts()).toEqual([]);
-        // From now on it remembers: still nothing of the earlier run's to take out.
-        expect((await node.apply(script)).code).toBe(0);
-        expect(node.read("/etc/docker/daemon.json")).toBe(merged);
+        await expectNothingUndoneWithoutMemory(expect, "/etc/docker/daemon.json", OWN_KEYS, insecure, trusted);
       });
 
       it("rolls an undo back when docker does not come back, and undoes it on the next run", async ({ expect }) => {
@@ -527,18 +534,7 @@ describe.concurrent.each(VARIANTS)("apply script under $name", (variant) => {
       );
 
       it("undoes nothing on a node set up without the remembered settings (an earlier version)", async ({ expect }) => {
-        const node = new FakeNode(variant);
-        node.write("/etc/containerd/config.toml", containerdDefault);
-        expect((await node.apply(scriptFor(gpu))).code).toBe(0);
-        const merged = node.read("/etc/containerd/config.toml");
-        rmSync(node.path("/var/lib/spark-gpu-stack/containerd.merged"));
-        const script = scriptFor(withoutGpu);
-        expect((await node.apply(script)).code).toBe(0);
-        expect(node.read("/etc/containerd/config.toml")).toBe(merged);
-        expect(node.restarts()).toEqual([]);
-        // From now on it remembers: still nothing of the earlier run's to take out.
-        expect((await node.apply(script)).code).toBe(0);
-        expect(node.read("/etc/containerd/config.toml")).toBe(merged);
+        await expectNothingUndoneWithoutMemory(expect, "/etc/containerd/config.toml", containerdDefault, gpu, withoutGpu);
       });
     });
 
