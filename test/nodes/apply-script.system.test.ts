@@ -897,6 +897,36 @@ describe.concurrent.each(VARIANTS)("apply script under $name", (variant) => {
         for (const copy of [path, `${path}.absent`]) expect(existsSync(node.path(`${STATE}/original${copy}`))).toBe(false);
     }
 
+    it("keeps the stack's keys in daemon.json when the node goes back to docker after a switch that failed half-way", async ({
+      expect,
+    }) => {
+      const node = await dockerNode(expect);
+      const merged = node.read("/etc/docker/daemon.json");
+      // docker does not come back with the node's own daemon.json: the put-back stops before it forgets docker's list.
+      expect((await node.apply(scriptFor(nodeInput("containerd")), { FAKE_BREAK_ON: "runsc" })).code).toBe(1);
+      const back = scriptFor(nodeInput("docker"));
+      const result = await node.apply(back);
+      expect(result.stderr).toBe("");
+      expect(result.code).toBe(0);
+      expect(node.read("/etc/docker/daemon.json")).toBe(merged);
+      expect((await node.apply(back)).code).toBe(0);
+      expect(node.restarts()).toEqual([]);
+    });
+
+    it("finishes a switch after docker was removed with its /etc/docker: nothing to put back there", async ({ expect }) => {
+      const node = await dockerNode(expect);
+      rmSync(node.path("/etc/docker"), { recursive: true });
+      rmSync(join(node.fake, "active-docker"));
+      const script = scriptFor(nodeInput("containerd"));
+      const switched = await node.apply(script);
+      expect(switched.stderr).toBe("");
+      expect(switched.code).toBe(0);
+      expect(existsSync(node.path("/etc/docker"))).toBe(false);
+      expect(existsSync(node.path(`${STATE}/docker.owned`))).toBe(false);
+      expect((await node.apply(script)).code).toBe(0);
+      expect(node.restarts()).toEqual([]);
+    });
+
     it("puts docker's files back as they were before the stack once the node is containerd, and restarts docker without its proxy; a second run changes nothing", async ({
       expect,
     }) => {

@@ -299,6 +299,8 @@ LOCK_WAIT=${SPARK_GPU_STACK_LOCK_WAIT:-600}
 # rendered (a proxy dropped from the config, a registry endpoint changed) is put back as it was
 # before the stack, which mostly means removed.
 OWNED=$STATE/$UNIT.owned
+# The runtime this run configures: put_back_runtime sets UNIT to another one for a while.
+CONFIGURED_UNIT=$UNIT
 # The SETTINGS merged into the runtime's config file (merged_config), which a later run that no
 # longer renders one takes back out (the awk's BEFORE): this run's added before the file changes (a
 # killed run's are known to the next), just this run's once the runtime runs with them, as OWNED.
@@ -483,8 +485,12 @@ seed_owned() {
 
 # The lines of OWNED whose file is no longer rendered.
 dropped_files() {
-	RENDERED=$RENDERED awk -F '\t' '
-		BEGIN { n = split(ENVIRON["RENDERED"], lines, "\n"); for (i = 1; i <= n; i++) { split(lines[i], file, "\t"); rendered[file[1]] } }
+	# The configured runtime's own config file is merged into on every run: never dropped, even when a
+	# failed put-back left it in the list (put_back_runtime), and the node then went back to that runtime.
+	if [ "$UNIT" = "$CONFIGURED_UNIT" ]; then own_config=$(merged_config "$UNIT"); else own_config=''; fi
+	RENDERED=$RENDERED MERGED_CONFIG=$own_config awk -F '\t' '
+		BEGIN { n = split(ENVIRON["RENDERED"], lines, "\n"); for (i = 1; i <= n; i++) { split(lines[i], file, "\t"); rendered[file[1]] }
+			if (ENVIRON["MERGED_CONFIG"] != "") rendered[ENVIRON["MERGED_CONFIG"]] }
 		!($1 in rendered)' "$OWNED"
 }
 
@@ -503,6 +509,8 @@ remove_dropped_files() {
 		if [ -e "$original.absent" ]; then
 			[ -e "$ROOT$path" ] || continue
 		elif [ -f "$original" ]; then
+			# Its directory gone (say, with a runtime the node no longer has): nothing to put it back into.
+			[ -d "$(dirname "$ROOT$path")" ] || continue
 			! cmp -s "$original" "$ROOT$path" || continue
 		else
 			continue
