@@ -484,15 +484,16 @@ seed_owned() {
 	mv -f "$OWNED.spark-gpu-stack-new" "$OWNED"
 }
 
-# The lines of OWNED whose file is no longer rendered.
+# The lines of OWNED whose file is no longer rendered; for a runtime the node no longer has
+# (put_back_runtime), its merged config too, which OWNED never lists (a file merged into on every run).
 dropped_files() {
-	# The configured runtime's own config file is merged into on every run: never dropped, even when a
-	# failed put-back left it in the list (put_back_runtime), and the node then went back to that runtime.
-	if [ "$UNIT" = "$CONFIGURED_UNIT" ]; then own_config=$(merged_config "$UNIT"); else own_config=''; fi
-	RENDERED=$RENDERED MERGED_CONFIG=$own_config awk -F '\t' '
-		BEGIN { n = split(ENVIRON["RENDERED"], lines, "\n"); for (i = 1; i <= n; i++) { split(lines[i], file, "\t"); rendered[file[1]] }
-			if (ENVIRON["MERGED_CONFIG"] != "") rendered[ENVIRON["MERGED_CONFIG"]] }
-		!($1 in rendered)' "$OWNED"
+	if [ "$UNIT" != "$CONFIGURED_UNIT" ]; then gone_config=$(merged_config "$UNIT"); else gone_config=''; fi
+	{
+		cat "$OWNED"
+		if [ -n "$gone_config" ]; then printf '%s\trestart\n' "$gone_config"; fi
+	} | RENDERED=$RENDERED awk -F '\t' '
+		BEGIN { n = split(ENVIRON["RENDERED"], lines, "\n"); for (i = 1; i <= n; i++) { split(lines[i], file, "\t"); rendered[file[1]] } }
+		!($1 in rendered) && !seen[$1]++'
 }
 
 # Adds this run's files to OWNED before the first one moves: a killed run's are known to the next.
@@ -550,9 +551,10 @@ merged_config() {
 }
 
 # The node ran runtime $1 under the stack before (nodes.hosts[].runtime changed, say from docker to
-# containerd): puts back every file of $1's OWNED, and its merged config, as remove_dropped_files
-# puts back a file no longer rendered, and then forgets that list. Run in a subshell, with UNIT,
-# OWNED and PENDING naming $1: a run killed half-way leaves its PENDING, which the next one finishes.
+# containerd): puts back every file of $1's OWNED, and its merged config (dropped_files), as
+# remove_dropped_files puts back a file no longer rendered, and then forgets that list. Run in a
+# subshell, with UNIT, OWNED and PENDING naming $1: a run killed half-way leaves its PENDING, which
+# the next one finishes.
 # An active $1 still runs with the stack's proxy (credentials in its environment) and keys: a
 # restart drops them. An inactive or missing one starts from its files as they now are, so it is
 # not started; daemon-reload still, as systemd would otherwise keep the removed drop-in, which
@@ -562,8 +564,6 @@ put_back_runtime() {
 	UNIT=$1 OWNED=$STATE/$1.owned PENDING=$STATE/$1.restart-pending
 	NEEDS_DAEMON_RELOAD=false NEEDS_RESTART=false
 	resume_interrupted_run
-	config=$(merged_config "$UNIT")
-	if [ -n "$config" ] && ! cut -f 1 "$OWNED" | grep -q -x -F "$config"; then printf '%s\trestart\n' "$config" >>"$OWNED"; fi
 	remove_dropped_files
 	# begin_change's copies: no rollback here (above).
 	rm -rf "$PREVIOUS"
